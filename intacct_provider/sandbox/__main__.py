@@ -1,0 +1,75 @@
+"""``python -m intacct_provider.sandbox``: serve a sandbox until SIGINT/SIGTERM.
+
+The first stdout line is the base URL and the second the Airflow connection JSON, both flushed
+at once, so a parent process (``make demo``, a test) can read them and start talking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .handle import IntacctSandbox
+from .seed import SEEDS
+from .state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_COMPANY_ID, DEFAULT_TOKEN_TTL, DEFAULT_USER_ID
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m intacct_provider.sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--seed", choices=SEEDS, default="demo")
+    parser.add_argument("--seed-scale", type=int, default=1, help="multiplies the generated demo records")
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay before every API request")
+    parser.add_argument("--max-concurrency", type=int, default=None, help="429 beyond N requests in flight")
+    parser.add_argument("--token-ttl", type=int, default=DEFAULT_TOKEN_TTL, help="access token lifetime (s)")
+    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+    parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+    parser.add_argument("--company-id", default=DEFAULT_COMPANY_ID)
+    parser.add_argument("--user-id", default=DEFAULT_USER_ID)
+    parser.add_argument("--invalid-token-status", type=int, choices=(401, 400), default=401)
+    parser.add_argument(
+        "--require-document-numbers",
+        action="store_true",
+        help="billNumber/invoiceNumber required (document numbering off)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sandbox = IntacctSandbox(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        seed_scale=args.seed_scale,
+        latency_ms=args.latency_ms,
+        max_concurrency=args.max_concurrency,
+        token_ttl=args.token_ttl,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        company_id=args.company_id,
+        user_id=args.user_id,
+        invalid_token_status=args.invalid_token_status,
+        require_document_numbers=args.require_document_numbers,
+    )
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    with sandbox:
+        print(sandbox.base_url, flush=True)
+        print(sandbox.connection_json(), flush=True)
+        while not stopping.wait(0.2):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Admin routes under ``/ia/api/v1/sandbox/``: the handle's controls, over HTTP.
+
+They let a sandbox started from the CLI (another process, another language) be scripted like the
+in-process handle.  The real API has no such routes; they need no token and are never subject to
+faults, throttling or the request log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from .api import ApiResponse, json_response
+from .state import SandboxState
+
+_SETTABLE = frozenset(
+    {
+        "latency_ms",
+        "max_concurrency",
+        "token_ttl",
+        "invalid_token_status",
+        "require_document_numbers",
+        "error_envelope",
+        "idempotency_replay",
+    }
+)
+
+
+def _problem(status: int, message: str) -> ApiResponse:
+    return json_response(status, {"error": message})
+
+
+class Admin:
+    """Maps ``(method, path)`` under /sandbox/ to the state's controls."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    def handle(self, method: str, path: str, body: bytes) -> ApiResponse:
+        try:
+            payload = json.loads(body) if body else {}
+            if not isinstance(payload, dict):
+                raise ValueError("the body must be a JSON object")
+            return self._route(method, path, payload)
+        except (ValueError, TypeError, KeyError) as exc:
+            return _problem(400, str(exc))
+
+    def _route(self, method: str, path: str, body: dict[str, Any]) -> ApiResponse:
+        state = self.state
+        route = (method, path)
+        if route == ("GET", "/sandbox/requests"):
+            return json_response(200, {"requests": state.request_log()})
+        if route == ("DELETE", "/sandbox/requests"):
+            state.clear_requests()
+        elif route == ("GET", "/sandbox/faults"):
+            return json_response(200, {"faults": state.pending_faults()})
+        elif route == ("POST", "/sandbox/faults"):
+            return json_response(201, {"fault": state.inject(**body)})
+        elif route == ("DELETE", "/sandbox/faults"):
+            state.clear_faults()
+        elif route == ("POST", "/sandbox/expire-tokens"):
+            state.expire_tokens()
+        elif route == ("POST", "/sandbox/reset"):
+            state.reset(body.get("seed"))
+        elif route == ("POST", "/sandbox/payments"):
+            record = state.record_payment(body["object"], str(body["key"]), body.get("amount"))
+            return json_response(200, {"ia::result": record})
+        elif route == ("POST", "/sandbox/clock"):
+            return json_response(200, {"now": self._clock(body)})
+        elif route == ("GET", "/sandbox/settings"):
+            return json_response(200, asdict(state.settings))
+        elif route == ("PATCH", "/sandbox/settings"):
+            unknown = sorted(set(body) - _SETTABLE)
+            if unknown:
+                raise ValueError(f"settings that cannot be changed at run time: {', '.join(unknown)}")
+            state.update(**body)
+            return json_response(200, asdict(state.settings))
+        else:
+            return _problem(404, f"no admin route {method} {path}")
+        return ApiResponse(204)
+
+    def _clock(self, body: dict[str, Any]) -> str:
+        """``{"freeze": iso}``, ``{"advance": seconds}`` or ``{"unfreeze": true}``; answers the new now."""
+        if body.get("unfreeze"):
+            self.state.unfreeze_time()
+        if "freeze" in body:
+            self.state.freeze_time(body["freeze"])
+        if "advance" in body:
+            self.state.advance_time(float(body["advance"]))
+        return self.state.now()

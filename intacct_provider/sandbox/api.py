@@ -1,0 +1,258 @@
+"""The Intacct REST API proper: authentication, routing and the JSON answers.
+
+Transport concerns (sockets, faults, throttling, the request log) stay in :mod:`.server`; this
+module turns one parsed request into one response while holding the state lock, so every answer
+is computed and encoded against a consistent store.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .errors import ApiError, detail, render
+from .idempotency import fingerprint
+from .query import parse_query
+from .schema import OBJECTS, ObjectDef, get_path, set_path
+from .state import SandboxState
+
+PAGE_SIZE = 100
+FORM_TYPE = "application/x-www-form-urlencoded"
+_COLLECTION = re.compile(r"^/objects/([^/]+/[^/]+)$")
+_ITEM = re.compile(r"^/objects/([^/]+/[^/]+)/([^/]+)$")
+_ROUTE_METHODS = (
+    (re.compile(r"^/oauth2/token$"), ("POST",)),
+    (_COLLECTION, ("GET", "POST")),
+    (_ITEM, ("GET", "PATCH", "DELETE")),
+    (re.compile(r"^/services/core/model$"), ("GET",)),
+    (re.compile(r"^/services/core/query$"), ("POST",)),
+)
+
+
+@dataclass
+class ApiRequest:
+    """A request as the API sees it: path relative to /ia/api/v1, raw body."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: Message
+    body: bytes
+
+
+@dataclass
+class ApiResponse:
+    """A response ready for the wire."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(status: int, payload: Any) -> ApiResponse:
+    return ApiResponse(status, json.dumps(payload, separators=(",", ":")).encode())
+
+
+def error_response(error: ApiError, envelope: str, headers: dict[str, str] | None = None) -> ApiResponse:
+    response = json_response(error.status, render(error, envelope))
+    response.headers.update(headers or {})
+    return response
+
+
+def _reference(record: dict[str, Any]) -> dict[str, Any]:
+    return {"key": record["key"], "id": record["id"], "href": record["href"]}
+
+
+def _single_meta(success: bool = True) -> dict[str, int]:
+    return {"totalCount": 1, "totalSuccess": int(success), "totalError": int(not success)}
+
+
+class Api:
+    """Dispatches one request against the shared state."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        with self.state.lock:
+            try:
+                return self._route(request)
+            except ApiError as error:
+                return error_response(error, self.state.settings.error_envelope)
+
+    def _route(self, request: ApiRequest) -> ApiResponse:
+        methods = next((allowed for pattern, allowed in _ROUTE_METHODS if pattern.match(request.path)), None)
+        if methods is None:
+            raise ApiError(404, f"No resource at {request.path}", [detail("notFound", request.path)])
+        if request.method not in methods:
+            raise ApiError(405, f"{request.method} is not allowed on {request.path}")
+        if request.path == "/oauth2/token":
+            return self._token(request)
+        self._authenticate(request)
+        entity = request.headers.get("X-IA-API-Param-Entity")
+        self.state.store.check_entity(entity)
+        if request.path == "/services/core/model":
+            return self._model(request)
+        if request.path == "/services/core/query":
+            query = parse_query(_json_body(request))
+            return json_response(200, query.run(self.state.store.visible(query.obj.path, entity)))
+        item = _ITEM.match(request.path)
+        if item:
+            return self._item(request, item.group(1), item.group(2), entity)
+        collection = _COLLECTION.match(request.path)
+        assert collection is not None
+        if request.method == "GET":
+            return self._list(request, collection.group(1), entity)
+        return self._create(request, collection.group(1), entity)
+
+    # ---------------------------------------------------------------- auth
+    def _token(self, request: ApiRequest) -> ApiResponse:
+        settings = self.state.settings
+        if request.headers.get("Content-Type", "").split(";")[0].strip().lower() != FORM_TYPE:
+            raise ApiError(400, f"The token request must be sent as {FORM_TYPE}")
+        form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        grant = form.get("grant_type")
+        needed = {
+            "client_credentials": ("client_id", "client_secret", "username"),
+            "refresh_token": ("client_id", "client_secret", "refresh_token"),
+        }.get(grant or "")
+        if needed is None:
+            raise ApiError(400, f"grant_type must be client_credentials or refresh_token, not {grant!r}")
+        missing = [name for name in needed if not form.get(name)]
+        if missing:
+            raise ApiError.from_details(400, [detail("requiredFieldMissing", f"{n} is required", n) for n in missing])
+        if form["client_id"] != settings.client_id or form["client_secret"] != settings.client_secret:
+            raise ApiError(401, "Invalid client credentials", [detail("invalidClient", "Invalid client credentials")])
+        if grant == "client_credentials":
+            if form["username"] != f"{settings.user_id}@{settings.company_id}":
+                message = "Invalid username: expected <userId>@<companyId> of an API user"
+                raise ApiError(401, message, [detail("invalidUser", message, "username")])
+            return json_response(200, self.state.auth.issue(settings.token_ttl))
+        answer = self.state.auth.refresh(form["refresh_token"], settings.token_ttl)
+        if answer is None:
+            message = "The refresh token is invalid or has expired"
+            raise ApiError(401, message, [detail("invalidGrant", message, "refresh_token")])
+        return json_response(200, answer)
+
+    def _authenticate(self, request: ApiRequest) -> None:
+        header = request.headers.get("Authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "Authentication required: send Authorization: Bearer <access token>")
+        if not self.state.auth.is_valid(token.strip()):
+            if self.state.settings.invalid_token_status == 400:
+                raise ApiError(400, "Invalid token", [detail("invalidToken", "The token is not valid")])
+            raise ApiError(401, "The access token is invalid or has expired", [detail("invalidToken", "Token expired")])
+
+    # ------------------------------------------------------------- objects
+    def _object(self, path: str) -> ObjectDef:
+        self.state.store.table(path)  # 404 for an unknown object
+        return OBJECTS[path]
+
+    def _list(self, request: ApiRequest, path: str, entity: str | None) -> ApiResponse:
+        raw_start = request.query.get("start", "1")
+        if not raw_start.isdigit() or int(raw_start) < 1:
+            raise ApiError(400, "start must be a positive integer", [detail("invalidValue", "start", "start")])
+        start = int(raw_start)
+        refs = self.state.store.list_refs(path, entity)
+        meta = {
+            "totalCount": len(refs),
+            "start": start,
+            "pageSize": PAGE_SIZE,
+            "next": start + PAGE_SIZE if start - 1 + PAGE_SIZE < len(refs) else None,
+            "previous": max(1, start - PAGE_SIZE) if start > 1 else None,
+        }
+        return json_response(200, {"ia::result": refs[start - 1 : start - 1 + PAGE_SIZE], "ia::meta": meta})
+
+    def _create(self, request: ApiRequest, path: str, entity: str | None) -> ApiResponse:
+        obj = self._object(path)
+        body = _json_body(request)
+        key = request.headers.get("Idempotency-Key")
+        print_ = fingerprint(path, entity, body)
+        settings = self.state.settings
+        if key:
+            replay = self.state.idempotency.replay(key, print_, settings.idempotency_replay)
+            if replay is not None:
+                return json_response(201, replay)
+        record = self.state.store.create(obj.path, body, entity, settings.require_document_numbers)
+        answer = {"ia::result": _reference(record), "ia::meta": _single_meta()}
+        if key:
+            self.state.idempotency.remember(key, print_, answer)
+        return json_response(201, answer)
+
+    def _item(self, request: ApiRequest, path: str, key: str, entity: str | None) -> ApiResponse:
+        store = self.state.store
+        if request.method == "DELETE":
+            store.delete(path, key, entity)
+            return ApiResponse(204)
+        if request.method == "PATCH":
+            record = store.update(path, key, _json_body(request), entity)
+            return json_response(200, {"ia::result": _reference(record), "ia::meta": _single_meta()})
+        record = store.get(path, key, entity)
+        if "fields" in request.query:
+            record = _pick(self._object(path), record, request.query["fields"])
+        return json_response(200, {"ia::result": record, "ia::meta": _single_meta()})
+
+    def _model(self, request: ApiRequest) -> ApiResponse:
+        name = request.query.get("name")
+        if not name:
+            raise ApiError(400, "The name parameter is required", [detail("requiredFieldMissing", "name", "name")])
+        obj = self._object(name)
+        numbers_required = self.state.settings.require_document_numbers
+        fields = {
+            spec.name: _describe(spec, spec.name == obj.number_field and numbers_required)
+            for spec in obj.fields.values()
+        }
+        model: dict[str, Any] = {"fields": fields}
+        if obj.has_lines:
+            model["lists"] = {
+                "lines": {
+                    "minItems": obj.min_lines,
+                    "fields": {spec.name: _describe(spec, False) for spec in obj.line_fields.values()},
+                }
+            }
+        model.update(idempotenceSupported=True, httpMethods="GET,POST,PATCH,DELETE")
+        return json_response(200, {"ia::result": model})
+
+
+def _describe(spec: Any, number_required: bool) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "type": spec.type,
+        "required": spec.required or number_required,
+        "readOnly": spec.read_only,
+        "mutable": not (spec.read_only or spec.create_only),
+    }
+    if spec.values:
+        info["enum"] = list(spec.values)
+    if spec.ref:
+        info["references"] = spec.ref
+    return info
+
+
+def _pick(obj: ObjectDef, record: dict[str, Any], wanted: str) -> dict[str, Any]:
+    """``?fields=a,b.c``: the record cut down to the named fields (still nested)."""
+    picked: dict[str, Any] = {}
+    for name in filter(None, (part.strip() for part in wanted.split(","))):
+        if name not in obj.fields and not (name == "lines" and obj.has_lines):
+            raise ApiError(
+                400,
+                f"Field '{name}' is not valid for object '{obj.path}'",
+                [detail("invalidField", f"{name} is not a valid field", name)],
+            )
+        set_path(picked, name, get_path(record, name))
+    return picked
+
+
+def _json_body(request: ApiRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object")
+    return body

@@ -1,0 +1,298 @@
+"""``IntacctSandbox``: start a sandbox in-process and script it from tests.
+
+The handle owns the server thread and exposes the controls (faults, clock, payments, request log)
+plus ready-made Airflow connection data, so a DAG test needs nothing but
+``with IntacctSandbox() as sb: monkeypatch.setenv(*sb.airflow_env().popitem())``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+from .server import API_PREFIX, SandboxHTTPServer
+from .state import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_COMPANY_ID,
+    DEFAULT_TOKEN_TTL,
+    DEFAULT_USER_ID,
+    SandboxState,
+    Settings,
+)
+
+CONN_TYPE = "sage_intacct"
+
+
+class IntacctSandbox:
+    """A local, stateful Sage Intacct REST server for one company.
+
+    Constructor arguments mirror the CLI flags.  ``error_envelope`` ("nested", "top", "plain") and
+    ``idempotency_replay`` choose between readings the public documentation leaves open; they,
+    like the other run-time settings, can be changed on a running sandbox and ``reset()`` restores
+    the constructor's values.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: str = "demo",
+        seed_scale: int = 1,
+        *,
+        latency_ms: int = 0,
+        max_concurrency: int | None = None,
+        token_ttl: int = DEFAULT_TOKEN_TTL,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        company_id: str = DEFAULT_COMPANY_ID,
+        user_id: str = DEFAULT_USER_ID,
+        invalid_token_status: int = 401,
+        require_document_numbers: bool = False,
+        error_envelope: str = "nested",
+        idempotency_replay: bool = True,
+    ) -> None:
+        self._settings = Settings(
+            client_id=client_id,
+            client_secret=client_secret,
+            company_id=company_id,
+            user_id=user_id,
+            seed=seed,
+            seed_scale=seed_scale,
+            token_ttl=token_ttl,
+            latency_ms=latency_ms,
+            max_concurrency=max_concurrency,
+            invalid_token_status=invalid_token_status,
+            require_document_numbers=require_document_numbers,
+            error_envelope=error_envelope,
+            idempotency_replay=idempotency_replay,
+        )
+        self._settings.check()
+        self.host = host
+        self._requested_port = port
+        self._state: SandboxState | None = None
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> IntacctSandbox:
+        """Seed the company, bind the port and serve from a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError("the sandbox is already running")
+        self._state = SandboxState(self._settings)
+        self._server = SandboxHTTPServer((self.host, self._requested_port), self._state)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="intacct-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; the handle can be started again."""
+        if self._server is None:
+            return
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> IntacctSandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def state(self) -> SandboxState:
+        if self._state is None or self._server is None:
+            raise RuntimeError("the sandbox is not running: call start() or use it as a context manager")
+        return self._state
+
+    # ------------------------------------------------------------ addresses
+    @property
+    def port(self) -> int:
+        self.state  # noqa: B018 - raises when not running
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Root of the server (``http://127.0.0.1:PORT``)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What a client uses instead of ``https://api.intacct.com/ia/api/v1``."""
+        return self.url + API_PREFIX
+
+    @property
+    def client_id(self) -> str:
+        return self._settings.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self._settings.client_secret
+
+    @property
+    def company_id(self) -> str:
+        return self._settings.company_id
+
+    @property
+    def user_id(self) -> str:
+        return self._settings.user_id
+
+    # ------------------------------------------------------ Airflow connection
+    def connection(self, entity_id: str | None = None, **extra: Any) -> dict[str, Any]:
+        """An Airflow connection (as a dict) pointing at this sandbox."""
+        extras: dict[str, Any] = {"company_id": self.company_id, "user_id": self.user_id}
+        if entity_id is not None:
+            extras["entity_id"] = entity_id
+        extras.update(extra)
+        return {
+            "conn_type": CONN_TYPE,
+            "host": self.base_url,
+            "login": self.client_id,
+            "password": self.client_secret,
+            "extra": extras,
+        }
+
+    def connection_json(self, entity_id: str | None = None, **extra: Any) -> str:
+        """The connection as JSON, the form ``AIRFLOW_CONN_<ID>`` accepts."""
+        return json.dumps(self.connection(entity_id, **extra))
+
+    def connection_uri(self, entity_id: str | None = None, **extra: Any) -> str:
+        """The connection as an Airflow URI; the host URL is percent-encoded so it parses back whole."""
+        conn = self.connection(entity_id, **extra)
+        return (
+            f"{CONN_TYPE.replace('_', '-')}://{quote(conn['login'], safe='')}:{quote(conn['password'], safe='')}"
+            f"@{quote(conn['host'], safe='')}?__extra__={quote(json.dumps(conn['extra']), safe='')}"
+        )
+
+    def airflow_env(self, conn_id: str = "sage_intacct_default", **kw: Any) -> dict[str, str]:
+        """Environment that defines connection ``conn_id``: ``{"AIRFLOW_CONN_<ID>": json}``."""
+        return {f"AIRFLOW_CONN_{conn_id.upper()}": self.connection_json(**kw)}
+
+    # ------------------------------------------------------- run-time settings
+    @property
+    def error_envelope(self) -> str:
+        return self.state.settings.error_envelope
+
+    @error_envelope.setter
+    def error_envelope(self, value: str) -> None:
+        self.state.update(error_envelope=value)
+
+    @property
+    def idempotency_replay(self) -> bool:
+        return self.state.settings.idempotency_replay
+
+    @idempotency_replay.setter
+    def idempotency_replay(self, value: bool) -> None:
+        self.state.update(idempotency_replay=value)
+
+    @property
+    def invalid_token_status(self) -> int:
+        return self.state.settings.invalid_token_status
+
+    @invalid_token_status.setter
+    def invalid_token_status(self, value: int) -> None:
+        self.state.update(invalid_token_status=value)
+
+    @property
+    def require_document_numbers(self) -> bool:
+        return self.state.settings.require_document_numbers
+
+    @require_document_numbers.setter
+    def require_document_numbers(self, value: bool) -> None:
+        self.state.update(require_document_numbers=value)
+
+    @property
+    def max_concurrency(self) -> int | None:
+        return self.state.settings.max_concurrency
+
+    @max_concurrency.setter
+    def max_concurrency(self, value: int | None) -> None:
+        self.state.update(max_concurrency=value)
+
+    @property
+    def token_ttl(self) -> int:
+        return self.state.settings.token_ttl
+
+    @token_ttl.setter
+    def token_ttl(self, value: int) -> None:
+        self.state.update(token_ttl=value)
+
+    # --------------------------------------------------------------- controls
+    def inject(
+        self,
+        kind: str,
+        count: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        retry_after: float | str | None = None,
+        html: bool = False,
+        retry_header: str = "Retry-After",
+        latency_ms: int | None = None,
+    ) -> None:
+        """Make the next ``count`` matching requests fail (see :mod:`.faults` for the kinds)."""
+        self.state.inject(
+            kind,
+            count=count,
+            method=method,
+            path=path,
+            status=status,
+            retry_after=retry_after,
+            html=html,
+            retry_header=retry_header,
+            latency_ms=latency_ms,
+        )
+
+    def clear_faults(self) -> None:
+        self.state.clear_faults()
+
+    def expire_tokens(self) -> None:
+        """Every access token issued so far is now expired; refresh tokens stay valid."""
+        self.state.expire_tokens()
+
+    def set_latency(self, ms: int) -> None:
+        """Delay every API request by ``ms`` before handling it (it counts toward concurrency)."""
+        self.state.update(latency_ms=ms)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log (copies): method, path, query, headers, body, status, entity, fault."""
+        return self.state.request_log()
+
+    def clear_requests(self) -> None:
+        self.state.clear_requests()
+
+    def record_payment(self, object_path: str, key: str, amount: str | None = None) -> dict[str, Any]:
+        """Pay a bill or invoice (in full when ``amount`` is None); returns the updated record."""
+        return self.state.record_payment(object_path, key, amount)
+
+    def records(self, object_path: str, entity: str | None = None) -> list[dict[str, Any]]:
+        """Copies of the stored records, optionally as seen from ``entity``."""
+        return self.state.records(object_path, entity)
+
+    def get_record(self, object_path: str, key: str) -> dict[str, Any]:
+        """Copy of one stored record (KeyError if missing)."""
+        return self.state.get_record(object_path, key)
+
+    def freeze_time(self, instant: str) -> None:
+        """Stop the audit clock at ``instant`` (e.g. "2026-11-26T10:00:00Z")."""
+        self.state.freeze_time(instant)
+
+    def advance_time(self, seconds: float) -> None:
+        self.state.advance_time(seconds)
+
+    def unfreeze_time(self) -> None:
+        self.state.unfreeze_time()
+
+    def reset(self, seed: str | None = None) -> None:
+        """Back to the seed (``seed`` or the constructor's) with no faults and an empty log."""
+        self.state.reset(seed)

@@ -1,0 +1,179 @@
+"""Settings and the shared mutable state of one sandbox (one company), behind one lock.
+
+The HTTP threads, the admin routes and the in-process handle all go through this object, and every
+read or write of the store, tokens, faults or request log happens while holding ``lock``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .auth import TokenAuthority
+from .clock import Clock
+from .errors import ENVELOPES, ApiError
+from .faults import FaultBook, make_fault
+from .idempotency import IdempotencyBook
+from .seed import SEEDS, build_store
+from .store import copy_record
+
+DEFAULT_CLIENT_ID = "sandbox-client-id"
+DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the documented sandbox default
+DEFAULT_COMPANY_ID = "SANDBOX-CO"
+DEFAULT_USER_ID = "sandbox-api-user"
+DEFAULT_TOKEN_TTL = 43200
+
+
+@dataclass
+class Settings:
+    """Everything configurable from the CLI or constructor; ``reset()`` returns to these values."""
+
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
+    company_id: str = DEFAULT_COMPANY_ID
+    user_id: str = DEFAULT_USER_ID
+    seed: str = "demo"
+    seed_scale: int = 1
+    token_ttl: int = DEFAULT_TOKEN_TTL
+    latency_ms: int = 0
+    max_concurrency: int | None = None
+    invalid_token_status: int = 401
+    require_document_numbers: bool = False
+    error_envelope: str = "nested"
+    idempotency_replay: bool = True
+
+    def check(self) -> None:
+        """Refuse impossible settings up front rather than misbehaving on the wire."""
+        if self.seed not in SEEDS:
+            raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
+        if self.error_envelope not in ENVELOPES:
+            raise ValueError(f"error_envelope must be one of {', '.join(ENVELOPES)}")
+        if self.invalid_token_status not in (400, 401):
+            raise ValueError("invalid_token_status must be 400 or 401")
+        if self.max_concurrency is not None and self.max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        if self.token_ttl < 1 or self.latency_ms < 0 or self.seed_scale < 1:
+            raise ValueError("token_ttl and seed_scale must be positive, latency_ms not negative")
+
+
+class SandboxState:
+    """Store, tokens, faults, idempotency keys, request log and in-flight count of one company."""
+
+    def __init__(self, settings: Settings) -> None:
+        settings.check()
+        self.lock = threading.RLock()
+        self.initial = settings
+        self.settings = replace(settings)
+        self.clock = Clock()
+        self.auth = TokenAuthority()
+        self.faults = FaultBook()
+        self.idempotency = IdempotencyBook(self.clock)
+        self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id)
+
+    def reset(self, seed: str | None = None) -> None:
+        """Back to the seed with the initial settings: no faults, keys, log or frozen clock.
+
+        Issued tokens stay valid, so a client that cached one keeps working across tests.
+        """
+        settings = replace(self.initial, seed=seed or self.initial.seed)
+        settings.check()
+        store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id)
+        with self.lock:
+            self.settings = settings
+            self.store = store
+            self.faults.clear()
+            self.idempotency.clear()
+            self.requests.clear()
+            self.clock.unfreeze()
+
+    def update(self, **changes: Any) -> None:
+        """Change settings at run time (tests switching envelope, token status, ...)."""
+        with self.lock:
+            candidate = replace(self.settings, **changes)
+            candidate.check()
+            self.settings = candidate
+
+    def admit(self) -> bool:
+        """Count a request in, unless the company already has ``max_concurrency`` in flight."""
+        with self.lock:
+            limit = self.settings.max_concurrency
+            if limit is not None and self.in_flight >= limit:
+                return False
+            self.in_flight += 1
+            return True
+
+    def release(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+    # ------------------------------------------------ controls (handle and admin routes)
+    def inject(self, kind: str, **options: Any) -> dict[str, Any]:
+        fault = make_fault(kind, **options)
+        with self.lock:
+            self.faults.add(fault)
+        return fault.as_dict()
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def pending_faults(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return self.faults.pending()
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.auth.expire_all()
+
+    def log(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            self.requests.append(entry)
+
+    def request_log(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [copy_record(entry) for entry in self.requests]
+
+    def clear_requests(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+    def record_payment(self, path: str, key: str, amount: str | None = None) -> dict[str, Any]:
+        """Pay a bill or invoice in full (``amount`` None) or in part; ValueError if refused."""
+        with self.lock:
+            try:
+                return copy_record(self.store.pay(path, key, amount))
+            except ApiError as error:
+                raise ValueError(error.message) from None
+
+    def records(self, path: str, entity: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            try:
+                return [copy_record(rec) for rec in self.store.visible(path, entity)]
+            except ApiError as error:
+                raise ValueError(error.message) from None
+
+    def get_record(self, path: str, key: str) -> dict[str, Any]:
+        with self.lock:
+            try:
+                return copy_record(self.store.get(path, key, None))
+            except ApiError as error:
+                raise KeyError(error.message) from None
+
+    def freeze_time(self, instant: str) -> None:
+        with self.lock:
+            self.clock.freeze(instant)
+
+    def advance_time(self, seconds: float) -> None:
+        with self.lock:
+            self.clock.advance(seconds)
+
+    def unfreeze_time(self) -> None:
+        with self.lock:
+            self.clock.unfreeze()
+
+    def now(self) -> str:
+        with self.lock:
+            return self.clock.stamp()

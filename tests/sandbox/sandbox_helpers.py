@@ -1,0 +1,114 @@
+"""Helpers for the sandbox tests: an authenticated ``requests`` client over real HTTP, sample bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from intacct_provider.sandbox import IntacctSandbox
+
+BILL = "accounts-payable/bill"
+INVOICE = "accounts-receivable/invoice"
+ENTRY = "general-ledger/journal-entry"
+VENDOR = "accounts-payable/vendor"
+CUSTOMER = "accounts-receivable/customer"
+
+
+def token_form(sb: IntacctSandbox, **changes: str) -> dict[str, str]:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": sb.client_id,
+        "client_secret": sb.client_secret,
+        "username": f"{sb.user_id}@{sb.company_id}",
+    }
+    form.update(changes)
+    return form
+
+
+def fetch_token(sb: IntacctSandbox) -> dict[str, Any]:
+    response = requests.post(f"{sb.base_url}/oauth2/token", data=token_form(sb), timeout=10)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+class Client:
+    """A keep-alive session with a bearer token, addressing paths relative to the base URL."""
+
+    def __init__(self, sb: IntacctSandbox, entity: str | None = None) -> None:
+        self.sb = sb
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = "Bearer " + fetch_token(sb)["access_token"]
+        if entity is not None:
+            self.session.headers["X-IA-API-Param-Entity"] = entity
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 10)
+        return self.session.request(method, self.sb.base_url + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def create(self, obj: str, body: dict[str, Any], **kwargs: Any) -> requests.Response:
+        return self.post(f"/objects/{obj}", json=body, **kwargs)
+
+    def query(self, **body: Any) -> requests.Response:
+        return self.post("/services/core/query", json=body)
+
+    def rows(self, **body: Any) -> list[dict[str, Any]]:
+        response = self.query(**body)
+        assert response.status_code == 200, response.text
+        return list(response.json()["ia::result"])
+
+
+def error_of(response: requests.Response) -> dict[str, Any]:
+    """The nested ``ia::error`` of an error answer."""
+    return dict(response.json()["ia::result"]["ia::error"])
+
+
+def targets(response: requests.Response) -> list[str]:
+    return [d.get("target", "") for d in error_of(response)["details"]]
+
+
+def bill_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "vendor": {"id": "VEND-100"},
+        "createdDate": "2026-03-01",
+        "dueDate": "2026-03-31",
+        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "500.00", "memo": "Paper"}],
+    }
+    body.update(changes)
+    return body
+
+
+def invoice_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "customer": {"id": "CUST-100"},
+        "invoiceDate": "2026-03-01",
+        "dueDate": "2026-03-31",
+        "lines": [{"glAccount": {"id": "4000"}, "txnAmount": "1000.00"}],
+    }
+    body.update(changes)
+    return body
+
+
+def entry_body(debit: str = "100.00", credit: str = "100.00", **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "glJournal": {"id": "GJ"},
+        "postingDate": "2026-03-31",
+        "lines": [
+            {"glAccount": {"id": "6500"}, "txnAmount": debit, "txnType": "debit"},
+            {"glAccount": {"id": "1000"}, "txnAmount": credit, "txnType": "credit"},
+        ],
+    }
+    body.update(changes)
+    return body

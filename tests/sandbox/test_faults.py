@@ -1,0 +1,152 @@
+"""Scripted faults, observed the way a client sees them over a real socket."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from sandbox_helpers import BILL, VENDOR, Client, bill_body, error_of, fetch_token, token_form
+
+from intacct_provider.sandbox import IntacctSandbox
+
+BILLS = f"^/objects/{BILL}$"
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_status_faults_answer_json_errors(intacct_sandbox: IntacctSandbox, api: Client, status: int) -> None:
+    intacct_sandbox.inject("status", status=status)
+    response = api.get(f"/objects/{VENDOR}")
+    assert response.status_code == status
+    assert error_of(response)["supportId"]
+    assert api.get(f"/objects/{VENDOR}").status_code == 200  # count=1: the next one is fine
+
+
+def test_429_carries_retry_after(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("status", status=429, retry_after=2)
+    response = api.get(f"/objects/{VENDOR}")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "2"
+    intacct_sandbox.inject("status", status=429)
+    assert api.get(f"/objects/{VENDOR}").headers["Retry-After"] == "1"
+
+
+def test_429_with_a_vendor_specific_retry_header(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("status", status=429, retry_after=3, retry_header="x-ia-throttle-limit-retry-after")
+    response = api.get(f"/objects/{VENDOR}")
+    assert response.headers["x-ia-throttle-limit-retry-after"] == "3"
+    assert "Retry-After" not in response.headers
+
+
+def test_html_gateway_page(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("status", status=502, html=True)
+    response = api.get(f"/objects/{VENDOR}")
+    assert response.status_code == 502
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.text.startswith("<html>") and "502 Bad Gateway" in response.text
+
+
+def test_faults_match_count_method_and_path(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("status", status=503, count=2, method="post", path=BILLS)
+    assert api.get(f"/objects/{BILL}").status_code == 200
+    assert api.post("/services/core/query", json={"object": BILL}).status_code == 200
+    assert api.create(BILL, bill_body()).status_code == 503
+    assert api.create(BILL, bill_body()).status_code == 503
+    assert api.create(BILL, bill_body()).status_code == 201
+    log = [(e["method"], e["path"], e["status"], e["fault"]) for e in intacct_sandbox.requests]
+    assert log[-3:] == [
+        ("POST", f"/objects/{BILL}", 503, "status"),
+        ("POST", f"/objects/{BILL}", 503, "status"),
+        ("POST", f"/objects/{BILL}", 201, None),
+    ]
+
+
+def test_reset_is_a_connection_error(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("reset", path=BILLS)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.create(BILL, bill_body(billNumber="RST-1"))
+    rows = api.rows(object=BILL, filters=[{"$eq": {"billNumber": "RST-1"}}])
+    assert rows == []  # nothing was written
+    assert intacct_sandbox.requests[-2]["fault"] == "reset" and intacct_sandbox.requests[-2]["status"] is None
+
+
+def test_commit_then_drop_writes_exactly_once(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILLS)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.create(BILL, bill_body(billNumber="CTD-1"))
+    rows = api.rows(object=BILL, fields=["key", "billNumber"], filters=[{"$eq": {"billNumber": "CTD-1"}}])
+    assert len(rows) == 1
+    assert api.create(BILL, bill_body(billNumber="CTD-1")).status_code == 409  # a blind retry duplicates
+
+
+def test_commit_then_drop_with_idempotency_key_replays(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("commit_then_drop", path=BILLS)
+    headers = {"Idempotency-Key": "ambiguous"}
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.create(BILL, bill_body(billNumber="CTD-2"), headers=headers)
+    retry = api.create(BILL, bill_body(billNumber="CTD-2"), headers=headers)
+    assert retry.status_code == 201
+    assert len(intacct_sandbox.records(BILL)) == 51
+
+
+def test_latency_fault_delays_matching_requests(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("latency", latency_ms=300, count=1, path="^/objects/")
+    started = time.monotonic()
+    assert api.get(f"/objects/{VENDOR}").status_code == 200
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    api.get(f"/objects/{VENDOR}")
+    assert time.monotonic() - started < 0.25
+
+
+def test_set_latency_delays_every_request(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.set_latency(150)
+    started = time.monotonic()
+    api.get(f"/objects/{VENDOR}")
+    api.get(f"/objects/{VENDOR}")
+    assert time.monotonic() - started >= 0.3
+
+
+def test_expire_token_fault_revokes_the_bearer(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("expire_token", path="/services/core/query")
+    assert api.get(f"/objects/{VENDOR}").status_code == 200
+    assert api.query(object=VENDOR).status_code == 401
+    assert api.get(f"/objects/{VENDOR}").status_code == 401  # that token stays dead
+    assert Client(intacct_sandbox).get(f"/objects/{VENDOR}").status_code == 200
+
+
+def test_token_endpoint_faults_when_the_path_says_so(intacct_sandbox: IntacctSandbox) -> None:
+    intacct_sandbox.inject("status", status=503, path="^/oauth2/token$")
+    url = f"{intacct_sandbox.base_url}/oauth2/token"
+    assert requests.post(url, data=token_form(intacct_sandbox), timeout=10).status_code == 503
+    assert fetch_token(intacct_sandbox)["access_token"]
+
+
+def test_faults_never_match_admin_routes(intacct_sandbox: IntacctSandbox) -> None:
+    intacct_sandbox.inject("reset")
+    assert requests.get(f"{intacct_sandbox.base_url}/sandbox/faults", timeout=10).status_code == 200
+    assert len(intacct_sandbox.state.pending_faults()) == 1
+
+
+def test_clear_faults_and_reset_drop_pending_faults(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    intacct_sandbox.inject("status", status=500, count=5)
+    intacct_sandbox.clear_faults()
+    assert api.get(f"/objects/{VENDOR}").status_code == 200
+    intacct_sandbox.inject("status", status=500, count=5)
+    intacct_sandbox.reset()
+    assert api.get(f"/objects/{VENDOR}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kind": "explode"},
+        {"kind": "status"},
+        {"kind": "status", "status": 200},
+        {"kind": "latency"},
+        {"kind": "reset", "count": 0},
+        {"kind": "reset", "path": "("},
+    ],
+)
+def test_nonsense_faults_are_refused(intacct_sandbox: IntacctSandbox, kwargs: dict) -> None:
+    with pytest.raises(ValueError, match=r"."):
+        intacct_sandbox.inject(**kwargs)
