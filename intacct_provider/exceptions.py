@@ -1,0 +1,205 @@
+"""Typed errors raised by the provider.
+
+Intacct buries the useful sentence in ``details[]`` behind a generic "Invalid
+request", and answers in three different envelopes (plus HTML pages from its
+gateways). Every error here is parsed from any of those shapes so the message a
+user reads in the task log leads with what Intacct actually said, followed by the
+``supportId`` that Sage support asks for.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowException
+
+#: Longest slice of a non-JSON body kept in an error (gateway pages can be large).
+BODY_EXCERPT_CHARS = 300
+
+
+class IntacctError(AirflowException):
+    """Base class: an Intacct call or a provider check failed.
+
+    Attributes mirror Intacct's ``ia::error``: ``status`` (HTTP status, ``None`` for
+    client-side errors), ``code``, ``error_id`` (e.g. ``REST-1028``), ``support_id``
+    and ``details`` (the messages of ``details[]``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        error_id: str | None = None,
+        support_id: str | None = None,
+        details: list[str] | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.error_id = error_id
+        self.support_id = support_id
+        self.details = list(details or [])
+        self.method = method
+        self.path = path
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        lead = "; ".join(self.details) if self.details else self.message
+        parts = [lead]
+        if self.details and self.message and self.message not in lead:
+            parts.append(f"({self.message})")
+        context = []
+        if self.status is not None:
+            context.append(f"HTTP {self.status}")
+        if self.method and self.path:
+            context.append(f"{self.method} {self.path}")
+        if self.error_id:
+            context.append(f"errorId {self.error_id}")
+        if self.code:
+            context.append(f"code {self.code}")
+        if self.support_id:
+            context.append(f"supportId {self.support_id}")
+        if context:
+            parts.append("[" + ", ".join(context) + "]")
+        return " ".join(parts)
+
+
+class IntacctConfigError(IntacctError):
+    """The Airflow connection is missing or malformed (fix the connection, not the DAG)."""
+
+
+class IntacctValidationError(IntacctError, ValueError):
+    """An operator argument is invalid; raised before any request is sent."""
+
+    def __init__(self, parameter: str, expectation: str, value: Any = None, *, show_value: bool = True) -> None:
+        self.parameter = parameter
+        self.expectation = expectation
+        got = f", got {value!r}" if show_value else ""
+        super().__init__(f"{parameter}: expected {expectation}{got}")
+
+
+class IntacctAuthError(IntacctError):
+    """401/403: wrong client secret, user or company, or a permission Intacct refuses."""
+
+
+class IntacctNotFoundError(IntacctError):
+    """404: the object path or record key does not exist (or is outside the entity)."""
+
+
+class IntacctConflictError(IntacctError):
+    """409: an idempotency key or a unique key (bill/invoice number) was already used."""
+
+
+class IntacctRateLimitError(IntacctError):
+    """429 after every retry: the company's concurrent-request limit is saturated."""
+
+
+class IntacctServerError(IntacctError):
+    """5xx after every retry (gateway error, weekly maintenance window)."""
+
+
+class IntacctTransportError(IntacctError):
+    """The connection failed or timed out after every retry; nothing was answered."""
+
+
+class IntacctAmbiguousWriteError(IntacctError):
+    """A create was sent but its answer was lost, and no look-up could settle whether it exists.
+
+    The provider never re-posts blindly; check Intacct before creating the record again.
+    """
+
+
+_STATUS_CLASSES: dict[int, type[IntacctError]] = {
+    401: IntacctAuthError,
+    403: IntacctAuthError,
+    404: IntacctNotFoundError,
+    409: IntacctConflictError,
+    429: IntacctRateLimitError,
+}
+
+
+def _find_error_dict(body: Any) -> dict[str, Any] | None:
+    """Return the error object from any of Intacct's three envelopes."""
+    if not isinstance(body, dict):
+        return None
+    result = body.get("ia::result")
+    if isinstance(result, dict) and isinstance(result.get("ia::error"), dict):
+        return result["ia::error"]
+    if isinstance(result, list):
+        for item in result:
+            if isinstance(item, dict) and isinstance(item.get("ia::error"), dict):
+                return item["ia::error"]
+    for key in ("ia::error", "error"):
+        if isinstance(body.get(key), dict):
+            return body[key]
+    return None
+
+
+def _detail_messages(error: dict[str, Any]) -> list[str]:
+    messages = []
+    for detail in error.get("details") or []:
+        if isinstance(detail, dict):
+            text = detail.get("message") or detail.get("code")
+            if text:
+                messages.append(str(text))
+        elif detail:
+            messages.append(str(detail))
+    return messages
+
+
+def _excerpt(text: str) -> str:
+    """Flatten and truncate a non-JSON body (an HTML gateway page, say) for a log line."""
+    flat = " ".join(text.split())
+    if len(flat) > BODY_EXCERPT_CHARS:
+        flat = flat[:BODY_EXCERPT_CHARS] + "…"
+    return flat
+
+
+def error_from_response(status: int, text: str, *, method: str | None = None, path: str | None = None) -> IntacctError:
+    """Build the right :class:`IntacctError` subclass from an HTTP answer.
+
+    Shared by the synchronous hook (``requests``) and the async trigger (``httpx``),
+    which is why it takes the status and the decoded body text rather than a response.
+    """
+    if status in _STATUS_CLASSES:
+        cls = _STATUS_CLASSES[status]
+    elif status >= 500:
+        cls = IntacctServerError
+    else:
+        cls = IntacctError
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    error = _find_error_dict(body)
+    if error is None:
+        what = _excerpt(text) if text else "empty body"
+        message = f"Intacct answered HTTP {status} without a JSON error body: {what}"
+        return cls(message, status=status, method=method, path=path)
+    return cls(
+        str(error.get("message") or error.get("code") or f"HTTP {status}"),
+        status=status,
+        code=_str_or_none(error.get("code")),
+        error_id=_str_or_none(error.get("errorId")),
+        support_id=_str_or_none(error.get("supportId")),
+        details=_detail_messages(error),
+        method=method,
+        path=path,
+    )
+
+
+def is_invalid_token(status: int, text: str) -> bool:
+    """True for the 400 "Invalid token" answer some tenants send instead of a 401."""
+    if status != 400:
+        return False
+    lowered = text.lower()
+    return "invalid token" in lowered or "token is not valid" in lowered
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,39 @@
+"""Intacct operators; importing this package stays cheap (no HTTP stack until a task runs)."""
+
+from intacct_provider.operators.create import (
+    IntacctCreateBillOperator,
+    IntacctCreateCustomerOperator,
+    IntacctCreateInvoiceOperator,
+    IntacctCreateJournalEntryOperator,
+    IntacctCreateVendorOperator,
+)
+from intacct_provider.operators.list import (
+    IntacctListBillsOperator,
+    IntacctListCustomersOperator,
+    IntacctListGLAccountsOperator,
+    IntacctListInvoicesOperator,
+    IntacctListJournalEntriesOperator,
+    IntacctListVendorsOperator,
+)
+from intacct_provider.operators.records import (
+    IntacctGetRecordOperator,
+    IntacctQueryOperator,
+    IntacctUpdateRecordOperator,
+)
+
+__all__ = [
+    "IntacctCreateBillOperator",
+    "IntacctCreateCustomerOperator",
+    "IntacctCreateInvoiceOperator",
+    "IntacctCreateJournalEntryOperator",
+    "IntacctCreateVendorOperator",
+    "IntacctGetRecordOperator",
+    "IntacctListBillsOperator",
+    "IntacctListCustomersOperator",
+    "IntacctListGLAccountsOperator",
+    "IntacctListInvoicesOperator",
+    "IntacctListJournalEntriesOperator",
+    "IntacctListVendorsOperator",
+    "IntacctQueryOperator",
+    "IntacctUpdateRecordOperator",
+]

@@ -1,0 +1,99 @@
+"""The catalog's list operators: one page of references through the query service.
+
+The REST ``GET`` collection stops at 100 rows and cannot filter, so every list
+goes through ``/services/core/query``, ordered by ``key`` for stable results.
+Each operator is a registry entry plus the filter arguments that entry names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from intacct_provider.objects import BILL, CUSTOMER, GL_ACCOUNT, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject
+from intacct_provider.operators.base import IntacctBaseOperator
+from intacct_provider.validation import DEFAULT_PAGESIZE, check_id, check_pagesize, parse_json
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class IntacctListOperator(IntacctBaseOperator):
+    """Return ``{<list key>: [rows]}``: up to ``pagesize`` (1..1000) references, ordered by key.
+
+    :param pagesize: rows to return, 1..1000 (default 100); a template string such as ``"250"`` works.
+    :param fields: extra columns (``["vendor.id", "totalTxnAmountDue"]``); default ``key, id, href``.
+    """
+
+    intacct_object: ClassVar[IntacctObject]
+    template_fields: tuple[str, ...] = (*IntacctBaseOperator.template_fields, "pagesize", "fields")
+
+    def __init__(self, *, pagesize: int | str = DEFAULT_PAGESIZE, fields: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pagesize = pagesize
+        self.fields = fields
+
+    def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
+        obj = self.intacct_object
+        size = check_pagesize(self.pagesize)
+        fields = parse_json("fields", self.fields) if str(self.fields).startswith("[") else self.fields
+        filters = []
+        for parameter, field in obj.filters.items():
+            value = check_id(parameter, getattr(self, parameter, None), required=False)
+            if value is not None:
+                filters.append({"$eq": {field: value}})
+        page = self.hook.query(obj.path, fields=fields, filters=filters or None, order_by=[{"key": "asc"}], size=size)
+        rows = page.get("ia::result") or []
+        self.log.info("Listed %d of %s %s", len(rows), (page.get("ia::meta") or {}).get("totalCount"), obj.list_key)
+        return {obj.list_key: rows}
+
+
+class IntacctListBillsOperator(IntacctListOperator):
+    """List AP bills, optionally of one vendor: ``{"bills": [{"href", "id", "key"}, ...]}``.
+
+    :param vendor_id: only bills of this vendor (``VEND-100``).
+    """
+
+    intacct_object = BILL
+    template_fields = (*IntacctListOperator.template_fields, "vendor_id")
+
+    def __init__(self, *, vendor_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.vendor_id = vendor_id
+
+
+class IntacctListInvoicesOperator(IntacctListOperator):
+    """List AR invoices, optionally of one customer: ``{"invoices": [...]}``.
+
+    :param customer_id: only invoices of this customer (``CUST-100``).
+    """
+
+    intacct_object = INVOICE
+    template_fields = (*IntacctListOperator.template_fields, "customer_id")
+
+    def __init__(self, *, customer_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.customer_id = customer_id
+
+
+class IntacctListCustomersOperator(IntacctListOperator):
+    """List AR customers: ``{"customers": [...]}``."""
+
+    intacct_object = CUSTOMER
+
+
+class IntacctListVendorsOperator(IntacctListOperator):
+    """List AP vendors: ``{"vendors": [...]}``."""
+
+    intacct_object = VENDOR
+
+
+class IntacctListGLAccountsOperator(IntacctListOperator):
+    """List GL accounts: ``{"accounts": [...]}`` (``id`` is the account number)."""
+
+    intacct_object = GL_ACCOUNT
+
+
+class IntacctListJournalEntriesOperator(IntacctListOperator):
+    """List GL journal entries: ``{"entries": [...]}``."""
+
+    intacct_object = JOURNAL_ENTRY

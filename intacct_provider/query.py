@@ -1,0 +1,159 @@
+"""Build and check request bodies for Intacct's query service.
+
+Checks happen here, before any request: a misspelt operator or a filter
+expression pointing at a filter that does not exist is the caller's bug, and
+Intacct would charge a transaction to say so less clearly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from intacct_provider.exceptions import IntacctValidationError
+
+QUERY_PATH = "/services/core/query"
+#: Largest ``size`` the query service accepts.
+MAX_QUERY_PAGE = 4000
+DEFAULT_FIELDS = ("key", "id", "href")
+OPERATORS = frozenset(
+    {
+        "$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$notIn", "$between", "$notBetween",
+        "$contains", "$notContains", "$has", "$startsWith", "$notStartsWith", "$endsWith", "$notEndsWith",
+    }
+)  # fmt: skip
+_LIST_OPERATORS = frozenset({"$in", "$notIn"})
+_PAIR_OPERATORS = frozenset({"$between", "$notBetween"})
+_EXPRESSION_TOKEN = re.compile(r"\s*(\(|\)|\d+|and\b|or\b)", re.IGNORECASE)
+
+Filter = dict[str, dict[str, Any]]
+
+
+def normalize_filters(filters: Any, parameter: str = "filters") -> list[Filter]:
+    """Return filters in Intacct's list form.
+
+    Accepts the native list (``[{"$eq": {"vendor.id": "VEND-100"}}]``) or, as a
+    shorthand for equality, a mapping (``{"vendor.id": "VEND-100"}``).
+    """
+    if filters is None:
+        return []
+    if isinstance(filters, Mapping):
+        if any(str(k).startswith("$") for k in filters):
+            filters = [filters]
+        else:
+            return [{"$eq": {str(field): value}} for field, value in filters.items()]
+    if not isinstance(filters, Sequence) or isinstance(filters, (str, bytes)):
+        raise IntacctValidationError(parameter, 'a list like [{"$eq": {"vendor.id": "VEND-100"}}]', filters)
+    result: list[Filter] = []
+    for index, item in enumerate(filters):
+        where = f"{parameter}[{index}]"
+        if not isinstance(item, Mapping) or len(item) != 1:
+            raise IntacctValidationError(where, 'one operator mapping like {"$eq": {"field": value}}', item)
+        ((operator, condition),) = item.items()
+        if operator not in OPERATORS:
+            raise IntacctValidationError(where, f"an operator among {', '.join(sorted(OPERATORS))}", operator)
+        if not isinstance(condition, Mapping) or len(condition) != 1:
+            raise IntacctValidationError(where, 'one {"field": value} pair under the operator', condition)
+        ((field_name, value),) = condition.items()
+        if not isinstance(field_name, str) or not field_name:
+            raise IntacctValidationError(where, "a field name", field_name)
+        if operator in _LIST_OPERATORS and not isinstance(value, (list, tuple)):
+            raise IntacctValidationError(where, f"a list of values for {operator}", value)
+        if operator in _PAIR_OPERATORS and not (isinstance(value, (list, tuple)) and len(value) == 2):
+            raise IntacctValidationError(where, f"a [from, to] pair for {operator}", value)
+        result.append({operator: {field_name: list(value) if isinstance(value, tuple) else value}})
+    return result
+
+
+def check_filter_expression(expression: str | None, filter_count: int) -> str | None:
+    """Validate ``filterExpression``: numbers 1..n, ``and``/``or``, balanced parentheses."""
+    if expression is None or not str(expression).strip():
+        return None
+    text = str(expression).strip()
+    position, depth, expect_operand = 0, 0, True
+    while position < len(text):
+        match = _EXPRESSION_TOKEN.match(text, position)
+        if not match:
+            raise IntacctValidationError("filter_expression", "numbers, 'and', 'or' and parentheses", text)
+        part = match.group(1).lower()
+        position = match.end()
+        if part == "(" and expect_operand:
+            depth += 1
+        elif part == ")" and not expect_operand and depth > 0:
+            depth -= 1
+        elif part.isdigit() and expect_operand:
+            if not 1 <= int(part) <= filter_count:
+                raise IntacctValidationError("filter_expression", f"filter numbers between 1 and {filter_count}", text)
+            expect_operand = False
+        elif part in ("and", "or") and not expect_operand:
+            expect_operand = True
+        else:
+            raise IntacctValidationError("filter_expression", "a well-formed expression like '(1 and 2) or 3'", text)
+        if position < len(text) and text[position:].strip() == "":
+            break
+    if depth or expect_operand:
+        raise IntacctValidationError("filter_expression", "a complete expression with balanced parentheses", text)
+    return text
+
+
+def normalize_order_by(order_by: Any) -> list[dict[str, str]]:
+    """Accept ``"key"``, ``"-key"``, ``{"key": "asc"}`` or a list of those."""
+    if order_by is None:
+        return []
+    items = order_by if isinstance(order_by, (list, tuple)) else [order_by]
+    result = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            name = item.strip()
+            result.append({name.lstrip("-"): "desc" if name.startswith("-") else "asc"})
+        elif isinstance(item, Mapping) and len(item) == 1:
+            ((name, direction),) = item.items()
+            if str(direction).lower() not in ("asc", "desc"):
+                raise IntacctValidationError("order_by", "'asc' or 'desc'", direction)
+            result.append({str(name): str(direction).lower()})
+        else:
+            raise IntacctValidationError("order_by", 'a field name, "-field", or {"field": "asc"|"desc"}', item)
+    return result
+
+
+def normalize_fields(fields: Any) -> list[str]:
+    """Accept a list of field names or a comma-separated string; default ``key,id,href``."""
+    if fields is None or fields == "" or fields == []:
+        return list(DEFAULT_FIELDS)
+    items = fields.split(",") if isinstance(fields, str) else fields
+    if not isinstance(items, (list, tuple)):
+        raise IntacctValidationError("fields", "a list of field names", fields)
+    names = [str(f).strip() for f in items]
+    if not all(names):
+        raise IntacctValidationError("fields", "non-empty field names", fields)
+    return list(dict.fromkeys(names))
+
+
+def build_query(
+    path: str,
+    fields: Any = None,
+    filters: Any = None,
+    filter_expression: str | None = None,
+    order_by: Any = None,
+    start: int = 1,
+    size: int = 100,
+) -> dict[str, Any]:
+    """The JSON body of one query-service call (one page)."""
+    if not isinstance(start, int) or isinstance(start, bool) or start < 1:
+        raise IntacctValidationError("start", "an integer >= 1 (the query service is 1-based)", start)
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_QUERY_PAGE:
+        raise IntacctValidationError("size", f"an integer between 1 and {MAX_QUERY_PAGE}", size)
+    normalized = normalize_filters(filters)
+    body: dict[str, Any] = {"object": path, "fields": normalize_fields(fields)}
+    if normalized:
+        body["filters"] = normalized
+    expression = check_filter_expression(filter_expression, len(normalized))
+    if expression:
+        body["filterExpression"] = expression
+    ordering = normalize_order_by(order_by)
+    if ordering:
+        body["orderBy"] = ordering
+    body["start"] = start
+    body["size"] = size
+    return body

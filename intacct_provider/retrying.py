@@ -1,0 +1,64 @@
+"""When to retry an Intacct call, and how long to wait first.
+
+Shared by the synchronous hook and the async trigger. Intacct throttles per
+company (429) and sits behind gateways that answer 502/503/504 during
+maintenance; it may say how long to wait in ``Retry-After`` or in one of its
+``x-ia-*-retry-after`` headers, and the longest of those wins. Otherwise the
+wait grows exponentially with full jitter so concurrent workers spread out.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+#: Statuses worth repeating: throttled, or a gateway/maintenance answer.
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+#: Headers Intacct (or its gateway) uses to say how long to back off.
+RETRY_AFTER_HEADERS = (
+    "retry-after",
+    "x-ia-throttle-limit-retry-after",
+    "x-ia-tenant-throttle-limit-retry-after",
+    "x-ia-hour-rate-limit-retry-after",
+    "x-ia-minute-rate-limit-retry-after",
+)
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+#: A server asking for a longer pause than this fails the call instead of parking a worker.
+MAX_SERVER_WAIT = 300.0
+
+
+def server_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds the server asked us to wait, or ``None`` when it did not say."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    waits = [w for w in (_parse_wait(lowered.get(name)) for name in RETRY_AFTER_HEADERS) if w is not None]
+    return max(waits) if waits else None
+
+
+def backoff(attempt: int, headers: Mapping[str, str] | None = None) -> float:
+    """Seconds to sleep before retry number ``attempt`` (0 for the first retry)."""
+    asked = server_wait(headers or {})
+    if asked is not None:
+        # A little jitter on top so workers told the same instant do not return together.
+        return min(asked, MAX_SERVER_WAIT) + random.uniform(0, 0.1)
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _parse_wait(value: str | None) -> float | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

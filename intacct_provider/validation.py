@@ -1,0 +1,207 @@
+"""Check operator arguments before any request is sent.
+
+Templated arguments arrive as Jinja strings (``"250"``, a JSON text) or, with
+``render_template_as_native_obj``, as native objects; both are accepted. Every
+error names the argument (and the line index) and what was expected, so a typo
+fails in seconds with a readable message instead of reaching the books.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from intacct_provider.exceptions import IntacctValidationError
+
+MAX_PAGESIZE = 1000
+DEFAULT_PAGESIZE = 100
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
+
+#: Optional per-line dimension ids and the Intacct dimension each one maps to.
+LINE_DIMENSIONS = {
+    "locationid": "location",
+    "departmentid": "department",
+    "classid": "class",
+    "projectid": "project",
+    "customerid": "customer",
+    "vendorid": "vendor",
+    "employeeid": "employee",
+    "itemid": "item",
+}
+
+_ID_SCHEMA = {"type": ["string", "integer"], "minLength": 1}
+LINE_ITEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["glaccountno", "amount"],
+    "additionalProperties": False,
+    "properties": {
+        "glaccountno": _ID_SCHEMA,
+        "amount": {"type": ["string", "number"]},
+        "memo": {"type": ["string", "null"]},
+        **{name: _ID_SCHEMA for name in LINE_DIMENSIONS},
+    },
+}
+JOURNAL_LINE_SCHEMA: dict[str, Any] = {
+    **LINE_ITEM_SCHEMA,
+    "required": ["glaccountno", "amount", "tr_type"],
+    "properties": {**LINE_ITEM_SCHEMA["properties"], "tr_type": {"enum": ["debit", "credit"]}},
+}
+
+
+def parse_json(parameter: str, value: Any) -> Any:
+    """Decode a JSON string; pass native values through."""
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode()
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise IntacctValidationError(parameter, f"valid JSON ({exc.msg} at char {exc.pos})", value) from None
+    return value
+
+
+def check_date(parameter: str, value: Any) -> str:
+    """A real calendar date as ``YYYY-MM-DD`` (date/datetime objects are accepted)."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip() if isinstance(value, str) else None
+    if not text or not _DATE.match(text):
+        raise IntacctValidationError(parameter, "a date as YYYY-MM-DD", value)
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise IntacctValidationError(parameter, "a real calendar date as YYYY-MM-DD", value) from None
+    return text
+
+
+def check_date_order(earlier: tuple[str, str], later: tuple[str, str]) -> None:
+    """``later`` must not be before ``earlier`` (both already checked dates)."""
+    if later[1] < earlier[1]:
+        raise IntacctValidationError(later[0], f"a date on or after {earlier[0]} ({earlier[1]})", later[1])
+
+
+def check_amount(parameter: str, value: Any) -> str:
+    """A finite decimal amount, returned as the decimal string Intacct expects.
+
+    Numbers are accepted (``250`` → ``"250"``) but never sent as floats; strings
+    must use a dot as decimal separator (``"12,50"`` is refused, not guessed).
+    """
+    if isinstance(value, bool) or value is None:
+        raise IntacctValidationError(parameter, "a decimal amount such as '500.00'", value)
+    if isinstance(value, (int, Decimal)):
+        text = str(value)
+    elif isinstance(value, float):
+        text = repr(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise IntacctValidationError(parameter, "a decimal amount such as '500.00'", value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise IntacctValidationError(parameter, "a finite decimal amount such as '500.00'", value)
+    if not _AMOUNT.match(text):
+        text = format(number, "f")
+        if not _AMOUNT.match(text) or isinstance(value, str):
+            raise IntacctValidationError(parameter, "a decimal amount with a dot separator such as '12.50'", value)
+    return text
+
+
+def check_pagesize(value: Any, parameter: str = "pagesize") -> int:
+    """An integer 1..1000 (``"250"`` from a template is fine)."""
+    number: int | None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        number = None
+    if number is None or not 1 <= number <= MAX_PAGESIZE:
+        raise IntacctValidationError(parameter, f"an integer between 1 and {MAX_PAGESIZE}", value)
+    return number
+
+
+def check_id(parameter: str, value: Any, *, required: bool = True) -> str | None:
+    """A non-empty identifier such as ``VEND-100`` (numbers are turned into text)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise IntacctValidationError(parameter, "a non-empty ID", value)
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise IntacctValidationError(parameter, "an ID string such as 'VEND-100'", value)
+    return str(value).strip()
+
+
+def check_text(parameter: str, value: Any) -> str | None:
+    """Optional free text (``None`` or empty means absent)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise IntacctValidationError(parameter, "text", value)
+    return str(value)
+
+
+def check_lines(parameter: str, value: Any, schema: dict[str, Any] = LINE_ITEM_SCHEMA) -> list[dict[str, Any]]:
+    """A non-empty list of line objects; amounts normalised to decimal strings."""
+    import jsonschema
+
+    lines = parse_json(parameter, value)
+    if not isinstance(lines, list):
+        raise IntacctValidationError(parameter, "a JSON array of line objects", value)
+    if not lines:
+        raise IntacctValidationError(parameter, "at least one line", value)
+    validator = jsonschema.Draft202012Validator(schema)
+    allowed = ", ".join(schema["properties"])
+    checked = []
+    for index, line in enumerate(lines):
+        where = f"{parameter}[{index}]"
+        if not isinstance(line, dict):
+            raise IntacctValidationError(where, "an object like {'glaccountno': '6700', 'amount': '500.00'}", line)
+        error = next(iter(sorted(validator.iter_errors(line), key=lambda e: list(e.path))), None)
+        if error is not None:
+            raise _line_error(where, error, allowed)
+        normalized = dict(line)
+        normalized["glaccountno"] = str(line["glaccountno"])
+        normalized["amount"] = check_amount(f"{where}.amount", line["amount"])
+        checked.append(normalized)
+    return checked
+
+
+def _line_error(where: str, error: Any, allowed: str) -> IntacctValidationError:
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return IntacctValidationError(
+            f"{where}.{unknown[0]}", f"a known line key ({allowed})", error.instance[unknown[0]]
+        )
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return IntacctValidationError(
+            f"{where}.{missing}", "a value (this line key is required)", None, show_value=False
+        )
+    field = ".".join(str(p) for p in error.path) or "line"
+    expected = {
+        "type": f"a value of type {error.validator_value}",
+        "enum": f"one of {error.validator_value}",
+        "minLength": "a non-empty value",
+    }.get(error.validator, error.message)
+    return IntacctValidationError(f"{where}.{field}", expected, error.instance)
+
+
+def check_balanced(parameter: str, lines: list[dict[str, Any]]) -> None:
+    """Journal entry lines: debits must equal credits (checked before Intacct refuses it)."""
+    debit = sum((Decimal(line["amount"]) for line in lines if line["tr_type"] == "debit"), Decimal(0))
+    credit = sum((Decimal(line["amount"]) for line in lines if line["tr_type"] == "credit"), Decimal(0))
+    if debit != credit:
+        raise IntacctValidationError(
+            parameter, f"balanced lines (debits {debit} must equal credits {credit})", None, show_value=False
+        )

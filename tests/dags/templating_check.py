@@ -1,0 +1,35 @@
+"""Operators fed by Jinja: plain strings, and native objects with render_template_as_native_obj."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG, task
+
+from intacct_provider.operators import IntacctCreateBillOperator, IntacctListBillsOperator
+
+for dag_id, native in (("templating_strings", False), ("templating_native", True)):
+    with DAG(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        render_template_as_native_obj=native,
+        params={"size": 3, "lines": [{"glaccountno": "6700", "amount": 12.5}], "vendor": "VEND-200"},
+    ) as dag:
+
+        @task
+        def upstream() -> dict:
+            return {"vendor": "VEND-200", "due": "2026-12-31"}
+
+        up = upstream()
+        bill = IntacctCreateBillOperator(
+            task_id="create_bill",
+            vendor_id="{{ ti.xcom_pull(task_ids='upstream')['vendor'] }}",
+            date_created="2026-12-01",
+            date_due="{{ ti.xcom_pull(task_ids='upstream')['due'] }}",
+            line_items="{{ params.lines }}" if native else "{{ params.lines | tojson }}",
+        )
+        listed = IntacctListBillsOperator(
+            task_id="list_bills", vendor_id="{{ params.vendor }}", pagesize="{{ params.size }}"
+        )
+        up >> bill >> listed
+    globals()[dag_id] = dag

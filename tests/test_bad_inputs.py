@@ -1,0 +1,168 @@
+"""Bad inputs: each case gives one clear error naming the parameter and the expectation.
+
+Client-side cases must send zero requests; server-side cases (unknown vendor,
+unknown GL account, wrong secret...) must surface Intacct's own message.
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from intacct_provider.exceptions import IntacctAuthError, IntacctConfigError, IntacctError, IntacctValidationError
+from intacct_provider.operators import (
+    IntacctCreateBillOperator,
+    IntacctCreateCustomerOperator,
+    IntacctCreateInvoiceOperator,
+    IntacctCreateJournalEntryOperator,
+    IntacctGetRecordOperator,
+    IntacctListBillsOperator,
+    IntacctListVendorsOperator,
+    IntacctQueryOperator,
+    IntacctUpdateRecordOperator,
+)
+
+LINE = {"glaccountno": "6700", "amount": "500.00", "memo": "Paper"}
+BILL = {"vendor_id": "VEND-100", "date_created": "2026-11-01", "date_due": "2026-11-30", "line_items": [LINE]}
+INVOICE = {"customer_id": "CUST-100", "date_created": "2026-11-01", "date_due": "2026-11-30", "line_items": [LINE]}
+JE_LINES = [
+    {"glaccountno": "6700", "amount": "100.00", "tr_type": "debit"},
+    {"glaccountno": "1000", "amount": "100.00", "tr_type": "credit"},
+]
+JE = {"journal_id": "GJ", "posting_date": "2026-11-01", "lines": JE_LINES}
+
+
+def bill(**changes):
+    return IntacctCreateBillOperator, {**BILL, **changes}
+
+
+def line(**changes):
+    return bill(line_items=[{**LINE, **changes}])
+
+
+CLIENT_SIDE = [
+    ("impossible date", *bill(date_created="2026-02-30"), "date_created", "real calendar date"),
+    ("US date format", *bill(date_created="11/26/2026"), "date_created", "YYYY-MM-DD"),
+    ("date with time", *bill(date_due="2026-11-30T10:00"), "date_due", "YYYY-MM-DD"),
+    ("due before created", *bill(date_due="2026-10-01"), "date_due", "on or after date_created"),
+    ("date not text", *bill(date_created=20261101), "date_created", "YYYY-MM-DD"),
+    ("missing vendor", *bill(vendor_id=""), "vendor_id", "non-empty ID"),
+    ("vendor as dict", *bill(vendor_id={"id": "V"}), "vendor_id", "ID string"),
+    ("lines not JSON", *bill(line_items="[{glaccountno: 6700}"), "line_items", "valid JSON"),
+    ("lines empty", *bill(line_items=[]), "line_items", "at least one line"),
+    ("lines empty JSON", *bill(line_items="[]"), "line_items", "at least one line"),
+    ("lines not a list", *bill(line_items={"glaccountno": "6700"}), "line_items", "JSON array"),
+    ("line not an object", *bill(line_items=["6700"]), "line_items[0]", "an object"),
+    ("line without glaccountno", *bill(line_items=[{"amount": "1.00"}]), "line_items[0].glaccountno", "required"),
+    ("line without amount", *bill(line_items=[{"glaccountno": "6700"}]), "line_items[0].amount", "required"),
+    ("amount with comma", *line(amount="12,50"), "line_items[0].amount", "decimal amount"),
+    ("amount abc", *line(amount="abc"), "line_items[0].amount", "decimal amount"),
+    ("amount NaN", *line(amount="NaN"), "line_items[0].amount", "finite decimal"),
+    ("amount Infinity", *line(amount="Infinity"), "line_items[0].amount", "finite decimal"),
+    ("amount float inf", *line(amount=float("inf")), "line_items[0].amount", "finite decimal"),
+    ("amount exponent", *line(amount="1e3"), "line_items[0].amount", "dot separator"),
+    ("amount bool", *line(amount=True), "line_items[0].amount", "type"),
+    ("unknown line key", *line(glaccount="6700"), "line_items[0].glaccount", "known line key"),
+    ("empty dimension", *line(departmentid=""), "line_items[0].departmentid", "non-empty"),
+    ("second line bad", *bill(line_items=[LINE, {**LINE, "amount": "x"}]), "line_items[1].amount", "decimal"),
+    ("invoice bad date", IntacctCreateInvoiceOperator, {**INVOICE, "date_due": "2026-13-01"}, "date_due", "real calendar"),
+    ("invoice no customer", IntacctCreateInvoiceOperator, {**INVOICE, "customer_id": None}, "customer_id", "non-empty"),
+    ("pagesize 0", IntacctListVendorsOperator, {"pagesize": 0}, "pagesize", "between 1 and 1000"),
+    ("pagesize 1001", IntacctListVendorsOperator, {"pagesize": 1001}, "pagesize", "between 1 and 1000"),
+    ("pagesize ten", IntacctListVendorsOperator, {"pagesize": "ten"}, "pagesize", "between 1 and 1000"),
+    ("pagesize negative", IntacctListBillsOperator, {"pagesize": "-5"}, "pagesize", "between 1 and 1000"),
+    ("pagesize float", IntacctListBillsOperator, {"pagesize": 2.5}, "pagesize", "between 1 and 1000"),
+    ("unbalanced journal entry", IntacctCreateJournalEntryOperator,
+     {**JE, "lines": [JE_LINES[0], {**JE_LINES[1], "amount": "90.00"}]}, "lines", "debits 100.00 must equal credits 90.00"),
+    ("journal line bad type", IntacctCreateJournalEntryOperator,
+     {**JE, "lines": [{**JE_LINES[0], "tr_type": "DR"}, JE_LINES[1]]}, "lines[0].tr_type", "one of"),
+    ("journal missing tr_type", IntacctCreateJournalEntryOperator,
+     {**JE, "lines": [{"glaccountno": "6700", "amount": "1"}]}, "lines[0].tr_type", "required"),
+    ("customer without name", IntacctCreateCustomerOperator, {"customer_id": "C-9", "name": " "}, "name", "non-empty"),
+    ("query unknown object", IntacctQueryOperator, {"object": "bills"}, "object", "registry name"),
+    ("query bad operator", IntacctQueryOperator, {"object": "bill", "filters": [{"$like": {"id": "x"}}]}, "filters[0]", "operator"),
+    ("query bad expression", IntacctQueryOperator, {"object": "bill", "filters": {"id": "x"}, "filter_expression": "1 or 3"}, "filter_expression", "between 1 and 1"),
+    ("query bad since", IntacctQueryOperator, {"object": "bill", "modified_since": "yesterday"}, "modified_since", "ISO-8601"),
+    ("query window reversed", IntacctQueryOperator,
+     {"object": "bill", "modified_since": "2026-11-02T00:00:00Z", "modified_until": "2026-11-01T00:00:00Z"}, "modified_until", "after modified_since"),
+    ("query bad lookback", IntacctQueryOperator, {"object": "bill", "lookback": "-1"}, "lookback", "non-negative"),
+    ("query bad max_records", IntacctQueryOperator, {"object": "bill", "max_records": 0}, "max_records", "positive integer"),
+    ("get without key or id", IntacctGetRecordOperator, {"object": "bill"}, "key", "exactly one of key and id"),
+    ("update empty changes", IntacctUpdateRecordOperator, {"object": "bill", "key": "2001", "changes": {}}, "changes", "non-empty mapping"),
+    ("update key with slash", IntacctUpdateRecordOperator, {"object": "bill", "key": "20/01", "changes": {"a": 1}}, "key", "record key"),
+]  # fmt: skip
+
+
+def context():
+    return {"ti": SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1)}
+
+
+@pytest.mark.parametrize(
+    ("operator", "kwargs", "parameter", "expectation"),
+    [case[1:] for case in CLIENT_SIDE],
+    ids=[case[0] for case in CLIENT_SIDE],
+)
+def test_client_side_errors_send_nothing(intacct_sandbox, intacct_conn, operator, kwargs, parameter, expectation):
+    with pytest.raises(IntacctValidationError) as info:
+        operator(task_id="t", **kwargs).execute(context())
+    message = str(info.value)
+    assert info.value.parameter == parameter, message
+    assert message.startswith(f"{parameter}: expected"), message
+    assert expectation in message, message
+    assert intacct_sandbox.requests == []
+
+
+def test_at_least_thirty_client_cases():
+    assert len(CLIENT_SIDE) >= 30
+
+
+@pytest.mark.parametrize(
+    ("operator", "kwargs", "needle"),
+    [
+        (IntacctCreateBillOperator, {**BILL, "vendor_id": "VEND-404"}, "VEND-404"),
+        (IntacctCreateBillOperator, {**BILL, "line_items": [{**LINE, "glaccountno": "9999"}]}, "9999"),
+        (IntacctCreateInvoiceOperator, {**INVOICE, "customer_id": "CUST-404"}, "CUST-404"),
+        (IntacctCreateBillOperator, {**BILL, "line_items": [{**LINE, "departmentid": "NOPE"}]}, "NOPE"),
+    ],
+    ids=["unknown vendor", "unknown GL account", "unknown customer", "unknown department"],
+)
+def test_intacct_rejections_surface_its_message(intacct_sandbox, intacct_conn, operator, kwargs, needle):
+    with pytest.raises(IntacctError) as info:
+        operator(task_id="t", **kwargs).execute(context())
+    message = str(info.value)
+    assert needle in message.split("[")[0], message
+    assert info.value.status in (400, 404, 422)
+    assert info.value.support_id
+
+
+def test_missing_connection(intacct_sandbox, monkeypatch):
+    with pytest.raises(IntacctConfigError, match="'nowhere' does not exist"):
+        IntacctListVendorsOperator(task_id="t", intacct_conn_id="nowhere").execute(context())
+
+
+def test_connection_without_company(intacct_sandbox, monkeypatch):
+    conn = intacct_sandbox.connection()
+    del conn["extra"]["company_id"]
+    monkeypatch.setenv("AIRFLOW_CONN_NOCOMPANY", json.dumps(conn))
+    with pytest.raises(IntacctConfigError, match="missing extra company_id"):
+        IntacctListVendorsOperator(task_id="t", intacct_conn_id="nocompany").execute(context())
+    assert intacct_sandbox.requests == []
+
+
+def test_wrong_client_secret(intacct_sandbox, monkeypatch):
+    conn = intacct_sandbox.connection()
+    conn["password"] = "not-the-secret"
+    monkeypatch.setenv("AIRFLOW_CONN_WRONG", json.dumps(conn))
+    with pytest.raises(IntacctAuthError) as info:
+        IntacctListVendorsOperator(task_id="t", intacct_conn_id="wrong").execute(context())
+    assert "not-the-secret" not in str(info.value)
+    assert "client secret" in str(info.value)
+
+
+def test_non_json_response(intacct_sandbox, intacct_conn, monkeypatch):
+    monkeypatch.setattr("intacct_provider.hooks.intacct.time.sleep", lambda _s: None)
+    intacct_sandbox.inject("status", status=503, html=True, count=50, path="/services/core/query")
+    with pytest.raises(IntacctError, match="without a JSON error body"):
+        IntacctListVendorsOperator(task_id="t").execute(context())

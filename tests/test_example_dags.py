@@ -1,0 +1,102 @@
+"""Every example DAG (and the templating DAGs) runs end to end with dag.test() against the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_catalog_tour(run_dag, intacct_sandbox):
+    dag_run, xcoms = run_dag("intacct_catalog_tour", conf={"document_date": "2026-11-26", "days_due": 30})
+    assert dag_run.state == "success"
+    summary = xcoms["summarize"]
+    bill = intacct_sandbox.get_record("accounts-payable/bill", summary["bill"]["key"])
+    assert bill["vendor"]["id"] == "VEND-100"
+    assert bill["createdDate"] == "2026-11-26" and bill["dueDate"] == "2026-12-26"
+    invoice = intacct_sandbox.get_record("accounts-receivable/invoice", summary["invoice"]["key"])
+    assert invoice["customer"]["id"] == "CUST-100"
+    keys = {row["key"] for row in xcoms["list_vendor_bills"]["bills"]}
+    assert summary["bill"]["key"] in keys
+    assert summary["gl_accounts"] == len(intacct_sandbox.records("general-ledger/account"))
+    assert xcoms["list_vendors"]["vendors"][0] == {
+        "href": "/objects/accounts-payable/vendor/33",
+        "id": "VEND-100",
+        "key": "33",
+    }
+
+
+@pytest.mark.parametrize("dag_id", ["templating_strings", "templating_native"])
+def test_templated_values_as_strings_and_native(run_dag, intacct_sandbox, dag_id):
+    dag_run, xcoms = run_dag(dag_id, file="templating_check")
+    assert dag_run.state == "success"
+    key = xcoms["create_bill"]["ia::result"]["key"]
+    bill = intacct_sandbox.get_record("accounts-payable/bill", key)
+    assert bill["vendor"]["id"] == "VEND-200" and bill["dueDate"] == "2026-12-31"
+    assert bill["lines"][0]["txnAmount"] == "12.50"
+    posted = [r for r in intacct_sandbox.requests if r["method"] == "POST" and r["path"].endswith("/bill")]
+    assert posted[-1]["body"]["lines"][0]["txnAmount"] == "12.5"  # a decimal string, never a float
+    assert len(xcoms["list_bills"]["bills"]) == 3
+
+
+def in_window(record, start, end):
+    return start <= record["audit"]["modifiedDateTime"] < end
+
+
+def test_daily_ap_ar_sync(run_dag, intacct_sandbox, tmp_path):
+    import json
+
+    import pendulum
+
+    from collections import Counter
+
+    stamps = [
+        r["audit"]["modifiedDateTime"][:10]
+        for path in ("accounts-payable/bill", "accounts-receivable/invoice")
+        for r in intacct_sandbox.records(path)
+    ]
+    busiest_day = pendulum.parse(Counter(stamps).most_common(1)[0][0])
+    dag_run, xcoms = run_dag(
+        "intacct_daily_ap_ar_sync",
+        conf={"base_path": str(tmp_path), "lookback_seconds": 3600},
+        logical_date=busiest_day.add(days=1),  # the run after a day covers that day
+    )
+    assert dag_run.state == "success"
+    summary = xcoms["summary"]
+    start, end = pendulum.instance(dag_run.data_interval_start), pendulum.instance(dag_run.data_interval_end)
+    assert end - start == pendulum.duration(days=1)
+    assert summary["window"] == [
+        start.subtract(hours=1).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    ]
+    ds = start.to_date_string()
+    total = 0
+    for name, path in (
+        ("bill", "accounts-payable/bill"),
+        ("invoice", "accounts-receivable/invoice"),
+        ("vendor", "accounts-payable/vendor"),
+        ("customer", "accounts-receivable/customer"),
+    ):
+        expected = {r["key"] for r in intacct_sandbox.records(path) if in_window(r, *summary["window"])}
+        lines = (tmp_path / ds / f"{name}.jsonl").read_text().splitlines()
+        keys = [json.loads(line)["key"] for line in lines]
+        assert len(keys) == len(set(keys)) == len(expected)
+        assert set(keys) == expected
+        assert summary["counts"][path] == len(keys)
+        assert xcoms[f"sync_{name}s"]["path"].endswith(f"{ds}/{name}.jsonl")
+        total += len(keys)
+    assert total > 0, f"the seed should have records modified on {ds}"
+
+
+def test_invoice_per_order_maps_one_invoice_per_row(run_dag, intacct_sandbox):
+    before = {r["key"] for r in intacct_sandbox.records("accounts-receivable/invoice")}
+    dag_run, xcoms = run_dag("intacct_invoice_per_order")
+    assert dag_run.state == "success"
+    created = [r for r in intacct_sandbox.records("accounts-receivable/invoice") if r["key"] not in before]
+    assert len(created) == 3
+    assert sorted(r["customer"]["id"] for r in created) == ["CUST-100", "CUST-100", "CUST-200"]
+    assert xcoms["report"]["created"] == [xcoms["create_invoice"][i]["ia::result"]["id"] for i in range(3)]
+    keys = {
+        r["headers"]["Idempotency-Key"]
+        for r in intacct_sandbox.requests
+        if r["method"] == "POST" and r["path"].endswith("/invoice")
+    }
+    assert len(keys) == 3

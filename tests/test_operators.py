@@ -1,0 +1,178 @@
+"""The catalog operators: mapping to Intacct, return shapes, validation before any request."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.operators import (
+    IntacctCreateBillOperator,
+    IntacctCreateInvoiceOperator,
+    IntacctListBillsOperator,
+    IntacctListCustomersOperator,
+    IntacctListGLAccountsOperator,
+    IntacctListInvoicesOperator,
+    IntacctListJournalEntriesOperator,
+    IntacctListVendorsOperator,
+)
+
+LINES = [{"glaccountno": "6700", "amount": "500.00", "memo": "Office supplies"}]
+
+
+def context(task_id="t", run_id="run-1", map_index=-1, store=None):
+    ti = SimpleNamespace(dag_id="d", task_id=task_id, run_id=run_id, map_index=map_index)
+    ctx = {"ti": ti}
+    if store is not None:
+        ctx["task_state_store"] = store
+    return ctx
+
+
+def posted(sandbox, path):
+    return [r for r in sandbox.requests if r["method"] == "POST" and r["path"] == f"/objects/{path}"]
+
+
+def test_create_bill_maps_every_field(intacct_sandbox, intacct_conn):
+    op = IntacctCreateBillOperator(
+        task_id="bill",
+        vendor_id="VEND-200",
+        date_created="2026-11-01",
+        date_due="2026-11-30",
+        line_items=[{**LINES[0], "departmentid": "SAL", "locationid": "US"}, {"glaccountno": 4000, "amount": 250}],
+        bill_number="B-77",
+        reference_number="PO-9",
+        description="Paper",
+    )
+    result = op.execute(context())
+    ref = result["ia::result"]
+    assert set(ref) == {"href", "id", "key"}
+    assert ref["href"] == f"/objects/accounts-payable/bill/{ref['key']}" and ref["id"] == "B-77"
+    body = posted(intacct_sandbox, "accounts-payable/bill")[0]["body"]
+    assert body == {
+        "vendor": {"id": "VEND-200"},
+        "createdDate": "2026-11-01",
+        "dueDate": "2026-11-30",
+        "lines": [
+            {
+                "glAccount": {"id": "6700"},
+                "txnAmount": "500.00",
+                "memo": "Office supplies",
+                "dimensions": {"location": {"id": "US"}, "department": {"id": "SAL"}},
+            },
+            {"glAccount": {"id": "4000"}, "txnAmount": "250"},
+        ],
+        "billNumber": "B-77",
+        "referenceNumber": "PO-9",
+        "description": "Paper",
+    }
+    stored = intacct_sandbox.get_record("accounts-payable/bill", ref["key"])
+    assert stored["totalTxnAmount"] in ("750.00", "750")
+
+
+def test_create_invoice_from_json_string(intacct_sandbox, intacct_conn):
+    op = IntacctCreateInvoiceOperator(
+        task_id="inv",
+        customer_id="CUST-100",
+        date_created="2026-11-01",
+        date_due="2026-12-01",
+        line_items=json.dumps([{"glaccountno": "4000", "amount": "1000.00", "memo": "Service fee"}]),
+    )
+    ref = op.execute(context())["ia::result"]
+    assert ref["href"].startswith("/objects/accounts-receivable/invoice/")
+    body = posted(intacct_sandbox, "accounts-receivable/invoice")[0]["body"]
+    assert body["customer"] == {"id": "CUST-100"}
+    assert body["invoiceDate"] == "2026-11-01" and body["dueDate"] == "2026-12-01"
+
+
+def test_create_uses_a_stable_idempotency_key(intacct_sandbox, intacct_conn):
+    kwargs = dict(vendor_id="VEND-100", date_created="2026-11-01", date_due="2026-11-02", line_items=LINES)
+    first = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context())
+    again = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context())
+    other_run = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context(run_id="run-2"))
+    assert first == again
+    assert other_run["ia::result"]["key"] != first["ia::result"]["key"]
+    keys = [r["headers"].get("Idempotency-Key") for r in posted(intacct_sandbox, "accounts-payable/bill")]
+    assert keys[0] == keys[1] != keys[2] and keys[0].startswith("airflow-")
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "expected_first"),
+    [
+        (IntacctListVendorsOperator, "vendors", {"href": "/objects/accounts-payable/vendor/33", "id": "VEND-100", "key": "33"}),
+        (IntacctListCustomersOperator, "customers", {"href": "/objects/accounts-receivable/customer/68", "id": "CUST-100", "key": "68"}),
+        (IntacctListGLAccountsOperator, "accounts", {"href": "/objects/general-ledger/account/1", "id": "4000", "key": "1"}),
+        (IntacctListBillsOperator, "bills", {"href": "/objects/accounts-payable/bill/2001", "id": "BILL-100", "key": "2001"}),
+        (IntacctListInvoicesOperator, "invoices", {"href": "/objects/accounts-receivable/invoice/1001", "id": "INV-100", "key": "1001"}),
+        (IntacctListJournalEntriesOperator, "entries", {"href": "/objects/general-ledger/journal-entry/3001", "id": "JE-100", "key": "3001"}),
+    ],
+)  # fmt: skip
+def test_list_operators_return_catalog_shape(intacct_sandbox, intacct_conn, operator, key, expected_first):
+    result = operator(task_id="l", pagesize=2).execute(context())
+    assert list(result) == [key]
+    assert result[key][0] == expected_first
+    assert len(result[key]) == 2
+    query = next(r for r in intacct_sandbox.requests if r["path"] == "/services/core/query")["body"]
+    assert query["size"] == 2 and query["orderBy"] == [{"key": "asc"}]
+
+
+def test_list_bills_filters_by_vendor_with_string_pagesize(intacct_sandbox, intacct_conn):
+    result = IntacctListBillsOperator(task_id="l", vendor_id="VEND-200", pagesize="1000", fields=["vendor.id"])
+    rows = result.execute(context())["bills"]
+    expected = [b for b in intacct_sandbox.records("accounts-payable/bill") if b["vendor"]["id"] == "VEND-200"]
+    assert len(rows) == len(expected) > 0
+    assert {r["vendor.id"] for r in rows} == {"VEND-200"}
+
+
+def test_list_invoices_filters_by_customer(intacct_sandbox, intacct_conn):
+    rows = IntacctListInvoicesOperator(task_id="l", customer_id="CUST-100", pagesize=1000).execute(context())
+    expected = [i for i in intacct_sandbox.records("accounts-receivable/invoice") if i["customer"]["id"] == "CUST-100"]
+    assert len(rows["invoices"]) == len(expected) > 0
+
+
+def test_list_larger_than_one_rest_page(intacct_sandbox, intacct_conn):
+    rows = IntacctListBillsOperator(task_id="l", pagesize=150).execute(context())["bills"]
+    assert len(rows) == min(150, len(intacct_sandbox.records("accounts-payable/bill")))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"pagesize": 0}, "pagesize"),
+        ({"pagesize": 1001}, "pagesize"),
+        ({"pagesize": "ten"}, "pagesize"),
+        ({"pagesize": True}, "pagesize"),
+        ({"vendor_id": {"id": 1}}, "vendor_id"),
+    ],
+)
+def test_list_validation_sends_nothing(intacct_sandbox, intacct_conn, kwargs, parameter):
+    with pytest.raises(IntacctValidationError, match=parameter):
+        IntacctListBillsOperator(task_id="l", **kwargs).execute(context())
+    assert intacct_sandbox.requests == []
+
+
+def test_template_fields_cover_every_argument():
+    assert set(IntacctCreateBillOperator.template_fields) >= {
+        "intacct_conn_id", "vendor_id", "date_created", "date_due", "line_items", "bill_number",
+        "reference_number", "description", "idempotency_key",
+    }  # fmt: skip
+    assert set(IntacctCreateInvoiceOperator.template_fields) >= {"customer_id", "invoice_number", "line_items"}
+    assert set(IntacctListBillsOperator.template_fields) == {"intacct_conn_id", "pagesize", "fields", "vendor_id"}
+    assert set(IntacctListInvoicesOperator.template_fields) == {"intacct_conn_id", "pagesize", "fields", "customer_id"}
+    assert set(IntacctListVendorsOperator.template_fields) == {"intacct_conn_id", "pagesize", "fields"}
+
+
+def test_task_state_store_returns_known_record_without_posting(intacct_sandbox, intacct_conn):
+    class Store(dict):
+        def set(self, key, value, **_kw):
+            self[key] = value
+
+    store = Store()
+    kwargs = dict(vendor_id="VEND-100", date_created="2026-11-01", date_due="2026-11-02", line_items=LINES)
+    first = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context(store=store))
+    assert store["intacct_create"]["record"]["key"] == first["ia::result"]["key"]
+    intacct_sandbox.clear_requests()
+    again = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context(store=store))
+    assert again == first
+    assert posted(intacct_sandbox, "accounts-payable/bill") == []
