@@ -26,6 +26,22 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["service"],
             }
         ],
+        "operators": [
+            {
+                "integration-name": "Sage Intacct",
+                "python-modules": [
+                    "intacct_provider.operators.create",
+                    "intacct_provider.operators.list",
+                    "intacct_provider.operators.records",
+                ],
+            }
+        ],
+        "sensors": [
+            {"integration-name": "Sage Intacct", "python-modules": ["intacct_provider.sensors.record"]},
+        ],
+        "triggers": [
+            {"integration-name": "Sage Intacct", "python-modules": ["intacct_provider.triggers.query"]},
+        ],
         "hooks": [
             {
                 "integration-name": "Sage Intacct",

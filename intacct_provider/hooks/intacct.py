@@ -32,7 +32,6 @@ from intacct_provider import __version__
 from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
 from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
-    IntacctAuthError,
     IntacctConfigError,
     IntacctConflictError,
     IntacctError,
@@ -41,6 +40,7 @@ from intacct_provider.exceptions import (
     error_from_response,
     is_invalid_token,
 )
+from intacct_provider.oauth import TOKEN_PATH, read_token_answer, token_form
 from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
 from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH, build_query, normalize_fields
 from intacct_provider.retrying import RETRYABLE_STATUSES, backoff
@@ -152,16 +152,12 @@ class IntacctHook(BaseHook):
         import requests
 
         settings = self.settings
-        form = {"client_id": settings.client_id, "client_secret": settings.client_secret}
-        if self._refresh_token:
-            form.update(grant_type="refresh_token", refresh_token=self._refresh_token)
-        else:
-            form.update(grant_type="client_credentials", username=settings.username)
+        form = token_form(settings, self._refresh_token)
         attempt = 0
         while True:
             try:
                 response = self.get_conn().post(
-                    settings.token_url,
+                    settings.base_url + TOKEN_PATH,
                     data=form,
                     timeout=(CONNECT_TIMEOUT, settings.timeout),
                     allow_redirects=False,
@@ -171,7 +167,7 @@ class IntacctHook(BaseHook):
                     raise IntacctTransportError(
                         f"Could not reach Intacct's token endpoint: {type(exc).__name__}",
                         method="POST",
-                        path="/oauth2/token",
+                        path=TOKEN_PATH,
                     ) from None
                 time.sleep(backoff(attempt))
                 attempt += 1
@@ -181,38 +177,13 @@ class IntacctHook(BaseHook):
                 attempt += 1
                 continue
             break
-        if response.status_code != 200:
-            error = error_from_response(response.status_code, response.text, method="POST", path="/oauth2/token")
-            if response.status_code in (400, 401, 403):
-                raise IntacctAuthError(
-                    error.message,
-                    status=error.status,
-                    code=error.code,
-                    error_id=error.error_id,
-                    support_id=error.support_id,
-                    details=[
-                        *error.details,
-                        f"check the connection's client ID, client secret and user {settings.username!r}",
-                    ],
-                    method="POST",
-                    path="/oauth2/token",
-                )
-            raise error
-        try:
-            payload = response.json()
-            access_token = str(payload["access_token"])
-            expires_in = float(payload.get("expires_in") or 3600)
-        except (ValueError, KeyError, TypeError):
-            raise IntacctAuthError(
-                "Intacct's token endpoint answered without an access_token", status=200, path="/oauth2/token"
-            ) from None
-        self._mask(access_token)
-        new_refresh = payload.get("refresh_token")
-        if new_refresh and self._refresh_token:
+        answer = read_token_answer(settings, response.status_code, response.text)
+        self._mask(answer.access_token)
+        if answer.refresh_token and self._refresh_token:
             # Keep the newest refresh token: the old one may be revoked by this exchange.
-            self._mask(str(new_refresh))
-            self._refresh_token = str(new_refresh)
-        return _Token(access_token=access_token, expires_at=time.monotonic() + expires_in)
+            self._mask(answer.refresh_token)
+            self._refresh_token = answer.refresh_token
+        return _Token(access_token=answer.access_token, expires_at=time.monotonic() + answer.expires_in)
 
     # -------------------------------------------------------------- transport
     def _wait_for_throttle(self) -> None:

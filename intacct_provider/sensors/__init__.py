@@ -1,0 +1,5 @@
+"""Intacct sensors; importing this package stays cheap (no HTTP stack until a task runs)."""
+
+from intacct_provider.sensors.record import IntacctRecordSensor
+
+__all__ = ["IntacctRecordSensor"]

@@ -1,0 +1,147 @@
+"""IntacctRecordSensor: wait until records matching a query exist in Intacct.
+
+Approval and payment flows wait on Intacct (a bill becomes paid, a customer's
+invoices appear). The sensor runs in all three Airflow modes with one rule,
+:class:`~intacct_provider.triggers.query.RecordMatch`: ``poke`` and
+``reschedule`` ask the synchronous hook, ``deferrable=True`` hands the same
+query to :class:`~intacct_provider.triggers.query.IntacctQueryTrigger` so the
+wait costs no worker slot. Whatever the mode, the XCom is
+``{"rows": [...], "count": n}``: the matching rows (first page, ordered by key)
+and how many match in all.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk.configuration import conf
+
+from intacct_provider import exceptions
+from intacct_provider.exceptions import IntacctError
+from intacct_provider.operators.base import DEFAULT_CONN_ID
+from intacct_provider.triggers.query import DEFAULT_POKE_INTERVAL, ORDER_BY_KEY, IntacctQueryTrigger, RecordMatch
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from intacct_provider.hooks.intacct import IntacctHook
+
+#: Error classes an error event may name; any other name is raised as the base ``IntacctError``.
+_EVENT_ERRORS: dict[str, type[IntacctError]] = {
+    cls.__name__: cls
+    for cls in (
+        exceptions.IntacctConfigError,
+        exceptions.IntacctAuthError,
+        exceptions.IntacctNotFoundError,
+        exceptions.IntacctRateLimitError,
+        exceptions.IntacctServerError,
+        exceptions.IntacctTransportError,
+    )
+}
+
+
+class IntacctRecordSensor(BaseSensorOperator):
+    """Succeed once at least ``min_count`` records of ``object`` match ``filters``.
+
+    Every argument below is templated; ``filters`` and ``fields`` may be JSON
+    text or native lists. They are checked before any request (and before
+    deferring), so a typo fails at once instead of polling until the timeout.
+
+    :param object: registry name (``bill``) or Intacct path (``accounts-payable/bill``).
+    :param filters: Intacct filters, e.g. ``[{"$eq": {"key": "2001"}}, {"$eq": {"state": "paid"}}]``,
+        or ``{"field": value}`` for equalities; at least one.
+    :param filter_expression: how the filters combine (``"1 and (2 or 3)"``); default ``and``.
+    :param fields: fields of the rows handed on (default ``key``, ``id``, ``href``).
+    :param min_count: how many records must match (at most 4000, one query page).
+    :param intacct_conn_id: Airflow connection of type ``sage_intacct``.
+    :param deferrable: wait in the triggerer instead of a worker slot; defaults to
+        ``[operators] default_deferrable``. The sensor's ``timeout`` bounds the wait in every mode.
+    """
+
+    template_fields: tuple[str, ...] = (
+        "intacct_conn_id",
+        "object",
+        "filters",
+        "filter_expression",
+        "fields",
+        "min_count",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {"filters": "json", "fields": "json"}
+    ui_color = "#00dc06"  # Sage green, like the operators
+    ui_fgcolor = "#000000"
+
+    def __init__(
+        self,
+        *,
+        object: str,
+        filters: Any,
+        filter_expression: str | None = None,
+        fields: Any = None,
+        min_count: int | str = 1,
+        intacct_conn_id: str = DEFAULT_CONN_ID,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poke_interval: timedelta | float = DEFAULT_POKE_INTERVAL,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poke_interval=poke_interval, **kwargs)
+        self.object = object
+        self.filters = filters
+        self.filter_expression = filter_expression
+        self.fields = fields
+        self.min_count = min_count
+        self.intacct_conn_id = intacct_conn_id
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> IntacctHook:
+        from intacct_provider.hooks.intacct import IntacctHook
+
+        return IntacctHook(intacct_conn_id=self.intacct_conn_id)
+
+    def _match(self) -> RecordMatch:
+        return RecordMatch.build(self.object, self.filters, self.filter_expression, self.fields, self.min_count)
+
+    def execute(self, context: Context) -> Any:
+        match = self._match()
+        if not self.deferrable:
+            return super().execute(context)
+        self.log.info("Deferring: waiting for %d %s record(s) matching %s", match.min_count, match.path, match.filters)
+        self.defer(
+            trigger=IntacctQueryTrigger(
+                object=match.path,
+                filters=match.filters,
+                filter_expression=match.filter_expression,
+                fields=match.fields,
+                min_count=match.min_count,
+                poke_interval=self.poke_interval,
+                intacct_conn_id=self.intacct_conn_id,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
+
+    def poke(self, context: Context) -> PokeReturnValue:
+        match = self._match()
+        page = self.hook.query(
+            match.path, match.fields, match.filters, match.filter_expression, ORDER_BY_KEY, 1, match.page_size
+        )
+        done, outcome = match.outcome(page)
+        self.log.info("%d of %d %s record(s) match", outcome["count"], match.min_count, match.path)
+        return PokeReturnValue(is_done=done, xcom_value=outcome)
+
+    def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
+        """Resume after the trigger fired: hand on its rows, or fail with the error it reported."""
+        if not isinstance(event, dict):
+            raise IntacctError(f"the Intacct query trigger sent no event payload (got {type(event).__name__})")
+        status = event.get("status")
+        if status == "error":
+            error_class = _EVENT_ERRORS.get(str(event.get("error_type")), IntacctError)
+            raise error_class(str(event.get("message") or "the Intacct query trigger reported an error"))
+        rows, count = event.get("rows"), event.get("count")
+        if status != "success" or not isinstance(rows, list) or not isinstance(count, int):
+            raise IntacctError(f"unexpected event from the Intacct query trigger (status {status!r})")
+        self.log.info("%d matching %s record(s)", count, self.object)
+        return {"rows": rows, "count": count}
