@@ -43,10 +43,9 @@ def in_window(record, start, end):
 
 def test_daily_ap_ar_sync(run_dag, intacct_sandbox, tmp_path):
     import json
+    from collections import Counter
 
     import pendulum
-
-    from collections import Counter
 
     stamps = [
         r["audit"]["modifiedDateTime"][:10]
