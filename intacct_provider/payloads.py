@@ -129,13 +129,13 @@ def journal_entry_payload(journal_id: Any, posting_date: Any, lines: Any, descri
     return _optional(body, description=check_text("description", description))
 
 
-def party_payload(id_parameter: str, party_id: Any, name: Any, email: Any = None) -> dict[str, Any]:
-    """A vendor or customer: ``id`` and ``name`` (plus an optional primary e-mail)."""
-    body: dict[str, Any] = {"id": check_id(id_parameter, party_id), "name": check_id("name", name)}
-    contact_email = check_text("email", email)
-    if contact_email:
-        body["contacts"] = {"default": {"email1": contact_email}}
-    return body
+def party_payload(id_parameter: str, party_id: Any, name: Any) -> dict[str, Any]:
+    """A vendor or customer: ``id`` and ``name``, the fields Intacct requires.
+
+    Contact details live in nested contact objects whose shape varies by tenant
+    configuration; set them afterwards with ``IntacctUpdateRecordOperator``.
+    """
+    return {"id": check_id(id_parameter, party_id), "name": check_id("name", name)}
 
 
 def natural_key_filters(obj: IntacctObject, payload: Mapping[str, Any]) -> list[dict[str, Any]] | None:

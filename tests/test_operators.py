@@ -176,3 +176,57 @@ def test_task_state_store_returns_known_record_without_posting(intacct_sandbox, 
     again = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context(store=store))
     assert again == first
     assert posted(intacct_sandbox, "accounts-payable/bill") == []
+
+
+def test_create_journal_entry_maps_lines_and_balances(intacct_sandbox, intacct_conn):
+    from intacct_provider.operators import IntacctCreateJournalEntryOperator
+
+    lines = [
+        {"glaccountno": "6500", "amount": "4000.00", "tr_type": "debit", "departmentid": "ADM", "memo": "Rent"},
+        {"glaccountno": "2000", "amount": 4000, "tr_type": "credit"},
+    ]
+    result = IntacctCreateJournalEntryOperator(
+        task_id="je", journal_id="GJ", posting_date="2026-11-30", lines=json.dumps(lines), description="Accrual"
+    ).execute(context())
+    ref = result["ia::result"]
+    assert ref["href"] == f"/objects/general-ledger/journal-entry/{ref['key']}"
+    body = posted(intacct_sandbox, "general-ledger/journal-entry")[0]["body"]
+    assert body == {
+        "glJournal": {"id": "GJ"},
+        "postingDate": "2026-11-30",
+        "lines": [
+            {
+                "glAccount": {"id": "6500"},
+                "txnAmount": "4000.00",
+                "memo": "Rent",
+                "dimensions": {"department": {"id": "ADM"}},
+                "txnType": "debit",
+            },
+            {"glAccount": {"id": "2000"}, "txnAmount": "4000", "txnType": "credit"},
+        ],
+        "description": "Accrual",
+    }
+    stored = intacct_sandbox.get_record("general-ledger/journal-entry", ref["key"])
+    assert [line["txnType"] for line in stored["lines"]] == ["debit", "credit"]
+
+
+def test_create_vendor_and_customer(intacct_sandbox, intacct_conn):
+    from intacct_provider.operators import IntacctCreateCustomerOperator, IntacctCreateVendorOperator
+
+    vendor = IntacctCreateVendorOperator(task_id="v", vendor_id="VEND-900", name="Acme Paper").execute(context())
+    customer = IntacctCreateCustomerOperator(task_id="c", customer_id="CUST-900", name="Globex").execute(context())
+    assert vendor["ia::result"]["id"] == "VEND-900"
+    assert customer["ia::result"]["id"] == "CUST-900"
+    stored = intacct_sandbox.get_record("accounts-payable/vendor", vendor["ia::result"]["key"])
+    assert stored["name"] == "Acme Paper"
+    assert posted(intacct_sandbox, "accounts-payable/vendor")[0]["body"] == {"id": "VEND-900", "name": "Acme Paper"}
+
+
+def test_vendor_created_by_an_earlier_try_is_found_not_duplicated(intacct_sandbox, intacct_conn):
+    from intacct_provider.operators import IntacctCreateVendorOperator
+
+    intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/accounts-payable/vendor$")
+    result = IntacctCreateVendorOperator(task_id="v", vendor_id="VEND-301", name="Initech").execute(context())
+    matching = [v for v in intacct_sandbox.records("accounts-payable/vendor") if v["id"] == "VEND-301"]
+    assert len(matching) == 1
+    assert result["ia::result"]["key"] == matching[0]["key"]

@@ -205,18 +205,17 @@ class IntacctCreateJournalEntryOperator(IntacctCreateOperator):
 
 
 class _PartyCreateOperator(IntacctCreateOperator):
-    """Vendors and customers: an ``id``, a ``name`` and an optional e-mail."""
+    """Vendors and customers: an ``id`` and a ``name``."""
 
     id_parameter: ClassVar[str]
-    template_fields = (*IntacctCreateOperator.template_fields, "name", "email")
+    template_fields = (*IntacctCreateOperator.template_fields, "name")
 
-    def __init__(self, *, name: str, email: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.name = name
-        self.email = email
 
     def build_payload(self) -> dict[str, Any]:
-        return party_payload(self.id_parameter, getattr(self, self.id_parameter), self.name, self.email)
+        return party_payload(self.id_parameter, getattr(self, self.id_parameter), self.name)
 
 
 class IntacctCreateVendorOperator(_PartyCreateOperator):
