@@ -214,7 +214,9 @@ def test_create_vendor_and_customer(intacct_sandbox, intacct_conn):
     from intacct_provider.operators import IntacctCreateCustomerOperator, IntacctCreateVendorOperator
 
     vendor = IntacctCreateVendorOperator(task_id="v", vendor_id="VEND-900", name="Acme Paper").execute(context())
-    customer = IntacctCreateCustomerOperator(task_id="c", customer_id="CUST-900", name="Globex").execute(context())
+    customer = IntacctCreateCustomerOperator(task_id="c", customer_id="CUST-900", name="Globex").execute(
+        context(task_id="c")
+    )
     assert vendor["ia::result"]["id"] == "VEND-900"
     assert customer["ia::result"]["id"] == "CUST-900"
     stored = intacct_sandbox.get_record("accounts-payable/vendor", vendor["ia::result"]["key"])
