@@ -378,12 +378,16 @@ class IntacctHook(BaseHook):
     def _pages(
         self, path: str, fields: list[str], filters: Any, expression: str | None, order_by: Any, size: int
     ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
-        """Yield ``(rows, total_unchanged)`` page by page, prefetching concurrently."""
+        """Yield ``(rows, total_unchanged)`` page by page, prefetching concurrently.
+
+        The next pages are requested before the first one is handed to the
+        caller, so writing rows out overlaps with the round trips.
+        """
         first = self.query(path, fields, filters, expression, order_by, 1, size)
         total = int((first.get("ia::meta") or {}).get("totalCount") or 0)
-        yield _rows(first), True
         starts = list(range(1 + size, total + 1, size))
         if not starts:
+            yield _rows(first), True
             return
         workers = max(1, self.settings.max_concurrency)
 
@@ -394,6 +398,7 @@ class IntacctHook(BaseHook):
             pending: list[Future[dict[str, Any]]] = [pool.submit(fetch, s) for s in starts[:workers]]
             next_index = len(pending)
             try:
+                yield _rows(first), True
                 while pending:
                     page = pending.pop(0).result()
                     if next_index < len(starts):
