@@ -8,6 +8,7 @@ test DAGs are copied into one temporary folder per session.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
@@ -23,6 +24,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 _HOME = Path(tempfile.mkdtemp(prefix="intacct-airflow-home-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 _DAGS = _HOME / "dags"
 os.environ.update(
     {
@@ -37,7 +39,7 @@ os.environ.pop("AIRFLOW_CONN_SAGE_INTACCT_DEFAULT", None)
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Iterator[Path]:
+def airflow_db() -> Path:
     """Migrate the SQLite metadata DB once and lay out the DAGs folder."""
     _DAGS.mkdir(parents=True, exist_ok=True)
     for source in [*(REPO / "example_dags").glob("*.py"), *(REPO / "tests" / "dags").glob("*.py")]:
@@ -49,8 +51,7 @@ def airflow_db() -> Iterator[Path]:
         env=os.environ.copy(),
         timeout=180,
     )
-    yield _HOME
-    shutil.rmtree(_HOME, ignore_errors=True)
+    return _HOME
 
 
 @pytest.fixture
