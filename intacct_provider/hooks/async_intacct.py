@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
 from intacct_provider.exceptions import (
+    IntacctAuthError,
     IntacctConfigError,
     IntacctError,
     IntacctTransportError,
@@ -183,7 +184,16 @@ class AsyncIntacctClient:
         """Client-credentials grant, or the refresh-token grant when the connection holds one."""
         form = token_form(self.settings, self._refresh_token)
         response = await self._exchange("POST", TOKEN_PATH, data=form)
-        answer = read_token_answer(self.settings, response.status_code, response.text)
+        try:
+            answer = read_token_answer(self.settings, response.status_code, response.text)
+        except IntacctAuthError:
+            if not self._refresh_token:
+                raise
+            # Same rule as the sync hook: a stale (rotated) refresh token falls back to client credentials.
+            log.warning("Intacct refused the refresh token; authenticating with the client credentials instead")
+            self._refresh_token = None
+            await self._fetch_token()
+            return
         await _mask(answer.access_token)
         if answer.refresh_token and self._refresh_token:
             # Keep the newest refresh token: the old one may be revoked by this exchange.

@@ -5,7 +5,7 @@ Why it looks the way it does:
 * **No I/O in ``__init__``.** Operators build hooks at run time, but tests and the
   UI build them freely; the connection, session and token are fetched lazily.
 * **OAuth 2.0 with renewal.** Tokens are kept until a minute before they expire;
-  a 401 (or the 400 "Invalid token" some tenants send) renews once and repeats.
+  a 401 (or the 400 "Invalid token" some tenants send) renews the token and repeats the call.
 * **Retries that cannot double-post.** Reads are retried on 429/502/503/504,
   dropped connections and read timeouts. A create is only re-sent when the
   server provably did not act on it (throttled, or the connection was never
@@ -32,6 +32,7 @@ from intacct_provider import __version__
 from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
 from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
+    IntacctAuthError,
     IntacctConfigError,
     IntacctConflictError,
     IntacctError,
@@ -54,6 +55,8 @@ USER_AGENT = f"airflow-provider-sage-intacct/{__version__}"
 ENTITY_HEADER = "X-IA-API-Param-Entity"
 #: Renew a token this many seconds before Intacct says it expires.
 TOKEN_RENEW_MARGIN = 60.0
+#: Token renewals one call may make: a token can be revoked again while a call waits out a 429.
+MAX_RENEWALS = 2
 #: Extra passes ``iter_query`` makes when the result set changed while it was paging.
 MAX_REPAIR_PASSES = 2
 
@@ -177,7 +180,17 @@ class IntacctHook(BaseHook):
                 attempt += 1
                 continue
             break
-        answer = read_token_answer(settings, response.status_code, response.text)
+        try:
+            answer = read_token_answer(settings, response.status_code, response.text)
+        except IntacctAuthError:
+            if not self._refresh_token:
+                raise
+            # A rotated refresh token cannot be written back to the Airflow connection, so the one
+            # stored there goes stale once another task has exchanged it: fall back to the client
+            # credentials grant, which needs nothing that rotates.
+            log.warning("Intacct refused the refresh token; authenticating with the client credentials instead")
+            self._refresh_token = None
+            return self._fetch_token()
         self._mask(answer.access_token)
         if answer.refresh_token and self._refresh_token:
             # Keep the newest refresh token: the old one may be revoked by this exchange.
@@ -217,7 +230,7 @@ class IntacctHook(BaseHook):
 
         settings = self.settings
         url = settings.base_url + path
-        renewed = False
+        renewals = 0
         attempt = 0
         while True:
             self._wait_for_throttle()
@@ -260,8 +273,8 @@ class IntacctHook(BaseHook):
             status = response.status_code
             log.debug("Intacct %s %s -> %s in %.3fs", method, path, status, time.monotonic() - started)
             if status == 401 or is_invalid_token(status, response.text):
-                if not renewed:
-                    renewed = True
+                if renewals < MAX_RENEWALS:
+                    renewals += 1
                     self._invalidate(token)
                     continue
                 raise error_from_response(status, response.text, method=method, path=path)
@@ -434,6 +447,7 @@ class IntacctHook(BaseHook):
         payload: Mapping[str, Any],
         idempotency_key: str | None = None,
         lookup: Any = None,
+        resumed: bool = False,
     ) -> dict[str, Any]:
         """Create a record; return its reference ``{"key", "id", "href"}``.
 
@@ -444,20 +458,24 @@ class IntacctHook(BaseHook):
         ``idempotency_key`` was sent, it repeats the POST with the same key,
         which Intacct answers with the original result instead of a new record.
         Without either, it raises :class:`IntacctAmbiguousWriteError`.
+
+        ``resumed=True`` says an earlier try of the same task may have created the
+        record already (Airflow retried it): the look-up then comes before any POST.
         """
         path = f"{OBJECTS_PREFIX}{resolve_path(object)}"
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         attempts = self.settings.max_retries + 1
         last_error: IntacctError | None = None
         for attempt in range(attempts):
-            if attempt:
+            if attempt or resumed:
                 found = self._find_created(object, lookup)
                 if found is not None:
                     log.info("Found the %s created by the earlier attempt: key %s", path, found.get("key"))
                     return found
-                if not idempotency_key:
+                if attempt and not idempotency_key:
                     break
-                time.sleep(backoff(attempt - 1))
+                if attempt:
+                    time.sleep(backoff(attempt - 1))
             try:
                 response = self._send("POST", path, json_body=dict(payload), headers=headers, resend_safe=False)
             except IntacctAmbiguousWriteError as exc:
@@ -465,18 +483,30 @@ class IntacctHook(BaseHook):
                 last_error = exc
                 continue
             except IntacctConflictError as exc:
-                if attempt == 0 and lookup is None:
-                    raise
                 found = self._find_created(object, lookup)
                 if found is not None:
                     return found
+                if idempotency_key:
+                    raise _key_conflict(exc, idempotency_key, lookup, lost_earlier=last_error is not None) from None
                 raise exc from None
             return _reference(self._json(response, "POST", path), path)
         assert last_error is not None
+        if attempts == 1:
+            tried = "the connection's max_retries is 0, so it was neither looked up nor replayed in this task"
+        elif lookup:
+            tried = f"no record matches lookup {lookup}"
+        elif idempotency_key:
+            tried = "replaying its idempotency key got no answer either"
+        else:
+            tried = "it cannot be looked up (no bill/invoice number) and no idempotency key was sent"
+        hint = (
+            f"; a retry that sends the same Idempotency-Key {idempotency_key!r} (as an Airflow retry of this task "
+            "does) gets the record back if it was created"
+            if idempotency_key
+            else ""
+        )
         raise IntacctAmbiguousWriteError(
-            f"{last_error.message}; no record was found by "
-            + (f"lookup {lookup}" if lookup else "any look-up (give a bill/invoice number or idempotency key)")
-            + "; check Intacct before creating it again",
+            f"{last_error.message}; {tried}{hint}; check Intacct before creating it again",
             status=last_error.status,
             method="POST",
             path=path,
@@ -513,6 +543,27 @@ class IntacctHook(BaseHook):
             f"Connected to Sage Intacct company {settings.company_id}{where} as {settings.user_id}; "
             f"{total} GL accounts visible"
         )
+
+
+def _key_conflict(exc: IntacctConflictError, key: str, lookup: Any, *, lost_earlier: bool) -> IntacctConflictError:
+    """A 409 on a create that sent ``key``, said in words: whose key it was, and what to check."""
+    by = (
+        "an earlier attempt of this create whose answer was lost"
+        if lost_earlier
+        else "another create with a different body, or an earlier try of this task whose answer was lost"
+    )
+    not_found = f"; no record matches lookup {lookup}" if lookup else ""
+    said = "; ".join(exc.details) or exc.message
+    return IntacctConflictError(
+        f"Intacct refused Idempotency-Key {key!r}, already used by {by}{not_found} (Intacct: {said}); "
+        "check Intacct before creating the record again, and use a new key only for a new record",
+        status=exc.status,
+        code=exc.code,
+        error_id=exc.error_id,
+        support_id=exc.support_id,
+        method=exc.method,
+        path=exc.path,
+    )
 
 
 def _rows(page: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -78,10 +78,12 @@ class IntacctCreateOperator(IntacctBaseOperator):
             self.log.info("An earlier try created %s %s; reading it back", obj.label, record.get("key"))
             found = self.hook.get_record(obj.path, str(record["key"]), fields=["key", "id", "href"])
             return {"ia::result": {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}}
-        if store is not None:
+        # An earlier try that stored this key but no record may have created it before dying.
+        resumed = state.get("idempotency_key") == key
+        if store is not None and not resumed:
             store.set(STATE_KEY, {"idempotency_key": key, "record": None})
         reference = self.hook.create_record(
-            obj.path, payload, idempotency_key=key, lookup=natural_key_filters(obj, payload)
+            obj.path, payload, idempotency_key=key, lookup=natural_key_filters(obj, payload), resumed=resumed
         )
         if store is not None:
             store.set(STATE_KEY, {"idempotency_key": key, "record": reference})

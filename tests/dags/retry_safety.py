@@ -1,0 +1,98 @@
+"""Create tasks that Airflow itself retries (``retries=2, retry_delay=0``), for tests/test_retry_safety.py.
+
+* ``intacct_retry_bill``: a plain bill create; with a connection whose ``max_retries`` is 0 the
+  provider cannot settle a lost answer inside the task, so the task fails and Airflow retries it.
+* ``intacct_retry_bill_no_store``: the same on "an Airflow without ``task_state_store``": the
+  operator never sees the store, so only the look-up / idempotency-key replay can stop a duplicate.
+* ``intacct_retry_bill_crash_after_create``: try 1 creates the bill (and records it in
+  ``task_state_store``), then the task dies before it can return (as a worker killed right after
+  the create would); try 2 must read the bill back instead of posting.
+* ``intacct_retry_invoice_mapped``: three mapped invoice creates, each retried by Airflow.
+
+Params: ``vendor_id``, ``bill_number`` (empty: Intacct numbers the bill), ``amount``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import DAG, task
+
+from intacct_provider.operators import IntacctCreateBillOperator, IntacctCreateInvoiceOperator
+
+RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=0)}
+PARAMS = {"vendor_id": "VEND-200", "bill_number": "", "amount": "321.00"}
+
+
+class BillWithoutStateStore(IntacctCreateBillOperator):
+    """What the operator sees on Airflow < 3.3: a context without ``task_state_store``."""
+
+    def execute(self, context: Any) -> Any:
+        return super().execute({k: v for k, v in context.items() if k != "task_state_store"})
+
+
+class BillCrashingAfterCreate(IntacctCreateBillOperator):
+    """Try 1 creates and remembers the bill, then dies before returning."""
+
+    def execute(self, context: Any) -> Any:
+        result = super().execute(context)
+        if context["ti"].try_number == 1:
+            raise RuntimeError("simulated worker loss right after the create")
+        return result
+
+
+def _bill(cls: type[IntacctCreateBillOperator]) -> IntacctCreateBillOperator:
+    return cls(
+        task_id="create_bill",
+        vendor_id="{{ params.vendor_id }}",
+        bill_number="{{ params.bill_number }}",
+        date_created="2026-11-02",
+        date_due="2026-12-02",
+        line_items='[{"glaccountno": "6700", "amount": {{ params.amount | tojson }}, "memo": "retry safety"}]',
+        **RETRIES,
+    )
+
+
+for dag_id, operator_class in (
+    ("intacct_retry_bill", IntacctCreateBillOperator),
+    ("intacct_retry_bill_no_store", BillWithoutStateStore),
+    ("intacct_retry_bill_crash_after_create", BillCrashingAfterCreate),
+):
+    with DAG(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        params=PARAMS,
+    ) as dag:
+        _bill(operator_class)
+    globals()[dag_id] = dag
+
+
+with DAG(
+    dag_id="intacct_retry_invoice_mapped",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"prefix": "RS"},
+) as intacct_retry_invoice_mapped:
+
+    @task
+    def orders(params: dict | None = None) -> list[dict]:
+        prefix = (params or {}).get("prefix", "RS")
+        return [
+            {
+                "customer_id": customer,
+                "invoice_number": f"{prefix}-{n}" if prefix else None,
+                "date_created": "2026-11-02",
+                "date_due": "2026-12-02",
+                "line_items": [{"glaccountno": "4000", "amount": amount}],
+            }
+            for n, (customer, amount) in enumerate(
+                (("CUST-100", "10.00"), ("CUST-200", "20.00"), ("CUST-100", "30.00"))
+            )
+        ]
+
+    IntacctCreateInvoiceOperator.partial(task_id="create_invoice", **RETRIES).expand_kwargs(orders())

@@ -1,0 +1,329 @@
+"""A create whose answer is lost yields exactly one record, however it is retried.
+
+Two layers can repeat a create: the provider inside the task (the connection's
+``max_retries``) and Airflow itself (the task's ``retries``). Both must end
+with one bill: the provider settles a lost answer by a natural-key look-up or
+by replaying the same ``Idempotency-Key``; Airflow's next try sends the same
+key (derived from dag/task/run/map index), or reads the record back from
+``task_state_store`` when an earlier try already knew it.
+"""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from intacct_provider.exceptions import IntacctAmbiguousWriteError, IntacctConflictError
+from intacct_provider.operators import IntacctCreateBillOperator
+
+BILL = "accounts-payable/bill"
+INVOICE = "accounts-receivable/invoice"
+BILL_POST = "/objects/accounts-payable/bill$"
+INVOICE_POST = "/objects/accounts-receivable/invoice$"
+LINES = [{"glaccountno": "6700", "amount": "321.00", "memo": "retry safety"}]
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch):
+    """Retries wait milliseconds, not seconds (``backoff`` reads these at call time)."""
+    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_CAP", 0.05)
+
+
+def keys(sandbox, path):
+    return {r["key"] for r in sandbox.records(path)}
+
+
+def new_records(sandbox, path, before):
+    return [r for r in sandbox.records(path) if r["key"] not in before]
+
+
+def posts(sandbox, path):
+    return [r for r in sandbox.requests if r["method"] == "POST" and r["path"] == f"/objects/{path}"]
+
+
+def task_tries(dag_run):
+    """``{(task_id, map_index): (state, try_number)}`` of one DAG run."""
+    from airflow.models import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.query(TaskInstance).filter(
+            TaskInstance.dag_id == dag_run.dag_id, TaskInstance.run_id == dag_run.run_id
+        )
+        return {(ti.task_id, ti.map_index): (str(ti.state), ti.try_number) for ti in rows}
+
+
+def state_store_rows(dag_run):
+    """The ``task_state_store`` rows of one DAG run: ``{(task_id, map_index, key): value}``."""
+    from airflow.models.task_state_store import TaskStateStoreModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.query(TaskStateStoreModel).filter(
+            TaskStateStoreModel.dag_id == dag_run.dag_id, TaskStateStoreModel.run_id == dag_run.run_id
+        )
+        return {(r.task_id, r.map_index, r.key): r.value for r in rows}
+
+
+def context(task_id="create_bill", run_id="run-1", store=None):
+    ti = SimpleNamespace(dag_id="retry_safety", task_id=task_id, run_id=run_id, map_index=-1)
+    ctx = {"ti": ti}
+    if store is not None:
+        ctx["task_state_store"] = store
+    return ctx
+
+
+class MemoryStore(dict):
+    """The slice of ``task_state_store`` the operators use."""
+
+    def set(self, key, value, **_kw):
+        self[key] = value
+
+
+def bill_operator(**changes):
+    kwargs = dict(
+        task_id="create_bill", vendor_id="VEND-200", date_created="2026-11-02", date_due="2026-12-02", line_items=LINES
+    )
+    return IntacctCreateBillOperator(**{**kwargs, **changes})
+
+
+def assert_one_bill(sandbox, before, dag_run, xcoms, bill_number=""):
+    created = new_records(sandbox, BILL, before)
+    assert len(created) == 1, [(r["key"], r["id"]) for r in created]
+    assert dag_run.state == "success"
+    assert xcoms["create_bill"]["ia::result"]["key"] == created[0]["key"]
+    if bill_number:
+        assert created[0]["id"] == bill_number
+    # Every POST of this task instance carried one and the same idempotency key.
+    sent = {r["headers"].get("Idempotency-Key") for r in posts(sandbox, BILL)}
+    assert len(sent) == 1 and None not in sent
+    return created[0]
+
+
+# ------------------------------------------------- (a) the provider retries inside the task
+IN_TASK_FAULTS = {
+    "commit_then_drop": dict(kind="commit_then_drop"),
+    "gateway_504": dict(kind="status", status=504),
+    "gateway_504_html": dict(kind="status", status=504, html=True),
+    "reset": dict(kind="reset"),
+}
+
+
+@pytest.mark.parametrize("bill_number", ["", "RS-IN-1"], ids=["intacct-numbered", "bill-number"])
+@pytest.mark.parametrize("fault", list(IN_TASK_FAULTS))
+def test_lost_answer_settled_inside_the_task(run_dag, intacct_sandbox, fault, bill_number):
+    before = keys(intacct_sandbox, BILL)
+    intacct_sandbox.inject(method="POST", path=BILL_POST, **IN_TASK_FAULTS[fault])
+    dag_run, xcoms = run_dag("intacct_retry_bill", file="retry_safety", conf={"bill_number": bill_number})
+    assert_one_bill(intacct_sandbox, before, dag_run, xcoms, bill_number)
+    assert task_tries(dag_run)[("create_bill", -1)] == ("success", 1)  # no Airflow retry was needed
+    bill_posts = posts(intacct_sandbox, BILL)
+    if bill_number and fault == "commit_then_drop":
+        assert len(bill_posts) == 1  # the look-up by vendor + bill number found it: no second POST
+    else:
+        assert len(bill_posts) == 2  # one replay with the same key, answered with the original bill
+
+
+def test_lost_answer_after_a_read_timeout_is_settled(run_dag, intacct_sandbox, intacct_conn):
+    """The server commits after the client gave up waiting (timeout=1 s, answer after 1.5 s)."""
+    intacct_conn(max_retries=4, timeout=1)
+    before = keys(intacct_sandbox, BILL)
+    intacct_sandbox.inject("latency", method="POST", path=BILL_POST, latency_ms=1500)
+    dag_run, xcoms = run_dag("intacct_retry_bill", file="retry_safety")
+    # The slow first POST is still being served; count only once the late commit has happened.
+    deadline = time.monotonic() + 10
+    while any(r["status"] is None for r in posts(intacct_sandbox, BILL)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r["status"] for r in posts(intacct_sandbox, BILL)] == [201, 201]  # the late one was a key replay
+    assert_one_bill(intacct_sandbox, before, dag_run, xcoms)
+
+
+# --------------------------------------------------------- (b) Airflow retries the task
+@pytest.mark.parametrize("bill_number", ["", "RS-AF-1"], ids=["intacct-numbered", "bill-number"])
+@pytest.mark.parametrize("dag_id", ["intacct_retry_bill", "intacct_retry_bill_no_store"])
+def test_airflow_retry_after_lost_answer_creates_one_bill(run_dag, intacct_sandbox, intacct_conn, dag_id, bill_number):
+    """max_retries=0: try 1 fails on the lost answer; try 2 resends the same key and gets the same bill."""
+    intacct_conn(max_retries=0)
+    before = keys(intacct_sandbox, BILL)
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    dag_run, xcoms = run_dag(dag_id, file="retry_safety", conf={"bill_number": bill_number})
+    assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
+    bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms, bill_number)
+    stored = state_store_rows(dag_run)
+    if dag_id == "intacct_retry_bill":
+        assert bill["key"] in stored[("create_bill", -1, "intacct_create")]
+    else:
+        assert stored == {}  # the operator never saw a store: the key replay alone prevented the duplicate
+
+
+@pytest.mark.parametrize("dag_id", ["intacct_retry_bill", "intacct_retry_bill_no_store"])
+def test_airflow_retry_without_replay_finds_the_bill_by_number(run_dag, intacct_sandbox, intacct_conn, dag_id):
+    """An Intacct that answers a reused key with 409 instead of replaying: the look-up settles it."""
+    intacct_conn(max_retries=0)
+    intacct_sandbox.idempotency_replay = False
+    before = keys(intacct_sandbox, BILL)
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    dag_run, xcoms = run_dag(dag_id, file="retry_safety", conf={"bill_number": "RS-409-1"})
+    assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
+    assert_one_bill(intacct_sandbox, before, dag_run, xcoms, "RS-409-1")
+
+
+def test_unsettleable_create_fails_loudly_and_never_duplicates(run_dag, intacct_sandbox, intacct_conn, capfd):
+    """No bill number, no replay, no retries inside the task: every try fails, and still one bill."""
+    intacct_conn(max_retries=0)
+    intacct_sandbox.idempotency_replay = False
+    before = keys(intacct_sandbox, BILL)
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    dag_run, _ = run_dag("intacct_retry_bill_no_store", file="retry_safety")
+    assert dag_run.state == "failed"
+    assert task_tries(dag_run)[("create_bill", -1)] == ("failed", 3)
+    assert len(new_records(intacct_sandbox, BILL, before)) == 1
+    assert len(posts(intacct_sandbox, BILL)) == 3  # same key each time; Intacct refused the two repeats
+    logs = capfd.readouterr().out
+    assert "may or may not have been created" in logs
+    assert "idempotency" in logs.lower()
+
+
+def test_airflow_retry_reads_back_the_bill_a_crashed_try_created(run_dag, intacct_sandbox, intacct_conn):
+    """Try 1 created and stored the bill, then died: try 2 reads it back (GET), it does not POST."""
+    intacct_conn(max_retries=0)
+    before = keys(intacct_sandbox, BILL)
+    dag_run, xcoms = run_dag("intacct_retry_bill_crash_after_create", file="retry_safety")
+    assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
+    bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms)
+    assert len(posts(intacct_sandbox, BILL)) == 1
+    reads = [
+        r for r in intacct_sandbox.requests if r["method"] == "GET" and r["path"] == f"/objects/{BILL}/{bill['key']}"
+    ]
+    assert len(reads) == 1
+
+
+@pytest.mark.parametrize(("prefix", "replay"), [("", True), ("RS-MAP", False)], ids=["key-replay", "number-lookup"])
+def test_airflow_retries_mapped_creates(run_dag, intacct_sandbox, intacct_conn, prefix, replay):
+    intacct_conn(max_retries=0)
+    intacct_sandbox.idempotency_replay = replay
+    before = keys(intacct_sandbox, INVOICE)
+    intacct_sandbox.inject("commit_then_drop", count=3, method="POST", path=INVOICE_POST)
+    dag_run, xcoms = run_dag("intacct_retry_invoice_mapped", file="retry_safety", conf={"prefix": prefix})
+    assert dag_run.state == "success"
+    tries = task_tries(dag_run)
+    assert [tries[("create_invoice", i)] for i in range(3)] == [("success", 2)] * 3
+    created = new_records(intacct_sandbox, INVOICE, before)
+    assert len(created) == 3
+    assert sorted(r["key"] for r in created) == sorted(
+        xcoms["create_invoice"][i]["ia::result"]["key"] for i in range(3)
+    )
+    per_instance = {}
+    for request in posts(intacct_sandbox, INVOICE):
+        per_instance.setdefault(request["body"]["lines"][0]["txnAmount"], set()).add(
+            request["headers"]["Idempotency-Key"]
+        )
+    assert sorted(per_instance) == ["10.00", "20.00", "30.00"]
+    assert all(len(sent) == 1 for sent in per_instance.values())  # one key per map index, kept across tries
+    assert len({next(iter(sent)) for sent in per_instance.values()}) == 3
+
+
+def test_example_invoice_per_order_with_every_answer_lost(run_dag, intacct_sandbox):
+    before = keys(intacct_sandbox, INVOICE)
+    intacct_sandbox.inject("commit_then_drop", count=3, method="POST", path=INVOICE_POST)
+    dag_run, xcoms = run_dag("intacct_invoice_per_order")
+    assert dag_run.state == "success"
+    created = new_records(intacct_sandbox, INVOICE, before)
+    assert len(created) == 3
+    assert sorted(r["id"] for r in created) == sorted(xcoms["report"]["created"])
+    faulted = [r for r in intacct_sandbox.requests if r["fault"] == "commit_then_drop"]
+    assert len(faulted) == 3
+
+
+# ------------------------------------------------ operator.execute twice, with and without a store
+@pytest.mark.parametrize("with_store", [True, False], ids=["task_state_store", "no-task_state_store"])
+def test_second_try_after_lost_answer_by_execute(intacct_sandbox, intacct_conn, with_store):
+    intacct_conn(max_retries=0)
+    store = MemoryStore() if with_store else None
+    before = keys(intacct_sandbox, BILL)
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    with pytest.raises(IntacctAmbiguousWriteError):
+        bill_operator().execute(context(store=store))
+    if with_store:
+        assert store["intacct_create"]["record"] is None  # the key is remembered, the record not yet known
+    result = bill_operator().execute(context(store=store))
+    created = new_records(intacct_sandbox, BILL, before)
+    assert [r["key"] for r in created] == [result["ia::result"]["key"]]
+    if with_store:
+        assert store["intacct_create"]["record"]["key"] == result["ia::result"]["key"]
+        intacct_sandbox.clear_requests()
+        assert bill_operator().execute(context(store=store)) == result  # a third try reads it back
+        assert posts(intacct_sandbox, BILL) == []
+
+
+# --------------------------------------------------------------------------- the 409 path
+def test_same_idempotency_key_different_body_is_a_clear_conflict(intacct_sandbox, intacct_conn):
+    before = keys(intacct_sandbox, BILL)
+    first = bill_operator(idempotency_key="ORDER-42").execute(context())
+    other_lines = [{**LINES[0], "amount": "999.00"}]
+    with pytest.raises(IntacctConflictError) as info:
+        bill_operator(idempotency_key="ORDER-42", line_items=other_lines).execute(context(run_id="run-2"))
+    error = info.value
+    assert error.status == 409
+    text = str(error)
+    assert "idempotency key" in text.lower() and "already" in text
+    assert "POST /objects/accounts-payable/bill" in text
+    assert [r["key"] for r in new_records(intacct_sandbox, BILL, before)] == [first["ia::result"]["key"]]
+    # The same key with the same body is a replay, not a conflict: still one bill.
+    again = bill_operator(idempotency_key="ORDER-42").execute(context(run_id="run-3"))
+    assert again == first
+    assert len(new_records(intacct_sandbox, BILL, before)) == 1
+
+
+def test_same_key_different_bill_number_is_a_conflict_not_the_old_bill(intacct_sandbox, intacct_conn):
+    """The look-up after a 409 searches the *new* bill number, so it cannot return an unrelated bill."""
+    before = keys(intacct_sandbox, BILL)
+    bill_operator(idempotency_key="ORDER-43", bill_number="RS-43-A").execute(context())
+    with pytest.raises(IntacctConflictError):
+        bill_operator(idempotency_key="ORDER-43", bill_number="RS-43-B").execute(context(run_id="run-2"))
+    assert [r["id"] for r in new_records(intacct_sandbox, BILL, before)] == ["RS-43-A"]
+
+
+def test_duplicate_bill_number_from_an_earlier_run_is_found(intacct_sandbox, intacct_conn):
+    before = keys(intacct_sandbox, BILL)
+    first = bill_operator(bill_number="RS-DUP-1").execute(context(run_id="run-1"))
+    intacct_sandbox.clear_requests()
+    second = bill_operator(bill_number="RS-DUP-1").execute(context(run_id="run-2"))  # another run, another key
+    assert second == first
+    statuses = [r["status"] for r in posts(intacct_sandbox, BILL)]
+    assert statuses == [409]  # Intacct refused the duplicate number; the look-up then found the bill
+    assert [r["id"] for r in new_records(intacct_sandbox, BILL, before)] == ["RS-DUP-1"]
+
+
+def test_duplicate_bill_number_in_a_dag_rerun(run_dag, intacct_sandbox):
+    """Re-running the DAG (a new run id, so a new key) for the same bill number returns the first bill."""
+    before = keys(intacct_sandbox, BILL)
+    _, first = run_dag("intacct_retry_bill", file="retry_safety", conf={"bill_number": "RS-RERUN-1"})
+    dag_run, second = run_dag("intacct_retry_bill", file="retry_safety", conf={"bill_number": "RS-RERUN-1"})
+    assert dag_run.state == "success"
+    assert second["create_bill"] == first["create_bill"]
+    assert [r["id"] for r in new_records(intacct_sandbox, BILL, before)] == ["RS-RERUN-1"]
+
+
+# ------------------------------------------------------------- what the errors say
+@pytest.mark.parametrize("bill_number", [None, "RS-MSG-1"], ids=["intacct-numbered", "bill-number"])
+def test_ambiguous_error_says_what_was_tried(intacct_sandbox, intacct_conn, bill_number):
+    intacct_conn(max_retries=0)
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    with pytest.raises(IntacctAmbiguousWriteError) as info:
+        bill_operator(bill_number=bill_number, idempotency_key="ORDER-7").execute(context())
+    assert [r for r in intacct_sandbox.requests if r["path"] == "/services/core/query"] == []  # no look-up made
+    text = str(info.value)
+    assert "no record was found" not in text
+    assert "give a bill/invoice number or idempotency key" not in text
+    assert "ORDER-7" in text  # the key an Airflow retry of the task will resend
+
+
+def test_key_conflict_names_the_key(intacct_sandbox, intacct_conn):
+    bill_operator(idempotency_key="ORDER-44").execute(context())
+    with pytest.raises(IntacctConflictError) as info:
+        bill_operator(idempotency_key="ORDER-44", line_items=[{**LINES[0], "amount": "1.00"}]).execute(context())
+    assert "ORDER-44" in str(info.value)
