@@ -17,7 +17,6 @@ from typing import Any
 from intacct_provider.exceptions import IntacctValidationError
 
 MAX_PAGESIZE = 1000
-DEFAULT_PAGESIZE = 100
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from intacct_provider.hooks.intacct import IntacctHook
 
 DEFAULT_CONN_ID = "sage_intacct_default"
+#: Seconds between checks of a sensor or trigger; each check is one (billed) Intacct query.
+DEFAULT_POKE_INTERVAL = 60.0
 
 
 class IntacctBaseOperator(BaseOperator):

@@ -1,5 +1,7 @@
 """Create operators: bills, invoices, journal entries, vendors, customers.
 
+(The payload and validation modules are imported when a task runs, not when a DAG is parsed.)
+
 Each one is thin: check the arguments and map them to an Intacct body
 (``payloads``), then one retry-safe ``create_record`` call. What makes them
 safe to retry, whether inside the task or as an Airflow task retry:
@@ -22,13 +24,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from intacct_provider.objects import BILL, CUSTOMER, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject
 from intacct_provider.operators.base import IntacctBaseOperator
-from intacct_provider.payloads import (
-    bill_payload,
-    invoice_payload,
-    journal_entry_payload,
-    natural_key_filters,
-    party_payload,
-)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -67,6 +62,8 @@ class IntacctCreateOperator(IntacctBaseOperator):
         raise NotImplementedError
 
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
+        from intacct_provider.payloads import natural_key_filters
+
         obj = self.intacct_object
         payload = self.build_payload()
         key = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
@@ -142,6 +139,8 @@ class IntacctCreateBillOperator(_DocumentCreateOperator):
         self.bill_number = bill_number
 
     def build_payload(self) -> dict[str, Any]:
+        from intacct_provider.payloads import bill_payload
+
         return bill_payload(
             self.vendor_id,
             self.date_created,
@@ -171,6 +170,8 @@ class IntacctCreateInvoiceOperator(_DocumentCreateOperator):
         self.invoice_number = invoice_number
 
     def build_payload(self) -> dict[str, Any]:
+        from intacct_provider.payloads import invoice_payload
+
         return invoice_payload(
             self.customer_id,
             self.date_created,
@@ -203,6 +204,8 @@ class IntacctCreateJournalEntryOperator(IntacctCreateOperator):
         self.description = description
 
     def build_payload(self) -> dict[str, Any]:
+        from intacct_provider.payloads import journal_entry_payload
+
         return journal_entry_payload(self.journal_id, self.posting_date, self.lines, self.description)
 
 
@@ -217,6 +220,8 @@ class _PartyCreateOperator(IntacctCreateOperator):
         self.name = name
 
     def build_payload(self) -> dict[str, Any]:
+        from intacct_provider.payloads import party_payload
+
         return party_payload(self.id_parameter, getattr(self, self.id_parameter), self.name)
 
 

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from intacct_provider.objects import BILL, CUSTOMER, GL_ACCOUNT, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject
 from intacct_provider.operators.base import IntacctBaseOperator
-from intacct_provider.validation import DEFAULT_PAGESIZE, check_id, check_pagesize, parse_json
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+#: The catalog's default page size (its maximum, 1000, is checked in ``validation``).
+DEFAULT_PAGESIZE = 100
 
 
 class IntacctListOperator(IntacctBaseOperator):
@@ -33,6 +35,8 @@ class IntacctListOperator(IntacctBaseOperator):
         self.fields = fields
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
+        from intacct_provider.validation import check_id, check_pagesize, parse_json
+
         obj = self.intacct_object
         size = check_pagesize(self.pagesize)
         fields = parse_json("fields", self.fields) if str(self.fields).startswith("[") else self.fields

@@ -1,5 +1,7 @@
 """Generic record operators: query (incremental, to XCom or a file), get by key or id, update.
 
+Their helpers (windows, validation, the registry) are imported when a task runs, not at DAG parse.
+
 These work for any registry object or raw Intacct path, so a sync of a new
 object needs no new operator. Large reads stream to JSON Lines (memory bounded
 by a page) and the XCom holds only the path and the count: the metadata DB is
@@ -8,103 +10,16 @@ not a data lake.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import math
-import os
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider.exceptions import IntacctValidationError
-from intacct_provider.objects import resolve_path
 from intacct_provider.operators.base import IntacctBaseOperator
-from intacct_provider.query import normalize_filters
-from intacct_provider.validation import check_id, parse_json
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-#: The audit field incremental reads filter on.
-MODIFIED_FIELD = "audit.modifiedDateTime"
 #: Most rows a query may push to XCom; beyond it, use ``output_path``.
 MAX_XCOM_ROWS = 5000
-
-
-def parse_instant(parameter: str, value: Any) -> dt.datetime | None:
-    """A timezone-aware UTC instant from a datetime or an ISO-8601 string (``None``/empty: unbounded)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        instant = value
-    elif isinstance(value, str):
-        try:
-            instant = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            expected = "an ISO-8601 timestamp such as 2026-11-26T00:00:00Z"
-            raise IntacctValidationError(parameter, expected, value) from None
-    else:
-        raise IntacctValidationError(parameter, "a datetime or an ISO-8601 timestamp", value)
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=dt.timezone.utc)
-    return instant.astimezone(dt.timezone.utc)
-
-
-def parse_lookback(value: Any) -> dt.timedelta:
-    """A look-back window: a timedelta or a number of seconds (``"3600"`` from a template is fine)."""
-    if value is None or value == "":
-        return dt.timedelta(0)
-    if isinstance(value, dt.timedelta):
-        seconds = value.total_seconds()
-    else:
-        try:
-            seconds = float(value)
-        except (TypeError, ValueError):
-            seconds = -1.0
-        if isinstance(value, bool):
-            seconds = -1.0
-    if not seconds >= 0 or math.isinf(seconds):
-        raise IntacctValidationError("lookback", "a timedelta or a non-negative number of seconds", value)
-    return dt.timedelta(seconds=seconds)
-
-
-def _stamp(instant: dt.datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def window_filters(
-    since: dt.datetime | None, until: dt.datetime | None, lookback: dt.timedelta
-) -> tuple[list[dict[str, Any]], list[str | None]]:
-    """Filters for ``since - lookback <= modified < until`` and the effective window.
-
-    The upper bound is exclusive so consecutive data intervals do not overlap;
-    the look-back deliberately re-reads a margin because Intacct's modified
-    stamp can lag related changes (rows are de-duplicated by key).
-    """
-    if since is not None and until is not None and until <= since:
-        hint = (
-            " (an empty data interval: Airflow 3's cron schedules are zero-width unless the DAG uses "
-            "CronDataIntervalTimetable or [scheduler] create_cron_data_intervals = True)"
-            if until == since
-            else ""
-        )
-        raise IntacctValidationError(
-            "modified_until", f"a time after modified_since ({_stamp(since)}){hint}", _stamp(until)
-        )
-    start = since - lookback if since is not None else None
-    filters: list[dict[str, Any]] = []
-    if start is not None:
-        filters.append({"$gte": {MODIFIED_FIELD: _stamp(start)}})
-    if until is not None:
-        filters.append({"$lt": {MODIFIED_FIELD: _stamp(until)}})
-    return filters, [_stamp(start) if start else None, _stamp(until) if until else None]
-
-
-def combine_expression(expression: str | None, user_count: int, extra_count: int) -> str | None:
-    """AND the window filters onto a user's ``filter_expression`` (numbers continue after theirs)."""
-    if not expression or not extra_count:
-        return expression
-    extra = " and ".join(str(user_count + i) for i in range(1, extra_count + 1))
-    return f"({expression}) and {extra}"
 
 
 class IntacctQueryOperator(IntacctBaseOperator):
@@ -166,13 +81,25 @@ class IntacctQueryOperator(IntacctBaseOperator):
         self.output_path = output_path
 
     def execute(self, context: Context) -> Any:
+        from intacct_provider.objects import resolve_path
+        from intacct_provider.query import normalize_filters
+        from intacct_provider.validation import parse_json
+        from intacct_provider.windows import (
+            combine_expression,
+            parse_instant,
+            parse_lookback,
+            positive_int_or_none,
+            window_filters,
+            write_json_lines,
+        )
+
         path = resolve_path(self.object)
         user_filters = normalize_filters(parse_json("filters", self.filters))
         since = parse_instant("modified_since", self.modified_since)
         until = parse_instant("modified_until", self.modified_until)
         extra, window = window_filters(since, until, parse_lookback(self.lookback))
         expression = combine_expression(self.filter_expression, len(user_filters), len(extra))
-        limit = _positive_int_or_none("max_records", self.max_records)
+        limit = positive_int_or_none("max_records", self.max_records)
         fields = parse_json("fields", self.fields) if str(self.fields).startswith("[") else self.fields
         rows = self.hook.iter_query(
             path,
@@ -201,40 +128,6 @@ class IntacctQueryOperator(IntacctBaseOperator):
         return collected
 
 
-def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, int]:
-    """Stream rows as JSON Lines; a local file appears only when complete (written aside, then renamed)."""
-    count = 0
-    if "://" in target and not target.startswith("file://"):
-        from airflow.sdk import ObjectStoragePath
-
-        remote = ObjectStoragePath(target)
-        remote.parent.mkdir(parents=True, exist_ok=True)
-        with remote.open("w") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, separators=(",", ":"), default=str) + "\n")
-                count += 1
-        return str(remote), count
-    local = target[len("file://") :] if target.startswith("file://") else target
-    os.makedirs(os.path.dirname(os.path.abspath(local)), exist_ok=True)
-    partial = f"{local}.part"
-    with open(partial, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, separators=(",", ":"), default=str) + "\n")
-            count += 1
-    os.replace(partial, local)
-    return target, count
-
-
-def _positive_int_or_none(parameter: str, value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return int(value)
-    raise IntacctValidationError(parameter, "a positive integer", value)
-
-
 class IntacctGetRecordOperator(IntacctBaseOperator):
     """Return one full record, by system ``key`` or by user-facing ``id`` (looked up via the query service).
 
@@ -254,6 +147,9 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
         self.fields = fields
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from intacct_provider.objects import resolve_path
+        from intacct_provider.validation import check_id, parse_json
+
         path = resolve_path(self.object)
         key = check_id("key", self.key, required=False)
         record_id = check_id("id", self.id, required=False)
@@ -289,6 +185,9 @@ class IntacctUpdateRecordOperator(IntacctBaseOperator):
         self.changes = changes
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from intacct_provider.objects import resolve_path
+        from intacct_provider.validation import check_id, parse_json
+
         path = resolve_path(self.object)
         key = check_id("key", self.key)
         changes = parse_json("changes", self.changes)

@@ -2,7 +2,7 @@
 
 Approval and payment flows wait on Intacct (a bill becomes paid, a customer's
 invoices appear). The sensor runs in all three Airflow modes with one rule,
-:class:`~intacct_provider.triggers.query.RecordMatch`: ``poke`` and
+:class:`~intacct_provider.matching.RecordMatch`: ``poke`` and
 ``reschedule`` ask the synchronous hook, ``deferrable=True`` hands the same
 query to :class:`~intacct_provider.triggers.query.IntacctQueryTrigger` so the
 wait costs no worker slot. Whatever the mode, the XCom is
@@ -21,13 +21,13 @@ from airflow.sdk.configuration import conf
 
 from intacct_provider import exceptions
 from intacct_provider.exceptions import IntacctError
-from intacct_provider.operators.base import DEFAULT_CONN_ID
-from intacct_provider.triggers.query import DEFAULT_POKE_INTERVAL, ORDER_BY_KEY, IntacctQueryTrigger, RecordMatch
+from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from intacct_provider.hooks.intacct import IntacctHook
+    from intacct_provider.matching import RecordMatch
 
 #: Error classes an error event may name; any other name is raised as the base ``IntacctError``.
 _EVENT_ERRORS: dict[str, type[IntacctError]] = {
@@ -102,12 +102,18 @@ class IntacctRecordSensor(BaseSensorOperator):
         return IntacctHook(intacct_conn_id=self.intacct_conn_id)
 
     def _match(self) -> RecordMatch:
+        from intacct_provider.matching import RecordMatch  # validation machinery: only when a task runs
+
         return RecordMatch.build(self.object, self.filters, self.filter_expression, self.fields, self.min_count)
 
     def execute(self, context: Context) -> Any:
         match = self._match()
         if not self.deferrable:
             return super().execute(context)
+        from intacct_provider.triggers.query import (
+            IntacctQueryTrigger,  # the triggerer's machinery, only when deferring
+        )
+
         self.log.info("Deferring: waiting for %d %s record(s) matching %s", match.min_count, match.path, match.filters)
         self.defer(
             trigger=IntacctQueryTrigger(
@@ -126,7 +132,7 @@ class IntacctRecordSensor(BaseSensorOperator):
     def poke(self, context: Context) -> PokeReturnValue:
         match = self._match()
         page = self.hook.query(
-            match.path, match.fields, match.filters, match.filter_expression, ORDER_BY_KEY, 1, match.page_size
+            match.path, match.fields, match.filters, match.filter_expression, match.order_by, 1, match.page_size
         )
         done, outcome = match.outcome(page)
         self.log.info("%d of %d %s record(s) match", outcome["count"], match.min_count, match.path)
