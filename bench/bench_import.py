@@ -28,7 +28,12 @@ VARIANTS = {
     "airflow.providers.http.operators.http": ("airflow.providers.http.operators.http",),
     "intacct_provider operators + sensor": OURS,
 }
-HEAVY = ("requests", "intacct_provider.sandbox", "intacct_provider.hooks.intacct", "intacct_provider.hooks.async_intacct")
+HEAVY = (
+    "requests",
+    "intacct_provider.sandbox",
+    "intacct_provider.hooks.intacct",
+    "intacct_provider.hooks.async_intacct",
+)
 PROBE = """
 import sys, time, json
 import airflow.sdk
