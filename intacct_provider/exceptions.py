@@ -114,6 +114,9 @@ class IntacctAmbiguousWriteError(IntacctError):
     """
 
 
+#: Failures that say "not now" rather than "wrong": a waiting sensor keeps polling through them.
+TRANSIENT_ERRORS: tuple[type[IntacctError], ...] = (IntacctRateLimitError, IntacctServerError, IntacctTransportError)
+
 _STATUS_CLASSES: dict[int, type[IntacctError]] = {
     401: IntacctAuthError,
     403: IntacctAuthError,

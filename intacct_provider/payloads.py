@@ -8,6 +8,7 @@ so a bad argument fails before any request.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from intacct_provider.objects import IntacctObject
@@ -150,6 +151,39 @@ def natural_key_filters(obj: IntacctObject, payload: Mapping[str, Any]) -> list[
     if any(value in (None, "") for value in values):
         return None
     return [{"$eq": {name: value}} for name, value in zip(obj.natural_key, values, strict=True)]
+
+
+def differences(payload: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+    """Names of the create body's fields that an existing record does not match.
+
+    References compare by ``id``, amounts as decimals (Intacct may store ``"12.5"``
+    as ``"12.50"``), lines in order by GL account, amount and debit/credit.
+    """
+    mismatched = []
+    for name, wanted in payload.items():
+        have = record.get(name)
+        if name == "lines":
+            if _line_summary(wanted) != _line_summary(have if isinstance(have, list) else []):
+                mismatched.append("lines")
+        elif isinstance(wanted, Mapping):
+            if not isinstance(have, Mapping) or str(have.get("id")) != str(wanted.get("id")):
+                mismatched.append(f"{name}.id")
+        elif str(have) != str(wanted):
+            mismatched.append(name)
+    return mismatched
+
+
+def _line_summary(lines: list[Any]) -> list[tuple[str, Decimal, str | None]]:
+    summary = []
+    for line in lines:
+        account = line.get("glAccount") if isinstance(line, Mapping) else None
+        amount = line.get("txnAmount") if isinstance(line, Mapping) else None
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            value = Decimal("NaN")
+        summary.append((str((account or {}).get("id")), value, line.get("txnType")))
+    return summary
 
 
 def _dotted(payload: Mapping[str, Any], name: str) -> Any:

@@ -26,7 +26,8 @@ RETRY_AFTER_HEADERS = (
 )
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
-#: A server asking for a longer pause than this fails the call instead of parking a worker.
+#: Longest single pause honoured; a server asking for more is retried after this long
+#: (within ``max_retries``), so a worker is never parked for an hour on one header.
 MAX_SERVER_WAIT = 300.0
 
 

@@ -317,3 +317,39 @@ def test_connection_numbers_are_checked(intacct_sandbox, intacct_conn):
     intacct_conn(max_retries="many")
     with pytest.raises(IntacctConfigError, match="max_retries"):
         IntacctHook().settings  # noqa: B018
+
+
+def test_no_row_skipped_when_one_leaves_and_one_enters_mid_read(hook, intacct_sandbox):
+    """The total stays the same, but every later offset shifts: the overlap row reveals it."""
+    vendor_bills = [{"$eq": {"vendor.id": "VEND-100"}}]
+    before = {r["key"] for r in hook.iter_query("bill", filters=vendor_bills)}
+    rows = hook.iter_query("bill", filters=vendor_bills, page_size=1)
+    got = [next(rows)["key"]]
+    hook.update_record("bill", got[0], {"vendor": {"id": "VEND-200"}})
+    new = hook.create_record("bill", {**NEW_BILL, "billNumber": "MID-READ-1"})
+    got.extend(r["key"] for r in rows)
+    assert len(got) == len(set(got))
+    assert set(got) == before | {new["key"]}
+
+
+def test_no_row_skipped_in_a_custom_order_when_a_read_row_moves(hook, intacct_sandbox):
+    everything = {r["key"] for r in hook.iter_query("bill")}
+    rows = hook.iter_query("bill", fields=["key"], order_by=[{"audit.modifiedDateTime": "asc"}], page_size=3)
+    got = [next(rows)["key"]]
+    intacct_sandbox.advance_time(5)
+    hook.update_record("bill", got[0], {"description": "approved"})  # moves to the end of the order
+    got.extend(r["key"] for r in rows)
+    assert sorted(got) == sorted(everything)
+
+
+def test_a_different_record_with_the_same_natural_key_is_a_conflict_not_a_success(hook, intacct_sandbox):
+    from intacct_provider.exceptions import IntacctConflictError
+
+    with pytest.raises(IntacctConflictError, match=r"'VEND-100' \(key 33\) already exists and differs .* in name"):
+        hook.create_record(
+            "vendor",
+            {"id": "VEND-100", "name": "Totally Different Supplier Ltd"},
+            idempotency_key="fresh-key-1",
+            lookup=[{"$eq": {"id": "VEND-100"}}],
+        )
+    assert intacct_sandbox.get_record("accounts-payable/vendor", "33")["name"] != "Totally Different Supplier Ltd"

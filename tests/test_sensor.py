@@ -258,3 +258,15 @@ def test_bill_payment_flow_example(run_dag, intacct_sandbox):
         "amount_due": "0.00",
         "state": "paid",
     }
+
+
+def test_poke_waits_out_an_outage(intacct_sandbox, intacct_conn):
+    """Gateway errors outlasting the hook's retries make a poke 'not yet', not a failed task."""
+    intacct_conn(max_retries=0)
+    intacct_sandbox.record_payment(BILL, "2001")
+    intacct_sandbox.inject("status", count=1, status=503, path="/services/core/query", html=True)
+    sensor = IntacctRecordSensor(
+        task_id="s", object="bill", filters=[{"$eq": {"key": "2001"}}, {"$eq": {"state": "paid"}}]
+    )
+    assert sensor.poke({}).is_done is False
+    assert sensor.poke({}).is_done is True

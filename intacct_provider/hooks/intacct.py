@@ -43,7 +43,7 @@ from intacct_provider.exceptions import (
 )
 from intacct_provider.oauth import TOKEN_PATH, read_token_answer, token_form
 from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
-from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH, build_query, normalize_fields
+from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH, build_query, normalize_fields, normalize_order_by
 from intacct_provider.retrying import RETRYABLE_STATUSES, backoff
 
 if TYPE_CHECKING:
@@ -353,16 +353,20 @@ class IntacctHook(BaseHook):
 
         The first page reveals ``totalCount``; the remaining pages are fetched
         concurrently (up to ``max_concurrency`` in flight) and yielded in order.
-        Rows are ordered by ``key`` unless ``order_by`` says otherwise, so offset
-        paging is stable; if the total changes while paging (records modified or
-        deleted meanwhile), the pages are read again and only unseen keys are
-        yielded, so no row is skipped and none repeated.
+        Rows are ordered by ``key`` (after ``order_by``, if given), and each page
+        after the first re-reads the last row of the one before: if that row is
+        not where it was, or the total changed, records moved while paging and
+        the pages are read again, yielding only unseen keys. So no row is
+        skipped and none repeated; if the data keeps moving through every pass,
+        the read fails instead of returning a partial result.
         """
         path = resolve_path(object)
         columns = normalize_fields(fields)
         if "key" not in columns:
             columns.append("key")
-        ordering = order_by if order_by else [{"key": "asc"}]
+        ordering = normalize_order_by(order_by)
+        if not any("key" in item for item in ordering):
+            ordering.append({"key": "asc"})  # a unique tie-breaker makes offsets stable
         if max_records is not None and (not isinstance(max_records, int) or max_records < 1):
             from intacct_provider.exceptions import IntacctValidationError
 
@@ -387,38 +391,50 @@ class IntacctHook(BaseHook):
             if stable:
                 return
             log.warning("Intacct %s changed while it was being read; reading it again for missed rows", path)
+        raise IntacctError(
+            f"{path} kept changing during {MAX_REPAIR_PASSES + 1} reads, so rows may have been skipped; "
+            "the task fails rather than return a partial result: run it again"
+        )
 
     def _pages(
         self, path: str, fields: list[str], filters: Any, expression: str | None, order_by: Any, size: int
     ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
-        """Yield ``(rows, total_unchanged)`` page by page, prefetching concurrently.
+        """Yield ``(new rows, nothing moved)`` page by page, prefetching concurrently.
 
-        The next pages are requested before the first one is handed to the
-        caller, so writing rows out overlaps with the round trips.
+        Pages after the first start one row early: that overlap row must be the
+        previous page's last row, or rows shifted under the offsets. The next
+        pages are requested before the first one is handed to the caller, so
+        writing rows out overlaps with the round trips.
         """
         first = self.query(path, fields, filters, expression, order_by, 1, size)
         total = int((first.get("ia::meta") or {}).get("totalCount") or 0)
-        starts = list(range(1 + size, total + 1, size))
+        fetch = min(size + 1, MAX_QUERY_PAGE)
+        stride = fetch - 1
+        starts = list(range(size, total, stride)) if stride else []
+        previous = _rows(first)
         if not starts:
-            yield _rows(first), True
+            yield previous, True
             return
         workers = max(1, self.settings.max_concurrency)
 
-        def fetch(start: int) -> dict[str, Any]:
-            return self.query(path, fields, filters, expression, order_by, start, size)
+        def fetch_page(start: int) -> dict[str, Any]:
+            return self.query(path, fields, filters, expression, order_by, start, fetch)
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intacct-page") as pool:
-            pending: list[Future[dict[str, Any]]] = [pool.submit(fetch, s) for s in starts[:workers]]
+            pending: list[Future[dict[str, Any]]] = [pool.submit(fetch_page, s) for s in starts[:workers]]
             next_index = len(pending)
             try:
-                yield _rows(first), True
+                yield previous, True
                 while pending:
                     page = pending.pop(0).result()
                     if next_index < len(starts):
-                        pending.append(pool.submit(fetch, starts[next_index]))
+                        pending.append(pool.submit(fetch_page, starts[next_index]))
                         next_index += 1
+                    rows = _rows(page)
                     page_total = int((page.get("ia::meta") or {}).get("totalCount") or 0)
-                    yield _rows(page), page_total == total
+                    anchored = bool(rows) and bool(previous) and str(rows[0].get("key")) == str(previous[-1].get("key"))
+                    yield (rows[1:] if anchored else rows), anchored and page_total == total
+                    previous = rows
             finally:
                 for future in pending:
                     future.cancel()
@@ -468,7 +484,7 @@ class IntacctHook(BaseHook):
         last_error: IntacctError | None = None
         for attempt in range(attempts):
             if attempt or resumed:
-                found = self._find_created(object, lookup)
+                found = self._find_created(object, lookup, payload)
                 if found is not None:
                     log.info("Found the %s created by the earlier attempt: key %s", path, found.get("key"))
                     return found
@@ -483,7 +499,7 @@ class IntacctHook(BaseHook):
                 last_error = exc
                 continue
             except IntacctConflictError as exc:
-                found = self._find_created(object, lookup)
+                found = self._find_created(object, lookup, payload)
                 if found is not None:
                     return found
                 if idempotency_key:
@@ -512,12 +528,31 @@ class IntacctHook(BaseHook):
             path=path,
         )
 
-    def _find_created(self, object: str, lookup: Any) -> dict[str, Any] | None:
+    def _find_created(self, object: str, lookup: Any, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The record this create made earlier, found by its natural key, or ``None``.
+
+        A record with the same natural key but other content (another bill with the
+        same number, a vendor id already taken by someone else) is not ours: adopting
+        it would report a create that never happened, so that is a conflict.
+        """
         if not lookup:
             return None
         row = self.find_record(object, lookup, fields=["key", "id", "href"])
         if row is None:
             return None
+        from intacct_provider.payloads import differences
+
+        existing = self.get_record(object, str(row.get("key")))
+        mismatched = differences(payload, existing)
+        if mismatched:
+            raise IntacctConflictError(
+                f"{resolve_path(object)} {row.get('id')!r} (key {row.get('key')}) already exists and differs "
+                f"from this create in {', '.join(mismatched)}: it was not created by this task; use another "
+                "number/id, or update that record instead",
+                status=409,
+                method="POST",
+                path=f"{OBJECTS_PREFIX}{resolve_path(object)}",
+            )
         return {"key": str(row.get("key")), "id": row.get("id"), "href": row.get("href")}
 
     def update_record(self, object: str, key: str | int, changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -131,9 +131,14 @@ class IntacctRecordSensor(BaseSensorOperator):
 
     def poke(self, context: Context) -> PokeReturnValue:
         match = self._match()
-        page = self.hook.query(
-            match.path, match.fields, match.filters, match.filter_expression, match.order_by, 1, match.page_size
-        )
+        try:
+            page = self.hook.query(
+                match.path, match.fields, match.filters, match.filter_expression, match.order_by, 1, match.page_size
+            )
+        except exceptions.TRANSIENT_ERRORS as exc:
+            # Outlasting the hook's retries (a maintenance window) is not a reason to fail a long wait.
+            self.log.warning("Intacct is unavailable (%s); checking again at the next poke", exc)
+            return PokeReturnValue(is_done=False)
         done, outcome = match.outcome(page)
         self.log.info("%d of %d %s record(s) match", outcome["count"], match.min_count, match.path)
         return PokeReturnValue(is_done=done, xcom_value=outcome)

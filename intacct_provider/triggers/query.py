@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from intacct_provider.exceptions import IntacctError
+from intacct_provider.exceptions import TRANSIENT_ERRORS, IntacctError
 from intacct_provider.matching import RecordMatch
 from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL
 
@@ -92,7 +92,15 @@ class IntacctQueryTrigger(BaseTrigger):
         body = match.body()
         async with await AsyncIntacctClient.for_connection(self.intacct_conn_id) as client:
             while True:
-                done, outcome = match.outcome(await client.query(body))
+                try:
+                    page = await client.query(body)
+                except TRANSIENT_ERRORS as exc:
+                    # A maintenance window or sustained throttling outlasts the client's retries;
+                    # a wait that may last days keeps polling instead of failing the task.
+                    self.log.warning("Intacct is unavailable (%s); checking again in %ss", exc, self.poke_interval)
+                    await asyncio.sleep(self.poke_interval)
+                    continue
+                done, outcome = match.outcome(page)
                 if done:
                     self.log.info("%d %s records match (needed %d)", outcome["count"], match.path, match.min_count)
                     return {"status": "success", **outcome}
