@@ -47,7 +47,10 @@ class Query:
         """The response body: flat rows for the requested page plus ``ia::meta``."""
         # ``records`` arrive in key order, so the stable sorts below leave ties ordered by key.
         matched = [rec for rec in records if self.predicate(rec)] if self.predicate else list(records)
-        for name, descending in reversed(self.order):
+        order = self.order
+        if order and order[-1] == ("key", False):
+            order = order[:-1]  # already in key order: skip the one sort every paging client asks for
+        for name, descending in reversed(order):
             matched.sort(key=_sort_key(self.obj.fields[name]), reverse=descending)
         total = len(matched)
         page = matched[self.start - 1 : self.start - 1 + self.size]
