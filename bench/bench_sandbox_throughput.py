@@ -1,22 +1,25 @@
 """Sandbox throughput: requests/second for a one-row query and a GET by key, 1 vs 4 clients.
 
-Run: ``.venv/bin/python bench/bench_sandbox_throughput.py [--seconds 3]``.  The sandbox runs as
-its own process (``python -m intacct_provider.sandbox``) so the client threads do not share its
-GIL; each client thread uses its own keep-alive ``requests.Session``.  Bounded: 4 runs of
+Run: ``.venv/bin/python bench/bench_sandbox_throughput.py [--seconds 3]`` (``--quick`` for a smoke
+run).  Tests and demos lean on the sandbox, so it has to keep up with several clients at once.  The
+sandbox runs as its own process (``python -m intacct_provider.sandbox``) so the client threads do
+not share its GIL; each client thread uses its own keep-alive ``requests.Session``.  Bounded: 4 runs of
 ``--seconds`` each plus start-up, about 15 s by default.
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sandbox_process import sandbox
 
 Scenario = Callable[[requests.Session, str], requests.Response]
 
@@ -33,18 +36,6 @@ def _query_one_row(session: requests.Session, base_url: str) -> requests.Respons
 
 def _get_by_key(session: requests.Session, base_url: str) -> requests.Response:
     return session.get(f"{base_url}/objects/accounts-payable/bill/2001", timeout=10)
-
-
-def _token(base_url: str) -> str:
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": "sandbox-client-id",
-        "client_secret": "sandbox-client-secret",
-        "username": "sandbox-api-user@SANDBOX-CO",
-    }
-    response = requests.post(f"{base_url}/oauth2/token", data=form, timeout=10)
-    response.raise_for_status()
-    return str(response.json()["access_token"])
 
 
 def _run(base_url: str, token: str, scenario: Scenario, clients: int, seconds: float) -> tuple[int, int, float]:
@@ -75,21 +66,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each run")
     parser.add_argument("--seed-scale", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="0.3 s runs (smoke test)")
     args = parser.parse_args()
-    command = [sys.executable, "-m", "intacct_provider.sandbox", "--seed-scale", str(args.seed_scale)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
-        token = _token(base_url)
-        rows = []
+    seconds = 0.3 if args.quick else args.seconds
+    rows = []
+    with sandbox("--seed-scale", str(args.seed_scale)) as sb:
+        token = sb.token()
         for name, scenario in (("query, 1 row", _query_one_row), ("GET by key", _get_by_key)):
             for clients in (1, 4):
-                done, failed, elapsed = _run(base_url, token, scenario, clients, args.seconds)
+                done, failed, elapsed = _run(sb.base_url, token, scenario, clients, seconds)
                 rows.append((name, clients, done, failed, done / elapsed))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=15)
     print(f"{'scenario':<14} {'clients':>7} {'requests':>9} {'errors':>7} {'req/s':>8}")
     for name, clients, done, failed, rate in rows:
         print(f"{name:<14} {clients:>7} {done:>9} {failed:>7} {rate:>8.0f}")

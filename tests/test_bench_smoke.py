@@ -1,4 +1,8 @@
-"""Each benchmark script still runs (tiny ``--quick`` inputs); the figures themselves are in bench/README.md."""
+"""Each benchmark script still runs, on tiny ``--quick`` inputs, so a broken script fails ``make test``.
+
+The figures themselves are produced by hand and recorded in bench/README.md; here only the script's
+exit status and its verdict line are checked, never a timing.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,17 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 @pytest.mark.parametrize(
-    ("script", "flags", "expected"),
+    ("script", "expected"),
     [
-        ("bench_bulk_read.py", ["--quick"], "goal ours <= 1.15 x ideal"),
-        ("bench_import.py", ["--quick"], "ours / http provider"),
-        ("bench_memory.py", ["--quick"], "costs"),
-        ("bench_sandbox_throughput.py", ["--seconds", "0.3"], "req/s"),
+        ("bench_bulk_read.py", "goal ours <= 1.15 x ideal"),
+        ("bench_import.py", "ours / http provider"),
+        ("bench_memory.py", "over reading none (goal <= 60 MB"),
+        ("bench_sandbox_throughput.py", "req/s"),
     ],
 )
-def test_benchmark_runs(script, flags, expected):
+def test_benchmark_runs(script: str, expected: str) -> None:
     result = subprocess.run(
-        [sys.executable, str(BENCH / script), *flags], capture_output=True, text=True, timeout=240, check=False
+        [sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert expected in result.stdout
