@@ -24,7 +24,7 @@ from intacct_provider.query import (
     normalize_fields,
     normalize_filters,
 )
-from intacct_provider.validation import parse_json
+from intacct_provider.validation import parse_json, parse_json_list
 
 #: Fewest rows one check reads: the matches handed on are the first page of at least this size.
 MIN_PAGE_SIZE = 100
@@ -61,11 +61,9 @@ class RecordMatch:
         if not checked_filters:
             # An empty filter matches every record: almost always a template that rendered to nothing.
             raise IntacctValidationError("filters", 'at least one filter, like [{"$eq": {"state": "paid"}}]', filters)
-        if isinstance(fields, str) and fields.lstrip().startswith("["):
-            fields = parse_json("fields", fields)
         match = cls(
             path=path,
-            fields=normalize_fields(fields),
+            fields=normalize_fields(parse_json_list("fields", fields)),
             filters=checked_filters,
             filter_expression=check_filter_expression(filter_expression, len(checked_filters)),
             min_count=_min_count(min_count),

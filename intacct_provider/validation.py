@@ -63,6 +63,17 @@ def parse_json(parameter: str, value: Any) -> Any:
     return value
 
 
+def parse_json_list(parameter: str, value: Any) -> Any:
+    """Decode JSON text of a list (``'["key", "id"]'``); pass anything else through.
+
+    Field and order lists arrive as native lists, comma-separated text or JSON text
+    depending on how the template rendered; only the last needs decoding here.
+    """
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        return parse_json(parameter, value)
+    return value
+
+
 def check_date(parameter: str, value: Any) -> str:
     """A real calendar date as ``YYYY-MM-DD`` (date/datetime objects are accepted)."""
     if isinstance(value, dt.datetime):

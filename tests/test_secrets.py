@@ -223,6 +223,16 @@ def test_connection_refresh_token_keeps_working_after_rotation(sandbox, monkeypa
 
 
 # ------------------------------------------------------------- credentials stay on their host
+def answer_json(handler: BaseHTTPRequestHandler, payload: dict) -> None:
+    """A 200 JSON answer, as both local servers give it."""
+    body = json.dumps(payload).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class Recorder(BaseHTTPRequestHandler):
     """Server B: records what reaches it."""
 
@@ -231,12 +241,7 @@ class Recorder(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         type(self).seen.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        payload = json.dumps({"access_token": "b-token-00000000000000", "expires_in": 3600, "ia::result": []})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload.encode())
+        answer_json(self, {"access_token": "b-token-00000000000000", "expires_in": 3600, "ia::result": []})
 
     do_GET = do_POST
 
@@ -266,12 +271,7 @@ def redirect_pair(monkeypatch):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            payload = json.dumps({"access_token": "a-token-11111111111111", "expires_in": 3600})
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload.encode())
+            answer_json(self, {"access_token": "a-token-11111111111111", "expires_in": 3600})
 
         do_GET = do_POST
 

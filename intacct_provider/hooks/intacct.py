@@ -38,6 +38,7 @@ from intacct_provider.exceptions import (
     IntacctError,
     IntacctNotFoundError,
     IntacctTransportError,
+    IntacctValidationError,
     error_from_response,
     is_invalid_token,
 )
@@ -368,8 +369,6 @@ class IntacctHook(BaseHook):
         if not any("key" in item for item in ordering):
             ordering.append({"key": "asc"})  # a unique tie-breaker makes offsets stable
         if max_records is not None and (not isinstance(max_records, int) or max_records < 1):
-            from intacct_provider.exceptions import IntacctValidationError
-
             raise IntacctValidationError("max_records", "a positive integer or None", max_records)
         size = min(page_size, max_records) if max_records else page_size
         build_query(path, columns, filters, filter_expression, ordering, 1, size)  # validate before any request
@@ -616,8 +615,6 @@ def _reference(payload: Mapping[str, Any], path: str) -> dict[str, Any]:
 def _key(key: str | int) -> str:
     text = str(key).strip()
     if not text or "/" in text:
-        from intacct_provider.exceptions import IntacctValidationError
-
         raise IntacctValidationError("key", "a record key such as '2001'", key)
     return text
 

@@ -35,11 +35,11 @@ class IntacctListOperator(IntacctBaseOperator):
         self.fields = fields
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
-        from intacct_provider.validation import check_id, check_pagesize, parse_json
+        from intacct_provider.validation import check_id, check_pagesize, parse_json_list
 
         obj = self.intacct_object
         size = check_pagesize(self.pagesize)
-        fields = parse_json("fields", self.fields) if str(self.fields).startswith("[") else self.fields
+        fields = parse_json_list("fields", self.fields)
         filters = []
         for parameter, field in obj.filters.items():
             value = check_id(parameter, getattr(self, parameter, None), required=False)

@@ -83,7 +83,7 @@ class IntacctQueryOperator(IntacctBaseOperator):
     def execute(self, context: Context) -> Any:
         from intacct_provider.objects import resolve_path
         from intacct_provider.query import normalize_filters
-        from intacct_provider.validation import parse_json
+        from intacct_provider.validation import parse_json, parse_json_list
         from intacct_provider.windows import (
             combine_expression,
             parse_instant,
@@ -100,13 +100,13 @@ class IntacctQueryOperator(IntacctBaseOperator):
         extra, window = window_filters(since, until, parse_lookback(self.lookback))
         expression = combine_expression(self.filter_expression, len(user_filters), len(extra))
         limit = positive_int_or_none("max_records", self.max_records)
-        fields = parse_json("fields", self.fields) if str(self.fields).startswith("[") else self.fields
+        fields = parse_json_list("fields", self.fields)
         rows = self.hook.iter_query(
             path,
             fields=fields,
             filters=[*user_filters, *extra] or None,
             filter_expression=expression,
-            order_by=parse_json("order_by", self.order_by) if str(self.order_by).startswith("[") else self.order_by,
+            order_by=parse_json_list("order_by", self.order_by),
             max_records=limit,
         )
         if self.output_path:
@@ -148,14 +148,14 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.objects import resolve_path
-        from intacct_provider.validation import check_id, parse_json
+        from intacct_provider.validation import check_id, parse_json_list
 
         path = resolve_path(self.object)
         key = check_id("key", self.key, required=False)
         record_id = check_id("id", self.id, required=False)
         if (key is None) == (record_id is None):
             raise IntacctValidationError("key", "exactly one of key and id", {"key": self.key, "id": self.id})
-        fields = parse_json("fields", self.fields) if str(self.fields).startswith("[") else self.fields
+        fields = parse_json_list("fields", self.fields)
         if record_id is not None:
             row = self.hook.find_record(path, [{"$eq": {"id": record_id}}], fields=["key"])
             if row is None:
