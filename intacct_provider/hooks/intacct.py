@@ -315,6 +315,22 @@ class IntacctHook(BaseHook):
             )
         return payload
 
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        resend_safe: bool = True,
+    ) -> requests.Response:
+        """The raw 2xx response of one call, after retries and token renewal.
+
+        For callers that read their own envelope, such as the 207 Multi-Status answers of
+        bulk writes; ``resend_safe=False`` for writes that must not be repeated blindly.
+        """
+        return self._send(method, path, json_body=json_body, headers=headers, resend_safe=resend_safe)
+
     def call(self, method: str, path: str, json_body: Any = None, resend_safe: bool = True) -> dict[str, Any]:
         """Any API call by path (relative to the base URL); returns the decoded JSON body."""
         response = self._send(method, path, json_body=json_body, resend_safe=resend_safe)

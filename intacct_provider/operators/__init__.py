@@ -1,5 +1,6 @@
 """Intacct operators; importing this package stays cheap (no HTTP stack until a task runs)."""
 
+from intacct_provider.operators.bulk import IntacctBulkCreateOperator, IntacctBulkUpsertOperator
 from intacct_provider.operators.create import (
     IntacctCreateBillOperator,
     IntacctCreateCustomerOperator,
@@ -22,6 +23,8 @@ from intacct_provider.operators.records import (
 )
 
 __all__ = [
+    "IntacctBulkCreateOperator",
+    "IntacctBulkUpsertOperator",
     "IntacctCreateBillOperator",
     "IntacctCreateCustomerOperator",
     "IntacctCreateInvoiceOperator",

@@ -14,7 +14,14 @@ from types import FrameType
 
 from .handle import IntacctSandbox
 from .seed import SEEDS
-from .state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_COMPANY_ID, DEFAULT_TOKEN_TTL, DEFAULT_USER_ID
+from .state import (
+    BULK_SHAPES,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_COMPANY_ID,
+    DEFAULT_TOKEN_TTL,
+    DEFAULT_USER_ID,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -36,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="billNumber/invoiceNumber required (document numbering off)",
     )
+    parser.add_argument(
+        "--bulk-result-shape",
+        choices=BULK_SHAPES,
+        default="composite",
+        help="per-record shape of a mixed (207) bulk answer",
+    )
     return parser.parse_args(argv)
 
 
@@ -55,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         user_id=args.user_id,
         invalid_token_status=args.invalid_token_status,
         require_document_numbers=args.require_document_numbers,
+        bulk_result_shape=args.bulk_result_shape,
     )
     stopping = threading.Event()
 

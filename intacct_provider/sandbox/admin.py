@@ -23,6 +23,7 @@ _SETTABLE = frozenset(
         "require_document_numbers",
         "error_envelope",
         "idempotency_replay",
+        "bulk_result_shape",
     }
 )
 

@@ -14,7 +14,9 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl
 
+from . import bulk
 from .errors import ApiError, detail, render
+from .faults import Fault
 from .idempotency import fingerprint
 from .query import parse_query
 from .schema import OBJECTS, ObjectDef, get_path, set_path
@@ -26,7 +28,7 @@ _COLLECTION = re.compile(r"^/objects/([^/]+/[^/]+)$")
 _ITEM = re.compile(r"^/objects/([^/]+/[^/]+)/([^/]+)$")
 _ROUTE_METHODS = (
     (re.compile(r"^/oauth2/token$"), ("POST",)),
-    (_COLLECTION, ("GET", "POST")),
+    (_COLLECTION, ("GET", "POST", "PATCH")),
     (_ITEM, ("GET", "PATCH", "DELETE")),
     (re.compile(r"^/services/core/model$"), ("GET",)),
     (re.compile(r"^/services/core/query$"), ("POST",)),
@@ -42,6 +44,7 @@ class ApiRequest:
     query: dict[str, str]
     headers: Message
     body: bytes
+    item_fault: Fault | None = None  # an ``item_status`` fault for one item of an array write
 
 
 @dataclass
@@ -108,6 +111,10 @@ class Api:
         assert collection is not None
         if request.method == "GET":
             return self._list(request, collection.group(1), entity)
+        if request.method == "PATCH":
+            self._object(collection.group(1))
+            items = _json_array(request)
+            return json_response(*bulk.update_many(self.state, collection.group(1), items, entity, request.item_fault))
         return self._create(request, collection.group(1), entity)
 
     # ---------------------------------------------------------------- auth
@@ -171,8 +178,11 @@ class Api:
 
     def _create(self, request: ApiRequest, path: str, entity: str | None) -> ApiResponse:
         obj = self._object(path)
-        body = _json_body(request)
         key = request.headers.get("Idempotency-Key")
+        if _json_value(request, list) is not None:
+            items = _json_array(request)
+            return json_response(*bulk.create_many(self.state, path, items, entity, key, request.item_fault))
+        body = _json_body(request)
         print_ = fingerprint(path, entity, body)
         settings = self.state.settings
         if key:
@@ -193,6 +203,9 @@ class Api:
         if request.method == "PATCH":
             record = store.update(path, key, _json_body(request), entity)
             return json_response(200, {"ia::result": _reference(record), "ia::meta": _single_meta()})
+        if "," in key:
+            self._object(path)
+            return json_response(*bulk.get_many(self.state, path, key, entity))
         record = store.get(path, key, entity)
         if "fields" in request.query:
             record = _pick(self._object(path), record, request.query["fields"])
@@ -248,11 +261,25 @@ def _pick(obj: ObjectDef, record: dict[str, Any], wanted: str) -> dict[str, Any]
     return picked
 
 
-def _json_body(request: ApiRequest) -> dict[str, Any]:
+def _json_value(request: ApiRequest, kind: type | None = None) -> Any:
+    """The decoded body (400 if it is not JSON); with ``kind``, None unless it is of that type."""
     try:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"The request body is not valid JSON: {exc}") from None
+    return body if kind is None or isinstance(body, kind) else None
+
+
+def _json_array(request: ApiRequest) -> list[Any]:
+    body = _json_value(request, list)
+    if body is None:
+        raise ApiError(400, "A bulk write takes a JSON array of records")
+    items: list[Any] = body
+    return items
+
+
+def _json_body(request: ApiRequest) -> dict[str, Any]:
+    body = _json_value(request)
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object")
     return body

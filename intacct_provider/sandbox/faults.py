@@ -1,7 +1,10 @@
 """Scripted faults: the next K matching requests fail the way the real service and its gateways do.
 
 Each fault is a rule with a countdown.  Faults are checked in the order they were injected; all
-matching ``latency`` faults add up, and at most one other fault fires per request.
+matching ``latency`` faults add up, and at most one other fault fires per request.  ``after`` lets
+the first N matching requests through untouched, so a fault can strike in the middle of a run.
+An ``item_status`` fault hits one item (``item``, 0-based) of an array write: that item fails with
+``status`` while the rest of the batch is processed (see :mod:`.bulk`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import Any
 
-KINDS = ("status", "reset", "commit_then_drop", "latency", "expire_token")
+KINDS = ("status", "reset", "commit_then_drop", "latency", "expire_token", "item_status")
 _ERROR_STATUSES = frozenset(int(status) for status in HTTPStatus if status >= 400)
 
 _HTML = (
@@ -33,6 +36,8 @@ class Fault:
     html: bool = False
     retry_header: str = "Retry-After"
     latency_ms: int | None = None
+    after: int = 0
+    item: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method:
@@ -53,14 +58,18 @@ def make_fault(
     html: bool = False,
     retry_header: str = "Retry-After",
     latency_ms: int | None = None,
+    after: int = 0,
+    item: int = 0,
 ) -> Fault:
     """Validate the arguments of ``inject`` (ValueError on nonsense) and build the fault."""
     if kind not in KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
     if not isinstance(count, int) or count < 1:
         raise ValueError("count must be a positive integer")
-    if kind == "status" and (status not in _ERROR_STATUSES):
+    if kind in ("status", "item_status") and (status not in _ERROR_STATUSES):
         raise ValueError("a status fault needs an HTTP error status such as 429, 500, 502, 503 or 504")
+    if not isinstance(after, int) or after < 0 or not isinstance(item, int) or item < 0:
+        raise ValueError("after and item must be integers >= 0")
     if kind == "latency" and (not isinstance(latency_ms, int) or latency_ms < 0):
         raise ValueError("a latency fault needs latency_ms >= 0")
     if path is not None:
@@ -80,6 +89,8 @@ def make_fault(
         html=html,
         retry_header=retry_header,
         latency_ms=latency_ms,
+        after=after,
+        item=item,
     )
 
 
@@ -108,6 +119,9 @@ class FaultBook:
         latency, chosen = 0, None
         for fault in list(self._faults):
             if not fault.matches(method, path) or (chosen is not None and fault.kind != "latency"):
+                continue
+            if fault.after:
+                fault.after -= 1
                 continue
             if fault.kind == "latency":
                 latency += fault.latency_ms or 0

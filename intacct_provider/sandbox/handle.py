@@ -31,7 +31,7 @@ class IntacctSandbox:
     """A local, stateful Sage Intacct REST server for one company.
 
     Constructor arguments mirror the CLI flags.  ``error_envelope`` ("nested", "top", "plain") and
-    ``idempotency_replay`` choose between readings the public documentation leaves open; they,
+    ``idempotency_replay`` and ``bulk_result_shape`` choose between readings the public documentation leaves open; they,
     like the other run-time settings, can be changed on a running sandbox and ``reset()`` restores
     the constructor's values.
     """
@@ -54,6 +54,7 @@ class IntacctSandbox:
         require_document_numbers: bool = False,
         error_envelope: str = "nested",
         idempotency_replay: bool = True,
+        bulk_result_shape: str = "composite",
     ) -> None:
         self._settings = Settings(
             client_id=client_id,
@@ -69,6 +70,7 @@ class IntacctSandbox:
             require_document_numbers=require_document_numbers,
             error_envelope=error_envelope,
             idempotency_replay=idempotency_replay,
+            bulk_result_shape=bulk_result_shape,
         )
         self._settings.check()
         self.host = host
@@ -195,6 +197,15 @@ class IntacctSandbox:
         self.state.update(idempotency_replay=value)
 
     @property
+    def bulk_result_shape(self) -> str:
+        """How a mixed (207) bulk answer lists its records: composite, bare or atomic."""
+        return self.state.settings.bulk_result_shape
+
+    @bulk_result_shape.setter
+    def bulk_result_shape(self, value: str) -> None:
+        self.state.update(bulk_result_shape=value)
+
+    @property
     def invalid_token_status(self) -> int:
         return self.state.settings.invalid_token_status
 
@@ -238,8 +249,14 @@ class IntacctSandbox:
         html: bool = False,
         retry_header: str = "Retry-After",
         latency_ms: int | None = None,
+        after: int = 0,
+        item: int = 0,
     ) -> None:
-        """Make the next ``count`` matching requests fail (see :mod:`.faults` for the kinds)."""
+        """Make the next ``count`` matching requests fail (see :mod:`.faults` for the kinds).
+
+        ``after`` lets that many matching requests through first; ``item`` is the array index an
+        ``item_status`` fault hits.
+        """
         self.state.inject(
             kind,
             count=count,
@@ -250,6 +267,8 @@ class IntacctSandbox:
             html=html,
             retry_header=retry_header,
             latency_ms=latency_ms,
+            after=after,
+            item=item,
         )
 
     def clear_faults(self) -> None:

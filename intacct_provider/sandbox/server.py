@@ -129,6 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.api.handle(request)
             self._drop(reset=False)
             return None
+        if fault.kind == "item_status":
+            request.item_fault = fault
+            return self.server.api.handle(request)
         if fault.kind == "expire_token":
             _, _, token = (request.headers.get("Authorization") or "").partition(" ")
             with self.server.state.lock:

@@ -23,6 +23,8 @@ DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the documented s
 DEFAULT_COMPANY_ID = "SANDBOX-CO"
 DEFAULT_USER_ID = "sandbox-api-user"
 DEFAULT_TOKEN_TTL = 43200
+#: Readings of a mixed (207) bulk answer; see :mod:`.bulk`.
+BULK_SHAPES = ("composite", "bare", "atomic")
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Settings:
     require_document_numbers: bool = False
     error_envelope: str = "nested"
     idempotency_replay: bool = True
+    bulk_result_shape: str = "composite"
 
     def check(self) -> None:
         """Refuse impossible settings up front rather than misbehaving on the wire."""
@@ -49,6 +52,8 @@ class Settings:
             raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
         if self.error_envelope not in ENVELOPES:
             raise ValueError(f"error_envelope must be one of {', '.join(ENVELOPES)}")
+        if self.bulk_result_shape not in BULK_SHAPES:
+            raise ValueError(f"bulk_result_shape must be one of {', '.join(BULK_SHAPES)}")
         if self.invalid_token_status not in (400, 401):
             raise ValueError("invalid_token_status must be 400 or 401")
         if self.max_concurrency is not None and self.max_concurrency < 1:

@@ -1,0 +1,107 @@
+"""Read the answer to an array request record by record.
+
+Sage documents the all-success answer (``ia::result`` is an array of references) and says mixed
+results come back as 207 Multi-Status, but not the per-record shape of a 207. This reader accepts
+every plausible shape, item by item, in request order:
+
+* ``{"ia::status": 201, "ia::result": {...}}`` / ``{"ia::status": 422, "ia::error": {...}}``
+  (the shape of the composite endpoint's 207 example);
+* a bare ``{"key", ...}`` for a success and ``{"ia::error": {...}}`` for a failure.
+
+Anything else -- an item it cannot read, a count that differs from what was sent, ``ia::meta``
+totals that contradict the items -- raises :class:`UnreadableAnswer`: the caller must then
+settle the batch as if its answer had been lost, never guess.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from intacct_provider.exceptions import IntacctError, error_from_response
+
+#: Per-record statuses that say "not now" rather than "wrong": the record may be sent again.
+TRANSIENT_ITEM_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class UnreadableAnswer(IntacctError):
+    """A 2xx answer to an array request that does not say what happened to each record."""
+
+
+@dataclass(frozen=True)
+class ItemAnswer:
+    """What Intacct said about one record of an array request."""
+
+    ok: bool
+    result: dict[str, Any] | None = None
+    status: int | None = None
+    error: str | None = None
+
+    @property
+    def transient(self) -> bool:
+        return not self.ok and self.status in TRANSIENT_ITEM_STATUSES
+
+
+def read_items(status: int, text: str, count: int, *, method: str, path: str) -> list[ItemAnswer]:
+    """One :class:`ItemAnswer` per record sent, in request order."""
+
+    def unreadable(why: str) -> UnreadableAnswer:
+        return UnreadableAnswer(
+            f"Intacct's answer to an array of {count} records {why}", status=status, method=method, path=path
+        )
+
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        raise unreadable("is not JSON") from None
+    items = payload.get("ia::result") if isinstance(payload, Mapping) else None
+    if not isinstance(items, list):
+        raise unreadable("has no ia::result array")
+    if len(items) != count:
+        raise unreadable(f"lists {len(items)} results")
+    answers = [_item(item, status) for item in items]
+    if any(answer is None for answer in answers):
+        raise unreadable("has a result that is neither a record nor an error")
+    checked = [answer for answer in answers if answer is not None]
+    meta = payload.get("ia::meta")
+    if isinstance(meta, Mapping):
+        successes = sum(1 for answer in checked if answer.ok)
+        said = (meta.get("totalCount"), meta.get("totalSuccess"), meta.get("totalError"))
+        if said != (count, successes, count - successes):
+            raise unreadable(f"has ia::meta {dict(meta)} contradicting its {successes} successes")
+    return checked
+
+
+def _item(item: Any, batch_status: int) -> ItemAnswer | None:
+    if not isinstance(item, Mapping):
+        return None
+    item_status = item.get("ia::status")
+    if item_status is not None and not isinstance(item_status, int):
+        return None
+    if "ia::error" in item:
+        error = item["ia::error"]
+        status = item_status if item_status is not None else batch_status if batch_status >= 300 else None
+        return ItemAnswer(ok=False, status=status, error=_describe(error, status))
+    if "ia::result" in item:
+        result = item["ia::result"]
+        if isinstance(result, Mapping) and "ia::error" in result:  # the nested error envelope
+            return _item({"ia::status": item_status, "ia::error": result["ia::error"]}, batch_status)
+        if item_status is not None and item_status >= 300:
+            return ItemAnswer(ok=False, status=item_status, error=_describe(result, item_status))
+        return ItemAnswer(ok=True, result=dict(result), status=item_status) if _is_record(result) else None
+    if _is_record(item):
+        return ItemAnswer(ok=True, result=dict(item), status=item_status)
+    return None
+
+
+def _is_record(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get("key") not in (None, "")
+
+
+def _describe(error: Any, status: int | None) -> str:
+    """Intacct's error for one record, as a readable sentence with its supportId."""
+    parsed = error_from_response(status or 400, json.dumps({"ia::error": error}, default=str))
+    parsed.status = status  # the bare shape carries no per-record status: do not invent one
+    return parsed._render()

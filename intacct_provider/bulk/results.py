@@ -1,0 +1,87 @@
+"""Per-record results: what happened to each input record, and their JSON Lines file.
+
+One row per input record -- ``{"index", "natural_key", "key", "status", "error"}`` -- with
+``status`` one of ``created``, ``updated``, ``unchanged``, ``failed``, ``skipped``. Rows are
+written as batches finish (so not in input order; ``index`` says where each came from), which
+keeps memory flat however many records a task writes; only failures are kept in memory, to
+name them when the task fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow.sdk import ObjectStoragePath
+
+STATUSES = ("created", "updated", "unchanged", "failed", "skipped")
+#: Failures named in the task's error message (all of them are in the results file).
+MAX_NAMED_FAILURES = 20
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one input record."""
+
+    index: int
+    status: str
+    natural_key: dict[str, str] | None = None
+    key: str | None = None
+    error: str | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Result:
+        return cls(**row)
+
+
+class ResultsWriter:
+    """Counts every result and streams it to ``path`` (if given) as JSON Lines."""
+
+    def __init__(self, path: ObjectStoragePath | None) -> None:
+        self.path = path
+        self.counts: Counter[str] = Counter()
+        self.failures: list[Result] = []
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> ResultsWriter:
+        if self.path is not None:
+            if self.path.protocol in ("", "file", "local"):  # object stores have no directories to make
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def write(self, results: list[Result]) -> None:
+        for result in results:
+            self.counts[result.status] += 1
+            if result.status == "failed":
+                self.failures.append(result)
+            if self._file is not None:
+                self._file.write(json.dumps(result.as_row(), separators=(",", ":")) + "\n")
+
+    def summary(self, statuses: tuple[str, ...]) -> dict[str, Any]:
+        """The task's XCom: a count per status and where the rows are."""
+        summary: dict[str, Any] = {status: self.counts[status] for status in statuses}
+        summary["results_path"] = str(self.path) if self.path is not None else None
+        return summary
+
+    def describe_failures(self) -> str:
+        named = "; ".join(
+            f"record {f.index}{_key_text(f.natural_key)}: {f.error}" for f in self.failures[:MAX_NAMED_FAILURES]
+        )
+        more = len(self.failures) - MAX_NAMED_FAILURES
+        return named + (f"; and {more} more" if more > 0 else "")
+
+
+def _key_text(natural_key: dict[str, str] | None) -> str:
+    return f" ({', '.join(f'{k}={v}' for k, v in natural_key.items())})" if natural_key else ""

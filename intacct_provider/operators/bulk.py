@@ -1,0 +1,198 @@
+"""Bulk writes: create or upsert thousands of records in one task, exactly once, resumable.
+
+(The bulk machinery in ``intacct_provider.bulk`` is imported when a task runs, not when a DAG
+is parsed.)
+
+Records have the shape of the single-create operator's arguments and are checked by the same
+functions, all of them before the first request. They are sent as array requests of up to 500
+records, several in flight, and every record's outcome is written to a JSON Lines file. See
+``intacct_provider.bulk.writer`` for how a lost answer is settled without creating twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from intacct_provider.operators.base import IntacctBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from intacct_provider.bulk.run import BulkPlan
+    from intacct_provider.objects import IntacctObject
+
+ON_ERROR = ("fail", "continue")
+
+
+class IntacctBulkCreateOperator(IntacctBaseOperator):
+    """Create many records of one object; XCom ``{"created", "failed", "skipped", "results_path"}``.
+
+    :param object: a registry name (``bill``, ``invoice``, ``journal_entry``, ``vendor``,
+        ``customer``) or an Intacct path; for a raw path records are sent as Intacct bodies.
+    :param records: a list of records (or its JSON text), each shaped like the single-create
+        operator's arguments, e.g. ``{"vendor_id", "date_created", "date_due", "line_items", ...}``.
+    :param input_path: instead of ``records``, a JSON Lines file (any ``ObjectStoragePath``).
+    :param batch_size: records per array request, 1 to 500.
+    :param max_concurrency: requests in flight (default: the connection's ``max_concurrency``).
+    :param on_error: ``"fail"``: any invalid record stops the task before anything is sent, and
+        records Intacct refuses fail the task after every other record was written;
+        ``"continue"``: invalid records are skipped, refused ones reported, the task succeeds.
+    :param output_path: where to write one JSON line per input record (``index``,
+        ``natural_key``, ``key``, ``status``, ``error``); any ``ObjectStoragePath``.
+    :param idempotency_key: base of the batches' idempotency keys (default: derived from the DAG,
+        task, run and map index, so every try of one task instance derives the same keys).
+    """
+
+    operation: ClassVar[str] = "create"
+    statuses: ClassVar[tuple[str, ...]] = ("created", "failed", "skipped")
+    template_fields: tuple[str, ...] = (
+        *IntacctBaseOperator.template_fields,
+        "object",
+        "records",
+        "input_path",
+        "output_path",
+        "idempotency_key",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {"records": "json"}
+
+    def __init__(
+        self,
+        *,
+        object: str,
+        records: Any = None,
+        input_path: Any = None,
+        batch_size: int = 100,
+        max_concurrency: int | None = None,
+        on_error: str = "fail",
+        output_path: Any = None,
+        idempotency_key: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.object = object
+        self.records = records
+        self.input_path = input_path
+        self.batch_size = batch_size
+        self.max_concurrency = max_concurrency
+        self.on_error = on_error
+        self.output_path = output_path
+        self.idempotency_key = idempotency_key
+
+    def key_fields(self, obj: IntacctObject | None) -> tuple[str, ...]:
+        """Fields that find a record this task may have created (the registry's natural key)."""
+        return obj.natural_key if obj is not None else ()
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from intacct_provider.bulk.run import IntacctBulkWriteError, run_bulk
+        from intacct_provider.bulk.writer import BatchWriter, Pacer
+        from intacct_provider.objects import lookup, resolve_path
+        from intacct_provider.operators.create import default_idempotency_key
+
+        path = resolve_path(self.object)
+        plan = self._plan(context, lookup(path))
+        base = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
+        writer = BatchWriter(
+            self.hook,
+            path,
+            plan.preparer.key_fields,
+            idempotency_base=base,
+            max_rounds=self.hook.settings.max_retries + 1,
+            pacer=Pacer(),
+        )
+        summary, results = run_bulk(plan, writer, self.statuses)
+        if results.failures and self.on_error == "fail":
+            where = f"; every record's result is in {summary['results_path']}" if summary["results_path"] else ""
+            raise IntacctBulkWriteError(
+                f"{len(results.failures)} of the records could not be written ({summary}){where}: "
+                f"{results.describe_failures()}"
+            )
+        return summary
+
+    def _plan(self, context: Context, obj: IntacctObject | None) -> BulkPlan:
+        """Check the arguments (before any request) and gather what the run needs."""
+        from intacct_provider.bulk.batching import MAX_BATCH_SIZE
+        from intacct_provider.bulk.records import Preparer
+        from intacct_provider.bulk.run import BulkPlan
+        from intacct_provider.bulk.source import record_source
+        from intacct_provider.exceptions import IntacctValidationError
+
+        batch_size = _positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
+        if self.on_error not in ON_ERROR:
+            raise IntacctValidationError("on_error", "'fail' or 'continue'", self.on_error)
+        concurrency = (
+            self.hook.settings.max_concurrency
+            if self.max_concurrency in (None, "")
+            else _positive_int("max_concurrency", self.max_concurrency, 64)
+        )
+        ti = context["ti"]
+        return BulkPlan(
+            operation=self.operation,
+            source=record_source(self.records, self.input_path),
+            source_parameter="records" if self.records is not None else "input_path",
+            preparer=Preparer(obj, self.key_fields(obj)),
+            batch_size=batch_size,
+            max_concurrency=concurrency,
+            on_error=self.on_error,
+            output_path=_storage_path(self.output_path),
+            store=context.get("task_state_store"),
+            resumed=int(getattr(ti, "try_number", 1) or 1) > 1,
+        )
+
+
+class IntacctBulkUpsertOperator(IntacctBulkCreateOperator):
+    """Create the missing records, update the changed ones, leave identical ones alone.
+
+    Each batch's existing records are read in one ``$in`` query on ``match_on``; missing records
+    are created in array POSTs, records that differ get an array PATCH of only the changed
+    fields. XCom ``{"created", "updated", "unchanged", "failed", "skipped", "results_path"}``.
+    For vendors and customers from a CRM, and for re-running a day's import safely.
+
+    :param match_on: Intacct fields that identify a record (default: the object's natural key,
+        e.g. ``["id"]`` for vendors, ``["vendor.id", "billNumber"]`` for bills).
+    """
+
+    operation = "upsert"
+    statuses = ("created", "updated", "unchanged", "failed", "skipped")
+    template_fields = (*IntacctBulkCreateOperator.template_fields, "match_on")
+
+    def __init__(self, *, match_on: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.match_on = match_on
+
+    def key_fields(self, obj: IntacctObject | None) -> tuple[str, ...]:
+        from intacct_provider.exceptions import IntacctValidationError
+        from intacct_provider.validation import parse_json_list
+
+        if self.match_on in (None, "", []):
+            fields = super().key_fields(obj)
+        else:
+            names = parse_json_list("match_on", self.match_on)
+            names = [names] if isinstance(names, str) else names
+            if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+                raise IntacctValidationError("match_on", "a field name or a list of them, e.g. ['id']", self.match_on)
+            fields = tuple(n.strip() for n in names)
+        if not fields:
+            raise IntacctValidationError(
+                "match_on", f"the fields that identify a record of {self.object} (it has no natural key)", None
+            )
+        return fields
+
+
+def _positive_int(parameter: str, value: Any, maximum: int) -> int:
+    from intacct_provider.exceptions import IntacctValidationError
+
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if isinstance(value, bool) or not 1 <= number <= maximum or str(number) != str(value).strip():
+        raise IntacctValidationError(parameter, f"an integer from 1 to {maximum}", value)
+    return number
+
+
+def _storage_path(value: Any) -> Any:
+    from airflow.sdk import ObjectStoragePath
+
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, ObjectStoragePath) else ObjectStoragePath(str(value))
