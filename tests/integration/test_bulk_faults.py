@@ -1,0 +1,137 @@
+"""Fault matrix for bulk creates: every record created exactly once and every failure reported.
+
+Each scenario runs under both readings of a repeated ``Idempotency-Key`` (the sandbox replays
+the first answer, or refuses it with 409 as Sage documents), with bills that carry a number
+(found again by vendor + number) and, where it matters, bills left to Intacct's numbering
+(only the idempotency key protects those).
+"""
+
+from __future__ import annotations
+
+import pytest
+from bulk_helpers import BILL_POST, MemoryStore, bill_posts, bills, context, copies, read_results
+
+from intacct_provider.bulk.checkpoint import STATE_KEY
+from intacct_provider.exceptions import IntacctAuthError
+from intacct_provider.operators import IntacctBulkCreateOperator
+
+COUNT = 60  # six batches of ten
+
+
+@pytest.fixture(params=[True, False], ids=["replay", "conflict"])
+def replay(request, intacct_sandbox):
+    intacct_sandbox.idempotency_replay = request.param
+    return request.param
+
+
+def run(tmp_path, records, store=None, try_number=1, **kwargs):
+    kwargs.setdefault("batch_size", 10)
+    kwargs.setdefault("max_concurrency", 2)
+    out = tmp_path / f"results-{try_number}.jsonl"
+    op = IntacctBulkCreateOperator(
+        task_id="bulk", object="bill", records=records, on_error="continue", output_path=str(out), **kwargs
+    )
+    return op.execute(context(store, try_number)), read_results(out)
+
+
+def assert_exactly_once(sandbox, tag, rows, count=COUNT):
+    """One bill per record, and each created row names the bill holding that record."""
+    held = copies(sandbox, tag)
+    assert all(n == 1 for n in held.values()), {d: n for d, n in held.items() if n > 1}
+    assert sorted(rows) == list(range(count))
+    for index, row in rows.items():
+        if row["status"] == "created":
+            assert held[f"{tag}-{index}"] == 1
+            assert sandbox.get_record("accounts-payable/bill", row["key"])["description"] == f"{tag}-{index}"
+        else:
+            assert row["status"] == "failed" and row["error"]
+
+
+def test_committed_then_dropped_batch_is_looked_up_not_reposted(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=2)
+    summary, rows = run(tmp_path, bills(COUNT, "drop"))
+    assert summary["created"] == COUNT and summary["failed"] == 0
+    assert_exactly_once(intacct_sandbox, "drop", rows)
+    assert len(bill_posts(intacct_sandbox)) == 6  # the dropped batch was found, not sent again
+
+
+def test_dropped_batch_without_numbers_is_settled_by_its_idempotency_key(
+    intacct_sandbox, intacct_conn, tmp_path, replay
+):
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=1)
+    summary, rows = run(tmp_path, bills(COUNT, "nonum", numbered=False))
+    assert_exactly_once(intacct_sandbox, "nonum", rows)
+    assert len(copies(intacct_sandbox, "nonum")) == COUNT  # the dropped batch was created, once
+    if replay:
+        assert summary["created"] == COUNT
+    else:  # Sage's documented 409: the ten records cannot be confirmed, and say so
+        assert summary["failed"] == 10
+        failed = [row for row in rows.values() if row["status"] == "failed"]
+        assert all("check Intacct" in row["error"] and "409" in row["error"] for row in failed)
+
+
+def test_gateway_errors_and_resets_on_batches(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("status", status=503, method="POST", path=BILL_POST, after=1)
+    intacct_sandbox.inject("reset", method="POST", path=BILL_POST, after=3)
+    intacct_sandbox.inject("status", status=502, html=True, method="POST", path=BILL_POST, after=4)
+    summary, rows = run(tmp_path, bills(COUNT, "gw"))
+    assert summary["created"] == COUNT
+    assert_exactly_once(intacct_sandbox, "gw", rows)
+
+
+def test_429_storm_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("status", status=429, retry_after=0.02, count=8, method="POST", path=BILL_POST, after=2)
+    summary, rows = run(tmp_path, bills(COUNT, "storm", numbered=False))
+    assert summary["created"] == COUNT
+    assert_exactly_once(intacct_sandbox, "storm", rows)
+    statuses = [p["status"] for p in bill_posts(intacct_sandbox)]
+    assert statuses.count(429) == 8 and statuses.count(201) == 6
+
+
+def test_token_expiry_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("expire_token", method="POST", path=BILL_POST, after=2)
+    intacct_sandbox.inject("expire_token", method="POST", path=BILL_POST, after=4)
+    summary, rows = run(tmp_path, bills(COUNT, "tok", numbered=False))
+    assert summary["created"] == COUNT
+    assert_exactly_once(intacct_sandbox, "tok", rows)
+
+
+def test_one_record_of_a_batch_fails(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("item_status", status=503, method="POST", path=BILL_POST, item=3, after=1)
+    intacct_sandbox.inject("item_status", status=422, method="POST", path=BILL_POST, item=0, after=3)
+    summary, rows = run(tmp_path, bills(COUNT, "item", numbered=False))
+    assert_exactly_once(intacct_sandbox, "item", rows)
+    assert (summary["created"], summary["failed"]) == (COUNT - 1, 1)  # the 503 record was sent again
+    (failed,) = [row for row in rows.values() if row["status"] == "failed"]
+    assert "injected by the sandbox" in failed["error"]
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
+def test_task_killed_mid_run_resumes_from_its_checkpoint(intacct_sandbox, intacct_conn, tmp_path, replay, numbered):
+    records = bills(COUNT, "kill", numbered=numbered)
+    store = MemoryStore()
+    intacct_sandbox.inject("status", status=403, method="POST", path=BILL_POST, after=3)
+    with pytest.raises(IntacctAuthError):
+        run(tmp_path, records, store=store)
+    done = store[STATE_KEY]["done"]
+    assert 2 <= len(done) < 6
+    first_try_posts = len(bill_posts(intacct_sandbox))
+    summary, rows = run(tmp_path, records, store=store, try_number=2)
+    assert summary["created"] == COUNT and summary["failed"] == 0
+    assert_exactly_once(intacct_sandbox, "kill", rows)
+    assert len(copies(intacct_sandbox, "kill")) == COUNT
+    # The retry sent only the batches without a checkpoint, each looked up first.
+    assert len(bill_posts(intacct_sandbox)) - first_try_posts <= 6 - len(done)
+
+
+def test_task_killed_mid_run_without_task_state_store(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Airflow < 3.3: no checkpoint, so the retry looks every batch up by natural key first."""
+    records = bills(COUNT, "nostore")
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=2)
+    intacct_sandbox.inject("status", status=403, method="POST", path=BILL_POST, after=3)
+    with pytest.raises(IntacctAuthError):
+        run(tmp_path, records)
+    summary, rows = run(tmp_path, records, try_number=2)
+    assert summary["created"] == COUNT
+    assert_exactly_once(intacct_sandbox, "nostore", rows)
+    assert len(copies(intacct_sandbox, "nostore")) == COUNT
