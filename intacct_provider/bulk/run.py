@@ -1,10 +1,11 @@
 """One bulk task from start to end: pre-flight, batches in flight, checkpoints, results.
 
-1. **Pre-flight.** Every record is prepared (checked and mapped) before the first request; the
-   problems of all records are collected by index and field. With ``on_error="fail"`` any problem
-   stops the task before anything is sent; with ``"continue"`` those records are skipped.
-2. **Send.** The input is read again and cut into batches; up to ``max_concurrency`` batches are
-   in flight, a few more prepared, none beyond that, so memory stays flat with input size.
+1. **Pre-flight.** Every record is prepared (checked and mapped) before the first request, into a
+   local spool file; the problems of all records are collected by index and field. With
+   ``on_error="fail"`` any problem stops the task before anything is sent; with ``"continue"``
+   those records are skipped.
+2. **Send.** The spool is read back in batches; up to ``max_concurrency`` batches are in flight
+   and one more is queued, none beyond that, so memory stays flat with input size.
 3. **Checkpoint.** The main thread alone records each finished batch in ``task_state_store``
    and appends its results to the results file. A retried task skips finished batches and
    settles every other one by natural key before posting (the earlier try may have sent it).
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
@@ -21,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from intacct_provider.bulk.batching import batches, body_digest
+from intacct_provider.bulk.batching import batches
 from intacct_provider.bulk.checkpoint import Checkpoint, StateStore
 from intacct_provider.bulk.records import BulkRecordsError, DuplicateKeys, Item, Preparer, Problem, problem_of
 from intacct_provider.bulk.results import Result, ResultsWriter
 from intacct_provider.bulk.source import Source
+from intacct_provider.bulk.spool import Spool
 from intacct_provider.exceptions import IntacctError, IntacctValidationError
 
 if TYPE_CHECKING:
@@ -58,71 +61,61 @@ class BulkPlan:
 
 @dataclass
 class PreflightReport:
-    """What the pre-flight pass learned without keeping the records."""
+    """What the pre-flight pass learned; the prepared records themselves are in the spool."""
 
     total: int
     problems: list[Problem]
-    digest: str
 
 
-def preflight(plan: BulkPlan) -> PreflightReport:
-    """Prepare every record once, collecting all problems; raise them unless ``on_error="continue"``."""
+def preflight(plan: BulkPlan, spool: Spool) -> PreflightReport:
+    """Prepare every record once into ``spool``, collecting all problems; raise them unless "continue"."""
     problems: list[Problem] = []
     duplicates = DuplicateKeys()
-    digest = hashlib.sha256()
     total = 0
-    for item in _prepared(plan, problems):
-        total = item.index + 1
+    for index, record in plan.source():
+        total = index + 1
+        try:
+            if isinstance(record, ValueError):
+                raise IntacctValidationError("record", str(record), show_value=False)
+            item = plan.preparer.prepare(index, record)
+        except IntacctValidationError as exc:
+            problems.append(problem_of(index, exc))
+            continue
         problem = duplicates.check(item)
         if problem is None and plan.operation == "upsert" and item.natural is None:
             problem = Problem(item.index, ", ".join(plan.preparer.key_fields), "a value for every match_on field")
         if problem is not None:
             problems.append(problem)
             continue
-        digest.update(body_digest([item.body]).encode())
-    total = max([total, *(p.index + 1 for p in problems)])
+        spool.add(item)
     if problems and plan.on_error == "fail":
         raise BulkRecordsError(plan.source_parameter, problems, total)
-    return PreflightReport(total, problems, digest.hexdigest())
-
-
-def _prepared(plan: BulkPlan, problems: list[Problem] | None, skip: set[int] | None = None) -> Iterator[Item]:
-    """Items of the input in order; bad records go to ``problems`` (or are skipped by index)."""
-    for index, record in plan.source():
-        if skip is not None and index in skip:
-            continue
-        try:
-            if isinstance(record, ValueError):
-                raise IntacctValidationError("record", str(record), show_value=False)
-            yield plan.preparer.prepare(index, record)
-        except IntacctValidationError as exc:
-            if problems is None:
-                raise
-            problems.append(problem_of(index, exc))
+    return PreflightReport(total, problems)
 
 
 def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> tuple[dict[str, Any], ResultsWriter]:
     """Run the whole task; return its XCom summary and the results (failures included)."""
-    report = preflight(plan)
-    fingerprint = hashlib.sha256(
-        f"{plan.operation}|{writer.path}|{plan.batch_size}|{writer.key_fields}|{report.digest}".encode()
-    ).hexdigest()
-    checkpoint = Checkpoint(plan.store, fingerprint)
-    finished = checkpoint.finished()
-    if finished:
-        log.info("Resuming: %d batches were finished by an earlier try", len(finished))
-    skip = {problem.index for problem in report.problems}
-    with ResultsWriter(plan.output_path) as results:
-        results.write([Result(p.index, "skipped", error=f"{p.field}: expected {p.expected}") for p in report.problems])
-        for batch_results in finished.values():
-            results.write(batch_results)
-        action = _action(plan, writer)
-        todo = (
-            (index, batch)
-            for index, batch in enumerate(batches(_prepared(plan, None, skip), plan.batch_size))
-            if index not in finished
-        )
-        _drive(todo, action, plan.max_concurrency, lambda index, rows: _finish(checkpoint, results, index, rows))
+    with Spool() as spool:
+        report = preflight(plan, spool)
+        fingerprint = hashlib.sha256(
+            f"{plan.operation}|{writer.path}|{plan.batch_size}|{writer.key_fields}|{spool.digest()}".encode()
+        ).hexdigest()
+        checkpoint = Checkpoint(plan.store, fingerprint)
+        finished = checkpoint.finished()
+        if finished:
+            log.info("Resuming: %d batches were finished by an earlier try", len(finished))
+        with ResultsWriter(plan.output_path) as results:
+            skipped = [Result(p.index, "skipped", error=f"{p.field}: expected {p.expected}") for p in report.problems]
+            results.write(skipped)
+            for batch_results in finished.values():
+                results.write(batch_results)
+            todo = (
+                (index, batch)
+                for index, batch in enumerate(batches(spool.items(), plan.batch_size))
+                if index not in finished
+            )
+            finish = functools.partial(_finish, checkpoint, results)
+            _drive(todo, _action(plan, writer), plan.max_concurrency, finish)
     log.info("Bulk %s of %d records: %s", plan.operation, report.total, dict(results.counts))
     return results.summary(statuses), results
 

@@ -1,0 +1,47 @@
+"""Prepared records on local disk between the pre-flight and the send pass.
+
+The pre-flight must check every record before the first request, and checking (mapping,
+schema validation) is the costliest client-side step; keeping the prepared bodies in a
+temporary file means each record is checked once, memory stays flat however long the input,
+and what is sent is exactly what was checked even if the input file changes meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterator
+
+from intacct_provider.bulk.records import Item
+
+
+class Spool:
+    """An append-then-read file of :class:`Item` s, with a digest of everything written."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
+        self._digest = hashlib.sha256()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._file.close()
+
+    def add(self, item: Item) -> None:
+        natural = [list(pair) for pair in item.natural] if item.natural is not None else None
+        line = json.dumps([item.index, item.body, natural], sort_keys=True, separators=(",", ":")) + "\n"
+        self._digest.update(line.encode())
+        self._file.write(line)
+
+    def digest(self) -> str:
+        """Identifies the prepared input: the same records in the same order give the same digest."""
+        return self._digest.hexdigest()
+
+    def items(self) -> Iterator[Item]:
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:
+            index, body, natural = json.loads(line)
+            yield Item(index, body, tuple((name, value) for name, value in natural) if natural is not None else None)
