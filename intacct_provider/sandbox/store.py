@@ -229,7 +229,7 @@ class Store:
         table = self.table(path)
         obj = table.obj
         current = self.get(path, key, entity)
-        check_body(path, body, operation="update")
+        check_body(path, body, operation="update", lines=obj.lines)
         if path == "accounts-payable/payment":
             message = "A payment cannot be changed; delete it and create another"
             raise ApiError.from_details(422, [detail("operationNotAllowed", message, key)])

@@ -384,6 +384,16 @@ RULES: list[Rule] = [
         "/totalPaid",
     ),
     Rule("bill.patch.nothing-required", "2", BILL, f"update:{POSTED}", {"description": "Paper"}, 200),
+    Rule(
+        "bill.patch.lines-complete",
+        "2",
+        BILL,
+        f"update:{POSTED}",
+        {"lines": [{"txnAmount": "1.00"}]},
+        400,
+        "requiredFieldMissing",
+        "/lines/0/glAccount",
+    ),
     # ---- bill workflows (section 2)
     Rule(
         "bill.submit.draft-to-posted",
@@ -606,6 +616,16 @@ RULES: list[Rule] = [
     ),
     Rule("je.balanced", "4", ENTRY, "create", entry_body(credit="99.00"), 422, "unbalancedEntry", "/lines"),
     Rule("je.patch.state-refused", "4", ENTRY, "update:3001", {"state": "draft"}, 400, "readOnlyField", "/state"),
+    Rule(
+        "je.patch.lines-min-2",
+        "4",
+        ENTRY,
+        "update:3001",
+        {"lines": _JE_ONE_LINE["lines"]},
+        400,
+        "invalidValue",
+        "/lines",
+    ),
     # ---- vendor and customer (sections 5, 6)
     Rule("vendor.id.required", "5", VENDOR, "create", {"name": "No id"}, 400, "requiredFieldMissing", "/id"),
     Rule("vendor.name.required", "5", VENDOR, "create", {"id": "V-1"}, 400, "requiredFieldMissing", "/name"),
