@@ -106,7 +106,7 @@ def create_many(
     settings = state.settings
     print_ = fingerprint(path, entity, items)
     if key:
-        replay = state.idempotency.replay(key, print_, settings.idempotency_replay)
+        replay = state.idempotency.replay(key, print_, settings.idempotency == "replay")
         if replay is not None:
             return (201 if replay["ia::meta"]["totalError"] == 0 else 207), replay
     store = state.store

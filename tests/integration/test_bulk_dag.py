@@ -40,7 +40,7 @@ def test_invoices_from_orders_example(run_dag, intacct_sandbox, tmp_path):
 def test_task_killed_mid_run_is_retried_by_airflow(run_dag, intacct_sandbox, dag_id, replay):
     from test_retry_safety import state_store_rows, task_tries
 
-    intacct_sandbox.idempotency_replay = replay
+    intacct_sandbox.idempotency = "replay" if replay else "conflict"
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=1)
     intacct_sandbox.inject("status", status=403, method="POST", path=BILL_POST, after=3)
     tag = f"{dag_id[-5:]}-{int(replay)}"

@@ -20,7 +20,7 @@ COUNT = 60  # six batches of ten
 
 @pytest.fixture(params=[True, False], ids=["replay", "conflict"])
 def replay(request, intacct_sandbox):
-    intacct_sandbox.idempotency_replay = request.param
+    intacct_sandbox.idempotency = "replay" if request.param else "conflict"
     return request.param
 
 

@@ -93,7 +93,7 @@ def test_fault_after_lets_requests_through_first(api, intacct_sandbox):
 
 @pytest.mark.parametrize("replay", [True, False])
 def test_idempotency_key_covers_the_whole_array(api, intacct_sandbox, replay):
-    intacct_sandbox.idempotency_replay = replay
+    intacct_sandbox.idempotency = "replay" if replay else "conflict"
     body = [bill("I-1"), bill("I-2", vendor="NOPE")]
     first = api.post(f"/objects/{BILL}", json=body, headers={"Idempotency-Key": "bulk-1"})
     again = api.post(f"/objects/{BILL}", json=body, headers={"Idempotency-Key": "bulk-1"})
