@@ -5,7 +5,7 @@ user add what they do not (terms, custom fields). Both end up in one body, and
 that body is validated against the object's create schema (shipped with the
 provider, ``intacct_provider.contract``), so a field Intacct would refuse as
 "not a valid field" fails at once, naming the argument the user typed it in.
-(``jsonschema`` and the schema are loaded when a task runs, not at DAG parse.)
+(``jsonschema`` and the schemas are loaded when a task runs, not at DAG parse.)
 """
 
 from __future__ import annotations
@@ -54,29 +54,42 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
     """Validate ``body`` against ``obj``'s schema; the first error names the argument and the path.
 
     ``extra`` is the (parsed) ``extra_fields`` mapping: paths it supplied are reported as
-    ``extra_fields.<path>``, the others under the operator argument they came from.
+    ``extra_fields.<path>``, the others under the operator argument they came from. An object
+    the contract does not describe (a raw path someone registered) is left to Intacct to check.
     """
-    import jsonschema
+    from intacct_provider.contract import is_read_only_error, unknown_properties, validator
 
-    from intacct_provider.contract import load_schema
-
-    schema = load_schema(obj.path, operation)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(body), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    try:
+        check = validator(obj.path, operation)
+    except KeyError:
+        return
+    errors = sorted(
+        (e for e in check.iter_errors(body) if not _tenant_default(obj, e)),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
     if not errors:
         return
     error = errors[0]
     path = [str(part) if isinstance(part, str) else f"[{part}]" for part in error.absolute_path]
     if error.validator == "additionalProperties":
-        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        path.append(unknown[0] if unknown else "?")
+        path.append((unknown_properties(error) or ["?"])[0])
         expectation = f"a field {obj.label} bodies accept (Intacct: '{_join(path)}' is not a valid field)"
+    elif is_read_only_error(error):
+        expectation = "no value: Intacct sets this read-only field itself"
     elif error.validator == "required":
         path.append(error.message.split("'")[1] if "'" in error.message else "?")
         expectation = "a value (Intacct requires this field)"
     else:
         expectation = f"a value the contract allows ({error.message})"
     raise IntacctValidationError(_argument(obj, path, extra), expectation, None, show_value=False)
+
+
+def _tenant_default(obj: IntacctObject, error: Any) -> bool:
+    """A missing field Sage requires but a tenant may default (a bill's currency, a line's location)."""
+    if error.validator != "required" or "'" not in error.message:
+        return False
+    parents = [str(part) for part in error.absolute_path if isinstance(part, str)]
+    return ".".join([*parents, error.message.split("'")[1]]) in obj.tenant_defaults
 
 
 def _argument(obj: IntacctObject, path: list[str], extra: Any) -> str:

@@ -23,21 +23,43 @@ from typing import Any
 OBJECTS_PREFIX = "/objects/"
 
 
+#: Workflow body field -> the operator argument that fills it (``IntacctWorkflowOperator``).
+WORKFLOW_ARGUMENTS = {"notes": "notes", "memo": "notes", "reverseDate": "reverse_date", "reversedDate": "reverse_date"}
+#: States that come after a posted document (paying it does not undo a submit or an approval).
+_AFTER_POSTED = ("partiallyPaid", "paid", "selected")
+
+
 @dataclass(frozen=True)
 class Workflow:
-    """One documented workflow action, ``POST /workflows/<object path>/<action>`` with ``{"key", ...}``.
+    """One documented workflow action, ``POST <path>`` with ``{"key", ...}``, as the contract describes it.
 
     ``arguments`` maps an operator argument (``reverse_date``) to the body field Intacct names
     (``reverseDate``); ``required`` lists the arguments the action cannot do without.
-    ``done_states`` are the states in which the action has already happened, so a retried
-    task can tell that its earlier try succeeded.
+    ``from_states`` are where the action applies; ``done_states`` are where it has already
+    happened, so a retried task can tell that its earlier try succeeded.
     """
 
     action: str
     path: str
-    arguments: Mapping[str, str] = field(default_factory=dict)
-    required: tuple[str, ...] = ()
-    done_states: tuple[str, ...] = ()
+    arguments: Mapping[str, str]
+    required: tuple[str, ...]
+    from_states: tuple[str, ...]
+    done_states: tuple[str, ...]
+
+    @classmethod
+    def from_contract(cls, action: str, facts: Mapping[str, Any]) -> Workflow:
+        """Build one from the contract's ``workflows`` entry (path, body, from, to)."""
+        body = {name: rule for name, rule in facts.get("body", {}).items() if name != "key"}
+        arguments = {WORKFLOW_ARGUMENTS[name]: name for name in body if name in WORKFLOW_ARGUMENTS}
+        required = tuple(WORKFLOW_ARGUMENTS[name] for name, rule in body.items() if rule == "required")
+        reached = [facts.get("to"), facts.get("to_with_approval")]
+        if "submitted" in reached:
+            reached.append("partiallyApproved")
+        if "posted" in reached:
+            reached.extend(_AFTER_POSTED)
+        from_states = tuple(facts.get("from", ()))
+        done = tuple(state for state in reached if state and state not in from_states)
+        return cls(action, facts["path"], arguments, required, from_states, done)
 
 
 @dataclass(frozen=True)
@@ -63,9 +85,11 @@ class IntacctObject:
     line_compared: tuple[str, ...] = ()
     payload: str | None = None
     default_state: str | None = None
-    workflows: Mapping[str, Workflow] = field(default_factory=dict)
     #: Body field -> operator argument, so a schema error names what the user typed.
     arguments: Mapping[str, str] = field(default_factory=dict)
+    #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
+    #: does not insist on them; Intacct (and the sandbox) does when the tenant has no default.
+    tenant_defaults: tuple[str, ...] = ()
 
     def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         """Query filters that find the record this create body makes, or ``None`` if it names no key.
@@ -107,18 +131,26 @@ class IntacctObject:
         function: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module), name)
         return function
 
+    @property
+    def workflows(self) -> dict[str, Workflow]:
+        """The documented workflow actions, read from the contract on first use (not at import)."""
+        from intacct_provider.contract import object_facts
+
+        try:
+            documented = object_facts(self.path).get("workflows") or {}
+        except KeyError:
+            documented = {}
+        return {action: Workflow.from_contract(action, facts) for action, facts in documented.items()}
+
     def workflow(self, action: str) -> Workflow:
         """The documented workflow ``action`` of this object, or a validation error naming those there are."""
-        if action not in self.workflows:
+        workflows = self.workflows
+        if action not in workflows:
             from intacct_provider.exceptions import IntacctValidationError
 
-            known = ", ".join(self.workflows) or "none documented"
+            known = ", ".join(workflows) or "none documented"
             raise IntacctValidationError("action", f"a workflow action of {self.name} ({known})", action)
-        return self.workflows[action]
-
-
-def _workflows(*actions: Workflow) -> dict[str, Workflow]:
-    return {action.action: action for action in actions}
+        return workflows[action]
 
 
 _DOCUMENT_LINE = ("glAccount.id", "txnAmount", "memo", "dimensions.location.id", "dimensions.department.id")
@@ -134,28 +166,7 @@ BILL = IntacctObject(
     line_compared=_DOCUMENT_LINE,
     payload="intacct_provider.payloads:bill_payload",
     default_state="draft",
-    workflows=_workflows(
-        Workflow(
-            "submit",
-            "/workflows/accounts-payable/bill/submit",
-            done_states=("submitted", "partiallyApproved", "posted", "partiallyPaid", "paid", "selected"),
-        ),
-        Workflow(
-            "approve",
-            "/workflows/accounts-payable/bill/approve",
-            {"notes": "notes"},
-            done_states=("posted", "partiallyPaid", "paid", "selected"),
-        ),
-        Workflow("decline", "/workflows/accounts-payable/bill/decline", {"notes": "notes"}, done_states=("declined",)),
-        Workflow("recall", "/workflows/accounts-payable/bill/recall", done_states=("draft",)),
-        Workflow(
-            "reverse",
-            "/workflows/accounts-payable/bill/reverse",
-            {"reverse_date": "reverseDate", "notes": "notes"},
-            ("reverse_date",),
-            ("reversed",),
-        ),
-    ),
+    tenant_defaults=("currency", "currency.txnCurrency", "lines.dimensions", "lines.dimensions.location"),
     arguments={
         "vendor": "vendor_id",
         "createdDate": "date_created",
@@ -178,20 +189,6 @@ INVOICE = IntacctObject(
     line_compared=_DOCUMENT_LINE,
     payload="intacct_provider.payloads:invoice_payload",
     default_state="posted",
-    workflows=_workflows(
-        Workflow(
-            "submit",
-            "/workflows/accounts-receivable/invoice/submit",
-            done_states=("posted", "partiallyPaid", "paid", "selected"),
-        ),
-        Workflow(
-            "reverse",
-            "/workflows/accounts-receivable/invoice/reverse",
-            {"reverse_date": "reversedDate", "notes": "memo"},
-            ("reverse_date",),
-            ("reversed",),
-        ),
-    ),
     arguments={
         "customer": "customer_id",
         "invoiceDate": "date_created",
@@ -261,19 +258,6 @@ AP_PAYMENT = IntacctObject(
     filters={"vendor_id": "vendor.id"},
     payload="intacct_provider.payloads:ap_payment_payload",
     default_state="draft",
-    workflows=_workflows(
-        Workflow(
-            "submit",
-            "/workflows/accounts-payable/payment/submit",
-            done_states=("submitted", "confirmed", "approved", "delivered"),
-        ),
-        Workflow(
-            "approve",
-            "/workflows/accounts-payable/payment/approve",
-            {"notes": "notes"},
-            done_states=("approved", "delivered"),
-        ),
-    ),
     arguments={
         "financialEntity": "bank_account_id",
         "vendor": "vendor_id",

@@ -16,42 +16,49 @@ def context(task_id="t", run_id="run-1"):
 
 
 @pytest.fixture
-def department():
+def journal():
     """A new object, registered in one entry (and removed afterwards)."""
     obj = register(
         IntacctObject(
-            name="department",
-            path="company-config/department",
-            list_key="departments",
-            label="department",
-            filters={"department_id": "id"},
+            name="gl_journal",
+            path="general-ledger/journal",
+            list_key="journals",
+            label="GL journal",
+            filters={"journal_id": "id"},
             natural_key=("id",),
             compared=("id", "name"),
         )
     )
     yield obj
-    del REGISTRY["department"]
+    del REGISTRY["gl_journal"]
 
 
-def test_a_new_object_in_one_entry_lists_and_creates(intacct_sandbox, intacct_conn, department):
-    seeded = sorted(intacct_sandbox.records(department.path), key=lambda r: int(r["key"]))
-    listed = IntacctListOperator(task_id="l", object="department", pagesize=2).execute(context())
-    assert listed == {"departments": [{"href": r["href"], "id": r["id"], "key": r["key"]} for r in seeded[:2]]}
-    one = IntacctListOperator(task_id="l", object="department", department_id=seeded[1]["id"]).execute(context())
-    assert [r["key"] for r in one["departments"]] == [seeded[1]["key"]]
+def test_a_new_object_in_one_entry_lists_and_creates(intacct_sandbox, intacct_conn, journal):
+    seeded = sorted(intacct_sandbox.records(journal.path), key=lambda r: int(r["key"]))
+    listed = IntacctListOperator(task_id="l", object="gl_journal", pagesize=1).execute(context())
+    assert listed == {"journals": [{"href": r["href"], "id": r["id"], "key": r["key"]} for r in seeded[:1]]}
+    one = IntacctListOperator(task_id="l", object="gl_journal", journal_id=seeded[1]["id"]).execute(context())
+    assert [r["key"] for r in one["journals"]] == [seeded[1]["key"]]
 
     created = IntacctCreateRecordOperator(
-        task_id="c", object="department", record={"id": "DEP-NEW", "name": "Research"}
+        task_id="c", object="gl_journal", record={"id": "PAY", "name": "Payroll"}
     ).execute(context())
-    stored = intacct_sandbox.get_record(department.path, created["ia::result"]["key"])
-    assert (stored["id"], stored["name"]) == ("DEP-NEW", "Research")
-    # The entry's natural key settles a lost answer too: one department, found by its id.
-    intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/company-config/department$")
+    stored = intacct_sandbox.get_record(journal.path, created["ia::result"]["key"])
+    assert (stored["id"], stored["name"]) == ("PAY", "Payroll")
+    # The entry's natural key settles a lost answer too: one journal, found by its id.
+    intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/general-ledger/journal$")
     again = IntacctCreateRecordOperator(
-        task_id="c2", object="department", record={"id": "DEP-LOST", "name": "Lost answer"}
+        task_id="c2", object="gl_journal", record={"id": "LOST", "name": "Lost answer"}
     ).execute(context(task_id="c2"))
-    matching = [r for r in intacct_sandbox.records(department.path) if r["id"] == "DEP-LOST"]
+    matching = [r for r in intacct_sandbox.records(journal.path) if r["id"] == "LOST"]
     assert [r["key"] for r in matching] == [again["ia::result"]["key"]]
+    # The contract checks a new object's body too: an unknown field fails before any request.
+    intacct_sandbox.clear_requests()
+    with pytest.raises(IntacctValidationError, match="extra_fields.colour"):
+        IntacctCreateRecordOperator(
+            task_id="c3", object="gl_journal", record={"id": "X", "name": "X"}, extra_fields={"colour": "red"}
+        ).execute(context(task_id="c3"))
+    assert intacct_sandbox.requests == []
 
 
 def test_generic_create_maps_named_arguments_for_registered_objects(intacct_sandbox, intacct_conn):
