@@ -156,7 +156,7 @@ def journal_entry_payload(journal_id: Any, posting_date: Any, lines: Any, descri
     for index, line in enumerate(checked):
         if Decimal(line["amount"]) < 0:
             raise IntacctValidationError(
-                f"lines[{index}].amount", "an absolute amount (give the direction with tr_type)", line["amount"]
+                f"lines[{index}].amount", "an absolute amount (a credit is not negative: use tr_type)", line["amount"]
             )
     check_balanced("lines", checked)
     return {

@@ -213,6 +213,12 @@ class IntacctCreateBillOperator(IntacctCreateRecordOperator):
         self._keep(locals())
         self.submit = submit
 
+    def build_payload(self) -> dict[str, Any]:
+        from intacct_provider.operators.workflow import check_flag
+
+        check_flag("submit", self.submit)  # before any request, like every other argument
+        return super().build_payload()
+
     def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
         from intacct_provider.operators.workflow import check_flag, run_workflow
 
