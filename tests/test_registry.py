@@ -54,7 +54,7 @@ def test_a_new_object_in_one_entry_lists_and_creates(intacct_sandbox, intacct_co
     assert [r["key"] for r in matching] == [again["ia::result"]["key"]]
     # The contract checks a new object's body too: an unknown field fails before any request.
     intacct_sandbox.clear_requests()
-    with pytest.raises(IntacctValidationError, match="extra_fields.colour"):
+    with pytest.raises(IntacctValidationError, match=r"extra_fields\.colour"):
         IntacctCreateRecordOperator(
             task_id="c3", object="gl_journal", record={"id": "X", "name": "X"}, extra_fields={"colour": "red"}
         ).execute(context(task_id="c3"))
