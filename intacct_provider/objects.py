@@ -84,7 +84,6 @@ class IntacctObject:
     compared: tuple[str, ...] = ()
     line_compared: tuple[str, ...] = ()
     payload: str | None = None
-    default_state: str | None = None
     #: Body field -> operator argument, so a schema error names what the user typed.
     arguments: Mapping[str, str] = field(default_factory=dict)
     #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
@@ -132,6 +131,18 @@ class IntacctObject:
         return function
 
     @property
+    def default_state(self) -> str | None:
+        """The state a new record starts in, as the contract says (a bill: ``draft``)."""
+        from intacct_provider.contract import object_facts
+
+        try:
+            state = object_facts(self.path).get("state") or {}
+        except KeyError:
+            return None
+        default = state.get("default")
+        return None if default is None else str(default)
+
+    @property
     def workflows(self) -> dict[str, Workflow]:
         """The documented workflow actions, read from the contract on first use (not at import)."""
         from intacct_provider.contract import object_facts
@@ -165,7 +176,6 @@ BILL = IntacctObject(
     compared=("vendor.id", "billNumber", "createdDate", "dueDate", "currency.txnCurrency", "referenceNumber"),
     line_compared=_DOCUMENT_LINE,
     payload="intacct_provider.payloads:bill_payload",
-    default_state="draft",
     tenant_defaults=("currency", "currency.txnCurrency", "lines.dimensions", "lines.dimensions.location"),
     arguments={
         "vendor": "vendor_id",
@@ -188,7 +198,6 @@ INVOICE = IntacctObject(
     compared=("customer.id", "invoiceNumber", "invoiceDate", "dueDate", "currency.txnCurrency", "referenceNumber"),
     line_compared=_DOCUMENT_LINE,
     payload="intacct_provider.payloads:invoice_payload",
-    default_state="posted",
     arguments={
         "customer": "customer_id",
         "invoiceDate": "date_created",
@@ -242,7 +251,6 @@ JOURNAL_ENTRY = IntacctObject(
         "dimensions.department.id",
     ),
     payload="intacct_provider.payloads:journal_entry_payload",
-    default_state="posted",
     arguments={
         "glJournal": "journal_id",
         "postingDate": "posting_date",
@@ -257,7 +265,6 @@ AP_PAYMENT = IntacctObject(
     label="AP payment",
     filters={"vendor_id": "vendor.id"},
     payload="intacct_provider.payloads:ap_payment_payload",
-    default_state="draft",
     arguments={
         "financialEntity": "bank_account_id",
         "vendor": "vendor_id",
