@@ -82,7 +82,8 @@ def test_retry_after_a_crash_between_create_and_submit_submits_once(intacct_sand
     intacct_sandbox.clear_requests()
     assert bill(bill_number="WF-3", submit=True).execute(context(store=store))["ia::result"] == created
     assert requests_to(intacct_sandbox, SUBMIT) == []  # the store knows it was submitted
-    assert [r["path"] for r in intacct_sandbox.requests] == [f"/objects/{BILL}/{created['key']}"]
+    sent = [r["path"] for r in intacct_sandbox.requests if r["path"] != "/oauth2/token"]
+    assert sent == [f"/objects/{BILL}/{created['key']}"]
 
 
 def test_retry_without_a_store_skips_a_bill_already_posted(intacct_sandbox, intacct_conn):
@@ -191,7 +192,7 @@ def test_get_with_fields_sends_no_query_parameters_on_get_by_key(intacct_sandbox
         context()
     )
     assert set(row) == {"key", "billNumber", "state"} and row["key"] == key
-    assert [r["path"] for r in intacct_sandbox.requests] == ["/services/core/query"]
+    assert [r["path"] for r in intacct_sandbox.requests if r["path"] != "/oauth2/token"] == ["/services/core/query"]
     full = IntacctGetRecordOperator(task_id="g", object="bill", key=key).execute(context())
     assert full["key"] == key and "lines" in full
     assert all("?" not in r["path"] and not r.get("query") for r in intacct_sandbox.requests if r["method"] == "GET")

@@ -50,7 +50,7 @@ def default_idempotency_key(context: Context) -> str:
 class IntacctCreateRecordOperator(IntacctBaseOperator):
     """Create one record of any registered object; returns ``{"ia::result": {"href", "id", "key"}}``.
 
-    :param object: registry name (``"vendor"``, ``"bill"``...).
+    :param object: registry name (``"vendor"``, ``"bill"``...); not templated (it decides the arguments).
     :param record: the object's arguments (a mapping or JSON text), e.g. ``{"vendor_id": "V-1",
         "name": "Acme"}`` for a vendor; for an object without a payload mapping, the Intacct body itself.
     :param extra_fields: Intacct fields the operator does not model (``{"term": {"id": "N30"}}``,
@@ -64,7 +64,6 @@ class IntacctCreateRecordOperator(IntacctBaseOperator):
     arguments: ClassVar[tuple[str, ...]] = ()
     template_fields: tuple[str, ...] = (
         *IntacctBaseOperator.template_fields,
-        "object",
         "record",
         "extra_fields",
         "idempotency_key",
@@ -80,7 +79,7 @@ class IntacctCreateRecordOperator(IntacctBaseOperator):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.arguments and "record" in cls.template_fields:
-            kept = tuple(name for name in cls.template_fields if name not in ("object", "record"))
+            kept = tuple(name for name in cls.template_fields if name != "record")
             cls.template_fields = (*kept, *cls.arguments)
 
     def __init__(
