@@ -205,7 +205,7 @@ RULES: list[tuple[str, Callable[[Sides], Any], Callable[[Sides], Any]]] = [
     (
         "every line dimension id is dimensions.<dimension>.id",
         lambda s: assert_(s.sends(IntacctCreateBillOperator,
-                                  {**BILL_ARGS, "line_items": [{**LINE, "departmentid": "ADM", "classid": "C1"}]},
+                                  {**BILL_ARGS, "line_items": [{**LINE, "departmentid": "ADM"}]},
                                   BILL)["lines"][0]["dimensions"]["department"] == {"id": "ADM"}),
         lambda s: s.answers("POST", BILL, changed(BILL_BODY, lambda b: b["lines"][0].update(departmentid="ADM")),
                             400, "/lines/0/departmentid is not a valid field"),
@@ -406,7 +406,12 @@ RULES: list[tuple[str, Callable[[Sides], Any], Callable[[Sides], Any]]] = [
     ),
 ]  # fmt: skip
 
-PAYMENT_ARGS = {"vendor_id": "VEND-200", "bank_account_id": "BOA", "payment_date": "2026-11-15", "bills": []}
+PAYMENT_ARGS = {
+    "vendor_id": "VEND-200",
+    "bank_account_id": "BOA",
+    "payment_date": "2026-11-15",
+    "bills": [{"key": "2001", "amount": "1.00"}],
+}
 
 
 def assert_(condition: Any) -> None:
