@@ -388,8 +388,8 @@ def _required(node: Node) -> bool:
 
 def object_fields(path: str, obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every field of ``path`` as dotted names, lines and details under ``<name>[].``."""
-    fields: dict[str, dict[str, Any]] = dict(SUPPLEMENT.get(path, {}))
-    fields.update(obj.get("fields", {}))
+    # The supplement wins: the contract describes these objects only as references (name read-only).
+    fields: dict[str, dict[str, Any]] = {**obj.get("fields", {}), **SUPPLEMENT.get(path, {})}
     for sub in ("lines", "details"):
         block = obj.get(sub)
         if not isinstance(block, dict) or "fields" not in block:
