@@ -57,7 +57,8 @@ def bill(tag: str, i: int) -> dict[str, Any]:
         "date_created": "2026-11-02",
         "date_due": "2026-12-02",
         "bill_number": f"{tag}-{i}",
-        "line_items": [{"glaccountno": "6700", "amount": f"{i % 900 + 1}.25", "memo": "bench"}],
+        "currency": "USD",
+        "line_items": [{"glaccountno": "6700", "amount": f"{i % 900 + 1}.25", "memo": "bench", "locationid": "US"}],
     }
 
 
@@ -155,7 +156,8 @@ with DAG("bench_mapped_bills", schedule=None, start_date=pendulum.datetime(2026,
     def records():
         return [
             {"vendor_id": "VEND-100", "date_created": "2026-11-02", "date_due": "2026-12-02",
-             "bill_number": f"MAPPED-{i}", "line_items": [{"glaccountno": "6700", "amount": "1.00"}]}
+             "bill_number": f"MAPPED-{i}", "currency": "USD",
+             "line_items": [{"glaccountno": "6700", "amount": "1.00", "locationid": "US"}]}
             for i in range(COUNT)
         ]
 

@@ -51,7 +51,10 @@ with DAG(
                     "date_created": day.to_date_string(),
                     "date_due": day.add(days=30).to_date_string(),
                     "invoice_number": f"SO-{suffix}-{n}",
-                    "line_items": [{"glaccountno": "4000", "amount": f"{100 + n}.00", "memo": f"Order {n}"}],
+                    "currency": "USD",
+                    "line_items": [
+                        {"glaccountno": "4000", "amount": f"{100 + n}.00", "memo": f"Order {n}", "locationid": "US"}
+                    ],
                 }
                 out.write(json.dumps(order) + "\n")
         return {"orders": str(orders), "results": str(base / "invoice-results.jsonl")}

@@ -2,8 +2,9 @@
 
 A bulk record has the same shape as the single-create operator's arguments (a bill is
 ``{"vendor_id", "date_created", "date_due", "line_items", "bill_number", ...}``) and goes
-through the same payload function, so both paths refuse exactly the same input. Objects
-without a payload function (raw Intacct paths) take records as Intacct bodies, unchecked.
+and goes through the same payload function and contract check (``extra_fields`` included), so
+both paths refuse exactly the same input. Objects without a payload function take records as
+Intacct bodies, still checked against the contract when it describes them.
 All problems of all records are collected, by input index and field, before anything is sent.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,6 @@ from intacct_provider.objects import IntacctObject
 
 #: Longest list of problems quoted in an error message (all are in the results file).
 MAX_LISTED = 20
-
-Builder = Callable[..., dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -64,52 +63,48 @@ class BulkRecordsError(IntacctValidationError):
         )
 
 
-def builder_for(obj: IntacctObject | None) -> Builder | None:
-    """The single-create operator's payload function for ``obj``, taking its argument names."""
-    from intacct_provider import payloads
-
-    def vendor(vendor_id: Any, name: Any) -> dict[str, Any]:
-        return payloads.party_payload("vendor_id", vendor_id, name)
-
-    def customer(customer_id: Any, name: Any) -> dict[str, Any]:
-        return payloads.party_payload("customer_id", customer_id, name)
-
-    builders: dict[str, Builder] = {
-        "bill": payloads.bill_payload,
-        "invoice": payloads.invoice_payload,
-        "journal_entry": payloads.journal_entry_payload,
-        "vendor": vendor,
-        "customer": customer,
-    }
-    return builders.get(obj.name) if obj is not None else None
-
-
 class Preparer:
-    """Turns input records into :class:`Item` s for one object and one natural key."""
+    """Turns input records into :class:`Item` s for one object and one natural key.
+
+    A registered object maps records with its payload function (the single-create operator's),
+    merges ``extra_fields`` and validates the whole body against the contract, exactly as the
+    single-create operator does; a raw path's records are sent as they are.
+    """
 
     def __init__(self, obj: IntacctObject | None, key_fields: Sequence[str]) -> None:
-        self.builder = builder_for(obj)
+        self.obj = obj
+        self.builder = obj.payload_function() if obj is not None else None
         self.key_fields = tuple(key_fields)
         self.label = obj.label if obj is not None else "record"
+        self.accepted: list[str] = []
+        self.required: list[str] = []
         if self.builder is not None:
             parameters = inspect.signature(self.builder).parameters.values()
-            self.accepted = [p.name for p in parameters]
+            self.accepted = [p.name for p in parameters] + ["extra_fields"]
             self.required = [p.name for p in parameters if p.default is inspect.Parameter.empty]
 
     def prepare(self, index: int, record: Any) -> Item:
         """The checked item; :class:`IntacctValidationError` names the first bad field."""
+        from intacct_provider.body_check import check_body, merge_extra_fields
+        from intacct_provider.validation import parse_json
+
         if not isinstance(record, Mapping):
             raise IntacctValidationError("record", "a JSON object", record)
+        extra = None
         if self.builder is None:
             body = dict(record)
         else:
+            arguments = dict(record)
+            extra = parse_json("extra_fields", arguments.pop("extra_fields", None))
             unknown = sorted(set(record) - set(self.accepted))
             if unknown:
                 raise IntacctValidationError(unknown[0], f"an argument of the {self.label} create: {self.accepted}")
-            missing = [name for name in self.required if name not in record]
+            missing = [name for name in self.required if name not in arguments]
             if missing:
                 raise IntacctValidationError(missing[0], "a value (required)", None, show_value=False)
-            body = self.builder(**record)
+            body = merge_extra_fields(self.builder(**arguments), extra)
+        if self.obj is not None:
+            check_body(self.obj, body, extra=extra)
         return Item(index, body, natural_key(body, self.key_fields))
 
 

@@ -199,7 +199,7 @@ class BatchWriter:
 
     def _settle(self, items: list[Item], results: dict[int, Result]) -> list[Item]:
         """Resolve records already in Intacct by natural key; return the rest (not found, or keyless)."""
-        from intacct_provider.payloads import differences
+        from intacct_provider.objects import differences
 
         found, ambiguous = self.find_existing([item for item in items if item.natural is not None])
         remaining = []
@@ -211,7 +211,7 @@ class BatchWriter:
             if record is None:
                 remaining.append(item)
                 continue
-            mismatched = differences(item.body, record)
+            mismatched = differences(self.path, item.body, record)
             if mismatched:
                 error = (
                     f"{self.path} key {record.get('key')} already has this natural key but differs in "
@@ -225,7 +225,7 @@ class BatchWriter:
     # ---------------------------------------------------------------- upserts
     def upsert(self, batch_index: int, items: list[Item]) -> list[Result]:
         """Create the missing records, PATCH the changed fields of the others, leave equal ones."""
-        from intacct_provider.payloads import differences
+        from intacct_provider.objects import differences
 
         results: dict[int, Result] = {}
         found, ambiguous = self.find_existing(items)
@@ -239,7 +239,7 @@ class BatchWriter:
             if record is None:
                 missing.append(item)
                 continue
-            changed = {name.split(".")[0] for name in differences(item.body, record)}
+            changed = {name.split(".")[0] for name in differences(self.path, item.body, record)}
             if changed:
                 patch = {"key": str(record["key"])}
                 patch.update({name: value for name, value in item.body.items() if name in changed})

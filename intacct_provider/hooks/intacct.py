@@ -455,10 +455,17 @@ class IntacctHook(BaseHook):
                     future.cancel()
 
     def get_record(self, object: str, key: str | int, fields: Any = None) -> dict[str, Any]:
-        """The full record with this system ``key`` (``ia::result`` of a GET by key)."""
+        """The full record with this system ``key`` (``ia::result`` of a GET by key).
+
+        GET by key takes no query parameters, so ``fields`` are read through the query service
+        (a flat row, dotted names as keys).
+        """
         path = f"{OBJECTS_PREFIX}{resolve_path(object)}/{_key(key)}"
         if fields:
-            path += "?fields=" + ",".join(normalize_fields(fields))
+            row = self.find_record(object, [{"$eq": {"key": _key(key)}}], fields=fields)
+            if row is None:
+                raise IntacctNotFoundError(f"no record {key!r} in {resolve_path(object)}", status=404, path=path)
+            return row
         result = self.call("GET", path).get("ia::result")
         if not isinstance(result, dict):
             raise IntacctNotFoundError(f"no record {key!r} in {resolve_path(object)}", status=404, path=path)
@@ -555,10 +562,10 @@ class IntacctHook(BaseHook):
         row = self.find_record(object, lookup, fields=["key", "id", "href"])
         if row is None:
             return None
-        from intacct_provider.payloads import differences
+        from intacct_provider.objects import differences
 
         existing = self.get_record(object, str(row.get("key")))
-        mismatched = differences(payload, existing)
+        mismatched = differences(object, payload, existing)
         if mismatched:
             raise IntacctConflictError(
                 f"{resolve_path(object)} {row.get('id')!r} (key {row.get('key')}) already exists and differs "

@@ -6,6 +6,8 @@ from intacct_provider.operators.create import (
     IntacctCreateCustomerOperator,
     IntacctCreateInvoiceOperator,
     IntacctCreateJournalEntryOperator,
+    IntacctCreatePaymentOperator,
+    IntacctCreateRecordOperator,
     IntacctCreateVendorOperator,
 )
 from intacct_provider.operators.list import (
@@ -14,6 +16,7 @@ from intacct_provider.operators.list import (
     IntacctListGLAccountsOperator,
     IntacctListInvoicesOperator,
     IntacctListJournalEntriesOperator,
+    IntacctListOperator,
     IntacctListVendorsOperator,
 )
 from intacct_provider.operators.records import (
@@ -21,6 +24,7 @@ from intacct_provider.operators.records import (
     IntacctQueryOperator,
     IntacctUpdateRecordOperator,
 )
+from intacct_provider.operators.workflow import IntacctWorkflowOperator
 
 __all__ = [
     "IntacctBulkCreateOperator",
@@ -29,6 +33,8 @@ __all__ = [
     "IntacctCreateCustomerOperator",
     "IntacctCreateInvoiceOperator",
     "IntacctCreateJournalEntryOperator",
+    "IntacctCreatePaymentOperator",
+    "IntacctCreateRecordOperator",
     "IntacctCreateVendorOperator",
     "IntacctGetRecordOperator",
     "IntacctListBillsOperator",
@@ -36,7 +42,9 @@ __all__ = [
     "IntacctListGLAccountsOperator",
     "IntacctListInvoicesOperator",
     "IntacctListJournalEntriesOperator",
+    "IntacctListOperator",
     "IntacctListVendorsOperator",
     "IntacctQueryOperator",
     "IntacctUpdateRecordOperator",
+    "IntacctWorkflowOperator",
 ]

@@ -85,11 +85,11 @@ class IntacctBulkCreateOperator(IntacctBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.bulk.run import IntacctBulkWriteError, run_bulk
         from intacct_provider.bulk.writer import BatchWriter, Pacer
-        from intacct_provider.objects import lookup, resolve_path
+        from intacct_provider.objects import REGISTRY, resolve_path
         from intacct_provider.operators.create import default_idempotency_key
 
         path = resolve_path(self.object)
-        plan = self._plan(context, lookup(path))
+        plan = self._plan(context, next((obj for obj in REGISTRY.values() if obj.path == path), None))
         base = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
         writer = BatchWriter(
             self.hook,

@@ -47,7 +47,8 @@ for dag_id, operator_class in (
                     "date_due": "2026-12-03",
                     "description": f"{tag}-{i}",
                     **({"bill_number": f"{tag}-{i}"} if numbered else {}),
-                    "line_items": [{"glaccountno": "6700", "amount": f"{i + 1}.00"}],
+                    "currency": "USD",
+                    "line_items": [{"glaccountno": "6700", "amount": f"{i + 1}.00", "locationid": "US"}],
                 }
                 for i in range(60)
             ]

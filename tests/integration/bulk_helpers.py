@@ -20,7 +20,8 @@ def bills(count: int, tag: str, numbered: bool = True, vendor: str = "VEND-100")
             "date_created": "2026-11-02",
             "date_due": "2026-12-02",
             "description": f"{tag}-{i}",
-            "line_items": [{"glaccountno": "6700", "amount": f"{i + 1}.25", "memo": "bulk"}],
+            "currency": "USD",
+            "line_items": [{"glaccountno": "6700", "amount": f"{i + 1}.25", "memo": "bulk", "locationid": "US"}],
         }
         if numbered:
             record["bill_number"] = f"{tag}-{i}"
