@@ -19,6 +19,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
     ("script", "expected"),
     [
         ("bench_bulk_read.py", "goal ours <= 1.15 x ideal"),
+        ("bench_bulk_write.py", "memory goal <= 80 MB over an empty run"),
         ("bench_import.py", "ours / http provider"),
         ("bench_memory.py", "over reading none (goal <= 60 MB"),
         ("bench_sandbox_throughput.py", "req/s"),

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider.bulk.answers import ItemAnswer, UnreadableAnswer, read_items
@@ -225,8 +226,6 @@ class BatchWriter:
     # ---------------------------------------------------------------- upserts
     def upsert(self, batch_index: int, items: list[Item]) -> list[Result]:
         """Create the missing records, PATCH the changed fields of the others, leave equal ones."""
-        from intacct_provider.objects import differences
-
         results: dict[int, Result] = {}
         found, ambiguous = self.find_existing(items)
         missing: list[Item] = []
@@ -239,7 +238,7 @@ class BatchWriter:
             if record is None:
                 missing.append(item)
                 continue
-            changed = {name.split(".")[0] for name in differences(self.path, item.body, record)}
+            changed = changed_fields(self.path, item.body, record)
             if changed:
                 patch = {"key": str(record["key"])}
                 patch.update({name: value for name, value in item.body.items() if name in changed})
@@ -328,6 +327,39 @@ class BatchWriter:
     def _fail(items: list[Item], results: dict[int, Result], error: str) -> None:
         for item in items:
             results[item.index] = Result(item.index, "failed", item.natural_key(), error=error)
+
+
+def changed_fields(path: str, body: Mapping[str, Any], record: Mapping[str, Any]) -> set[str]:
+    """Top-level fields of ``body`` an existing record does not match, for an upsert's PATCH.
+
+    Wider than the registry's ``differences`` (which decides whether a found record is ours):
+    every field the body sets counts, amounts compared as decimals; lines by the registry's rule.
+    """
+    from intacct_provider.objects import differences, dotted
+
+    changed = {name.split(".")[0] for name in differences(path, body, record)}
+    for name, value in _leaves(body, ""):
+        top = name.split(".")[0]
+        if top != "lines" and top not in changed and not _same_value(value, dotted(record, name)):
+            changed.add(top)
+    return changed
+
+
+def _leaves(data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    for name, value in data.items():
+        if isinstance(value, Mapping):
+            yield from _leaves(value, f"{prefix}{name}.")
+        else:
+            yield prefix + name, value
+
+
+def _same_value(wanted: Any, have: Any) -> bool:
+    if str(wanted) == str(have):
+        return True
+    try:
+        return Decimal(str(wanted)) == Decimal(str(have))
+    except InvalidOperation:
+        return False
 
 
 def _ambiguous_match(item: Item, keys: list[str]) -> str:
