@@ -129,6 +129,16 @@ def ours(total: int, batch: int, tag: str) -> float:
     return elapsed
 
 
+def preflight_seconds(total: int) -> float:
+    """Client-side checking alone (payload mapping + contract validation of every record), no I/O."""
+    from intacct_provider.bulk.records import Preparer
+    from intacct_provider.objects import BILL
+
+    records = [bill("PREFLIGHT", i) for i in range(total)]
+    preparer = Preparer(BILL, BILL.natural_key)
+    return timed(lambda: [preparer.prepare(i, record) for i, record in enumerate(records)])
+
+
 def one_post_per_record(count: int) -> float:
     """Seconds per record for ``create_record`` in two threads (the hook's way without bulk)."""
     from intacct_provider.hooks.intacct import IntacctHook
@@ -263,6 +273,7 @@ def main() -> int:
                 runs.append(ours(total, batch, f"OURS{batch}-{attempt}"))
             strict, served = ideal.seconds(total)
             results[batch] = {"ours": statistics.median(runs), "strict": strict, "served": served, "runs": len(runs)}
+        checking = preflight_seconds(total)
         per_post = one_post_per_record(baseline)
         per_mapped = mapped_per_record(sb, mapped) if mapped else float("nan")  # --quick: no Airflow DB
     empty_mb, full_mb, created = memory(memory_count)
@@ -283,6 +294,10 @@ def main() -> int:
             r["ours"] / total,
             r["ours"] / r["strict"],
         )
+    row("pre-flight alone (mapping + contract check, no I/O)", checking, checking / total)
+    for batch, r in results.items():
+        sending = r["ours"] - checking
+        row(f"ours minus pre-flight, batch {batch}", sending, sending / total, sending / r["strict"])
     row(f"(b) one POST per record, hook, 2 threads, {baseline} records", None, per_post)
     row(f"(c) create operator mapped, dag.test, {mapped} records", None, per_mapped)
     best = results[500]
