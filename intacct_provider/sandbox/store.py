@@ -204,16 +204,20 @@ class Store:
         if "status" in obj.fields and "status" not in record:
             record["status"] = "active"
         record["entity"] = {"id": entity if obj.transaction else None}
+        key = str(table.next_key)
+        if not obj.transaction and not record.get("id"):
+            # Only customers may omit their id (Sage: not in RequiredProperties): sequencing numbers it.
+            record["id"] = f"C-{key}"
         check_record(self, obj, record, None)
         if path == "accounts-payable/payment":
             check_payment(self, record)
-        key = str(table.next_key)
         stamp = self.clock.stamp()
         record["key"], record["href"] = key, f"/objects/{path}/{key}"
         record["audit"] = self._audit(stamp, stamp)
         if obj.number_prefix:
             self._number(table, record)
-        record["id"] = document_id(obj, record, self.id_semantics) if obj.transaction else record["id"]
+        if obj.transaction:
+            record["id"] = document_id(obj, record, self.id_semantics)
         if obj.party:
             compute_totals(record, Decimal(0))
         if path == "accounts-payable/payment":
@@ -225,7 +229,7 @@ class Store:
         table = self.table(path)
         obj = table.obj
         current = self.get(path, key, entity)
-        check_body(path, body, operation="update")
+        check_body(path, body, operation="update", lines=obj.lines)
         if path == "accounts-payable/payment":
             message = "A payment cannot be changed; delete it and create another"
             raise ApiError.from_details(422, [detail("operationNotAllowed", message, key)])

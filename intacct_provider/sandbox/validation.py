@@ -10,6 +10,8 @@ other records (references, uniqueness, balances) live in :mod:`.rules`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider import contract
@@ -18,6 +20,7 @@ from .errors import ApiError, detail
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 
@@ -33,9 +36,10 @@ def _type_name(expected: Any) -> str:
     return " or ".join(article.get(n, f"a {n}") for n in names)
 
 
-def _details(error: ValidationError) -> list[dict[str, str]]:
-    """The ``details[]`` entries one jsonschema error becomes."""
-    pointer = contract.error_pointer(error)
+def _details(error: ValidationError, prefix: str) -> list[dict[str, str]]:
+    """The ``details[]`` entries one jsonschema error becomes (``prefix``: pointer of the
+    validated instance inside the body)."""
+    pointer = prefix + contract.error_pointer(error)
     schema = error.schema if isinstance(error.schema, dict) else {}
     kind = error.validator
     expected: Any = error.validator_value
@@ -70,17 +74,40 @@ def _details(error: ValidationError) -> list[dict[str, str]]:
     return [detail("invalidValue", f"{pointer}: {error.message}", pointer)]
 
 
-def check_body(path: str, body: dict[str, Any], *, operation: str, required: tuple[str, ...] = ()) -> None:
+@cache
+def _lines_validator(path: str, lines: str) -> Validator:
+    """Validator of a complete ``lines`` list, as a create requires it."""
+    from jsonschema import Draft202012Validator
+
+    schema = contract.load_schema(path, "create")["properties"][lines]
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _collect(errors: Iterable[ValidationError], prefix: str, problems: list[dict[str, str]]) -> None:
+    for error in errors:
+        for entry in _details(error, prefix):
+            if entry not in problems:
+                problems.append(entry)
+
+
+def check_body(
+    path: str,
+    body: dict[str, Any],
+    *,
+    operation: str,
+    required: tuple[str, ...] = (),
+    lines: str | None = None,
+) -> None:
     """Raise a 400 :class:`ApiError` listing every problem of a create/update ``body``.
 
     ``required``: top-level fields the sandbox's settings make required on top of the schema
-    (``billNumber`` when document sequencing is off).
+    (``billNumber`` when document sequencing is off).  ``lines``: on an update, the name of the
+    list that, when sent, replaces the stored lines, so each line must be complete.
     """
     problems: list[dict[str, str]] = []
-    for error in contract.validator(path, operation).iter_errors(body):
-        for entry in _details(error):
-            if entry not in problems:
-                problems.append(entry)
+    _collect(contract.validator(path, operation).iter_errors(body), "", problems)
+    if lines and operation == "update" and isinstance(body.get(lines), list):
+        _collect(_lines_validator(path, lines).iter_errors(body[lines]), f"/{lines}", problems)
     for name in required:
         if body.get(name) in (None, ""):
             problems.append(detail("requiredFieldMissing", f"/{name} is required", f"/{name}"))
