@@ -178,8 +178,9 @@ class Store:
         return record
 
     def list_refs(self, path: str, entity: str | None) -> list[dict[str, Any]]:
-        """Every visible record's reference, ordered by key."""
-        return [{"key": r["key"], "id": r["id"], "href": r["href"]} for r in self.visible(path, entity)]
+        """Every visible record's reference, ordered by key (private entities' records are left out
+        at the top level: the list has no ``includePrivate``)."""
+        return [{"key": r["key"], "id": r["id"], "href": r["href"]} for r in self.visible(path, entity, False)]
 
     # ------------------------------------------------------------------ writes
     def adopt(self, path: str, record: dict[str, Any]) -> None:
