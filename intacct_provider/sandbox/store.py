@@ -235,6 +235,9 @@ class Store:
             message = "A payment cannot be changed; delete it and create another"
             raise ApiError.from_details(422, [detail("operationNotAllowed", message, key)])
         record = copy_record(current)
+        for name, _ in obj.header_refs:
+            if name in body:  # a reference is replaced whole: a new id must not meet the old key
+                record.pop(name, None)
         merge(record, normalised(contract.load_schema(path, "update"), body))
         paid = amount_paid(current)
         if obj.lines and obj.lines in body and paid:

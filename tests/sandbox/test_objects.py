@@ -157,6 +157,13 @@ def test_patch_updates_fields_and_modified_time(api: Client, intacct_sandbox: In
     assert api.get(f"/objects/{BILL}").json()["ia::result"][0]["key"] == "2001"  # updates keep key order
 
 
+def test_patch_replaces_a_reference_whole(api: Client, intacct_sandbox: IntacctSandbox) -> None:
+    assert api.patch(f"/objects/{BILL}/2001", json={"vendor": {"id": "VEND-200"}}).status_code == 200
+    assert intacct_sandbox.get_record(BILL, "2001")["vendor"] == {"key": "34", "id": "VEND-200"}
+    response = api.patch(f"/objects/{BILL}/2001", json={"vendor": {"key": "33", "id": "VEND-300"}})
+    assert response.status_code == 422 and error_of(response)["details"][0]["code"] == "referenceMismatch"
+
+
 def test_patch_lines_recomputes_totals(api: Client) -> None:
     lines = [_line("6700", "40.00"), _line("6700", "2.00")]
     assert api.patch(f"/objects/{BILL}/2001", json={"lines": lines}).status_code == 200
