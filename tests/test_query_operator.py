@@ -32,12 +32,6 @@ def new_bill(hook, number):
     return hook.create_record("bill", payload)["key"]
 
 
-def top_level(sandbox, path):
-    """The records a top-level query returns by default (private entities' records stay hidden)."""
-    private = {entity for entity, hidden in sandbox.state.store.entities.items() if hidden}
-    return [r for r in sandbox.records(path) if (r.get("entity") or {}).get("id") not in private]
-
-
 @pytest.fixture
 def timeline(intacct_sandbox, hook):
     """Bills A, B, C created one hour apart from 2030-01-01T00:00Z (after every seeded record)."""
@@ -55,7 +49,7 @@ def run_query(**kwargs):
 
 def test_rows_to_xcom(intacct_sandbox, intacct_conn):
     rows = run_query(object="bill", fields=["id", "vendor.id"], filters={"vendor.id": "VEND-100"})
-    expected = sorted(int(b["key"]) for b in top_level(intacct_sandbox, BILL) if b["vendor"]["id"] == "VEND-100")
+    expected = sorted(int(b["key"]) for b in intacct_sandbox.records(BILL) if b["vendor"]["id"] == "VEND-100")
     assert [int(r["key"]) for r in rows] == expected
     assert {r["vendor.id"] for r in rows} == {"VEND-100"}
 
@@ -136,7 +130,7 @@ def test_output_path_local_json_lines(intacct_sandbox, intacct_conn, tmp_path):
     result = run_query(object="bill", fields=["id", "totalTxnAmount"], output_path=str(target))
     lines = target.read_text().splitlines()
     assert result == {"path": str(target), "count": len(lines), "object": BILL, "window": [None, None]}
-    assert len(lines) == len(top_level(intacct_sandbox, BILL))
+    assert len(lines) == len(intacct_sandbox.records(BILL))
     assert set(json.loads(lines[0])) == {"key", "id", "totalTxnAmount"}
     assert not (tmp_path / "out" / "bills.jsonl.part").exists()
 

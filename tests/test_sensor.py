@@ -77,12 +77,6 @@ def sensor(**kwargs: Any) -> IntacctRecordSensor:
     return IntacctRecordSensor(**{**args, **kwargs})
 
 
-def top_level(sandbox, path):
-    """The records a top-level query returns by default (private entities' records stay hidden)."""
-    private = {entity for entity, hidden in sandbox.state.store.entities.items() if hidden}
-    return [r for r in sandbox.records(path) if (r.get("entity") or {}).get("id") not in private]
-
-
 def api_requests(sandbox: Any) -> list[dict]:
     return [r for r in sandbox.requests if not r["path"].startswith("/sandbox")]
 
@@ -108,7 +102,7 @@ def test_poke_mode_execute_waits_and_returns_the_rows(intacct_sandbox, intacct_c
 
 
 def test_min_count_and_page_size(intacct_sandbox, intacct_conn):
-    vendor_bills = [r for r in top_level(intacct_sandbox, BILL) if r["vendor"]["id"] == "VEND-100"]
+    vendor_bills = [r for r in intacct_sandbox.records(BILL) if r["vendor"]["id"] == "VEND-100"]
     total = len(vendor_bills)
     filters = '[{"$eq": {"vendor.id": "VEND-100"}}]'  # JSON text, as a plain Jinja template renders it
     enough = sensor(filters=filters, fields="key,vendor.id", min_count=str(total)).poke({})
