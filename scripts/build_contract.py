@@ -230,8 +230,9 @@ def build_tree(fields: dict[str, dict[str, Any]]) -> Node:
                 array = part.endswith("[]")
                 node = node.child(part.removesuffix("[]"))
                 node.array = node.array or array
+            # A name listed twice (the object schema and RequiredProperties): the required entry wins.
             if node.entry is None or entry.get("required"):
-                node.entry = {**(node.entry or {}), **entry} if node.entry else dict(entry)
+                node.entry = {**(node.entry or {}), **entry}
     _dimensions(root)
     return root
 
@@ -301,6 +302,7 @@ class Builder:
         self.absolute = path == "general-ledger/journal-entry"
 
     def node(self, node: Node, pointer: str) -> dict[str, Any]:
+        """The schema of the property at ``pointer`` (``/lines/txnAmount``: array steps omitted)."""
         entry = node.entry or {}
         read_only = _all_read_only(node) or self._read_only_here(pointer)
         if node.children:

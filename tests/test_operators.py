@@ -30,12 +30,6 @@ def context(task_id="t", run_id="run-1", map_index=-1, store=None):
     return ctx
 
 
-def top_level(sandbox, path):
-    """The records a top-level query returns by default (private entities' records stay hidden)."""
-    private = {entity for entity, hidden in sandbox.state.store.entities.items() if hidden}
-    return [r for r in sandbox.records(path) if (r.get("entity") or {}).get("id") not in private]
-
-
 def posted(sandbox, path):
     return [r for r in sandbox.requests if r["method"] == "POST" and r["path"] == f"/objects/{path}"]
 
@@ -127,7 +121,7 @@ def test_create_uses_a_stable_idempotency_key(intacct_sandbox, intacct_conn):
 )
 def test_list_operators_return_catalog_shape(intacct_sandbox, intacct_conn, operator, key, path):
     result = operator(task_id="l", pagesize=2).execute(context())
-    first = min(top_level(intacct_sandbox, path), key=lambda r: int(r["key"]))
+    first = min(intacct_sandbox.records(path), key=lambda r: int(r["key"]))
     assert list(result) == [key]
     assert result[key][0] == {"href": f"/objects/{path}/{first['key']}", "id": first["id"], "key": first["key"]}
     assert len(result[key]) == 2
@@ -148,21 +142,21 @@ def test_generic_list_operator_takes_the_registry_filter_arguments(intacct_sandb
 def test_list_bills_filters_by_vendor_with_string_pagesize(intacct_sandbox, intacct_conn):
     result = IntacctListBillsOperator(task_id="l", vendor_id="VEND-200", pagesize="1000", fields=["vendor.id"])
     rows = result.execute(context())["bills"]
-    expected = [b for b in top_level(intacct_sandbox, "accounts-payable/bill") if b["vendor"]["id"] == "VEND-200"]
+    expected = [b for b in intacct_sandbox.records("accounts-payable/bill") if b["vendor"]["id"] == "VEND-200"]
     assert len(rows) == len(expected) > 0
     assert {r["vendor.id"] for r in rows} == {"VEND-200"}
 
 
 def test_list_invoices_filters_by_customer(intacct_sandbox, intacct_conn):
     rows = IntacctListInvoicesOperator(task_id="l", customer_id="CUST-100", pagesize=1000).execute(context())
-    invoices = top_level(intacct_sandbox, "accounts-receivable/invoice")
+    invoices = intacct_sandbox.records("accounts-receivable/invoice")
     expected = [i for i in invoices if i["customer"]["id"] == "CUST-100"]
     assert len(rows["invoices"]) == len(expected) > 0
 
 
 def test_list_larger_than_one_rest_page(intacct_sandbox, intacct_conn):
     rows = IntacctListBillsOperator(task_id="l", pagesize=150).execute(context())["bills"]
-    assert len(rows) == min(150, len(top_level(intacct_sandbox, "accounts-payable/bill")))
+    assert len(rows) == min(150, len(intacct_sandbox.records("accounts-payable/bill")))
 
 
 @pytest.mark.parametrize(

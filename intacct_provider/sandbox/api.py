@@ -295,11 +295,11 @@ def _json_value(request: ApiRequest, kind: type | None = None) -> Any:
     return body if kind is None or isinstance(body, kind) else None
 
 
-def _json_array(request: ApiRequest) -> list[Any]:
+def _json_array(request: ApiRequest) -> list[dict[str, Any]]:
     body = _json_value(request, list)
-    if body is None:
-        raise ApiError(400, "A bulk write takes a JSON array of records")
-    items: list[Any] = body
+    if body is None or not all(isinstance(item, dict) for item in body):
+        raise ApiError(400, "A bulk write takes a JSON array of records (JSON objects)")
+    items: list[dict[str, Any]] = body
     return items
 
 

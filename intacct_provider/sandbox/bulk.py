@@ -49,7 +49,7 @@ def _error_body(error: ApiError) -> dict[str, Any]:
 
 
 def _run_items(
-    items: list[Any], action: Callable[[dict[str, Any]], dict[str, Any]], ok_status: int, fault: Fault | None
+    items: list[dict[str, Any]], action: Callable[[dict[str, Any]], dict[str, Any]], ok_status: int, fault: Fault | None
 ) -> list[Outcome]:
     """Apply ``action`` to each item on its own; a failing item does not stop the others."""
     outcomes: list[Outcome] = []
@@ -57,10 +57,6 @@ def _run_items(
         try:
             if fault is not None and fault.item == index:
                 raise ApiError(fault.status or 500, f"Record {index} failed (injected by the sandbox)")
-            if not isinstance(item, dict):
-                raise ApiError(
-                    400, f"Record {index} must be a JSON object", [detail("invalidRequest", "not an object")]
-                )
             outcomes.append((ok_status, _reference(action(item))))
         except ApiError as error:
             outcomes.append((error.status, _error_body(error)))
@@ -99,7 +95,12 @@ def _refuse_whole_batch(outcomes: list[Outcome]) -> ApiError:
 
 
 def create_many(
-    state: SandboxState, path: str, items: list[Any], entity: str | None, key: str | None, fault: Fault | None
+    state: SandboxState,
+    path: str,
+    items: list[dict[str, Any]],
+    entity: str | None,
+    key: str | None,
+    fault: Fault | None,
 ) -> tuple[int, dict[str, Any]]:
     """Create each item; an ``Idempotency-Key`` covers the whole array (replayed or refused as one)."""
     check_size(len(items), "create")
@@ -126,7 +127,7 @@ def create_many(
 
 
 def update_many(
-    state: SandboxState, path: str, items: list[Any], entity: str | None, fault: Fault | None
+    state: SandboxState, path: str, items: list[dict[str, Any]], entity: str | None, fault: Fault | None
 ) -> tuple[int, dict[str, Any]]:
     """PATCH each item by the ``key`` in its body."""
     check_size(len(items), "update")

@@ -318,9 +318,13 @@ class IntacctSandbox:
         ``amount`` is None; returns the updated bill or invoice.  Only posted bills can be paid."""
         return self.state.record_payment(object_path, key, amount)
 
-    def records(self, object_path: str, entity: str | None = None) -> list[dict[str, Any]]:
-        """Copies of the stored records, optionally as seen from ``entity``."""
-        return self.state.records(object_path, entity)
+    def records(
+        self, object_path: str, entity: str | None = None, *, include_private: bool = False
+    ) -> list[dict[str, Any]]:
+        """Copies of the stored records as a read sees them: from ``entity``, or at the top level,
+        where private entities' records count only with ``include_private=True`` (Sage's
+        ``filterParameters.includePrivate``, default false)."""
+        return self.state.records(object_path, entity, include_private)
 
     def get_record(self, object_path: str, key: str) -> dict[str, Any]:
         """Copy of one stored record (KeyError if missing)."""

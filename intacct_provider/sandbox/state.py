@@ -167,10 +167,10 @@ class SandboxState:
             except ApiError as error:
                 raise ValueError(error.message) from None
 
-    def records(self, path: str, entity: str | None = None) -> list[dict[str, Any]]:
+    def records(self, path: str, entity: str | None = None, include_private: bool = False) -> list[dict[str, Any]]:
         with self.lock:
             try:
-                return [copy_record(rec) for rec in self.store.visible(path, entity)]
+                return [copy_record(rec) for rec in self.store.visible(path, entity, include_private)]
             except ApiError as error:
                 raise ValueError(error.message) from None
 

@@ -178,8 +178,9 @@ class Store:
         return record
 
     def list_refs(self, path: str, entity: str | None) -> list[dict[str, Any]]:
-        """Every visible record's reference, ordered by key."""
-        return [{"key": r["key"], "id": r["id"], "href": r["href"]} for r in self.visible(path, entity)]
+        """Every visible record's reference, ordered by key (private entities' records are left out
+        at the top level: the list has no ``includePrivate``)."""
+        return [{"key": r["key"], "id": r["id"], "href": r["href"]} for r in self.visible(path, entity, False)]
 
     # ------------------------------------------------------------------ writes
     def adopt(self, path: str, record: dict[str, Any]) -> None:
@@ -234,6 +235,9 @@ class Store:
             message = "A payment cannot be changed; delete it and create another"
             raise ApiError.from_details(422, [detail("operationNotAllowed", message, key)])
         record = copy_record(current)
+        for name, _ in obj.header_refs:
+            if name in body:  # a reference is replaced whole: a new id must not meet the old key
+                record.pop(name, None)
         merge(record, normalised(contract.load_schema(path, "update"), body))
         paid = amount_paid(current)
         if obj.lines and obj.lines in body and paid:

@@ -139,7 +139,8 @@ def test_reset_restores_seed_and_settings_but_keeps_tokens(intacct_sandbox: Inta
     intacct_sandbox.invalid_token_status = 400
     intacct_sandbox.freeze_time("2020-01-01T00:00:00Z")
     intacct_sandbox.reset()
-    assert len(intacct_sandbox.records(BILL)) == 53
+    assert len(intacct_sandbox.records(BILL)) == 50
+    assert len(intacct_sandbox.records(BILL, include_private=True)) == 53  # + the private entity's
     assert (intacct_sandbox.max_concurrency, intacct_sandbox.invalid_token_status) == (None, 401)
     assert intacct_sandbox.requests == []
     assert api.get(f"/objects/{VENDOR}").status_code == 200

@@ -35,10 +35,12 @@ def test_list_pages_by_100_and_honours_start_only() -> None:
         assert len(first["ia::result"]) == 100
         assert first["ia::meta"]["next"] == 101
         second = client.get(f"/objects/{BILL}", params={"start": 101}).json()
-        assert len(second["ia::result"]) == 53  # 150 generated + 3 of the private entity
+        assert len(second["ia::result"]) == 50  # the private entity's 3 bills are not listed
         assert second["ia::meta"]["previous"] == 1 and second["ia::meta"]["next"] is None
         keys = [int(r["key"]) for r in first["ia::result"] + second["ia::result"]]
-        assert keys == sorted(keys) and len(set(keys)) == 153
+        assert keys == sorted(keys) and len(set(keys)) == 150
+        inside = Client(sb, entity="CA").get(f"/objects/{BILL}").json()
+        assert inside["ia::meta"]["totalCount"] == 3
         assert client.get(f"/objects/{BILL}?start=0").status_code == 400
         assert client.get(f"/objects/{BILL}?start=x").status_code == 400
 
@@ -153,6 +155,13 @@ def test_patch_updates_fields_and_modified_time(api: Client, intacct_sandbox: In
     assert bill["audit"]["modifiedDateTime"] == "2026-11-26T10:00:00Z"
     assert bill["audit"]["createdDateTime"] != bill["audit"]["modifiedDateTime"]
     assert api.get(f"/objects/{BILL}").json()["ia::result"][0]["key"] == "2001"  # updates keep key order
+
+
+def test_patch_replaces_a_reference_whole(api: Client, intacct_sandbox: IntacctSandbox) -> None:
+    assert api.patch(f"/objects/{BILL}/2001", json={"vendor": {"id": "VEND-200"}}).status_code == 200
+    assert intacct_sandbox.get_record(BILL, "2001")["vendor"] == {"key": "34", "id": "VEND-200"}
+    response = api.patch(f"/objects/{BILL}/2001", json={"vendor": {"key": "33", "id": "VEND-300"}})
+    assert response.status_code == 422 and error_of(response)["details"][0]["code"] == "referenceMismatch"
 
 
 def test_patch_lines_recomputes_totals(api: Client) -> None:
