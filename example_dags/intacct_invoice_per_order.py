@@ -48,8 +48,8 @@ with DAG(
 
     @task
     def report(results: list[dict]) -> dict:
-        """Invoice ids created by this run, in order."""
+        """Keys of the invoices created by this run, in order (an invoice's number is its invoice_number)."""
         # Index by position: iterating a mapped task's lazy XCom sequence probes one past the end.
-        return {"created": [results[i]["ia::result"]["id"] for i in range(len(results))]}
+        return {"created": [results[i]["ia::result"]["key"] for i in range(len(results))]}
 
     report(invoices.output)

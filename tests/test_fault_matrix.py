@@ -253,7 +253,7 @@ def test_fault_matrix(run_dag, intacct_sandbox, intacct_conn, tmp_path, monkeypa
         figures["duplicates"] += max(0, len(created) - 3)
         figures["lost"] += max(0, 3 - len(created))
         reported = (xcoms.get("report") or {}).get("created", [])
-        check(sorted(r["id"] for r in created) == sorted(reported), f"round {round_no}: invoices {reported}")
+        check(sorted(r["key"] for r in created) == sorted(reported), f"round {round_no}: invoices {reported}")
 
         # 5. A journal entry and a vendor: no document number, found by content and by id.
         entries, vendors = ({r["key"] for r in intacct_sandbox.records(p)} for p in (JOURNAL_ENTRY, VENDOR))
