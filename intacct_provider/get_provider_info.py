@@ -30,6 +30,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": "Sage Intacct",
                 "python-modules": [
+                    "intacct_provider.operators.bulk",
                     "intacct_provider.operators.create",
                     "intacct_provider.operators.list",
                     "intacct_provider.operators.records",
