@@ -1,7 +1,8 @@
 """Bulk creates that Airflow itself retries (``retries=1, retry_delay=0``), for tests/integration/test_bulk_dag.py.
 
-* ``intacct_bulk_retry``: 60 bills in batches of ten; a test makes a request fail for good mid-run
-  (an injected 403), so try 1 dies and try 2 resumes from ``task_state_store``.
+* ``intacct_bulk_retry``: 60 bills in batches of ten; a test loses a batch's answer and makes the
+  look-ups that would settle it fail, so try 1 dies mid-run and try 2 resumes from
+  ``task_state_store``.
 * ``intacct_bulk_retry_no_store``: the same as Airflow < 3.3 sees it, without ``task_state_store``.
 
 Params: ``tag`` (bill numbers and descriptions), ``numbered``.

@@ -41,8 +41,10 @@ def test_task_killed_mid_run_is_retried_by_airflow(run_dag, intacct_sandbox, dag
     from test_retry_safety import state_store_rows, task_tries
 
     intacct_sandbox.idempotency = "replay" if replay else "conflict"
+    # Try 1 loses the answer to its second batch, and every look-up that would settle it fails
+    # (a query-service outage outlasting the connection's retries): the task dies mid-run.
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=1)
-    intacct_sandbox.inject("status", status=403, method="POST", path=BILL_POST, after=3)
+    intacct_sandbox.inject("status", status=503, count=5, method="POST", path="^/services/core/query$")
     tag = f"{dag_id[-5:]}-{int(replay)}"
     dag_run, xcoms = run_dag(dag_id, file="bulk_retry", conf={"tag": tag, "numbered": True})
     assert dag_run.state == "success"
