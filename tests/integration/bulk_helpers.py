@@ -7,6 +7,8 @@ from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 BILL = "accounts-payable/bill"
 BILL_POST = "/objects/accounts-payable/bill$"
 
@@ -60,3 +62,10 @@ def read_results(path: Any) -> dict[int, dict[str, Any]]:
 
 def bill_posts(sandbox: Any) -> list[dict[str, Any]]:
     return [r for r in sandbox.requests if r["method"] == "POST" and r["path"] == f"/objects/{BILL}"]
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries wait milliseconds, not seconds (``backoff`` reads these at call time); import it to use it."""
+    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_CAP", 0.05)

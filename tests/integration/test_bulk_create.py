@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from bulk_helpers import BILL, bill_posts, bills, context, copies, read_results
+from bulk_helpers import BILL, bill_posts, bills, context, copies, fast_backoff, read_results  # noqa: F401 - fast_backoff is an autouse fixture
 
 from intacct_provider.bulk.records import BulkRecordsError
 from intacct_provider.bulk.run import IntacctBulkWriteError

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from bulk_helpers import BILL_POST, copies
+from bulk_helpers import BILL_POST, copies, fast_backoff  # noqa: F401 - fast_backoff is an autouse fixture
 
 INVOICE = "accounts-receivable/invoice"
 

@@ -9,7 +9,7 @@ the first answer, or refuses it with 409 as Sage documents), with bills that car
 from __future__ import annotations
 
 import pytest
-from bulk_helpers import BILL_POST, MemoryStore, bill_posts, bills, context, copies, read_results
+from bulk_helpers import BILL_POST, MemoryStore, bill_posts, bills, context, copies, fast_backoff, read_results  # noqa: F401 - fast_backoff is an autouse fixture
 
 from intacct_provider.bulk.checkpoint import STATE_KEY
 from intacct_provider.exceptions import IntacctAuthError
