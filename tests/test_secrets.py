@@ -306,14 +306,14 @@ def test_redirects_are_not_followed(redirect_pair, status, redirected):
 def test_trigger_client_does_not_follow_redirects(redirect_pair, redirected):
     import asyncio
 
-    from intacct_provider.hooks.async_intacct import AsyncIntacctClient
-    from intacct_provider.query import build_query
+    from intacct_provider.core.query_spec import QuerySpec
+    from intacct_provider.hooks.async_client import IntacctAsyncClient
 
     redirect_pair.update(status=307, paths=(redirected,))
 
     async def query():
-        async with await AsyncIntacctClient.for_connection("redirected") as client:
-            return await client.query(build_query(BILL, ["key"], None, None, None, 1, 1))
+        async with await IntacctAsyncClient.for_connection("redirected") as client:
+            return await client.query(QuerySpec.build(BILL, ["key"]), 1, 1)
 
     with pytest.raises(IntacctError) as info:
         asyncio.run(query())
