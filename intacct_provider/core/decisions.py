@@ -17,9 +17,11 @@ attempt as an :class:`Outcome` and act on the :class:`Decision` returned by
 from __future__ import annotations
 
 import enum
+import logging
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
@@ -28,6 +30,8 @@ from intacct_provider.exceptions import (
     error_from_response,
 )
 from intacct_provider.retrying import RETRYABLE_STATUSES, backoff
+
+log = logging.getLogger(__name__)
 
 #: Token renewals one call may make. One: a token refused twice in a row is not a stale token.
 MAX_RENEWALS = 1
@@ -48,6 +52,24 @@ class Transport(enum.Enum):
     NEVER_SENT = "never sent"
     #: The request may have reached the server, and the answer was lost, timed out or cut short.
     LOST = "lost"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One API call as both loops send it.
+
+    ``resend_safe=False`` (creates) re-sends only when the server provably did not act.
+    ``authorize=False`` (the token endpoint) sends no bearer token, never renews and
+    hands back the final answer whatever its status, for the token state to read.
+    """
+
+    method: str
+    path: str
+    json_body: Any = None
+    form: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
+    resend_safe: bool = True
+    authorize: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,3 +166,36 @@ def failure(decision: Decision, outcome: Outcome, *, method: str, path: str, att
             path=path,
         )
     return error_from_response(outcome.status or 0, outcome.text, method=method, path=path)
+
+
+class Call:
+    """One call across its attempts: counts retries and renewals, raises when it must end.
+
+    Both loops are ``call = Call(request, max_retries)`` then, per attempt,
+    ``decision = call.record(outcome)``: ``DONE`` (hand back the answer), ``RENEW`` (drop the
+    token) or ``RETRY`` (sleep ``decision.wait``); a failure or a write to settle is raised here.
+    """
+
+    def __init__(self, request: Request, max_retries: int, rng: random.Random | None = None) -> None:
+        self.request = request
+        self.max_retries = max_retries
+        self.attempt = 0
+        self.renewals = 0
+        self.rng = rng
+
+    def record(self, outcome: Outcome) -> Decision:
+        request = self.request
+        decision = decide(
+            outcome, attempt=self.attempt, renewals=self.renewals, max_retries=self.max_retries,
+            resend_safe=request.resend_safe, token_endpoint=not request.authorize, rng=self.rng,
+        )  # fmt: skip
+        if decision.action is Action.RENEW:
+            self.renewals += 1
+        elif decision.action is Action.RETRY:
+            self.attempt += 1
+            log.warning(
+                "Intacct %s %s: %s; retrying in %.1fs", request.method, request.path, outcome.said, decision.wait
+            )
+        elif decision.action is not Action.DONE:
+            raise failure(decision, outcome, method=request.method, path=request.path, attempts=self.attempt + 1)
+        return decision

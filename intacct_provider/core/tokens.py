@@ -15,8 +15,14 @@ The sync hook and the async client each keep one :class:`TokenState`; they send
 
 from __future__ import annotations
 
+import logging
+
 from intacct_provider.connection import ConnectionSettings
-from intacct_provider.oauth import read_token_answer, token_form
+from intacct_provider.core.decisions import Request
+from intacct_provider.exceptions import IntacctAuthError
+from intacct_provider.oauth import TOKEN_PATH, read_token_answer, token_form
+
+log = logging.getLogger(__name__)
 
 #: Renew a token this many seconds before Intacct says it expires.
 RENEW_MARGIN = 60.0
@@ -42,8 +48,26 @@ class TokenState:
         return self._access_token
 
     def form(self) -> dict[str, str]:
-        """The token request: refresh-token grant while one is held, else client credentials."""
+        """The token request's form: refresh-token grant while one is held, else client credentials."""
         return token_form(self.settings, self.refresh_token)
+
+    def request(self) -> Request:
+        """The token endpoint call (no bearer token, final answers handed back for :meth:`receive`)."""
+        return Request("POST", TOKEN_PATH, form=self.form(), authorize=False)
+
+    def receive(self, status: int, text: str, now: float) -> str | None:
+        """:meth:`accept` the answer; ``None`` when a refused refresh token fell back (ask again)."""
+        try:
+            return self.accept(status, text, now)
+        except IntacctAuthError:
+            if not self.fall_back():
+                raise
+        log.warning("Intacct refused the refresh token; authenticating with the client credentials instead")
+        return None
+
+    def secrets(self) -> tuple[str | None, str | None]:
+        """What to mask once a token arrives: the access token and the (possibly new) refresh token."""
+        return self._access_token, self.refresh_token
 
     def accept(self, status: int, text: str, now: float) -> str:
         """Keep the token of a 2xx answer and return it; raise ``IntacctAuthError`` for a refusal.

@@ -21,19 +21,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
 from intacct_provider.core import answers
-from intacct_provider.core.decisions import Action, Outcome, Transport, decide, failure
+from intacct_provider.core.decisions import Action, Call, Outcome, Request, Transport
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.core.tokens import TokenState
-from intacct_provider.exceptions import IntacctAuthError, IntacctConfigError
+from intacct_provider.exceptions import IntacctConfigError
 from intacct_provider.hooks.transport import USER_AGENT, request_deadline, request_headers
-from intacct_provider.oauth import TOKEN_PATH
 from intacct_provider.query import QUERY_PATH
 
 if TYPE_CHECKING:
@@ -142,61 +141,45 @@ class IntacctAsyncClient:
         return self._http
 
     # ------------------------------------------------------------------ the loop
-    async def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        form: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        resend_safe: bool = True,
-        authorize: bool = True,
-    ) -> httpx.Response:
-        """Send one call, acting on each attempt as ``decide`` says; return the 2xx response.
+    async def send(self, request: Request) -> httpx.Response:
+        """Send one call, attempt after attempt as :class:`Call` decides; return the final answer.
 
-        The same loop as ``SyncTransport.send``, awaiting instead of blocking.
+        The loop of ``SyncTransport.send``, awaiting instead of blocking.
         """
-        attempt = renewals = 0
-        while True:
-            token = await self._token() if authorize else None
-            outcome, response = await self._attempt(
-                method, path, json_body, form, request_headers(self.settings, token, headers)
-            )
-            decision = decide(
-                outcome, attempt=attempt, renewals=renewals, max_retries=self.settings.max_retries,
-                resend_safe=resend_safe, token_endpoint=not authorize,
-            )  # fmt: skip
-            if decision.action is Action.DONE and response is not None:
-                return response
-            if decision.action is Action.RENEW:
-                renewals += 1
-                if token:
-                    self._tokens.invalidate(token)
-                continue
-            if decision.action is not Action.RETRY:
-                raise failure(decision, outcome, method=method, path=path, attempts=attempt + 1)
-            log.warning("Intacct %s %s: %s; retrying in %.1fs", method, path, outcome.said, decision.wait)
-            await self.sleep(decision.wait)
-            attempt += 1
+        call = Call(request, self.settings.max_retries)
+        while (response := await self._attempt(call)) is None:
+            pass
+        return response
 
-    async def _attempt(
-        self, method: str, path: str, json_body: Any, form: Mapping[str, str] | None, headers: dict[str, str]
-    ) -> tuple[Outcome, httpx.Response | None]:
+    async def _attempt(self, call: Call) -> httpx.Response | None:
+        """One attempt; the answer when the call is done, else ``None`` once the next one is prepared."""
+        token = await self._token() if call.request.authorize else None
+        outcome, response = await self._exchange(call.request, token)
+        decision = call.record(outcome)
+        if decision.action is Action.RENEW and token:
+            self._tokens.invalidate(token)
+        elif decision.action is Action.RETRY:
+            await self.sleep(decision.wait)
+        return response if decision.action is Action.DONE else None
+
+    async def _exchange(self, request: Request, token: str | None) -> tuple[Outcome, httpx.Response | None]:
+        """Send the bytes within the overall deadline; describe what came back as an :class:`Outcome`."""
         import httpx
 
+        deadline = request_deadline(self.settings)
         try:
-            async with asyncio.timeout(request_deadline(self.settings)):
+            async with asyncio.timeout(deadline):
                 response = await self._client().request(
-                    method, self.settings.base_url + path, json=json_body, data=form, headers=headers
-                )
+                    request.method, self.settings.base_url + request.path, json=request.json_body, data=request.form,
+                    headers=request_headers(self.settings, token, request.headers),
+                )  # fmt: skip
         except TimeoutError:
-            reason = f"no complete answer within {request_deadline(self.settings):.0f}s"
-            return Outcome(transport=Transport.LOST, reason=reason), None
+            return Outcome(transport=Transport.LOST, reason=f"no complete answer within {deadline:.0f}s"), None
         except httpx.TransportError as exc:
             never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-            kind = Transport.NEVER_SENT if never_sent else Transport.LOST
-            return Outcome(transport=kind, reason=type(exc).__name__), None
+            return Outcome(
+                transport=Transport.NEVER_SENT if never_sent else Transport.LOST, reason=type(exc).__name__
+            ), None
         return Outcome(status=response.status_code, headers=response.headers, text=response.text), response
 
     # ------------------------------------------------------------------ the token
@@ -204,23 +187,17 @@ class IntacctAsyncClient:
         return self._tokens.current(time.monotonic()) or await self._fetch_token()
 
     async def _fetch_token(self) -> str:
-        while True:
-            answer = await self.send("POST", TOKEN_PATH, form=self._tokens.form(), authorize=False)
-            try:
-                token = self._tokens.accept(answer.status_code, answer.text, time.monotonic())
-            except IntacctAuthError:
-                if not self._tokens.fall_back():
-                    raise
-                log.warning("Intacct refused the refresh token; authenticating with the client credentials instead")
-                continue
-            await _mask(token)
-            await _mask(self._tokens.refresh_token)
-            return token
+        """Ask the token endpoint (again, with client credentials, if the refresh token is refused)."""
+        answer = await self.send(self._tokens.request())
+        token = self._tokens.receive(answer.status_code, answer.text, time.monotonic()) or await self._fetch_token()
+        for secret in self._tokens.secrets():
+            await _mask(secret)
+        return token
 
     # ------------------------------------------------------------------- reads
     async def query(self, spec: QuerySpec, start: int = 1, size: int = 100) -> dict[str, Any]:
         """One checked page of the query service, like ``IntacctHook.query`` with the same spec."""
-        response = await self.send("POST", QUERY_PATH, json_body=spec.body(start, size))
+        response = await self.send(Request("POST", QUERY_PATH, json_body=spec.body(start, size)))
         return answers.read(
             answers.Shape.ROWS, response.status_code, response.text, method="POST", path=QUERY_PATH,
             require_keys="key" in spec.fields,

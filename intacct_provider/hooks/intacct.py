@@ -26,6 +26,7 @@ from airflow.sdk import BaseHook
 
 from intacct_provider.connection import ConnectionSettings
 from intacct_provider.core import answers
+from intacct_provider.core.decisions import Request
 from intacct_provider.core.pages import DEFAULT_MAX_QUERIES
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctValidationError
@@ -108,7 +109,7 @@ class IntacctHook(BaseHook):
         (creates) re-sends only when the server provably did not act; any other lost
         answer raises :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError`.
         """
-        return self.transport.send(method, path, json_body=json_body, headers=headers, resend_safe=resend_safe)
+        return self.transport.send(Request(method, path, json_body, headers=headers, resend_safe=resend_safe))
 
     def call(self, method: str, path: str, json_body: Any = None, resend_safe: bool = True) -> dict[str, Any]:
         """Any API call by path (relative to the base URL); returns the decoded JSON object."""

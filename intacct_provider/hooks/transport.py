@@ -17,14 +17,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from intacct_provider import __version__
 from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
-from intacct_provider.core.decisions import Action, Outcome, Transport, decide, failure
+from intacct_provider.core.decisions import Action, Call, Outcome, Request, Transport
 from intacct_provider.core.tokens import TokenState
-from intacct_provider.exceptions import IntacctAuthError
-from intacct_provider.oauth import TOKEN_PATH
 
 if TYPE_CHECKING:
     import requests
@@ -76,57 +74,36 @@ class SyncTransport:
             self._session = None
 
     # ------------------------------------------------------------------- the loop
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        form: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        resend_safe: bool = True,
-        authorize: bool = True,
-    ) -> requests.Response:
-        """Send one call, acting on each attempt as ``decide`` says; return the 2xx response.
+    def send(self, request: Request) -> requests.Response:
+        """Send one call, attempt after attempt as :class:`Call` decides; return the final answer."""
+        call = Call(request, self.settings.max_retries)
+        while (response := self._attempt(call)) is None:
+            pass
+        return response
 
-        ``authorize=False`` (the token endpoint) sends no bearer token, never renews and
-        returns the final answer whatever its status, for :class:`TokenState` to read.
-        """
-        attempt = renewals = 0
-        while True:
-            self._wait_for_throttle()
-            token = self._token() if authorize else None
-            outcome, response = self._attempt(
-                method, path, json_body, form, request_headers(self.settings, token, headers)
-            )
-            decision = decide(
-                outcome, attempt=attempt, renewals=renewals, max_retries=self.settings.max_retries,
-                resend_safe=resend_safe, token_endpoint=not authorize,
-            )  # fmt: skip
-            if decision.action is Action.DONE and response is not None:
-                return response
-            if decision.action is Action.RENEW:
-                renewals += 1
-                self._invalidate(token)
-                continue
-            if decision.action is not Action.RETRY:
-                raise failure(decision, outcome, method=method, path=path, attempts=attempt + 1)
-            if outcome.status == 429:
-                self._throttle(decision.wait)
-            log.warning("Intacct %s %s: %s; retrying in %.1fs", method, path, outcome.said, decision.wait)
+    def _attempt(self, call: Call) -> requests.Response | None:
+        """One attempt; the answer when the call is done, else ``None`` once the next one is prepared."""
+        self._wait_for_throttle()
+        token = self._token() if call.request.authorize else None
+        outcome, response = self._exchange(call.request, token)
+        decision = call.record(outcome)
+        if decision.action is Action.RENEW:
+            self._invalidate(token)
+        elif decision.action is Action.RETRY and outcome.status == 429:
+            self._throttle(decision.wait)  # every thread of this hook waits it out, this one included
+        elif decision.action is Action.RETRY:
             self.sleep(decision.wait)
-            attempt += 1
+        return response if decision.action is Action.DONE else None
 
-    # ----------------------------------------------------------------- one attempt
-    def _attempt(
-        self, method: str, path: str, json_body: Any, form: Mapping[str, str] | None, headers: dict[str, str]
-    ) -> tuple[Outcome, requests.Response | None]:
+    def _exchange(self, request: Request, token: str | None) -> tuple[Outcome, requests.Response | None]:
+        """Send the bytes; describe what came back (or did not) as an :class:`Outcome`."""
         import requests
 
         deadline = time.monotonic() + request_deadline(self.settings)
         try:
             response = self.session().request(
-                method, self.settings.base_url + path, json=json_body, data=form, headers=headers,
+                request.method, self.settings.base_url + request.path, json=request.json_body, data=request.form,
+                headers=request_headers(self.settings, token, request.headers),
                 timeout=(CONNECT_TIMEOUT, self.settings.timeout), allow_redirects=False, stream=True,
             )  # fmt: skip
             _read_body(response, deadline)
@@ -144,18 +121,11 @@ class SyncTransport:
             return self._tokens.current(time.monotonic()) or self._fetch_token()
 
     def _fetch_token(self) -> str:
-        while True:
-            answer = self.send("POST", TOKEN_PATH, form=self._tokens.form(), authorize=False)
-            try:
-                token = self._tokens.accept(answer.status_code, answer.text, time.monotonic())
-            except IntacctAuthError:
-                if not self._tokens.fall_back():
-                    raise
-                log.warning("Intacct refused the refresh token; authenticating with the client credentials instead")
-                continue
-            self._mask(token)
-            self._mask(self._tokens.refresh_token)
-            return token
+        answer = self.send(self._tokens.request())
+        token = self._tokens.receive(answer.status_code, answer.text, time.monotonic()) or self._fetch_token()
+        for secret in self._tokens.secrets():
+            self._mask(secret)
+        return token
 
     def _invalidate(self, used: str | None) -> None:
         with self._auth_lock:

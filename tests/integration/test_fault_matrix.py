@@ -23,7 +23,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACT = REPO / "artifacts" / "fault-matrix.json"
 ROUNDS = 3
 SEED = 20261126

@@ -219,7 +219,15 @@ def test_connection_refresh_token_keeps_working_after_rotation(sandbox, monkeypa
     monkeypatch.setattr("intacct_provider.sandbox.auth.ROTATION_GRACE_SECONDS", 0.2)
     IntacctHook().query("bill", size=1)  # task 1 exchanges (and so rotates) the connection's refresh token
     time.sleep(0.5)  # the old refresh token is now retired
+    sandbox.clear_requests()
     assert IntacctHook().query("bill", size=1)["ia::result"]  # task 2, same connection
+    tokens = [r for r in sandbox.requests if r["path"] == "/oauth2/token"]
+    # The retired refresh token was refused, and the client-credentials fallback is what worked.
+    assert [(r["body"]["grant_type"], r["status"]) for r in tokens] == [
+        ("refresh_token", tokens[0]["status"]),
+        ("client_credentials", 200),
+    ]
+    assert tokens[0]["status"] in (400, 401)
 
 
 # ------------------------------------------------------------- credentials stay on their host
