@@ -35,31 +35,31 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class PagePlan:
-    """The pages of one pass over ``total`` rows read ``size`` at a time."""
+    """The pages of one pass over ``total`` rows read ``page_size`` at a time."""
 
-    size: int
+    page_size: int
     total: int
 
     @property
     def fetch(self) -> int:
         """Rows asked of each page after the first: one more, for the overlap row."""
-        return min(self.size + 1, MAX_QUERY_PAGE)
+        return min(self.page_size + 1, MAX_QUERY_PAGE)
 
     def starts(self) -> range:
         """1-based starts of the pages after the first (a lazy range: a huge count costs nothing)."""
         stride = self.fetch - 1
-        return range(self.size, self.total, stride) if stride else range(0)
+        return range(self.page_size, self.total, stride) if stride else range(0)
 
     @property
     def queries(self) -> int:
-        """Queries one pass makes: ``ceil(total / size)``, at least one."""
+        """Queries one pass makes: ``ceil(total / page_size)``, at least one."""
         return 1 + len(self.starts())
 
     def budget(self, max_queries: int) -> int:
         """Queries the whole read may make; raise before reading when even one pass exceeds the ceiling."""
         if self.queries > max_queries:
             raise IntacctError(
-                f"Intacct reports {self.total} matching rows: reading them {self.size} at a time takes "
+                f"Intacct reports {self.total} matching rows: reading them {self.page_size} at a time takes "
                 f"{self.queries} queries, more than max_queries={max_queries}; narrow the filters, or raise "
                 "max_queries if that many rows are expected",
                 method="POST",

@@ -87,10 +87,10 @@ class QuerySpec:
             expression = f"({expression}) and {numbers}"
         return replace(self, filters=[*self.filters, *normalize_filters(extra)], filter_expression=expression)
 
-    def body(self, start: int = 1, size: int = 100) -> dict[str, Any]:
-        """The JSON body of one query-service call (one page)."""
+    def body(self, start: int = 1, page_size: int = 100) -> dict[str, Any]:
+        """The JSON body of one query-service call (one page; Intacct calls the page size ``size``)."""
         start = check_int("start", start, minimum=1)
-        size = check_int("size", size, minimum=1, maximum=MAX_QUERY_PAGE)
+        page_size = check_int("size", page_size, minimum=1, maximum=MAX_QUERY_PAGE)
         body: dict[str, Any] = {"object": self.object, "fields": list(self.fields)}
         if self.filters:
             body["filters"] = list(self.filters)
@@ -101,7 +101,7 @@ class QuerySpec:
         if self.order_by:
             body["orderBy"] = list(self.order_by)
         body["start"] = start
-        body["size"] = size
+        body["size"] = page_size
         return body
 
     def to_dict(self) -> dict[str, Any]:

@@ -167,14 +167,14 @@ class IntacctHook(BaseHook):
         spec = _spec(object, fields, filters, filter_expression, order_by, filter_parameters).keyed()
         if max_records is not None:
             max_records = check_int("max_records", max_records, minimum=1)
-        size = check_int("page_size", page_size, minimum=1, maximum=MAX_QUERY_PAGE)
-        size = min(size, max_records) if max_records else size
+        page_size = check_int("page_size", page_size, minimum=1, maximum=MAX_QUERY_PAGE)
+        page_size = min(page_size, max_records) if max_records else page_size
         ceiling = check_int("max_queries", max_queries, minimum=1)
-        spec.body(1, size)  # the whole body is checked before any request
+        spec.body(1, page_size)  # the whole body is checked before any request
         return read_all(
             lambda s, start, asked: self.query(s, start=start, size=asked),
             spec,
-            size=size,
+            page_size=page_size,
             workers=self.settings.max_concurrency,
             max_queries=ceiling,
             max_records=max_records,

@@ -21,7 +21,7 @@ from intacct_provider.exceptions import IntacctError
 
 log = logging.getLogger(__name__)
 
-#: Fetch one checked page: ``(spec, start, size) -> page``.
+#: Fetch one checked page: ``(spec, start, page_size) -> page``.
 PageFetcher = Callable[[QuerySpec, int, int], dict[str, Any]]
 
 
@@ -29,7 +29,7 @@ def read_all(
     fetch_page: PageFetcher,
     spec: QuerySpec,
     *,
-    size: int,
+    page_size: int,
     workers: int,
     max_queries: int,
     max_records: int | None = None,
@@ -44,7 +44,7 @@ def read_all(
     for _pass in range(MAX_REPAIR_PASSES + 1):
         stable = True
         total = 0
-        for rows, consistent, page_total in _pass_pages(fetch_page, spec, size, workers, counter):
+        for rows, consistent, page_total in _pass_pages(fetch_page, spec, page_size, workers, counter):
             stable, total = stable and consistent, page_total
             for row in rows:
                 row_key = str(row["key"])
@@ -83,7 +83,7 @@ class _QueryCounter:
         with self._lock:
             if self.used >= self.budget:
                 raise IntacctError(
-                    f"this read has made {self.used} queries, its budget (totalCount / page size, times "
+                    f"this read has made {self.used} queries, its budget (totalCount / page_size, times "
                     f"{MAX_REPAIR_PASSES + 1} passes, at most max_queries={self.ceiling}); the task fails rather "
                     "than query without end"
                 )
@@ -91,7 +91,7 @@ class _QueryCounter:
 
 
 def _pass_pages(
-    fetch_page: PageFetcher, spec: QuerySpec, size: int, workers: int, counter: _QueryCounter
+    fetch_page: PageFetcher, spec: QuerySpec, page_size: int, workers: int, counter: _QueryCounter
 ) -> Iterator[tuple[list[Row], bool, int]]:
     """Yield ``(new rows, nothing moved, totalCount)`` page by page, prefetching concurrently."""
 
@@ -99,10 +99,10 @@ def _pass_pages(
         counter.take()
         return fetch_page(spec, start, asked)
 
-    first = fetch(1, size)
+    first = fetch(1, page_size)
     total = total_count(first)
-    previous = check_page(first, start=1, asked=size, total=total)
-    plan = PagePlan(size, total)
+    previous = check_page(first, start=1, asked=page_size, total=total)
+    plan = PagePlan(page_size, total)
     counter.plan(plan)
     starts = plan.starts()
     if not starts:

@@ -76,12 +76,6 @@ CASES: dict[str, tuple[str, str, bool, list[Any], Any, list[str]]] = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server():
-    with ScriptedServer() as running:
-        yield running
-
-
 def settings(server: ScriptedServer) -> ConnectionSettings:
     return ConnectionSettings(
         conn_id="scripted",

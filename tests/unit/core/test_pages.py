@@ -13,22 +13,22 @@ def page(keys, total, next_start=None):
 
 
 def test_starts_overlap_by_one_row():
-    plan = PagePlan(size=100, total=350)
+    plan = PagePlan(page_size=100, total=350)
     assert plan.fetch == 101
     assert list(plan.starts()) == [100, 200, 300]
     assert plan.queries == 4  # ceil(350 / 100)
 
 
 def test_a_huge_count_costs_nothing_to_plan_and_is_refused_before_reading():
-    plan = PagePlan(size=4000, total=10**12)
+    plan = PagePlan(page_size=4000, total=10**12)
     assert plan.queries > 10**8  # a lazy range, no MemoryError
     with pytest.raises(IntacctError, match="max_queries=10000"):
         plan.budget(10_000)
 
 
 def test_budget_is_the_passes_within_the_ceiling():
-    assert PagePlan(size=100, total=350).budget(10_000) == 4 * (1 + MAX_REPAIR_PASSES)
-    assert PagePlan(size=100, total=350).budget(6) == 6
+    assert PagePlan(page_size=100, total=350).budget(10_000) == 4 * (1 + MAX_REPAIR_PASSES)
+    assert PagePlan(page_size=100, total=350).budget(6) == 6
 
 
 def test_a_believable_page():
