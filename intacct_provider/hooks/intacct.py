@@ -29,7 +29,7 @@ from intacct_provider.core import answers
 from intacct_provider.core.decisions import Request
 from intacct_provider.core.pages import DEFAULT_MAX_QUERIES
 from intacct_provider.core.query_spec import QuerySpec
-from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctValidationError
+from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctNotFoundError, IntacctValidationError
 from intacct_provider.hooks.paging import read_all
 from intacct_provider.hooks.settlement import CreateSettlement, PayloadRule, reference
 from intacct_provider.hooks.transport import ENTITY_HEADER, USER_AGENT, SyncTransport
@@ -183,18 +183,19 @@ class IntacctHook(BaseHook):
     def get_record(self, object: str, key: str | int, fields: Any = None) -> dict[str, Any]:
         """The full record with this system ``key`` (``ia::result`` of a GET by key).
 
-        A GET by key sends no query parameters; ``fields`` picks the returned fields from it
-        (use ``query`` to have Intacct select them).
+        GET by key takes no query parameters, so ``fields`` are read through the query service
+        (a flat row, dotted names as keys).
         """
         path = f"{OBJECTS_PREFIX}{resolve_path(object)}/{_key(key)}"
-        response = self.send("GET", path)
-        record: dict[str, Any] = answers.read(
-            answers.Shape.RECORD, response.status_code, response.text, method="GET", path=path
-        )["ia::result"]
         if fields:
-            wanted = QuerySpec.build(object, fields).fields
-            record = {name: record[name] for name in wanted if name in record}
-        return record
+            row = self.find_record(object, [{"$eq": {"key": _key(key)}}], fields=fields)
+            if row is None:
+                raise IntacctNotFoundError(f"no record {key!r} in {resolve_path(object)}", status=404, path=path)
+            return row
+        response = self.send("GET", path)
+        return answers.read(answers.Shape.RECORD, response.status_code, response.text, method="GET", path=path)[
+            "ia::result"
+        ]
 
     def find_record(self, object: str, filters: Any, fields: Any = None) -> dict[str, Any] | None:
         """The single row matching ``filters`` (``None`` if none); more than one is an error."""
