@@ -73,7 +73,7 @@ class IntacctCreateOperator(IntacctBaseOperator):
         record = state.get("record")
         if isinstance(record, dict) and state.get("idempotency_key") == key:
             self.log.info("An earlier try created %s %s; reading it back", obj.label, record.get("key"))
-            found = self.hook.get_record(obj.path, str(record["key"]), fields=["key", "id", "href"])
+            found = self.hook.get_record(obj.path, str(record["key"]))
             return {"ia::result": {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}}
         # An earlier try that stored this key but no record may have created it before dying.
         resumed = state.get("idempotency_key") == key
