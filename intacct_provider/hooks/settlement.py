@@ -115,7 +115,6 @@ class CreateSettlement:
             if attempt or resumed:
                 found = self.find_by_key()
                 if found is not None:
-                    log.info("Found the %s created by the earlier attempt: key %s", self.path, found["key"])
                     return found
                 if attempt and not self.key:
                     break
@@ -155,15 +154,41 @@ class CreateSettlement:
         return reference(payload["ia::result"])
 
     def find_by_key(self) -> dict[str, Any] | None:
-        """The record this create made, found by its natural key; a different record there is a conflict."""
+        """The record this create made, found by its natural key; only different records there is a conflict."""
         if not self.lookup:
             return None
-        row = self.hook.find_record(self.object, self.lookup, fields=["key", "id", "href"])
-        if row is None:
+        return self.compare(self.lookup, conflict=True)
+
+    def find_by_content(self) -> dict[str, Any] | None:
+        """With no natural key: the one recent record identical to the body (``None`` if none or several)."""
+        try:
+            return self.compare(content_filters(self.body), conflict=False)
+        except IntacctRequestError as exc:  # a field the query service cannot filter on: no content look-up
+            log.warning("Cannot look %s up by content (%s)", self.path, exc.message)
             return None
-        existing = self.hook.get_record(self.object, str(row["key"]))
-        mismatched = self.rule.differences(self.body, existing)
-        if mismatched:
+
+    def compare(self, filters: list[dict[str, Any]], *, conflict: bool) -> dict[str, Any] | None:
+        """Read the (most recent) records matching ``filters`` and adopt the one identical to the body.
+
+        A natural key need not be unique (a journal entry's journal, date and description), so
+        every candidate is compared. Several identical records cannot be told apart: ``None``.
+        With ``conflict``, candidates that all differ mean the key is taken by another record.
+        """
+        page = self.hook.query(
+            self.object, ["key", "id", "href"], filters, order_by=[{"key": "desc"}], size=CONTENT_CANDIDATES
+        )
+        compared = [
+            (row, self.rule.differences(self.body, self.hook.get_record(self.object, str(row["key"]))))
+            for row in page["ia::result"]
+        ]
+        identical = [row for row, mismatched in compared if not mismatched]
+        if len(identical) == 1:
+            log.info("Found the %s this create made: key %s", self.path, identical[0]["key"])
+            return reference(identical[0])
+        if identical:
+            log.warning("%d identical %s records: cannot tell which one this create made", len(identical), self.path)
+        elif conflict and compared:
+            row, mismatched = compared[0]
             raise IntacctConflictError(
                 f"{self.object} {row.get('id')!r} (key {row.get('key')}) already exists and differs "
                 f"from this create in {', '.join(mismatched)}: it was not created by this task; use another "
@@ -172,27 +197,6 @@ class CreateSettlement:
                 method="POST",
                 path=self.path,
             )
-        return reference(row)
-
-    def find_by_content(self) -> dict[str, Any] | None:
-        """With no natural key: the one recent record identical to the body (``None`` if none or several)."""
-        try:
-            page = self.hook.query(
-                self.object, ["key"], content_filters(self.body), order_by=[{"key": "desc"}], size=CONTENT_CANDIDATES
-            )
-        except IntacctRequestError as exc:  # a field the query service cannot filter on: no content look-up
-            log.warning("Cannot look %s up by content (%s)", self.path, exc.message)
-            return None
-        identical = [
-            record
-            for record in (self.hook.get_record(self.object, str(row["key"])) for row in page["ia::result"])
-            if not self.rule.differences(self.body, record)
-        ]
-        if len(identical) == 1:
-            log.info("Found the %s this create made by its content: key %s", self.path, identical[0]["key"])
-            return reference(identical[0])
-        if identical:
-            log.warning("%d identical %s records: cannot tell which one this create made", len(identical), self.path)
         return None
 
     def unsettled(self, lost: IntacctError, attempts: int) -> IntacctAmbiguousWriteError:
