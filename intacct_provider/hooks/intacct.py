@@ -31,7 +31,7 @@ from intacct_provider.core.pages import DEFAULT_MAX_QUERIES
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctNotFoundError, IntacctValidationError
 from intacct_provider.hooks.paging import read_all
-from intacct_provider.hooks.settlement import CreateSettlement, PayloadRule, reference
+from intacct_provider.hooks.settlement import CreateSettlement, RegistryRule, reference
 from intacct_provider.hooks.transport import ENTITY_HEADER, USER_AGENT, SyncTransport
 from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
 from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH
@@ -224,7 +224,7 @@ class IntacctHook(BaseHook):
         """
         path = resolve_path(object)
         settlement = CreateSettlement(
-            self, path, payload, idempotency_key=idempotency_key, lookup=lookup, rule=PayloadRule(path)
+            self, path, payload, idempotency_key=idempotency_key, lookup=lookup, rule=RegistryRule(path)
         )
         return settlement.run(resumed=resumed)
 

@@ -52,27 +52,26 @@ class ComparisonRule(Protocol):
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]: ...
 
 
-class PayloadRule:
-    """The comparison rule of ``payloads`` for one object.
+class RegistryRule:
+    """The registry's comparison rule for one object path (interface 1 of ``objects.py``).
 
-    TODO(i10-client merge): replace with the registry entry, which carries
-    ``lookup_filters(body)`` and ``differences(body, record)`` itself (interface 1).
+    A registered object brings its own ``lookup_filters`` (natural key) and ``differences``;
+    an unregistered raw path has no natural key and compares the body's top-level fields.
     """
 
     def __init__(self, path: str) -> None:
         from intacct_provider.objects import REGISTRY
 
+        self.path = path
         self.entry = next((obj for obj in REGISTRY.values() if obj.path == path), None)
 
     def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-        from intacct_provider.payloads import natural_key_filters
-
-        return natural_key_filters(self.entry, body) if self.entry is not None else None
+        return self.entry.lookup_filters(body) if self.entry is not None else None
 
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
-        from intacct_provider.payloads import differences
+        from intacct_provider.objects import differences
 
-        return differences(body, record)
+        return differences(self.path, body, record)
 
 
 def content_filters(body: Mapping[str, Any]) -> list[dict[str, Any]]:

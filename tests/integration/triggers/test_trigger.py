@@ -24,10 +24,12 @@ from intacct_provider.triggers.query import IntacctQueryTrigger
 BILL = "accounts-payable/bill"
 QUERY = "/services/core/query"
 PAID = [{"$eq": {"key": "2001"}}, {"$eq": {"state": "paid"}}]
-PAID_ROW = {"key": "2001", "id": "BILL-100", "state": "paid", "totalTxnAmountDue": "0.00"}
+PAID_ROW = {"key": "2001", "billNumber": "BILL-100", "state": "paid", "totalTxnAmountDue": "0.00"}
 
 
-def trigger(filters: Any = PAID, fields: Any = ("key", "id", "state", "totalTxnAmountDue"), **kwargs: Any) -> Any:
+def trigger(
+    filters: Any = PAID, fields: Any = ("key", "billNumber", "state", "totalTxnAmountDue"), **kwargs: Any
+) -> Any:
     """A trigger as the triggerer gets it: serialized to JSON, then rebuilt from the kwargs."""
     query = {"object": BILL, "fields": list(fields), "filters": filters}
     args: dict[str, Any] = {"query": query, "poke_interval": 0.05}
@@ -107,7 +109,7 @@ def test_fires_at_once_when_already_matching(intacct_sandbox, intacct_conn):
     assert run_trigger(trigger()) == {"status": "success", "rows": [PAID_ROW], "count": 1}
     assert len(calls(intacct_sandbox, QUERY)) == 1
     assert calls(intacct_sandbox, QUERY)[0]["body"] == QuerySpec.build(
-        BILL, ["key", "id", "state", "totalTxnAmountDue"], PAID, order_by=[{"key": "asc"}]
+        BILL, ["key", "billNumber", "state", "totalTxnAmountDue"], PAID, order_by=[{"key": "asc"}]
     ).body(1, 100)
 
 
