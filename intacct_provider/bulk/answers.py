@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from intacct_provider.exceptions import IntacctError, error_from_response
+from intacct_provider.exceptions import IntacctProtocolError, error_from_response
 
 #: Per-record statuses that say "not now" rather than "wrong": the record may be sent again.
 TRANSIENT_ITEM_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class UnreadableAnswer(IntacctError):
+class UnreadableAnswer(IntacctProtocolError):
     """A 2xx answer to an array request that does not say what happened to each record."""
 
 

@@ -21,15 +21,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
 from intacct_provider.bulk.batching import batches
 from intacct_provider.bulk.checkpoint import Checkpoint, StateStore
 from intacct_provider.bulk.records import BulkRecordsError, DuplicateKeys, Item, Preparer, Problem, problem_of
 from intacct_provider.bulk.results import Result, ResultsWriter
 from intacct_provider.bulk.source import Source
 from intacct_provider.bulk.spool import Spool
-from intacct_provider.exceptions import IntacctError, IntacctValidationError
+from intacct_provider.exceptions import IntacctPermanentError, IntacctValidationError
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -39,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class IntacctBulkWriteError(IntacctError, AirflowFailException):
+class IntacctBulkWriteError(IntacctPermanentError):
     """Some records failed, the others were written; not retried (a retry would skip them again)."""
 
 
