@@ -83,6 +83,21 @@ class IntacctValidationError(IntacctError, ValueError):
         super().__init__(f"{parameter}: expected {expectation}{got}")
 
 
+class IntacctInputError(IntacctValidationError):
+    """Every problem of one input at once (``line_items[0]: unknown key 'amout' — did you mean 'amount'?``).
+
+    Reporting only the first problem makes a user fix, re-run and fail again once
+    per mistake; ``problems`` holds each message, ``parameter`` names the input
+    (a line, an operator's arguments).
+    """
+
+    def __init__(self, parameter: str, problems: list[str]) -> None:
+        self.parameter = parameter
+        self.problems = list(problems)
+        self.expectation = "; ".join(self.problems)
+        IntacctError.__init__(self, f"{parameter}: {self.expectation}")
+
+
 class IntacctAuthError(IntacctError):
     """401/403: wrong client secret, user or company, or a permission Intacct refuses."""
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from intacct_provider.assets import IntacctAssetMixin
+from intacct_provider.lineage import IntacctLineageMixin
 from intacct_provider.objects import BILL, CUSTOMER, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject
 from intacct_provider.operators.base import IntacctBaseOperator
 
@@ -42,11 +44,12 @@ def default_idempotency_key(context: Context) -> str:
     return "airflow-" + hashlib.sha256(identity.encode()).hexdigest()[:40]
 
 
-class IntacctCreateOperator(IntacctBaseOperator):
+class IntacctCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """Base of the create operators; returns ``{"ia::result": {"href", "id", "key"}}``.
 
     :param idempotency_key: override the derived key (templated), e.g. an upstream
         document id, so a re-run of the same source document never creates twice.
+    :param emit_asset: add the object's asset to ``outlets``; its event's ``extra`` is ``{"keys", "count"}``.
     """
 
     intacct_object: ClassVar[IntacctObject]
@@ -56,12 +59,23 @@ class IntacctCreateOperator(IntacctBaseOperator):
     def __init__(self, *, idempotency_key: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.idempotency_key = idempotency_key
+        self.declare_asset(self.intacct_object.name)
 
     def build_payload(self) -> dict[str, Any]:
         """The checked Intacct body; subclasses map their arguments here (no I/O)."""
         raise NotImplementedError
 
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
+        from intacct_provider.assets import writes_extra
+
+        assets = self.intacct_outlets(self.intacct_object.path)  # checked before any request
+        result = self._create(context)
+        self.emit_assets(context, assets, writes_extra([result["key"]]))
+        self.record_lineage(self.intacct_object.path, "output")
+        return {"ia::result": result}
+
+    def _create(self, context: Context) -> dict[str, Any]:
+        """Create the record once (see the module docstring); return its ``{"href", "id", "key"}``."""
         from intacct_provider.payloads import natural_key_filters
 
         obj = self.intacct_object
@@ -74,7 +88,7 @@ class IntacctCreateOperator(IntacctBaseOperator):
         if isinstance(record, dict) and state.get("idempotency_key") == key:
             self.log.info("An earlier try created %s %s; reading it back", obj.label, record.get("key"))
             found = self.hook.get_record(obj.path, str(record["key"]), fields=["key", "id", "href"])
-            return {"ia::result": {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}}
+            return {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}
         # An earlier try that stored this key but no record may have created it before dying.
         resumed = state.get("idempotency_key") == key
         if store is not None and not resumed:
@@ -85,7 +99,7 @@ class IntacctCreateOperator(IntacctBaseOperator):
         if store is not None:
             store.set(STATE_KEY, {"idempotency_key": key, "record": reference})
         self.log.info("Created %s %s (key %s)", obj.label, reference.get("id"), reference.get("key"))
-        return {"ia::result": {"href": reference.get("href"), "id": reference.get("id"), "key": reference["key"]}}
+        return {"href": reference.get("href"), "id": reference.get("id"), "key": reference["key"]}
 
 
 class _DocumentCreateOperator(IntacctCreateOperator):
