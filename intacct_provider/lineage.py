@@ -87,8 +87,14 @@ class IntacctLineageMixin:
         fields: Sequence[str] = (),
         output_path: str | None = None,
     ) -> None:
-        """Remember what this run touched (cheap: no OpenLineage import, no I/O)."""
-        self._intacct_lineage = ObjectLineage(path, role, list(fields), output_path)
+        """Remember what this run touched (cheap: no OpenLineage import, no I/O).
+
+        A read's rows always carry ``key`` (the hook adds it for stable paging), so it is in the schema.
+        """
+        columns = list(fields)
+        if role == "input" and "key" not in columns:
+            columns.append("key")
+        self._intacct_lineage = ObjectLineage(path, role, columns, output_path)
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """The OpenLineage provider's hook: the object as input or output, and the written file."""

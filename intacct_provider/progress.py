@@ -26,8 +26,12 @@ writes (records, batches of creates), call it the same way::
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from time import monotonic
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: Least number of seconds between two progress lines (the summary line is always written).
 LOG_EVERY = 10.0
@@ -40,9 +44,10 @@ class Progress:
 
     :param what: what is being done, e.g. the object path (``accounts-payable/bill``).
     :param total: how many rows are expected (``None`` while unknown; set :attr:`total` later).
+    :param limit: most rows the caller will take (``max_records``): caps the total shown.
     :param unit: what a row is called in the lines (``rows``, ``records``).
     :param logger: where the lines go (an operator's ``self.log``).
-    :param clock: seconds from a monotonic clock; tests pass a fake one.
+    :param clock: seconds from a monotonic clock (default ``time.monotonic``); tests pass a fake one.
     :param every: least seconds between two progress lines.
     """
 
@@ -53,21 +58,34 @@ class Progress:
         unit: str = "rows",
         logger: logging.Logger | logging.LoggerAdapter | None = None,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        limit: int | None = None,
+        clock: Callable[[], float] | None = None,
         every: float = LOG_EVERY,
     ) -> None:
         self.what = what
+        self.limit = limit
         self.total = total
         self.unit = unit
         self.log = logger or _default_log
-        self.clock = clock
+        self.clock = clock or monotonic
         self.every = every
         self.done = 0
         self.queries = 0
         self.retries = 0
-        self.started = clock()
+        self.started = self.clock()
         self._last_line = self.started
         self._finished = False
+        self._lock = threading.Lock()
+        self._pages_seen = 0
+
+    @property
+    def total(self) -> int | None:
+        """Rows expected in all (capped by ``limit``), ``None`` while unknown."""
+        return self._total
+
+    @total.setter
+    def total(self, value: int | None) -> None:
+        self._total = value if value is None or self.limit is None else min(value, self.limit)
 
     def advance(self, count: int, *, queries: int = 0, retries: int = 0) -> None:
         """Add one page's or batch's counts; log a progress line if the last one is old enough."""
@@ -78,6 +96,31 @@ class Progress:
         if now - self._last_line >= self.every:
             self._last_line = now
             self.log.info("%s", self.line(now))
+
+    def fetched(self, total: int | None = None) -> None:
+        """Count one query (a page fetched, possibly in a prefetch thread) and learn the total from it."""
+        with self._lock:
+            self.queries += 1
+            if total is not None:
+                self.total = total
+
+    def track(self, rows: Iterable[T], retries: Callable[[], int] | None = None) -> Iterator[T]:
+        """Yield ``rows``, counting them; check the clock whenever a new page came in; summarise at the end.
+
+        For readers whose pages are fetched elsewhere (``fetched`` is called per page):
+        the lines then follow what the consumer has actually taken. ``retries`` reads a
+        running retry count; the difference over the read is reported.
+        """
+        retried_before = retries() if retries else 0
+        for row in rows:
+            yield row
+            self.done += 1
+            if self.queries != self._pages_seen:
+                self._pages_seen = self.queries
+                self.advance(0)
+        if retries:
+            self.retries += retries() - retried_before
+        self.finish()
 
     def line(self, now: float | None = None) -> str:
         """``<what>: <done> of <total> <unit> (<pct>%), <rate> <unit>/s, ETA <time>``."""

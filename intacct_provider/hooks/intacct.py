@@ -44,6 +44,7 @@ from intacct_provider.exceptions import (
 )
 from intacct_provider.oauth import TOKEN_PATH, read_token_answer, token_form
 from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
+from intacct_provider.progress import Progress
 from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH, build_query, normalize_fields, normalize_order_by
 from intacct_provider.retrying import RETRYABLE_STATUSES, backoff
 
@@ -374,9 +375,10 @@ class IntacctHook(BaseHook):
         build_query(path, columns, filters, filter_expression, ordering, 1, size)  # validate before any request
         seen: set[str] = set()
         emitted = 0
+        progress = Progress(path, limit=max_records, logger=log)  # a line per 10 s at most, a summary at the end
         for _pass in range(MAX_REPAIR_PASSES + 1):
             stable = True
-            for rows, consistent in self._pages(path, columns, filters, filter_expression, ordering, size):
+            for rows, consistent in self._pages(path, columns, filters, filter_expression, ordering, size, progress):
                 stable = stable and consistent
                 for row in rows:
                     row_key = str(row.get("key"))
@@ -386,8 +388,12 @@ class IntacctHook(BaseHook):
                     yield row
                     emitted += 1
                     if max_records is not None and emitted >= max_records:
+                        progress.advance(emitted - progress.done, queries=1)
+                        progress.finish()
                         return
+                progress.advance(emitted - progress.done, queries=1)  # each page is one query
             if stable:
+                progress.finish()
                 return
             log.warning("Intacct %s changed while it was being read; reading it again for missed rows", path)
         raise IntacctError(
@@ -396,7 +402,14 @@ class IntacctHook(BaseHook):
         )
 
     def _pages(
-        self, path: str, fields: list[str], filters: Any, expression: str | None, order_by: Any, size: int
+        self,
+        path: str,
+        fields: list[str],
+        filters: Any,
+        expression: str | None,
+        order_by: Any,
+        size: int,
+        progress: Progress | None = None,
     ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
         """Yield ``(new rows, nothing moved)`` page by page, prefetching concurrently.
 
@@ -407,6 +420,8 @@ class IntacctHook(BaseHook):
         """
         first = self.query(path, fields, filters, expression, order_by, 1, size)
         total = int((first.get("ia::meta") or {}).get("totalCount") or 0)
+        if progress is not None:
+            progress.total = total
         fetch = min(size + 1, MAX_QUERY_PAGE)
         stride = fetch - 1
         starts = list(range(size, total, stride)) if stride else []
