@@ -26,11 +26,12 @@ DAGS = HOME / "dags"
 
 #: Description the payment-flow example gives its bills (how the simulated clerk finds them).
 PAYMENT_FLOW_MARK = "Created by the intacct_bill_payment_flow example DAG"
-#: (dag_id, run conf, logical date) in the order shown. The sync covers 2026-03-11, a day the
-#: demo company's seeded history has bills and invoices on.
+#: (dag_id, run conf, logical date) in the order shown. The sync's run of 2026-01-06 covers
+#: 2026-01-05, when the demo company's first bills and invoices were entered, and its four-day
+#: lookback reaches 2026-01-01, when its vendors and customers were loaded: every object has rows.
 RUNS: list[tuple[str, dict[str, Any], str | None]] = [
     ("intacct_catalog_tour", {"document_date": "2026-11-26", "days_due": 30}, None),
-    ("intacct_daily_ap_ar_sync", {}, "2026-03-12"),
+    ("intacct_daily_ap_ar_sync", {"lookback_seconds": 4 * 86400}, "2026-01-06"),
     ("intacct_bill_payment_flow", {"vendor_id": "VEND-200", "amount": "1250.00"}, None),
     ("intacct_invoice_per_order", {}, None),
 ]
