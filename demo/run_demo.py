@@ -92,6 +92,24 @@ def task_results(dag_run: Any) -> list[tuple[str, str, Any]]:
         return results
 
 
+def print_asset_events() -> None:
+    """The Intacct asset events the runs recorded: what schedules ``intacct_ap_ageing_report``."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetModel.uri, AssetEvent.source_task_id, AssetEvent.extra)
+            .join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.uri.startswith("intacct://"))
+            .order_by(AssetEvent.id)
+        ).all()
+    print("\nAsset events recorded (intacct://<company>/<application>/<object>):")
+    for uri, task_id, extra in rows:
+        print(f"   {uri:<50} {task_id:<15} {json.dumps(extra, default=str)[:110]}")
+
+
 def main() -> int:
     from intacct_provider.sandbox import IntacctSandbox
 
@@ -121,6 +139,7 @@ def main() -> int:
                 if run_dag(dag_id, conf, logical_date) != "success":
                     failed.append(dag_id)
             stop.set()
+            print_asset_events()
             print(f"\nRequests served by the sandbox: {len(sandbox.requests)}")
             synced = sorted(p.relative_to(HOME) for p in (HOME / "sync").rglob("*.jsonl"))
             print("Files written by the sync:", ", ".join(str(p) for p in synced) or "none")
