@@ -68,3 +68,21 @@ def test_datasets_match_the_asset_uris():
         "s3://lake",
         "x/b.jsonl",
     )
+
+
+def test_a_task_that_failed_before_reading_reports_no_datasets(intacct_conn):
+    from intacct_provider.operators import IntacctQueryOperator
+
+    op = IntacctQueryOperator(task_id="q", object="bill")
+    lineage = op.get_openlineage_facets_on_complete(None)
+    assert (lineage.inputs, lineage.outputs) == ([], [])
+
+
+def test_an_entity_connection_names_the_entity(intacct_conn):
+    from intacct_provider.operators import IntacctUpdateRecordOperator
+
+    intacct_conn(entity_id="US")
+    op = IntacctUpdateRecordOperator(task_id="u", object="bill", key="1", changes={"description": "x"})
+    op.record_lineage("accounts-payable/bill", "output", fields=["description"])
+    (written,) = op.get_openlineage_facets_on_complete(None).outputs
+    assert (written.namespace, written.name) == (f"intacct://{COMPANY}", "accounts-payable/bill?entity=US")
