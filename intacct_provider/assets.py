@@ -112,7 +112,7 @@ def create_asset(*, company_id: str, object: str, entity: str | None = None, ext
     return Asset(uri=asset_uri(company_id, object, entity), extra=extra or {})
 
 
-def writes_extra(keys: Sequence[str]) -> dict[str, Any]:
+def writes_extra(keys: Sequence[Any]) -> dict[str, Any]:
     """The ``extra`` of a write's event: its record keys, at most :data:`MAX_EVENT_KEYS` of them.
 
     Asset events live in the metadata DB, which is not a data lake: a bulk load of

@@ -98,6 +98,14 @@ class IntacctInputError(IntacctValidationError):
         IntacctError.__init__(self, f"{parameter}: {self.expectation}")
 
 
+class IntacctArgumentError(IntacctInputError, TypeError):
+    """Unknown or missing operator arguments at DAG parse, each with the closest real one.
+
+    Also a ``TypeError``, which is what Python (and Airflow) raise for a bad keyword argument,
+    so code that catches that keeps working.
+    """
+
+
 class IntacctAuthError(IntacctError):
     """401/403: wrong client secret, user or company, or a permission Intacct refuses."""
 

@@ -62,9 +62,9 @@ def argument_error(cls: type, kwargs: Mapping[str, Any], error: TypeError) -> Ex
     problems += [f"missing required argument {name!r}" for name in missing if name not in guessed]
     if not problems:
         return None
-    from intacct_provider.exceptions import IntacctInputError
+    from intacct_provider.exceptions import IntacctArgumentError
 
-    return IntacctInputError(f"{cls.__name__}(task_id={kwargs.get('task_id')!r})", problems)
+    return IntacctArgumentError(f"{cls.__name__}(task_id={kwargs.get('task_id')!r})", problems)
 
 
 def _parameters(cls: type) -> frozenset[str]:

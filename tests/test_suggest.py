@@ -78,7 +78,9 @@ def test_journal_line_key(intacct_sandbox, intacct_conn):
         {"glaccountno": "6700", "amount": "5.00", "trtype": "debit"},
         {"glaccountno": "2000", "amount": "5.00", "tr_type": "credit"},
     ]
-    op = IntacctCreateJournalEntryOperator(task_id="t", journal_id="GJ", posting_date="2026-11-01", lines=lines)
+    op = IntacctCreateJournalEntryOperator(
+        task_id="t", journal_id="GJ", posting_date="2026-11-01", description="Accrual", lines=lines
+    )
     with pytest.raises(IntacctValidationError) as info:
         op.execute(context())
     assert str(info.value) == "lines[0]: unknown key 'trtype' — did you mean 'tr_type'?"
