@@ -120,3 +120,27 @@ def test_operator_arguments_at_parse_time():
     ]
     with pytest.raises(IntacctInputError, match=r"missing required argument 'vendor_id'$"):
         IntacctCreateBillOperator(task_id="t", date_created="2026-01-01", date_due="2026-01-02", line_items=[])
+
+
+def test_unknown_extra_field_names_the_contract_field(intacct_sandbox, intacct_conn):
+    op = IntacctCreateBillOperator(
+        task_id="t",
+        **BILL,
+        line_items=[{"glaccountno": "6700", "amount": "1.00", "locationid": "US-NY"}],
+        currency="USD",
+        extra_fields={"termz": {"id": "N30"}},
+    )
+    with pytest.raises(IntacctValidationError) as info:
+        op.execute(context())
+    assert str(info.value) == (
+        "extra_fields.termz: expected a field AP bill bodies accept (Intacct: 'termz' is not a valid field)"
+        " — did you mean 'term'?"
+    )
+    assert intacct_sandbox.requests == []
+
+
+def test_operator_argument_errors_are_type_errors_too():
+    from intacct_provider.operators import IntacctListOperator
+
+    with pytest.raises(TypeError, match="unknown argument 'vendor_id'"):
+        IntacctListOperator(task_id="l", object="vendor", vendor_id="VEND-200")  # vendors have no such filter
