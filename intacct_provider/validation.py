@@ -19,6 +19,7 @@ from intacct_provider.exceptions import IntacctInputError, IntacctValidationErro
 MAX_PAGESIZE = 1000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,30}$")
 
 #: Optional per-line dimension ids and the Intacct dimension each one maps to.
 LINE_DIMENSIONS = {
@@ -125,20 +126,33 @@ def check_amount(parameter: str, value: Any) -> str:
     return text
 
 
+def check_int(parameter: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """The one integer checker: an ``int`` or its ASCII decimal text (``"250"`` from a template).
+
+    Booleans, floats, other digits (``"²"``, Arabic-Indic numerals) and out-of-range values
+    are refused with the argument named, never a raw ``ValueError``.
+    """
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _INTEGER.match(value.strip()):
+        number = int(value.strip())
+    if number is None or (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        if minimum is not None and maximum is not None:
+            expected = f"an integer between {minimum} and {maximum}"
+        elif minimum == 1:
+            expected = "a positive integer"
+        elif minimum is not None:
+            expected = f"an integer >= {minimum}"
+        else:
+            expected = "an integer"
+        raise IntacctValidationError(parameter, expected, value)
+    return number
+
+
 def check_pagesize(value: Any, parameter: str = "pagesize") -> int:
     """An integer 1..1000 (``"250"`` from a template is fine)."""
-    number: int | None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        number = None
-    if number is None or not 1 <= number <= MAX_PAGESIZE:
-        raise IntacctValidationError(parameter, f"an integer between 1 and {MAX_PAGESIZE}", value)
-    return number
+    return check_int(parameter, value, minimum=1, maximum=MAX_PAGESIZE)
 
 
 def check_id(parameter: str, value: Any, *, required: bool = True) -> str | None:

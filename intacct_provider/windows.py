@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.validation import check_int
 
 #: The audit field incremental reads filter on.
 MODIFIED_FIELD = "audit.modifiedDateTime"
@@ -88,14 +89,6 @@ def window_filters(
     return filters, [_stamp(start) if start else None, _stamp(until) if until else None]
 
 
-def combine_expression(expression: str | None, user_count: int, extra_count: int) -> str | None:
-    """AND the window filters onto a user's ``filter_expression`` (numbers continue after theirs)."""
-    if not expression or not extra_count:
-        return expression
-    extra = " and ".join(str(user_count + i) for i in range(1, extra_count + 1))
-    return f"({expression}) and {extra}"
-
-
 def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, int]:
     """Stream rows as JSON Lines; a local file appears only when complete (written aside, then renamed)."""
     count = 0
@@ -121,10 +114,7 @@ def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, 
 
 
 def positive_int_or_none(parameter: str, value: Any) -> int | None:
+    """A positive integer, or ``None`` when the argument is left empty."""
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return int(value)
-    raise IntacctValidationError(parameter, "a positive integer", value)
+    return check_int(parameter, value, minimum=1)

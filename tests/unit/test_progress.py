@@ -95,20 +95,3 @@ def test_track_checks_the_clock_per_page_not_per_row(lines):
         "a/b: 31 of 40 rows (77%), 3 rows/s, ETA 3.5s",
         "a/b: 40 rows in 15s, 4 queries (billed API transactions), 3 retries",
     ]
-
-
-def test_the_hook_logs_progress_of_a_long_read(intacct_sandbox, hook, caplog, monkeypatch):
-    monkeypatch.setattr("intacct_provider.progress.monotonic", FakeClock(step=4))
-    caplog.set_level(logging.INFO, logger="intacct_provider.hooks.intacct")
-    intacct_sandbox.clear_requests()
-    rows = list(hook.iter_query("bill", fields=["key"], page_size=7))
-    queries = [r for r in intacct_sandbox.requests if r["path"].endswith("/services/core/query")]
-    messages = [r.getMessage() for r in caplog.records if r.name == "intacct_provider.hooks.intacct"]
-    progress = [m for m in messages if m.startswith("accounts-payable/bill: ") and " of " in m]
-    assert len(rows) == len(intacct_sandbox.records("accounts-payable/bill")) > 14
-    assert progress, messages
-    assert all(f" of {len(rows)} rows (" in m for m in progress)
-    summary = [m for m in messages if "billed API transactions" in m]
-    assert len(summary) == 1
-    assert summary[0].startswith(f"accounts-payable/bill: {len(rows)} rows in ")
-    assert summary[0].endswith(f", {len(queries)} queries (billed API transactions), 0 retries")
