@@ -23,11 +23,12 @@ REPO = Path(__file__).resolve().parent.parent
 HOME = Path(tempfile.mkdtemp(prefix="intacct-demo-"))
 DAGS = HOME / "dags"
 
-#: (dag_id, run conf, logical date) in the order shown. The sync covers 2026-03-11, a day the
-#: demo company's seeded history has bills and invoices on.
+#: (dag_id, run conf, logical date) in the order shown. The sync's run of 2026-01-06 covers
+#: 2026-01-05, when the demo company's first bills and invoices were entered, and its four-day
+#: lookback reaches 2026-01-01, when its vendors and customers were loaded: every object has rows.
 RUNS: list[tuple[str, dict[str, Any], str | None]] = [
     ("intacct_catalog_tour", {"document_date": "2026-11-26", "days_due": 30}, None),
-    ("intacct_daily_ap_ar_sync", {}, "2026-03-12"),
+    ("intacct_daily_ap_ar_sync", {"lookback_seconds": 4 * 86400}, "2026-01-06"),
     ("intacct_bill_payment_flow", {"vendor_id": "VEND-200", "amount": "1250.00"}, None),
     ("intacct_invoice_per_order", {}, None),
 ]
@@ -79,6 +80,24 @@ def task_results(dag_run: Any) -> list[tuple[str, str, Any]]:
         return results
 
 
+def print_asset_events() -> None:
+    """The Intacct asset events the runs recorded: what schedules ``intacct_ap_ageing_report``."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetModel.uri, AssetEvent.source_task_id, AssetEvent.extra)
+            .join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.uri.startswith("intacct://"))
+            .order_by(AssetEvent.id)
+        ).all()
+    print("\nAsset events recorded (intacct://<company>/<application>/<object>):")
+    for uri, task_id, extra in rows:
+        print(f"   {uri:<50} {task_id:<15} {json.dumps(extra, default=str)[:110]}")
+
+
 def main() -> int:
     from intacct_provider.sandbox import IntacctSandbox
 
@@ -105,6 +124,7 @@ def main() -> int:
             for dag_id, conf, logical_date in RUNS:
                 if run_dag(dag_id, conf, logical_date) != "success":
                     failed.append(dag_id)
+            print_asset_events()
             print(f"\nRequests served by the sandbox: {len(sandbox.requests)}")
             synced = sorted(p.relative_to(HOME) for p in (HOME / "sync").rglob("*.jsonl"))
             print("Files written by the sync:", ", ".join(str(p) for p in synced) or "none")

@@ -6,6 +6,12 @@ stamp can lag) are streamed to ``<base_path>/<interval start date>/<object>.json
 each task is only ``{"path", "count", "object", "window"}``. Set ``base_path``
 to any ObjectStoragePath URI (``s3://bucket/intacct``) in production; the
 default comes from the ``INTACCT_SYNC_BASE_PATH`` environment variable.
+
+Each sync task emits an event for its object's Asset (``emit_asset=True``):
+``intacct://<company>/accounts-payable/bill`` and so on, with ``extra = {"count",
+"window", "path"}``; ``intacct_ap_ageing_report`` is scheduled on the bill asset.
+``INTACCT_COMPANY_ID`` must be the connection's company id (the sandbox's is ``SANDBOX-CO``);
+a task whose connection is another company fails before reading anything.
 """
 
 from __future__ import annotations
@@ -38,7 +44,11 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "asset_company_id": os.environ.get("INTACCT_COMPANY_ID", "SANDBOX-CO"),
+    },
     tags=["intacct", "example", "sync"],
     params={
         "base_path": Param(
@@ -58,6 +68,7 @@ with DAG(
             modified_until="{{ data_interval_end }}",
             lookback="{{ params.lookback_seconds }}",
             output_path="{{ params.base_path }}/{{ data_interval_start | ds }}/" + name + ".jsonl",
+            emit_asset=True,
         )
         for name, fields in SYNCED.items()
     ]

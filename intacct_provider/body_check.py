@@ -72,8 +72,14 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
     error = errors[0]
     path = [str(part) if isinstance(part, str) else f"[{part}]" for part in error.absolute_path]
     if error.validator == "additionalProperties":
+        from intacct_provider.suggest import suggestion
+
         path.append((unknown_properties(error) or ["?"])[0])
-        expectation = f"a field {obj.label} bodies accept (Intacct: '{_join(path)}' is not a valid field)"
+        level = error.schema if isinstance(error.schema, dict) else {}
+        writable = [name for name, sub in level.get("properties", {}).items() if not sub.get("readOnly")]
+        expectation = f"a field {obj.label} bodies accept (Intacct: '{_join(path)}' is not a valid field)" + suggestion(
+            path[-1], writable
+        )
     elif is_read_only_error(error):
         expectation = "no value: Intacct sets this read-only field itself"
     elif error.validator == "required":

@@ -95,6 +95,29 @@ class IntacctValidationError(IntacctPermanentError, ValueError):
         super().__init__(f"{parameter}: expected {expectation}{got}")
 
 
+class IntacctInputError(IntacctValidationError):
+    """Every problem of one input at once (``line_items[0]: unknown key 'amout' — did you mean 'amount'?``).
+
+    Reporting only the first problem makes a user fix, re-run and fail again once
+    per mistake; ``problems`` holds each message, ``parameter`` names the input
+    (a line, an operator's arguments).
+    """
+
+    def __init__(self, parameter: str, problems: list[str]) -> None:
+        self.parameter = parameter
+        self.problems = list(problems)
+        self.expectation = "; ".join(self.problems)
+        IntacctError.__init__(self, f"{parameter}: {self.expectation}")
+
+
+class IntacctArgumentError(IntacctInputError, TypeError):
+    """Unknown or missing operator arguments at DAG parse, each with the closest real one.
+
+    Also a ``TypeError``, which is what Python (and Airflow) raise for a bad keyword argument,
+    so code that catches that keeps working.
+    """
+
+
 class IntacctAuthError(IntacctPermanentError):
     """401/403: wrong client secret, user or company, or a permission Intacct refuses."""
 

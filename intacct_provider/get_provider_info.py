@@ -44,6 +44,15 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {"integration-name": "Sage Intacct", "python-modules": ["intacct_provider.triggers.query"]},
         ],
+        # intacct://<company_id>/<application>/<object>[?entity=<id>]: see intacct_provider/assets.py.
+        "asset-uris": [
+            {
+                "schemes": ["intacct"],
+                "handler": "intacct_provider.assets.sanitize_uri",
+                "factory": "intacct_provider.assets.create_asset",
+                "to_openlineage_converter": "intacct_provider.assets.convert_asset_to_openlineage",
+            }
+        ],
         "hooks": [
             {
                 "integration-name": "Sage Intacct",

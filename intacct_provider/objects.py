@@ -305,10 +305,15 @@ def resolve_path(obj: str | IntacctObject) -> str:
     if len(parts) == 2 and all(parts) and all(_is_path_segment(p) for p in parts):
         return text
     from intacct_provider.exceptions import IntacctValidationError
+    from intacct_provider.suggest import suggestion
 
     known = ", ".join(sorted(REGISTRY))
     raise IntacctValidationError(
-        "object", f"a registry name ({known}) or an Intacct path like 'accounts-payable/bill'", obj
+        "object",
+        f"a registry name ({known}) or an Intacct path like 'accounts-payable/bill', got {obj!r}"
+        + suggestion(text, [*REGISTRY, *(o.path for o in REGISTRY.values())]),
+        obj,
+        show_value=False,
     )
 
 

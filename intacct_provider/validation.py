@@ -14,7 +14,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
 
 MAX_PAGESIZE = 1000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -185,15 +185,12 @@ def check_lines(parameter: str, value: Any, schema: dict[str, Any] = LINE_ITEM_S
     if not lines:
         raise IntacctValidationError(parameter, "at least one line", value)
     validator = jsonschema.Draft202012Validator(schema)
-    allowed = ", ".join(schema["properties"])
     checked = []
     for index, line in enumerate(lines):
         where = f"{parameter}[{index}]"
         if not isinstance(line, dict):
             raise IntacctValidationError(where, "an object like {'glaccountno': '6700', 'amount': '500.00'}", line)
-        error = next(iter(sorted(validator.iter_errors(line), key=lambda e: list(e.path))), None)
-        if error is not None:
-            raise _line_error(where, error, allowed)
+        _raise_line_problems(where, line, validator, schema)
         normalized = dict(line)
         normalized["glaccountno"] = str(line["glaccountno"])
         normalized["amount"] = check_amount(f"{where}.amount", line["amount"])
@@ -201,12 +198,47 @@ def check_lines(parameter: str, value: Any, schema: dict[str, Any] = LINE_ITEM_S
     return checked
 
 
-def _line_error(where: str, error: Any, allowed: str) -> IntacctValidationError:
-    if error.validator == "additionalProperties":
-        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return IntacctValidationError(
-            f"{where}.{unknown[0]}", f"a known line key ({allowed})", error.instance[unknown[0]]
-        )
+def _raise_line_problems(where: str, line: dict[str, Any], validator: Any, schema: dict[str, Any]) -> None:
+    """Raise one error naming every problem of a line, so one fix-and-rerun fixes them all.
+
+    A lone problem keeps the ``<line>.<key>: expected ...`` form. An unknown key
+    names its closest known key, and then stands for that key's "required"
+    error (``amout`` is why ``amount`` is missing).
+    """
+    from intacct_provider.suggest import did_you_mean
+
+    known = list(schema["properties"])
+    errors = sorted(validator.iter_errors(line), key=lambda e: [str(p) for p in e.path])
+    unknown = [key for key in line if key not in schema["properties"]]
+    guesses = {key: did_you_mean(key, known) for key in unknown}
+    problems: list[IntacctValidationError] = []
+    for error in errors:
+        if error.validator == "additionalProperties":
+            continue
+        if error.validator == "required" and error.message.split("'")[1] in guesses.values():
+            continue
+        problems.append(_line_error(where, error))
+    amount = line.get("amount")
+    if amount is not None and not any(p.parameter == f"{where}.amount" for p in problems):
+        try:
+            check_amount(f"{where}.amount", amount)
+        except IntacctValidationError as exc:
+            problems.append(exc)
+    if not unknown and len(problems) == 1:
+        raise problems[0]
+    if not unknown and not problems:
+        return
+    messages = [
+        f"unknown key {key!r} — did you mean {guess!r}?"
+        if guess
+        else f"unknown key {key!r} (known line keys: {', '.join(known)})"
+        for key, guess in guesses.items()
+    ]
+    messages += [str(problem).removeprefix(where + ".") for problem in problems]
+    raise IntacctInputError(where, messages)
+
+
+def _line_error(where: str, error: Any) -> IntacctValidationError:
     if error.validator == "required":
         missing = error.message.split("'")[1]
         return IntacctValidationError(

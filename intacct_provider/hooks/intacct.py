@@ -18,6 +18,7 @@ No I/O in ``__init__``: the connection, session and token are fetched lazily.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -34,8 +35,11 @@ from intacct_provider.hooks.paging import read_all
 from intacct_provider.hooks.settlement import CreateSettlement, RegistryRule, reference
 from intacct_provider.hooks.transport import ENTITY_HEADER, USER_AGENT, SyncTransport
 from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
+from intacct_provider.progress import Progress
 from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH
 from intacct_provider.validation import check_int
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import requests
@@ -171,14 +175,19 @@ class IntacctHook(BaseHook):
         page_size = min(page_size, max_records) if max_records else page_size
         ceiling = check_int("max_queries", max_queries, minimum=1)
         spec.body(1, page_size)  # the whole body is checked before any request
-        return read_all(
-            lambda s, start, asked: self.query(s, start=start, size=asked),
-            spec,
-            page_size=page_size,
-            workers=self.settings.max_concurrency,
-            max_queries=ceiling,
+        # A line per 10 s at most (rows of the total, rate, ETA) and a summary with the billed queries.
+        progress = Progress(spec.object, limit=max_records, logger=log)
+
+        def fetch(s: QuerySpec, start: int, asked: int) -> dict[str, Any]:
+            page = self.query(s, start=start, size=asked)
+            progress.fetched(total=(page.get("ia::meta") or {}).get("totalCount"))
+            return page
+
+        rows = read_all(
+            fetch, spec, page_size=page_size, workers=self.settings.max_concurrency, max_queries=ceiling,
             max_records=max_records,
-        )
+        )  # fmt: skip
+        return progress.track(rows, retries=lambda: self.transport.retries)
 
     def get_record(self, object: str, key: str | int, fields: Any = None) -> dict[str, Any]:
         """The full record with this system ``key`` (``ia::result`` of a GET by key).

@@ -50,6 +50,8 @@ class SyncTransport:
         self._throttle_lock = threading.Lock()
         self._throttle_until = 0.0
         self.sleep: Callable[[float], None] = time.sleep
+        #: Attempts repeated so far (429, 5xx, dropped connections), for the progress lines' summary.
+        self.retries = 0
 
     def __repr__(self) -> str:
         return f"SyncTransport({self.settings.base_url!r}, {self._tokens!r})"
@@ -87,6 +89,9 @@ class SyncTransport:
         token = self._token() if call.request.authorize else None
         outcome, response = self._exchange(call.request, token)
         decision = call.record(outcome)
+        if decision.action is Action.RETRY:
+            with self._throttle_lock:
+                self.retries += 1
         if decision.action is Action.RENEW:
             self._invalidate(token)
         elif decision.action is Action.RETRY and outcome.status == 429:

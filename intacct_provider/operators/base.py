@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.bases.operator import BaseOperatorMeta
 
 if TYPE_CHECKING:
     from intacct_provider.hooks.intacct import IntacctHook
@@ -19,7 +20,27 @@ DEFAULT_CONN_ID = "sage_intacct_default"
 DEFAULT_POKE_INTERVAL = 60.0
 
 
-class IntacctBaseOperator(BaseOperator):
+class IntacctOperatorMeta(BaseOperatorMeta):
+    """Turns Airflow's ``TypeError`` about a missing or unknown argument into one that names the fix.
+
+    ``IntacctCreateBillOperator(vendorid=...)`` fails at DAG parse with
+    ``unknown argument 'vendorid' — did you mean 'vendor_id'?`` instead of
+    ``missing keyword argument 'vendor_id'``. Costs nothing unless construction fails.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except TypeError as exc:
+            from intacct_provider.suggest import argument_error
+
+            better = argument_error(cls, kwargs, exc)
+            if better is None:
+                raise
+            raise better from None
+
+
+class IntacctBaseOperator(BaseOperator, metaclass=IntacctOperatorMeta):
     """Holds ``intacct_conn_id`` and builds the :class:`IntacctHook` on first use."""
 
     template_fields: tuple[str, ...] = ("intacct_conn_id",)

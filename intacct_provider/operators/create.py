@@ -27,6 +27,8 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from intacct_provider.assets import IntacctAssetMixin
+from intacct_provider.lineage import IntacctLineageMixin
 from intacct_provider.objects import AP_PAYMENT, BILL, CUSTOMER, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject, entry
 from intacct_provider.operators.base import IntacctBaseOperator
 
@@ -47,7 +49,7 @@ def default_idempotency_key(context: Context) -> str:
     return "airflow-" + hashlib.sha256(identity.encode()).hexdigest()[:40]
 
 
-class IntacctCreateRecordOperator(IntacctBaseOperator):
+class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """Create one record of any registered object; returns ``{"ia::result": {"href", "id", "key"}}``.
 
     :param object: registry name (``"vendor"``, ``"bill"``...); not templated (it decides the arguments).
@@ -57,6 +59,8 @@ class IntacctCreateRecordOperator(IntacctBaseOperator):
         custom fields), merged into the body; checked against the contract like everything else.
     :param idempotency_key: override the derived key (templated), e.g. an upstream
         document id, so a re-run of the same source document never creates twice.
+    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+        its event's ``extra`` is ``{"keys", "count"}``.
     """
 
     intacct_object: ClassVar[IntacctObject | None] = None
@@ -96,6 +100,7 @@ class IntacctCreateRecordOperator(IntacctBaseOperator):
         self.record = record
         self.extra_fields = extra_fields
         self.idempotency_key = idempotency_key
+        self.declare_asset(self.object)
 
     def _keep(self, arguments: dict[str, Any]) -> None:
         """Store a named operator's arguments as attributes (its ``__init__`` passes ``locals()``)."""
@@ -140,8 +145,11 @@ class IntacctCreateRecordOperator(IntacctBaseOperator):
         return body
 
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
+        from intacct_provider.assets import writes_extra
+
         obj = entry(self.object)
         payload = self.build_payload()
+        assets = self.intacct_outlets(obj.path)  # checked before any request
         key = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
         store = context.get("task_state_store")
         remembered = store.get(STATE_KEY, None) if store is not None else None
@@ -164,6 +172,8 @@ class IntacctCreateRecordOperator(IntacctBaseOperator):
                 store.set(STATE_KEY, state)
             self.log.info("Created %s %s (key %s)", obj.label, reference.get("id"), reference.get("key"))
         self.after_create(context, reference, state)
+        self.emit_assets(context, assets, writes_extra([reference["key"]]))
+        self.record_lineage(obj.path, "output", fields=list(payload))
         return {"ia::result": {"href": reference.get("href"), "id": reference.get("id"), "key": reference["key"]}}
 
     def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:

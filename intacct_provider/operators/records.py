@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from intacct_provider.assets import IntacctAssetMixin
 from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.lineage import IntacctLineageMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 MAX_XCOM_ROWS = 5000
 
 
-class IntacctQueryOperator(IntacctBaseOperator):
+class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """Read every matching record of any object, optionally only those modified in a window.
 
     :param object: registry name (``bill``) or Intacct path (``accounts-payable/bill``).
@@ -38,6 +40,8 @@ class IntacctQueryOperator(IntacctBaseOperator):
         ``as_of_date``, ``include_hierarchy_fields``.
     :param output_path: write JSON Lines here (local path or ``ObjectStoragePath`` URI such as
         ``s3://bucket/intacct/bills.jsonl``) and return ``{"path", "count", "object", "window"}``.
+    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+        its event's ``extra`` is ``{"count", "window", "path"}``.
     """
 
     template_fields = (
@@ -84,6 +88,7 @@ class IntacctQueryOperator(IntacctBaseOperator):
         self.modified_until = modified_until
         self.lookback = lookback
         self.output_path = output_path
+        self.declare_asset(object)
 
     def execute(self, context: Context) -> Any:
         from intacct_provider.core.query_spec import QuerySpec
@@ -103,10 +108,13 @@ class IntacctQueryOperator(IntacctBaseOperator):
         extra, window = window_filters(since, until, parse_lookback(self.lookback))
         spec = spec.and_filters(extra)
         path = spec.object
+        assets = self.intacct_outlets(path)  # checked before any request
         rows = self.hook.iter_query(spec, max_records=positive_int_or_none("max_records", self.max_records))
         if self.output_path:
             target, count = write_json_lines(str(self.output_path), rows)
             self.log.info("Wrote %d %s rows to %s (window %s)", count, path, target, window)
+            self.emit_assets(context, assets, {"count": count, "window": window, "path": target})
+            self.record_lineage(path, "input", fields=spec.fields, output_path=target)
             return {"path": target, "count": count, "object": path, "window": window}
         collected = []
         for row in rows:
@@ -120,6 +128,8 @@ class IntacctQueryOperator(IntacctBaseOperator):
                     show_value=False,
                 )
         self.log.info("Read %d %s rows (window %s)", len(collected), path, window)
+        self.emit_assets(context, assets, {"count": len(collected), "window": window, "path": None})
+        self.record_lineage(path, "input", fields=spec.fields)
         return collected
 
 
@@ -168,13 +178,14 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
         return self.hook.get_record(path, key, fields=fields)
 
 
-class IntacctUpdateRecordOperator(IntacctBaseOperator):
+class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """PATCH some fields of a record; returns ``{"ia::result": {"href", "id", "key"}}``.
 
     :param object: registry name or Intacct path.
     :param key: system key of the record.
     :param changes: the fields to change (a mapping or JSON text), e.g. ``{"description": "approved"}``;
         not ``state``, which only workflow actions change (``IntacctWorkflowOperator``).
+    :param emit_asset: add the object's asset to ``outlets``; its event's ``extra`` is ``{"keys", "count"}``.
     """
 
     template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "changes")
@@ -185,8 +196,10 @@ class IntacctUpdateRecordOperator(IntacctBaseOperator):
         self.object = object
         self.key = key
         self.changes = changes
+        self.declare_asset(object)
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from intacct_provider.assets import writes_extra
         from intacct_provider.objects import resolve_path
         from intacct_provider.validation import check_id, parse_json
 
@@ -203,4 +216,8 @@ class IntacctUpdateRecordOperator(IntacctBaseOperator):
                 changes["state"],
             )
         assert key is not None
-        return {"ia::result": self.hook.update_record(path, key, changes)}
+        assets = self.intacct_outlets(path)
+        reference = self.hook.update_record(path, key, changes)
+        self.emit_assets(context, assets, writes_extra([reference["key"]]))
+        self.record_lineage(path, "output", fields=list(changes))
+        return {"ia::result": reference}
