@@ -24,7 +24,7 @@ from intacct_provider.query import (
     normalize_fields,
     normalize_filters,
 )
-from intacct_provider.validation import parse_json, parse_json_list
+from intacct_provider.validation import check_int, parse_json, parse_json_list
 
 #: Fewest rows one check reads: the matches handed on are the first page of at least this size.
 MIN_PAGE_SIZE = 100
@@ -99,11 +99,4 @@ class RecordMatch:
 
 def _min_count(value: Any) -> int:
     """A positive integer no larger than one query page (so every required match is handed on)."""
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    if number is None or not 1 <= number <= MAX_QUERY_PAGE:
-        raise IntacctValidationError("min_count", f"an integer between 1 and {MAX_QUERY_PAGE}", value)
-    return number
+    return check_int("min_count", value, 1, MAX_QUERY_PAGE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from intacct_provider.connection import ConnectionSettings
+from intacct_provider.connection import ConnectionSettings, Secret
 from intacct_provider.exceptions import IntacctAuthError, error_from_response
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path, not a secret
@@ -22,9 +22,9 @@ DEFAULT_EXPIRES_IN = 3600.0
 class TokenAnswer:
     """A successful token response (secrets are excluded from ``repr``)."""
 
-    access_token: str
+    access_token: Secret
     expires_in: float
-    refresh_token: str | None
+    refresh_token: Secret | None
 
     def __repr__(self) -> str:
         return f"TokenAnswer(expires_in={self.expires_in})"
@@ -68,4 +68,5 @@ def read_token_answer(settings: ConnectionSettings, status: int, text: str) -> T
             "Intacct's token endpoint answered without an access_token", status=200, path=TOKEN_PATH
         ) from None
     refresh = payload.get("refresh_token")
-    return TokenAnswer(access_token, expires_in, str(refresh) if refresh else None)
+    # Held as Secret: masked in any repr and scrubbed from any later exception text.
+    return TokenAnswer(Secret(access_token), expires_in, Secret(str(refresh)) if refresh else None)

@@ -10,11 +10,14 @@ import datetime as dt
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from intacct_provider.exceptions import IntacctValidationError
 
+#: Seconds as text: ASCII digits with an optional fraction.
+_ASCII_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
 #: The audit field incremental reads filter on.
 MODIFIED_FIELD = "audit.modifiedDateTime"
 
@@ -49,8 +52,8 @@ def parse_lookback(value: Any) -> dt.timedelta:
             seconds = float(value)
         except (TypeError, ValueError):
             seconds = -1.0
-        if isinstance(value, bool):
-            seconds = -1.0
+        if isinstance(value, bool) or (isinstance(value, str) and not _ASCII_SECONDS.fullmatch(value.strip())):
+            seconds = -1.0  # float() would also read "٣٦٠٠" or "1e3": a typo must not become a window
     if not seconds >= 0 or math.isinf(seconds):
         raise IntacctValidationError("lookback", "a timedelta or a non-negative number of seconds", value)
     return dt.timedelta(seconds=seconds)
@@ -121,10 +124,11 @@ def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, 
 
 
 def positive_int_or_none(parameter: str, value: Any) -> int | None:
+    from intacct_provider.validation import check_int
+
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return int(value)
-    raise IntacctValidationError(parameter, "a positive integer", value)
+    try:
+        return check_int(parameter, value, 1)
+    except IntacctValidationError:
+        raise IntacctValidationError(parameter, "a positive integer", value) from None

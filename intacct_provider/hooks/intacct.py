@@ -613,10 +613,9 @@ def _reference(payload: Mapping[str, Any], path: str) -> dict[str, Any]:
 
 
 def _key(key: str | int) -> str:
-    text = str(key).strip()
-    if not text or "/" in text:
-        raise IntacctValidationError("key", "a record key such as '2001'", key)
-    return text
+    from intacct_provider.validation import key_path_segment
+
+    return key_path_segment("key", key)
 
 
 def _connection_refused(exc: Exception) -> bool:
