@@ -10,6 +10,7 @@ user reads in the task log leads with what Intacct actually said, followed by th
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowException
@@ -216,6 +217,7 @@ MIN_SCRUBBED_LENGTH = 8
 MAX_REMEMBERED_SECRETS = 256
 SCRUBBED = "***"
 _SECRETS: dict[str, None] = {}  # an insertion-ordered set
+_SECRETS_LOCK = threading.Lock()  # the hook's page threads may renew a token while another fails
 
 
 def remember_secret(value: str | None) -> None:
@@ -229,18 +231,21 @@ def remember_secret(value: str | None) -> None:
         return
     from urllib.parse import quote, quote_plus
 
-    for form in dict.fromkeys((str(value), quote_plus(value), quote(value, safe=""))):
-        _SECRETS.pop(form, None)
-        _SECRETS[form] = None
-    while len(_SECRETS) > MAX_REMEMBERED_SECRETS:
-        del _SECRETS[next(iter(_SECRETS))]
+    with _SECRETS_LOCK:
+        for form in dict.fromkeys((str(value), quote_plus(value), quote(value, safe=""))):
+            _SECRETS.pop(form, None)
+            _SECRETS[form] = None
+        while len(_SECRETS) > MAX_REMEMBERED_SECRETS:
+            del _SECRETS[next(iter(_SECRETS))]
 
 
 def scrub(text: str) -> str:
     """``text`` with every remembered secret replaced by ``***`` (longest first, so none is left half-masked)."""
     if not text or not _SECRETS:
         return text
-    for secret in sorted(tuple(_SECRETS), key=len, reverse=True):
+    with _SECRETS_LOCK:
+        secrets = sorted(_SECRETS, key=len, reverse=True)
+    for secret in secrets:
         if secret in text:
             text = text.replace(secret, SCRUBBED)
     return text
