@@ -99,4 +99,4 @@ class RecordMatch:
 
 def _min_count(value: Any) -> int:
     """A positive integer no larger than one query page (so every required match is handed on)."""
-    return check_int("min_count", value, 1, MAX_QUERY_PAGE)
+    return check_int("min_count", value, minimum=1, maximum=MAX_QUERY_PAGE)

@@ -20,6 +20,7 @@ from intacct_provider.exceptions import IntacctValidationError
 
 MAX_PAGESIZE = 1000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,30}$")
 
 #: Optional per-line dimension ids and the Intacct dimension each one maps to.
 LINE_DIMENSIONS = {
@@ -128,9 +129,33 @@ def check_amount(parameter: str, value: Any) -> str:
     return text
 
 
+def check_int(parameter: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """The one integer checker: an ``int`` or its ASCII decimal text (``"250"`` from a template).
+
+    Booleans, floats, other digits (``"²"``, Arabic-Indic numerals) and out-of-range values
+    are refused with the argument named, never a raw ``ValueError``.
+    """
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _INTEGER.match(value.strip()):
+        number = int(value.strip())
+    if number is None or (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        if minimum is not None and maximum is not None:
+            expected = f"an integer between {minimum} and {maximum}"
+        elif minimum == 1:
+            expected = "a positive integer"
+        elif minimum is not None:
+            expected = f"an integer >= {minimum}"
+        else:
+            expected = "an integer"
+        raise IntacctValidationError(parameter, expected, value)
+    return number
+
+
 def check_pagesize(value: Any, parameter: str = "pagesize") -> int:
     """An integer 1..1000 (``"250"`` from a template is fine)."""
-    return check_int(parameter, value, 1, MAX_PAGESIZE)
+    return check_int(parameter, value, minimum=1, maximum=MAX_PAGESIZE)
 
 
 def check_id(parameter: str, value: Any, *, required: bool = True) -> str | None:
@@ -227,7 +252,6 @@ MAX_ID_LENGTH = 200
 #: Longest value sent in an HTTP header of ours (idempotency key, entity id).
 MAX_HEADER_LENGTH = 200
 _STRICT_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
-_ASCII_INT = re.compile(r"[0-9]+")
 #: Characters a record key may not contain: each one would change which URL is requested.
 _KEY_FORBIDDEN = frozenset("/\\?#")
 
@@ -267,19 +291,6 @@ def _amount_expectation(text: str) -> str:
     if re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", text):
         return "an amount with at most 2 decimal places (no rounding is done)"
     return "a decimal amount with a dot separator such as '12.50'"
-
-
-def check_int(parameter: str, value: Any, minimum: int, maximum: int | None = None) -> int:
-    """An integer in range; text must be ASCII digits (a superscript two or Arabic-Indic digit is refused)."""
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and _ASCII_INT.fullmatch(value.strip()):
-        number = int(value.strip())
-    if number is None or number < minimum or (maximum is not None and number > maximum):
-        expected = f"an integer between {minimum} and {maximum}" if maximum is not None else f"an integer >= {minimum}"
-        raise IntacctValidationError(parameter, expected, value)
-    return number
 
 
 def check_key(parameter: str, value: Any) -> str:

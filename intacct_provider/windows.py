@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.validation import check_int
 
 #: Seconds as text: ASCII digits with an optional fraction.
 _ASCII_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -124,11 +125,7 @@ def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, 
 
 
 def positive_int_or_none(parameter: str, value: Any) -> int | None:
-    from intacct_provider.validation import check_int
-
+    """A positive integer, or ``None`` when the argument is left empty."""
     if value is None or value == "":
         return None
-    try:
-        return check_int(parameter, value, 1)
-    except IntacctValidationError:
-        raise IntacctValidationError(parameter, "a positive integer", value) from None
+    return check_int(parameter, value, minimum=1)
