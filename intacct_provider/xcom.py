@@ -66,8 +66,8 @@ def collect_for_xcom(rows: Iterable[Any], *, what: str) -> list[Any]:
 
 
 def _shape(value: Any) -> str:
-    if isinstance(value, dict) and "ia::error" in value:
-        return "an ia::error object"
+    if isinstance(value, dict) and isinstance(value.get("ia::error"), dict):
+        return f"an ia::error: {value['ia::error'].get('message')}"
     if isinstance(value, list):
         return "a list with non-object items"
     return type(value).__name__

@@ -227,12 +227,18 @@ def refs(count: int, start: int = 1, **extra: Any) -> list[dict[str, Any]]:
 
 
 def paged(rows: list[dict[str, Any]]) -> Responder:
-    """Answer query requests honestly from ``rows``: ``start`` (1-based) and ``size`` of each body."""
+    """Answer query requests honestly from ``rows``: ``start`` (1-based) and ``size`` of each body,
+    with ``ia::meta.next`` / ``previous`` as Intacct gives them."""
 
     def answer(request: Request) -> Reply:
         body = request.json()
         start, size = body["start"], body["size"]
-        return Reply(body=page(rows[start - 1 : start - 1 + size], total=len(rows)))
+        meta = {"start": start, "pageSize": size}
+        if start + size <= len(rows):
+            meta["next"] = start + size
+        if start > 1:
+            meta["previous"] = max(1, start - size)
+        return Reply(body=page(rows[start - 1 : start - 1 + size], total=len(rows), **meta))
 
     return answer
 

@@ -163,8 +163,9 @@ def test_trigger_200_with_ia_error_reports_the_error_at_once(server, connect):
 
 def test_list_operator_200_with_ia_error_pushes_nothing(server, connect):
     server.on(QUERY_PATH, IA_ERROR_200)
-    with pytest.raises(IntacctError, match="ia::error"):
+    with pytest.raises(IntacctError) as info:
         run(IntacctListVendorsOperator)
+    assert QUERY_PATH in str(info.value) and "Query failed" in str(info.value)
 
 
 @pytest.mark.xfail(strict=True, reason="needs i11-core: strict answer reader (GET by key)")
