@@ -65,16 +65,6 @@ class ConnectionSettings:
         """The ``username`` form field of the client-credentials grant."""
         return f"{self.user_id}@{self.company_id}"
 
-    @property
-    def token_url(self) -> str:
-        return f"{self.base_url}/oauth2/token"
-
-    @property
-    def origin(self) -> str:
-        """Scheme, host and port: requests may only carry the bearer token here."""
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}"
-
     @classmethod
     def from_connection(cls, conn: Any) -> ConnectionSettings:
         """Build settings from an Airflow ``Connection`` (sync or async fetched)."""

@@ -13,10 +13,14 @@ import json
 import threading
 from typing import Any
 
+# AirflowFailException: Airflow 3.1's SDK lacks it; the compat provider maps it for every supported version.
+from airflow.providers.common.compat.sdk import AirflowFailException
 from airflow.sdk.exceptions import AirflowException
 
 #: Longest slice of a non-JSON body kept in an error (gateway pages can be large).
 BODY_EXCERPT_CHARS = 300
+#: Longest detail text kept in a message; a server may send megabytes of it.
+MESSAGE_CAP = 2048
 
 
 class IntacctError(AirflowException):
@@ -39,13 +43,14 @@ class IntacctError(AirflowException):
         method: str | None = None,
         path: str | None = None,
     ) -> None:
-        # Server text enters here; a server that echoes the request must not echo credentials.
-        self.message = scrub(message)
+        # Server text enters here: scrub echoed credentials first, then cap (a secret cut in two by the cap
+        # would otherwise leave half of it readable).
+        self.message = cap(scrub(message))
         self.status = status
         self.code = scrub_optional(code)
         self.error_id = scrub_optional(error_id)
         self.support_id = scrub_optional(support_id)
-        self.details = [scrub(detail) for detail in details or []]
+        self.details = [cap(scrub(str(d))) for d in details or []]
         self.method = method
         self.path = path
         super().__init__(self._render())
@@ -68,14 +73,22 @@ class IntacctError(AirflowException):
             context.append(f"supportId {self.support_id}")
         if context:
             parts.append("[" + ", ".join(context) + "]")
-        return " ".join(parts)
+        return cap(" ".join(parts), MESSAGE_CAP * 2)
 
 
-class IntacctConfigError(IntacctError):
+class IntacctPermanentError(IntacctError, AirflowFailException):
+    """Retrying cannot help (wrong input, configuration, a refused contract): fail the task at once.
+
+    Subclassing ``AirflowFailException`` makes Airflow fail the task without spending its
+    ``retries``, which are kept for what can succeed later (throttling, outages, lost answers).
+    """
+
+
+class IntacctConfigError(IntacctPermanentError):
     """The Airflow connection is missing or malformed (fix the connection, not the DAG)."""
 
 
-class IntacctValidationError(IntacctError, ValueError):
+class IntacctValidationError(IntacctPermanentError, ValueError):
     """An operator argument is invalid; raised before any request is sent."""
 
     def __init__(self, parameter: str, expectation: str, value: Any = None, *, show_value: bool = True) -> None:
@@ -85,16 +98,27 @@ class IntacctValidationError(IntacctError, ValueError):
         super().__init__(f"{parameter}: expected {expectation}{got}")
 
 
-class IntacctAuthError(IntacctError):
+class IntacctAuthError(IntacctPermanentError):
     """401/403: wrong client secret, user or company, or a permission Intacct refuses."""
 
 
-class IntacctNotFoundError(IntacctError):
+class IntacctNotFoundError(IntacctPermanentError):
     """404: the object path or record key does not exist (or is outside the entity)."""
 
 
-class IntacctConflictError(IntacctError):
+class IntacctConflictError(IntacctPermanentError):
     """409: an idempotency key or a unique key (bill/invoice number) was already used."""
+
+
+class IntacctRequestError(IntacctPermanentError):
+    """Any other 4xx: Intacct refused the request as written (a bad field, a broken rule)."""
+
+
+class IntacctProtocolError(IntacctError):
+    """A 2xx answer that is not the documented envelope of its call (never read as an empty result).
+
+    Not permanent: a proxy that cut or rewrote one answer may not do it again.
+    """
 
 
 class IntacctRateLimitError(IntacctError):
@@ -175,6 +199,8 @@ def error_from_response(status: int, text: str, *, method: str | None = None, pa
         cls = _STATUS_CLASSES[status]
     elif status >= 500:
         cls = IntacctServerError
+    elif 400 <= status < 500:
+        cls = IntacctRequestError
     else:
         cls = IntacctError
     try:
@@ -198,12 +224,11 @@ def error_from_response(status: int, text: str, *, method: str | None = None, pa
     )
 
 
-def is_invalid_token(status: int, text: str) -> bool:
-    """True for the 400 "Invalid token" answer some tenants send instead of a 401."""
-    if status != 400:
-        return False
-    lowered = text.lower()
-    return "invalid token" in lowered or "token is not valid" in lowered
+def cap(text: str, limit: int = MESSAGE_CAP) -> str:
+    """The first ``limit`` characters of ``text``, the rest summarised by its length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters not shown]"
 
 
 def _str_or_none(value: Any) -> str | None:

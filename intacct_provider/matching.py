@@ -3,28 +3,23 @@
 :class:`RecordMatch` is used by :class:`~intacct_provider.sensors.record.IntacctRecordSensor`
 (poke and reschedule modes, synchronous hook) and
 :class:`~intacct_provider.triggers.query.IntacctQueryTrigger` (deferrable mode, async client), so
-the three modes cannot drift apart: both send the same query body and decide from the page it
-returns. It lives apart from the trigger so that importing the sensor (on every DAG parse) does not
-import Airflow's trigger machinery.
+the three modes cannot drift apart: both send the same :class:`QuerySpec` and decide from the
+page it returns. It fires on rows that match, never on a count alone: a page whose rows
+contradict its ``totalCount`` is an error, not a match. It lives apart from the trigger so
+that importing the sensor (on every DAG parse) does not import Airflow's trigger machinery.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from intacct_provider.exceptions import IntacctValidationError
-from intacct_provider.objects import resolve_path
-from intacct_provider.query import (
-    MAX_QUERY_PAGE,
-    Filter,
-    build_query,
-    check_filter_expression,
-    normalize_fields,
-    normalize_filters,
-)
-from intacct_provider.validation import check_int, parse_json, parse_json_list
+from intacct_provider.core.answers import total_count
+from intacct_provider.core.query_spec import QuerySpec
+from intacct_provider.exceptions import IntacctProtocolError, IntacctValidationError
+from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH
+from intacct_provider.validation import check_int
 
 #: Fewest rows one check reads: the matches handed on are the first page of at least this size.
 MIN_PAGE_SIZE = 100
@@ -34,47 +29,24 @@ ORDER_BY_KEY: list[dict[str, str]] = [{"key": "asc"}]
 
 @dataclass(frozen=True)
 class RecordMatch:
-    """A checked query and the rule that it is satisfied once ``min_count`` records match.
+    """A checked query and the rule that it is satisfied once ``min_count`` records match."""
 
-    Build it with :meth:`build`, which validates every argument before any
-    request (templated values may arrive as JSON text or native objects).
-    """
-
-    path: str
-    fields: list[str]
-    filters: list[Filter]
-    filter_expression: str | None
+    spec: QuerySpec
     min_count: int
 
     @classmethod
-    def build(
-        cls,
-        object: Any,
-        filters: Any,
-        filter_expression: Any = None,
-        fields: Any = None,
-        min_count: Any = 1,
-    ) -> RecordMatch:
-        """Validate the sensor's arguments; raise :class:`IntacctValidationError` naming the bad one."""
-        path = resolve_path(object)
-        checked_filters = normalize_filters(parse_json("filters", filters))
-        if not checked_filters:
+    def build(cls, spec: QuerySpec, min_count: Any = 1) -> RecordMatch:
+        """Check the sensor's query and count; raise :class:`IntacctValidationError` naming the bad one."""
+        if not spec.filters:
             # An empty filter matches every record: almost always a template that rendered to nothing.
-            raise IntacctValidationError("filters", 'at least one filter, like [{"$eq": {"state": "paid"}}]', filters)
-        match = cls(
-            path=path,
-            fields=normalize_fields(parse_json_list("fields", fields)),
-            filters=checked_filters,
-            filter_expression=check_filter_expression(filter_expression, len(checked_filters)),
-            min_count=_min_count(min_count),
-        )
+            raise IntacctValidationError("filters", 'at least one filter, like [{"$eq": {"state": "paid"}}]', [])
+        match = cls(spec=replace(spec, order_by=ORDER_BY_KEY), min_count=_min_count(min_count))
         match.body()  # the whole request body is checked here too, before anything is sent
         return match
 
     @property
-    def order_by(self) -> list[dict[str, str]]:
-        """Stable order, so the rows handed on are the same ones from one check to the next."""
-        return ORDER_BY_KEY
+    def path(self) -> str:
+        return self.spec.object
 
     @property
     def page_size(self) -> int:
@@ -82,19 +54,22 @@ class RecordMatch:
         return max(self.min_count, MIN_PAGE_SIZE)
 
     def body(self) -> dict[str, Any]:
-        """The query-service body of one check (the trigger sends it as is)."""
-        return build_query(
-            self.path, self.fields, self.filters, self.filter_expression, ORDER_BY_KEY, 1, self.page_size
-        )
+        """The query-service body of one check."""
+        return self.spec.body(1, self.page_size)
 
     def outcome(self, page: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
-        """``(done, {"rows": first page of matches, "count": how many match in all})`` for one query page."""
-        rows = page.get("ia::result")
-        rows = rows if isinstance(rows, list) else []
-        meta = page.get("ia::meta")
-        total = meta.get("totalCount") if isinstance(meta, Mapping) else None
-        count = total if isinstance(total, int) and not isinstance(total, bool) else len(rows)
-        return count >= self.min_count, {"rows": rows, "count": count}
+        """``(done, {"rows": first page of matches, "count": how many match in all})`` for one checked page."""
+        rows = list(page["ia::result"])
+        count = total_count(page)
+        expected = min(count, self.page_size)
+        if len(rows) != expected:
+            raise IntacctProtocolError(
+                f"Intacct reports {count} matching {self.path} records but returned {len(rows)} rows "
+                f"(expected {expected}); the sensor fires on rows, not on a count",
+                method="POST",
+                path=QUERY_PATH,
+            )
+        return len(rows) >= self.min_count, {"rows": rows, "count": count}
 
 
 def _min_count(value: Any) -> int:

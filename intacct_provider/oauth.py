@@ -14,13 +14,16 @@ from intacct_provider.connection import ConnectionSettings, Secret
 from intacct_provider.exceptions import IntacctAuthError, error_from_response
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path, not a secret
-#: Lifetime assumed when Intacct's answer omits ``expires_in``.
-DEFAULT_EXPIRES_IN = 3600.0
 
 
 @dataclass(frozen=True)
 class TokenAnswer:
-    """A successful token response (secrets are excluded from ``repr``)."""
+    """A successful token response (secrets are excluded from ``repr``).
+
+    ``expires_in`` is 0 when Intacct did not say (missing, zero, negative or not a number):
+    the token serves the call that fetched it and is renewed on its next use, rather than
+    trusted for a guessed hour.
+    """
 
     access_token: Secret
     expires_in: float
@@ -61,12 +64,27 @@ def read_token_answer(settings: ConnectionSettings, status: int, text: str) -> T
         )
     try:
         payload = json.loads(text)
-        access_token = str(payload["access_token"])
-        expires_in = float(payload.get("expires_in") or DEFAULT_EXPIRES_IN)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except ValueError:
+        payload = None
+    access_token = payload.get("access_token") if isinstance(payload, dict) else None
+    if not isinstance(access_token, str) or not access_token.strip():
         raise IntacctAuthError(
-            "Intacct's token endpoint answered without an access_token", status=200, path=TOKEN_PATH
-        ) from None
+            "Intacct's token endpoint answered without an access_token", status=status, method="POST", path=TOKEN_PATH
+        )
     refresh = payload.get("refresh_token")
+    lifetime = _lifetime(payload.get("expires_in"))
     # Held as Secret: masked in any repr and scrubbed from any later exception text.
-    return TokenAnswer(Secret(access_token), expires_in, Secret(str(refresh)) if refresh else None)
+    return TokenAnswer(
+        Secret(access_token), lifetime, Secret(refresh) if isinstance(refresh, str) and refresh else None
+    )
+
+
+def _lifetime(value: object) -> float:
+    """Seconds the token lives; 0 (renew on next use) when the answer gives no usable number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return 0.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        return 0.0
+    return seconds if 0 < seconds < float("inf") else 0.0

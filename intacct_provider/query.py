@@ -136,35 +136,6 @@ def normalize_fields(fields: Any) -> list[str]:
     return unique
 
 
-def build_query(
-    path: str,
-    fields: Any = None,
-    filters: Any = None,
-    filter_expression: str | None = None,
-    order_by: Any = None,
-    start: int = 1,
-    size: int = 100,
-) -> dict[str, Any]:
-    """The JSON body of one query-service call (one page)."""
-    if not isinstance(start, int) or isinstance(start, bool) or start < 1:
-        raise IntacctValidationError("start", "an integer >= 1 (the query service is 1-based)", start)
-    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_QUERY_PAGE:
-        raise IntacctValidationError("size", f"an integer between 1 and {MAX_QUERY_PAGE}", size)
-    normalized = normalize_filters(filters)
-    body: dict[str, Any] = {"object": path, "fields": normalize_fields(fields)}
-    if normalized:
-        body["filters"] = normalized
-    expression = check_filter_expression(filter_expression, len(normalized))
-    if expression:
-        body["filterExpression"] = expression
-    ordering = normalize_order_by(order_by)
-    if ordering:
-        body["orderBy"] = ordering
-    body["start"] = start
-    body["size"] = size
-    return body
-
-
 # ------------------------------------------------------------- field names (issue 12)
 #: Most field names one query may ask for: far above any real report, far below a runaway list
 #: (10,000 generated names made a 189 KB body that Intacct bills as one query and then refuses).

@@ -1,10 +1,13 @@
-"""When to retry an Intacct call, and how long to wait first.
+"""How long to wait before retrying an Intacct call.
 
-Shared by the synchronous hook and the async trigger. Intacct throttles per
-company (429) and sits behind gateways that answer 502/503/504 during
-maintenance; it may say how long to wait in ``Retry-After`` or in one of its
-``x-ia-*-retry-after`` headers, and the longest of those wins. Otherwise the
-wait grows exponentially with full jitter so concurrent workers spread out.
+Used by the request decisions in :mod:`intacct_provider.core.decisions`, so the
+sync hook and the async client wait alike. Intacct throttles per company (429)
+and sits behind gateways that answer 502/503/504 during maintenance; it may say
+how long to wait in ``Retry-After`` or in one of its ``x-ia-*-retry-after``
+headers, and the longest of those wins. An HTTP-date is read against the
+server's own ``Date`` header (a skewed local clock must not turn "in one second"
+into five minutes). Otherwise the wait grows exponentially with full jitter so
+concurrent workers spread out.
 """
 
 from __future__ import annotations
@@ -32,34 +35,41 @@ MAX_SERVER_WAIT = 300.0
 
 
 def server_wait(headers: Mapping[str, str]) -> float | None:
-    """Seconds the server asked us to wait, or ``None`` when it did not say."""
+    """Seconds the server asked us to wait (uncapped), or ``None`` when it did not say."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    waits = [w for w in (_parse_wait(lowered.get(name)) for name in RETRY_AFTER_HEADERS) if w is not None]
+    now = _http_date(lowered.get("date")) or datetime.now(timezone.utc)
+    waits = [w for w in (_parse_wait(lowered.get(name), now) for name in RETRY_AFTER_HEADERS) if w is not None]
     return max(waits) if waits else None
 
 
-def backoff(attempt: int, headers: Mapping[str, str] | None = None) -> float:
+def backoff(attempt: int, headers: Mapping[str, str] | None = None, *, rng: random.Random | None = None) -> float:
     """Seconds to sleep before retry number ``attempt`` (0 for the first retry)."""
+    draw = rng or random
     asked = server_wait(headers or {})
     if asked is not None:
         # A little jitter on top so workers told the same instant do not return together.
-        return min(asked, MAX_SERVER_WAIT) + random.uniform(0, 0.1)
+        return min(asked, MAX_SERVER_WAIT) + draw.uniform(0, 0.1)
     ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt))
-    return random.uniform(ceiling / 2, ceiling)
+    return draw.uniform(ceiling / 2, ceiling)
 
 
-def _parse_wait(value: str | None) -> float | None:
+def _parse_wait(value: str | None, now: datetime) -> float | None:
     if value is None or not value.strip():
         return None
     text = value.strip()
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+        when = _http_date(text)
+        return None if when is None else max(0.0, (when - now).total_seconds())
+    return max(0.0, seconds) if seconds == seconds and seconds != float("inf") else None
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)

@@ -92,14 +92,6 @@ def window_filters(
     return filters, [_stamp(start) if start else None, _stamp(until) if until else None]
 
 
-def combine_expression(expression: str | None, user_count: int, extra_count: int) -> str | None:
-    """AND the window filters onto a user's ``filter_expression`` (numbers continue after theirs)."""
-    if not expression or not extra_count:
-        return expression
-    extra = " and ".join(str(user_count + i) for i in range(1, extra_count + 1))
-    return f"({expression}) and {extra}"
-
-
 def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, int]:
     """Stream rows as JSON Lines; a local file appears only when complete (written aside, then renamed)."""
     count = 0

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from intacct_provider.exceptions import IntacctError, IntacctValidationError
+from intacct_provider.exceptions import IntacctProtocolError, IntacctValidationError
 
 #: Most rows any operator pushes to XCom; beyond it, use ``output_path``.
 MAX_XCOM_ROWS = 5000
@@ -26,21 +26,16 @@ OUTPUT_PATH_HINT = (
 )
 
 
-def page_rows(page: Any, *, asked: int, call: str) -> list[dict[str, Any]]:
-    """The rows of one query page, at most ``asked`` of them, each an object.
+def page_rows(page: Mapping[str, Any], *, asked: int, call: str) -> list[dict[str, Any]]:
+    """The rows of one checked query page, refused when there are more than ``asked``.
 
-    A page is refused rather than trimmed or passed on when it is not a list of
-    objects (an ``ia::error`` inside a 200 is not "no rows") or when it holds more
-    rows than were asked for: a server that ignores the page size is not answering
-    this request, and what it sent cannot go to XCom.
+    The hook's answer reader has already checked the envelope (a list of row objects);
+    what it cannot know is the page size the caller asked for. A server that ignores it
+    is not answering this request, and what it sent cannot go to XCom.
     """
-    rows = page.get("ia::result") if isinstance(page, Mapping) else None
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise IntacctError(
-            f"Intacct answered {call} without a list of rows (got {_shape(rows)}); nothing was pushed to XCom"
-        )
+    rows: list[dict[str, Any]] = page["ia::result"]
     if len(rows) > asked:
-        raise IntacctError(
+        raise IntacctProtocolError(
             f"Intacct answered {call} with {len(rows)} rows where at most {asked} were asked for; "
             "nothing was pushed to XCom"
         )
@@ -63,11 +58,3 @@ def collect_for_xcom(rows: Iterable[Any], *, what: str) -> list[Any]:
                 show_value=False,
             )
     return collected
-
-
-def _shape(value: Any) -> str:
-    if isinstance(value, dict) and isinstance(value.get("ia::error"), dict):
-        return f"an ia::error: {value['ia::error'].get('message')}"
-    if isinstance(value, list):
-        return "a list with non-object items"
-    return type(value).__name__

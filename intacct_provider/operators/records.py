@@ -31,6 +31,8 @@ class IntacctQueryOperator(IntacctBaseOperator):
     :param modified_since: lower bound of ``audit.modifiedDateTime`` (inclusive), e.g. ``{{ data_interval_start }}``.
     :param modified_until: upper bound (exclusive), e.g. ``{{ data_interval_end }}``.
     :param lookback: widen the window backwards by a timedelta or seconds.
+    :param filter_parameters: Intacct's ``filterParameters``: ``include_private``, ``case_sensitive``,
+        ``as_of_date``, ``include_hierarchy_fields``.
     :param output_path: write JSON Lines here (local path or ``ObjectStoragePath`` URI such as
         ``s3://bucket/intacct/bills.jsonl``) and return ``{"path", "count", "object", "window"}``.
     """
@@ -47,8 +49,9 @@ class IntacctQueryOperator(IntacctBaseOperator):
         "modified_until",
         "lookback",
         "output_path",
+        "filter_parameters",
     )
-    template_fields_renderers = {"filters": "json", "fields": "json"}
+    template_fields_renderers = {"filters": "json", "fields": "json", "filter_parameters": "json"}
 
     def __init__(
         self,
@@ -63,9 +66,11 @@ class IntacctQueryOperator(IntacctBaseOperator):
         modified_until: Any = None,
         lookback: Any = None,
         output_path: Any = None,
+        filter_parameters: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.filter_parameters = filter_parameters
         self.object = object
         self.fields = fields
         self.filters = filters
@@ -78,11 +83,8 @@ class IntacctQueryOperator(IntacctBaseOperator):
         self.output_path = output_path
 
     def execute(self, context: Context) -> Any:
-        from intacct_provider.objects import resolve_path
-        from intacct_provider.query import normalize_filters
-        from intacct_provider.validation import parse_json, parse_json_list
+        from intacct_provider.core.query_spec import QuerySpec
         from intacct_provider.windows import (
-            combine_expression,
             parse_instant,
             parse_lookback,
             positive_int_or_none,
@@ -90,22 +92,15 @@ class IntacctQueryOperator(IntacctBaseOperator):
             write_json_lines,
         )
 
-        path = resolve_path(self.object)
-        user_filters = normalize_filters(parse_json("filters", self.filters))
+        spec = QuerySpec.build(
+            self.object, self.fields, self.filters, self.filter_expression, self.order_by, self.filter_parameters
+        )
         since = parse_instant("modified_since", self.modified_since)
         until = parse_instant("modified_until", self.modified_until)
         extra, window = window_filters(since, until, parse_lookback(self.lookback))
-        expression = combine_expression(self.filter_expression, len(user_filters), len(extra))
-        limit = positive_int_or_none("max_records", self.max_records)
-        fields = parse_json_list("fields", self.fields)
-        rows = self.hook.iter_query(
-            path,
-            fields=fields,
-            filters=[*user_filters, *extra] or None,
-            filter_expression=expression,
-            order_by=parse_json_list("order_by", self.order_by),
-            max_records=limit,
-        )
+        spec = spec.and_filters(extra)
+        path = spec.object
+        rows = self.hook.iter_query(spec, max_records=positive_int_or_none("max_records", self.max_records))
         if self.output_path:
             target, count = write_json_lines(str(self.output_path), rows)
             self.log.info("Wrote %d %s rows to %s (window %s)", count, path, target, window)

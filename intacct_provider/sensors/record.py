@@ -36,6 +36,9 @@ _EVENT_ERRORS: dict[str, type[IntacctError]] = {
         exceptions.IntacctConfigError,
         exceptions.IntacctAuthError,
         exceptions.IntacctNotFoundError,
+        exceptions.IntacctConflictError,
+        exceptions.IntacctRequestError,
+        exceptions.IntacctProtocolError,
         exceptions.IntacctRateLimitError,
         exceptions.IntacctServerError,
         exceptions.IntacctTransportError,
@@ -56,6 +59,8 @@ class IntacctRecordSensor(BaseSensorOperator):
     :param filter_expression: how the filters combine (``"1 and (2 or 3)"``); default ``and``.
     :param fields: fields of the rows handed on (default ``key``, ``id``, ``href``).
     :param min_count: how many records must match (at most 4000, one query page).
+    :param filter_parameters: Intacct's ``filterParameters``: ``include_private``, ``case_sensitive``,
+        ``as_of_date``, ``include_hierarchy_fields``.
     :param intacct_conn_id: Airflow connection of type ``sage_intacct``.
     :param deferrable: wait in the triggerer instead of a worker slot; defaults to
         ``[operators] default_deferrable``. The sensor's ``timeout`` bounds the wait in every mode.
@@ -68,8 +73,13 @@ class IntacctRecordSensor(BaseSensorOperator):
         "filter_expression",
         "fields",
         "min_count",
+        "filter_parameters",
     )
-    template_fields_renderers: ClassVar[dict[str, str]] = {"filters": "json", "fields": "json"}
+    template_fields_renderers: ClassVar[dict[str, str]] = {
+        "filters": "json",
+        "fields": "json",
+        "filter_parameters": "json",
+    }
     ui_color = "#00dc06"  # Sage green, like the operators
     ui_fgcolor = "#000000"
 
@@ -81,6 +91,7 @@ class IntacctRecordSensor(BaseSensorOperator):
         filter_expression: str | None = None,
         fields: Any = None,
         min_count: int | str = 1,
+        filter_parameters: Any = None,
         intacct_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poke_interval: timedelta | float = DEFAULT_POKE_INTERVAL,
@@ -92,6 +103,7 @@ class IntacctRecordSensor(BaseSensorOperator):
         self.filter_expression = filter_expression
         self.fields = fields
         self.min_count = min_count
+        self.filter_parameters = filter_parameters
         self.intacct_conn_id = intacct_conn_id
         self.deferrable = deferrable
 
@@ -102,9 +114,13 @@ class IntacctRecordSensor(BaseSensorOperator):
         return IntacctHook(intacct_conn_id=self.intacct_conn_id)
 
     def _match(self) -> RecordMatch:
-        from intacct_provider.matching import RecordMatch  # validation machinery: only when a task runs
+        from intacct_provider.core.query_spec import QuerySpec  # validation machinery: only when a task runs
+        from intacct_provider.matching import RecordMatch
 
-        return RecordMatch.build(self.object, self.filters, self.filter_expression, self.fields, self.min_count)
+        spec = QuerySpec.build(
+            self.object, self.fields, self.filters, self.filter_expression, filter_parameters=self.filter_parameters
+        )
+        return RecordMatch.build(spec, self.min_count)
 
     def execute(self, context: Context) -> Any:
         match = self._match()
@@ -114,13 +130,10 @@ class IntacctRecordSensor(BaseSensorOperator):
             IntacctQueryTrigger,  # the triggerer's machinery, only when deferring
         )
 
-        self.log.info("Deferring: waiting for %d %s record(s) matching %s", match.min_count, match.path, match.filters)
+        self.log.info("Deferring: waiting for %d %s record(s) matching %s", match.min_count, match.path, self.filters)
         self.defer(
             trigger=IntacctQueryTrigger(
-                object=match.path,
-                filters=match.filters,
-                filter_expression=match.filter_expression,
-                fields=match.fields,
+                query=match.spec,
                 min_count=match.min_count,
                 poke_interval=self.poke_interval,
                 intacct_conn_id=self.intacct_conn_id,
@@ -132,9 +145,7 @@ class IntacctRecordSensor(BaseSensorOperator):
     def poke(self, context: Context) -> PokeReturnValue:
         match = self._match()
         try:
-            page = self.hook.query(
-                match.path, match.fields, match.filters, match.filter_expression, match.order_by, 1, match.page_size
-            )
+            page = self.hook.query(match.spec, size=match.page_size)
         except exceptions.TRANSIENT_ERRORS as exc:
             # Outlasting the hook's retries (a maintenance window) is not a reason to fail a long wait.
             self.log.warning("Intacct is unavailable (%s); checking again at the next poke", exc)

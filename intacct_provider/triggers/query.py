@@ -12,11 +12,12 @@ not with a triggerer traceback.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import TRANSIENT_ERRORS, IntacctError
 from intacct_provider.matching import RecordMatch
 from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL
@@ -34,10 +35,8 @@ class IntacctQueryTrigger(BaseTrigger):
     ``{"status": "error", "message": ..., "error_type": ...}``. It never times out
     by itself: the deferring task's ``timeout`` bounds the wait.
 
-    :param object: registry name or Intacct path (``accounts-payable/bill``).
-    :param filters: Intacct filters, e.g. ``[{"$eq": {"state": "paid"}}]``.
-    :param filter_expression: how the filters combine (``"1 and (2 or 3)"``); default ``and``.
-    :param fields: fields of the rows handed on (default ``key``, ``id``, ``href``).
+    :param query: the :class:`~intacct_provider.core.query_spec.QuerySpec` to poll, or its
+        ``to_dict()`` form (how it travels through serialization); it needs at least one filter.
     :param min_count: how many records must match.
     :param poke_interval: seconds between checks.
     :param intacct_conn_id: Airflow connection of type ``sage_intacct``.
@@ -45,19 +44,14 @@ class IntacctQueryTrigger(BaseTrigger):
 
     def __init__(
         self,
-        object: str,
-        filters: list[dict[str, Any]],
-        filter_expression: str | None = None,
-        fields: list[str] | None = None,
+        query: QuerySpec | Mapping[str, Any],
         min_count: int = 1,
         poke_interval: float = DEFAULT_POKE_INTERVAL,
         intacct_conn_id: str = DEFAULT_CONN_ID,
     ) -> None:
         super().__init__()
-        self.object = object
-        self.filters = filters
-        self.filter_expression = filter_expression
-        self.fields = fields
+        # Kept as plain data and checked when the trigger runs, so a bad query is an error event.
+        self.query = query.to_dict() if isinstance(query, QuerySpec) else dict(query)
         self.min_count = min_count
         self.poke_interval = poke_interval
         self.intacct_conn_id = intacct_conn_id
@@ -66,10 +60,7 @@ class IntacctQueryTrigger(BaseTrigger):
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {
-                "object": self.object,
-                "filters": self.filters,
-                "filter_expression": self.filter_expression,
-                "fields": self.fields,
+                "query": self.query,
                 "min_count": self.min_count,
                 "poke_interval": self.poke_interval,
                 "intacct_conn_id": self.intacct_conn_id,
@@ -80,20 +71,19 @@ class IntacctQueryTrigger(BaseTrigger):
         try:
             payload = await self._wait()
         except IntacctError as exc:
-            self.log.error("Stopped waiting for %s records: %s", self.object, exc)
+            self.log.error("Stopped waiting for %s records: %s", self.query.get("object"), exc)
             payload = error_event(exc)
         yield TriggerEvent(payload)
 
     async def _wait(self) -> dict[str, Any]:
         """Check, sleep, check again until the match is complete; one client (and token) for the whole wait."""
-        from intacct_provider.hooks.async_intacct import AsyncIntacctClient
+        from intacct_provider.hooks.async_client import IntacctAsyncClient
 
-        match = RecordMatch.build(self.object, self.filters, self.filter_expression, self.fields, self.min_count)
-        body = match.body()
-        async with await AsyncIntacctClient.for_connection(self.intacct_conn_id) as client:
+        match = RecordMatch.build(QuerySpec.from_dict(self.query), self.min_count)
+        async with await IntacctAsyncClient.for_connection(self.intacct_conn_id) as client:
             while True:
                 try:
-                    page = await client.query(body)
+                    page = await client.query(match.spec, 1, match.page_size)
                 except TRANSIENT_ERRORS as exc:
                     # A maintenance window or sustained throttling outlasts the client's retries;
                     # a wait that may last days keeps polling instead of failing the task.

@@ -6,9 +6,10 @@ naming the call instead of a silent partial result, a bounded number of requests
 one record where a careless client makes two, a refusal before any request for
 bad input, and no credential in any error text or ``repr``.
 
-Cases that need the request-path work of the core (the strict answer reader, read
-bounds, cut-body settlement, token timing, message caps, fail-fast mapping) are
-marked ``xfail(strict=True)``: they fail today and flip loudly once it lands.
+The two cases the request core does not meet yet (a server that ignores
+``Idempotency-Key`` after a lost answer with no natural key; an overall per-request
+deadline against a slow drip) are marked ``xfail(strict=True)``: they flip loudly
+once the core handles them.
 """
 
 from __future__ import annotations
@@ -118,10 +119,12 @@ def query_all(**kwargs: Any) -> list[dict[str, Any]]:
 
 
 def first_trigger_event(**kwargs: Any) -> dict[str, Any]:
+    from intacct_provider.core.query_spec import QuerySpec
     from intacct_provider.triggers.query import IntacctQueryTrigger
 
     async def first() -> dict[str, Any]:
-        trigger = IntacctQueryTrigger(object=BILL, filters=[{"$eq": {"state": "paid"}}], poke_interval=0.01, **kwargs)
+        query = QuerySpec.build(BILL, filters=[{"$eq": {"state": "paid"}}])
+        trigger = IntacctQueryTrigger(query, poke_interval=0.01, **kwargs)
         async for event in trigger.run():
             return event.payload
         raise AssertionError("the trigger ended without an event")
@@ -138,7 +141,6 @@ def poke(**kwargs: Any) -> Any:
 IA_ERROR_200 = Reply(200, {**error_body("Query failed: internal"), "ia::meta": {"totalCount": 5}})
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: strict answer reader (ia::error inside a 200)")
 def test_query_operator_200_with_ia_error_fails_naming_the_call(server, connect):
     server.on(QUERY_PATH, IA_ERROR_200)
     with pytest.raises(IntacctError) as info:
@@ -146,14 +148,12 @@ def test_query_operator_200_with_ia_error_fails_naming_the_call(server, connect)
     assert QUERY_PATH in str(info.value) and "Query failed" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: strict answer reader (ia::error inside a 200)")
 def test_sensor_poke_200_with_ia_error_does_not_fire(server, connect):
     server.on(QUERY_PATH, IA_ERROR_200)
     with pytest.raises(IntacctError, match="Query failed"):
         poke()
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: strict answer reader in the async client")
 def test_trigger_200_with_ia_error_reports_the_error_at_once(server, connect):
     server.on(QUERY_PATH, IA_ERROR_200, IA_ERROR_200, STOP)
     event = first_trigger_event()
@@ -168,14 +168,12 @@ def test_list_operator_200_with_ia_error_pushes_nothing(server, connect):
     assert QUERY_PATH in str(info.value) and "Query failed" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: strict answer reader (GET by key)")
 def test_get_operator_200_with_ia_error_is_not_a_record(server, connect):
     server.on(BILL_ROUTE, Reply(200, error_body("Record is locked")))
     with pytest.raises(IntacctError, match="Record is locked"):
         run(IntacctGetRecordOperator, object="bill", key="2001")
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: strict answer reader keeps Intacct's message on a create")
 def test_create_200_with_ia_error_keeps_intacct_message(server, connect):
     server.on(VENDOR_ROUTE, Reply(201, error_body("Vendor VEND-9 is on hold")))
     with pytest.raises(IntacctError, match="Vendor VEND-9 is on hold"):
@@ -184,7 +182,6 @@ def test_create_200_with_ia_error_keeps_intacct_message(server, connect):
 
 
 # ============================================================ 2. silent partial syncs
-@pytest.mark.xfail(strict=True, reason="needs i11-core: a full page without ia::meta is an error")
 def test_full_page_without_meta_is_an_error_not_4000_rows(server, connect):
     server.on(QUERY_PATH, Reply(body={"ia::result": refs(4000)}), STOP)
     with pytest.raises(IntacctError) as info:
@@ -192,14 +189,12 @@ def test_full_page_without_meta_is_an_error_not_4000_rows(server, connect):
     assert "no more answers" not in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: an empty 200 body is an error, not 0 rows")
 def test_empty_200_body_is_an_error_not_zero_rows(server, connect):
     server.on(QUERY_PATH, Reply(200, b""))
     with pytest.raises(IntacctError, match=QUERY_PATH):
         run(IntacctQueryOperator, object="bill")
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: every row must carry a key")
 def test_rows_without_key_are_an_error_not_one_row(server, connect):
     rows = [{"id": f"R-{n}", "href": f"/objects/x/{n}"} for n in range(50)]
     server.on(QUERY_PATH, Reply(body=page(rows)))
@@ -207,7 +202,6 @@ def test_rows_without_key_are_an_error_not_one_row(server, connect):
         run(IntacctQueryOperator, object="bill")
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: keys must be unique within a read")
 def test_duplicate_keys_in_a_page_are_an_error(server, connect):
     rows = [*refs(10), *refs(10)]
     server.on(QUERY_PATH, Reply(body=page(rows)))
@@ -228,7 +222,6 @@ def test_json_array_where_an_object_is_expected_is_an_error(server, connect):
 
 
 # ============================================================ 3. totalCount trusted without limit
-@pytest.mark.xfail(strict=True, reason="needs i11-core: read bounds (empty page contradicting totalCount)")
 def test_total_count_of_a_billion_costs_a_bounded_number_of_queries(server, connect):
     server.on(QUERY_PATH, Reply(body=page(refs(10), total=10**9)), *[Reply(body=page([], total=10**9))] * 50, STOP)
     with pytest.raises(IntacctError) as info:
@@ -237,7 +230,6 @@ def test_total_count_of_a_billion_costs_a_bounded_number_of_queries(server, conn
     assert len(server.calls(QUERY_PATH)) <= 10
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: read bounds (no page plan sized by totalCount)")
 def test_total_count_of_a_trillion_is_an_error_not_memory_error(server, connect):
     # With one row a page, planning every page of 10**12 fails at once with MemoryError today.
     server.on(QUERY_PATH, Reply(body=page(refs(1), total=10**12)), *[Reply(body=page([], total=10**12))] * 50, STOP)
@@ -246,7 +238,6 @@ def test_total_count_of_a_trillion_is_an_error_not_memory_error(server, connect)
     assert len(server.calls(QUERY_PATH)) <= 10
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: sensors fire on rows, never on a count alone")
 def test_sensor_does_not_fire_on_a_lying_count_without_rows(server, connect):
     server.on(QUERY_PATH, Reply(body=page([], total=5)))
     try:
@@ -256,7 +247,6 @@ def test_sensor_does_not_fire_on_a_lying_count_without_rows(server, connect):
     assert not outcome.is_done
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: the trigger fires on rows, never on a count alone")
 def test_trigger_does_not_fire_on_a_lying_count_without_rows(server, connect):
     server.on(QUERY_PATH, *[Reply(body=page([], total=5))] * 3, STOP)
     assert first_trigger_event()["status"] != "success"
@@ -272,7 +262,6 @@ def cut_create(store: RecordStore, *, chunked: bool = False) -> Any:
     return answer
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: a cut create answer is settled like a lost one")
 def test_cut_create_answer_is_settled_by_look_up(server, connect):
     connect(max_retries=2)
     store = RecordStore(BILL)
@@ -283,7 +272,6 @@ def test_cut_create_answer_is_settled_by_look_up(server, connect):
     assert len(server.calls(BILL_ROUTE, "POST")) == 1 and len(store.records) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: a cut (chunked) create answer is settled like a lost one")
 def test_cut_chunked_create_answer_is_settled_by_look_up(server, connect):
     connect(max_retries=2)
     store = RecordStore(BILL)
@@ -294,7 +282,6 @@ def test_cut_chunked_create_answer_is_settled_by_look_up(server, connect):
     assert len(server.calls(BILL_ROUTE, "POST")) == 1 and len(store.records) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: a truncated read is retried like a dropped connection")
 def test_cut_query_answer_is_retried(server, connect, sleeps):
     connect(max_retries=2)
     server.on(QUERY_PATH, Reply(body=page(refs(3)), cut=20), Reply(body=page(refs(3))))
@@ -317,7 +304,11 @@ def test_create_whose_connection_drops_is_settled_by_look_up(server, connect, sl
     assert len(server.calls(VENDOR_ROUTE, "POST")) == 1 and len(store.records) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core/i10-client: content look-up when there is no natural key")
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs i11-core: after a lost answer with no natural key, settlement re-posts and counts on the "
+    "server honouring Idempotency-Key (content look-up runs only after a 409)",
+)
 def test_server_ignoring_idempotency_key_still_gets_one_record(server, connect, sleeps):
     connect(max_retries=2)
     store = RecordStore(BILL)  # ignores Idempotency-Key: every POST makes a record
@@ -441,21 +432,18 @@ def test_crlf_in_the_connection_entity_is_refused_before_any_request(server, con
 
 
 # ============================================================ 7. odd server behaviour
-@pytest.mark.xfail(strict=True, reason="needs i11-core: strict answer reader (rows must be objects)")
 def test_rows_that_are_not_objects_are_a_protocol_error(server, connect):
     server.on(QUERY_PATH, Reply(body=page([1, "two", None])))
     with pytest.raises(IntacctError, match=QUERY_PATH):
         run(IntacctQueryOperator, object="bill")
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: strict answer reader (totalCount must be a number)")
 def test_non_numeric_total_count_is_a_protocol_error(server, connect):
     server.on(QUERY_PATH, Reply(body=page(refs(2), total="many")))
     with pytest.raises(IntacctError, match=QUERY_PATH):
         run(IntacctQueryOperator, object="bill")
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: token timing (expires_in 0 renews on next use)")
 def test_expires_in_zero_renews_on_next_use(server, connect):
     server.on(TOKEN_PATH, lambda request: server.token(request, expires_in=0))
     server.on(QUERY_PATH, Reply(body=page(refs(1))))
@@ -465,7 +453,6 @@ def test_expires_in_zero_renews_on_next_use(server, connect):
     assert len(server.calls(TOKEN_PATH)) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: token timing (missing expires_in renews on next use)")
 def test_missing_expires_in_renews_on_next_use(server, connect):
     def no_lifetime(request: Request) -> Reply:
         reply = server.token(request)
@@ -480,7 +467,6 @@ def test_missing_expires_in_renews_on_next_use(server, connect):
     assert len(server.calls(TOKEN_PATH)) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: a token answer without access_token is an auth error")
 def test_null_access_token_is_an_auth_error_not_bearer_none(server, connect):
     server.on(TOKEN_PATH, Reply(body={"access_token": None, "expires_in": 3600}))
     server.on(QUERY_PATH, Reply(body=page(refs(1))))
@@ -489,7 +475,6 @@ def test_null_access_token_is_an_auth_error_not_bearer_none(server, connect):
     assert server.api_calls == []
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: Retry-After dates read against the server's Date")
 def test_http_date_retry_after_is_read_against_the_server_date(server, connect, sleeps):
     connect(max_retries=1)
     server_now = datetime.now(timezone.utc) + timedelta(hours=1)  # the server's clock runs an hour ahead
@@ -517,7 +502,6 @@ def test_huge_retry_after_is_capped(server, connect, sleeps):
     assert sleeps and max(sleeps) <= 301
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: error messages capped")
 def test_two_million_character_error_detail_is_capped(server, connect):
     server.on(QUERY_PATH, Reply(400, error_body("Invalid request", details=[{"message": "x" * 2_000_000}])))
     with pytest.raises(IntacctError) as info:
@@ -525,7 +509,10 @@ def test_two_million_character_error_detail_is_capped(server, connect):
     assert 100 < len(str(info.value)) <= 8192
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: an overall deadline per request (connect + read + body)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs i11-core: an overall deadline per request (connect + read + body); reads time out per read only",
+)
 def test_slow_drip_body_hits_an_overall_deadline(server, connect):
     connect(timeout=1)
     server.on(QUERY_PATH, Reply(body=page([]), drip=0.2))  # ~50 bytes, one every 0.2 s: never a 1 s read gap
@@ -609,7 +596,6 @@ def fails_fast(error: BaseException) -> bool:
     return isinstance(error, AirflowFailException)
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: 4xx contract errors raise AirflowFailException")
 def test_not_a_valid_field_is_posted_once_and_fails_fast(server, connect, sleeps):
     connect(max_retries=2)
     invalid = error_body("Invalid request", details=[{"message": "/nickname is not a valid field"}])
@@ -620,7 +606,6 @@ def test_not_a_valid_field_is_posted_once_and_fails_fast(server, connect, sleeps
     assert fails_fast(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: 404 raises AirflowFailException")
 def test_not_found_fails_fast(server, connect):
     server.on(BILL_ROUTE, Reply(404, error_body("Record 2001 not found")))
     with pytest.raises(IntacctError) as info:
@@ -628,7 +613,6 @@ def test_not_found_fails_fast(server, connect):
     assert fails_fast(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: 409 conflicts raise AirflowFailException")
 def test_conflict_fails_fast(server, connect, sleeps):
     server.on(VENDOR_ROUTE, Reply(409, error_body("Vendor ID VEND-9 already exists")))
     server.on(QUERY_PATH, Reply(body=page([])))
@@ -637,7 +621,6 @@ def test_conflict_fails_fast(server, connect, sleeps):
     assert fails_fast(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: auth refused after one renewal raises AirflowFailException")
 def test_auth_refused_after_renewal_fails_fast(server, connect):
     server.on(QUERY_PATH, Reply(401, error_body("Invalid token")))
     with pytest.raises(IntacctAuthError) as info:
@@ -646,7 +629,6 @@ def test_auth_refused_after_renewal_fails_fast(server, connect):
     assert fails_fast(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="needs i11-core: validation errors raise AirflowFailException")
 def test_validation_error_fails_fast(server, connect):
     with pytest.raises(IntacctValidationError) as info:
         run(IntacctListVendorsOperator, pagesize="²")

@@ -87,13 +87,14 @@ def test_renews_on_invalid_token_400(intacct_sandbox, intacct_conn):
 def test_refresh_token_grant_keeps_newest(intacct_sandbox, intacct_conn):
     first = IntacctHook()
     first.query("bill", size=1)
-    refresh = first._refresh_token or _issue_refresh_token(intacct_sandbox)
+    refresh = first.transport._tokens.refresh_token or _issue_refresh_token(intacct_sandbox)
     intacct_conn(refresh_token=refresh)
     hook = IntacctHook()
     hook.query("bill", size=1)
     grants = [c["body"]["grant_type"] for c in api_calls(intacct_sandbox, "POST", "/oauth2/token")]
     assert grants[-1] == "refresh_token"
-    assert hook._refresh_token and hook._refresh_token != refresh
+    kept = hook.transport._tokens.refresh_token
+    assert kept and kept != refresh
 
 
 def _issue_refresh_token(sandbox):
@@ -156,7 +157,7 @@ def test_iter_query_retries_throttling_and_gateway_errors(hook, intacct_sandbox)
 
 def test_retry_honours_ia_retry_header(hook, intacct_sandbox, monkeypatch):
     slept = []
-    monkeypatch.setattr("intacct_provider.hooks.intacct.time.sleep", slept.append)
+    monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", slept.append)
     intacct_sandbox.inject(
         "status", status=429, retry_after=2, retry_header="x-ia-throttle-limit-retry-after", path="/services/core/query"
     )
@@ -165,7 +166,7 @@ def test_retry_honours_ia_retry_header(hook, intacct_sandbox, monkeypatch):
 
 
 def test_gives_up_after_max_retries(intacct_sandbox, intacct_conn, monkeypatch):
-    monkeypatch.setattr("intacct_provider.hooks.intacct.time.sleep", lambda _s: None)
+    monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
     intacct_conn(max_retries=2)
     intacct_sandbox.inject("status", status=503, count=10, path="/services/core/query")
     with pytest.raises(IntacctServerError) as info:
@@ -205,7 +206,7 @@ def test_create_is_never_blindly_resent(hook, intacct_sandbox):
 
 @pytest.mark.parametrize("fault", [{"kind": "commit_then_drop"}, {"kind": "status", "status": 504}])
 def test_ambiguous_create_settled_by_idempotency_replay(hook, intacct_sandbox, fault, monkeypatch):
-    monkeypatch.setattr("intacct_provider.hooks.intacct.time.sleep", lambda _s: None)
+    monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
     intacct_sandbox.idempotency = "replay"  # where Intacct replays a key (Sage documents a 409 instead)
     before = len(intacct_sandbox.records(BILL))
     kind = fault.pop("kind")
@@ -258,7 +259,7 @@ def test_every_error_envelope_is_read(hook, intacct_sandbox, envelope):
 
 
 def test_non_json_error_body_is_truncated(hook, intacct_sandbox, monkeypatch):
-    monkeypatch.setattr("intacct_provider.hooks.intacct.time.sleep", lambda _s: None)
+    monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
     intacct_sandbox.inject("status", status=502, html=True, count=20, path="/services/core/query")
     with pytest.raises(IntacctServerError) as info:
         hook.query("bill")

@@ -197,7 +197,15 @@ def test_connection_refresh_token_keeps_working_after_rotation(sandbox, monkeypa
     monkeypatch.setattr("intacct_provider.sandbox.auth.ROTATION_GRACE_SECONDS", 0.2)
     IntacctHook().query("bill", size=1)  # task 1 exchanges (and so rotates) the connection's refresh token
     time.sleep(0.5)  # the old refresh token is now retired
+    sandbox.clear_requests()
     assert IntacctHook().query("bill", size=1)["ia::result"]  # task 2, same connection
+    tokens = [r for r in sandbox.requests if r["path"] == "/oauth2/token"]
+    # The retired refresh token was refused, and the client-credentials fallback is what worked.
+    assert [(r["body"]["grant_type"], r["status"]) for r in tokens] == [
+        ("refresh_token", tokens[0]["status"]),
+        ("client_credentials", 200),
+    ]
+    assert tokens[0]["status"] in (400, 401)
 
 
 # ------------------------------------------------------------- credentials stay on their host
@@ -284,14 +292,14 @@ def test_redirects_are_not_followed(redirect_pair, status, redirected):
 def test_trigger_client_does_not_follow_redirects(redirect_pair, redirected):
     import asyncio
 
-    from intacct_provider.hooks.async_intacct import AsyncIntacctClient
-    from intacct_provider.query import build_query
+    from intacct_provider.core.query_spec import QuerySpec
+    from intacct_provider.hooks.async_client import IntacctAsyncClient
 
     redirect_pair.update(status=307, paths=(redirected,))
 
     async def query():
-        async with await AsyncIntacctClient.for_connection("redirected") as client:
-            return await client.query(build_query(BILL, ["key"], None, None, None, 1, 1))
+        async with await IntacctAsyncClient.for_connection("redirected") as client:
+            return await client.query(QuerySpec.build(BILL, ["key"]), 1, 1)
 
     with pytest.raises(IntacctError) as info:
         asyncio.run(query())
@@ -367,17 +375,17 @@ def test_https_is_the_default_scheme(monkeypatch, no_network):
 def test_async_client_vars_hold_no_token_or_secret(sandbox):
     import asyncio
 
-    from intacct_provider.hooks.async_intacct import AsyncIntacctClient
-    from intacct_provider.query import build_query
+    from intacct_provider.core.query_spec import QuerySpec
+    from intacct_provider.hooks.async_client import IntacctAsyncClient
 
     async def read():
-        async with await AsyncIntacctClient.for_connection("sage_intacct_default") as client:
-            await client.query(build_query(BILL, ["key"], None, None, None, 1, 1))
+        async with await IntacctAsyncClient.for_connection("sage_intacct_default") as client:
+            await client.query(QuerySpec.build(BILL, ["key"]), 1, 1)
             return repr(vars(client)) + repr(client.settings) + repr(vars(client.settings))
 
     text = asyncio.run(read())
     assert sandbox.issued.values  # a token was issued and used
-    assert leaked(secrets_of(sandbox), "AsyncIntacctClient", text) == []
+    assert leaked(secrets_of(sandbox), "IntacctAsyncClient", text) == []
 
 
 def test_secret_is_text_when_used_and_masked_in_every_repr():

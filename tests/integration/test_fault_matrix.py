@@ -26,7 +26,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
 ROUNDS = 3
 #: (idempotency, id_semantics): every reading of the contract's open questions.

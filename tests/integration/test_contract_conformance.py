@@ -421,9 +421,9 @@ def assert_(condition: Any) -> None:
 def _reuse_is_409(s: Sides) -> None:
     if s.sandbox.idempotency != "conflict":
         pytest.skip("the sandbox is in replay mode")
-    s.hook._send("POST", BILL, json_body=BILL_BODY, headers={"Idempotency-Key": "RAW-1"}, resend_safe=False)
+    s.hook.send("POST", BILL, json_body=BILL_BODY, headers={"Idempotency-Key": "RAW-1"}, resend_safe=False)
     with pytest.raises(IntacctConflictError) as info:
-        s.hook._send("POST", BILL, json_body=BILL_BODY, headers={"Idempotency-Key": "RAW-1"}, resend_safe=False)
+        s.hook.send("POST", BILL, json_body=BILL_BODY, headers={"Idempotency-Key": "RAW-1"}, resend_safe=False)
     assert info.value.status == 409
 
 

@@ -164,10 +164,14 @@ def test_deferrable_defers_at_once_with_json_trigger_and_timeout(intacct_sandbox
     classpath, kwargs = deferred.trigger.serialize()
     assert classpath == "intacct_provider.triggers.query.IntacctQueryTrigger"
     assert kwargs == {
-        "object": BILL,
-        "filters": [{"$eq": {"key": "2001"}}],
-        "filter_expression": None,
-        "fields": ["key", "id"],
+        "query": {
+            "object": BILL,
+            "fields": ["key", "id"],
+            "filters": [{"$eq": {"key": "2001"}}],
+            "filter_expression": None,
+            "order_by": [{"key": "asc"}],
+            "filter_parameters": {},
+        },
         "min_count": 1,
         "poke_interval": 3.0,
         "intacct_conn_id": "sage_intacct_default",

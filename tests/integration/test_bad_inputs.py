@@ -203,7 +203,7 @@ def test_wrong_client_secret(intacct_sandbox, monkeypatch):
 
 
 def test_non_json_response(intacct_sandbox, intacct_conn, monkeypatch):
-    monkeypatch.setattr("intacct_provider.hooks.intacct.time.sleep", lambda _s: None)
+    monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
     intacct_sandbox.inject("status", status=503, html=True, count=50, path="/services/core/query")
     with pytest.raises(IntacctError, match="without a JSON error body"):
         IntacctListVendorsOperator(task_id="t").execute(context())

@@ -1,4 +1,4 @@
-"""IntacctQueryTrigger and AsyncIntacctClient against the sandbox over real HTTP (httpx, asyncio).
+"""IntacctQueryTrigger and IntacctAsyncClient against the sandbox over real HTTP (httpx, asyncio).
 
 The trigger runs the way the triggerer runs it: rebuilt from its serialized
 kwargs, then its first event is awaited. Payments, token expiry and faults are
@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from airflow.sdk._shared.module_loading import import_string
 
+from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctConfigError
-from intacct_provider.hooks.async_intacct import AsyncIntacctClient
-from intacct_provider.query import build_query
+from intacct_provider.hooks.async_client import IntacctAsyncClient
 from intacct_provider.triggers.query import IntacctQueryTrigger
 
 BILL = "accounts-payable/bill"
@@ -27,14 +27,12 @@ PAID = [{"$eq": {"key": "2001"}}, {"$eq": {"state": "paid"}}]
 PAID_ROW = {"key": "2001", "billNumber": "BILL-100", "state": "paid", "totalTxnAmountDue": "0.00"}
 
 
-def trigger(**kwargs: Any) -> IntacctQueryTrigger:
+def trigger(
+    filters: Any = PAID, fields: Any = ("key", "billNumber", "state", "totalTxnAmountDue"), **kwargs: Any
+) -> Any:
     """A trigger as the triggerer gets it: serialized to JSON, then rebuilt from the kwargs."""
-    args: dict[str, Any] = {
-        "object": BILL,
-        "filters": PAID,
-        "fields": ["key", "billNumber", "state", "totalTxnAmountDue"],
-        "poke_interval": 0.05,
-    }
+    query = {"object": BILL, "fields": list(fields), "filters": filters}
+    args: dict[str, Any] = {"query": query, "poke_interval": 0.05}
     classpath, serialized = IntacctQueryTrigger(**{**args, **kwargs}).serialize()
     return import_string(classpath)(**json.loads(json.dumps(serialized)))
 
@@ -67,11 +65,15 @@ def run_trigger(trig: IntacctQueryTrigger, *script: Any) -> dict[str, Any]:
 
 # ----------------------------------------------------------- serialization
 def test_serialize_round_trip_is_plain_json():
+    query = QuerySpec.build(
+        BILL,
+        ["key", "state"],
+        [{"$eq": {"vendor.id": "VEND-100"}}, {"$in": {"state": ["paid", "partiallyPaid"]}}],
+        "1 and 2",
+        filter_parameters={"include_private": True},
+    )
     original = IntacctQueryTrigger(
-        object=BILL,
-        filters=[{"$eq": {"vendor.id": "VEND-100"}}, {"$in": {"state": ["paid", "partiallyPaid"]}}],
-        filter_expression="1 and 2",
-        fields=["key", "state"],
+        query=query,
         min_count=3,
         poke_interval=30.0,
         intacct_conn_id="intacct_prod",
@@ -82,10 +84,14 @@ def test_serialize_round_trip_is_plain_json():
     rebuilt = import_string(classpath)(**kwargs)
     assert rebuilt.serialize() == (classpath, kwargs)
     assert kwargs == {
-        "object": BILL,
-        "filters": [{"$eq": {"vendor.id": "VEND-100"}}, {"$in": {"state": ["paid", "partiallyPaid"]}}],
-        "filter_expression": "1 and 2",
-        "fields": ["key", "state"],
+        "query": {
+            "object": BILL,
+            "fields": ["key", "state"],
+            "filters": [{"$eq": {"vendor.id": "VEND-100"}}, {"$in": {"state": ["paid", "partiallyPaid"]}}],
+            "filter_expression": "1 and 2",
+            "order_by": [],
+            "filter_parameters": {"include_private": True},
+        },
         "min_count": 3,
         "poke_interval": 30.0,
         "intacct_conn_id": "intacct_prod",
@@ -93,7 +99,7 @@ def test_serialize_round_trip_is_plain_json():
 
 
 def test_init_does_no_io(intacct_sandbox):
-    IntacctQueryTrigger(object=BILL, filters=PAID, intacct_conn_id="does_not_exist")
+    IntacctQueryTrigger(query=QuerySpec.build(BILL, filters=PAID), intacct_conn_id="does_not_exist")
     assert intacct_sandbox.requests == []
 
 
@@ -102,9 +108,9 @@ def test_fires_at_once_when_already_matching(intacct_sandbox, intacct_conn):
     intacct_sandbox.record_payment(BILL, "2001")
     assert run_trigger(trigger()) == {"status": "success", "rows": [PAID_ROW], "count": 1}
     assert len(calls(intacct_sandbox, QUERY)) == 1
-    assert calls(intacct_sandbox, QUERY)[0]["body"] == build_query(
-        BILL, ["key", "billNumber", "state", "totalTxnAmountDue"], PAID, None, [{"key": "asc"}], 1, 100
-    )
+    assert calls(intacct_sandbox, QUERY)[0]["body"] == QuerySpec.build(
+        BILL, ["key", "billNumber", "state", "totalTxnAmountDue"], PAID, order_by=[{"key": "asc"}]
+    ).body(1, 100)
 
 
 def test_polls_until_paid_with_one_token(intacct_sandbox, intacct_conn):
@@ -168,7 +174,7 @@ def test_wrong_secret_is_an_error_event_without_the_secret(intacct_sandbox, monk
 def test_unknown_field_is_an_error_event_with_intaccts_message(intacct_sandbox, intacct_conn):
     payload = run_trigger(trigger(fields=["key", "notAField"]))
     assert payload["status"] == "error"
-    assert payload["error_type"] == "IntacctError"
+    assert payload["error_type"] == "IntacctRequestError"
     assert "Field 'notAField' is not valid for object 'accounts-payable/bill'" in payload["message"]
     assert "HTTP 400" in payload["message"] and "REST-1028" in payload["message"]
 
@@ -213,12 +219,12 @@ def test_client_refresh_token_grant_entity_header_and_rotation(intacct_sandbox, 
     intacct_sandbox.clear_requests()
 
     async def two_queries() -> tuple[dict, dict, str | None]:
-        async with await AsyncIntacctClient.for_connection("intacct_uk") as client:
-            body = build_query(BILL, ["key"], [{"$eq": {"key": "2001"}}])
-            first = await client.query(body)
-            kept = client._refresh_token
+        async with await IntacctAsyncClient.for_connection("intacct_uk") as client:
+            spec = QuerySpec.build(BILL, ["key"], [{"$eq": {"key": "2001"}}])
+            first = await client.query(spec)
+            kept = client._tokens.refresh_token
             intacct_sandbox.expire_tokens()
-            return first, await client.query(body), kept
+            return first, await client.query(spec), kept
 
     first, second, kept = asyncio.run(two_queries())
     assert first["ia::result"] == second["ia::result"] == []  # BILL-100 lives at the top level, not in UK
@@ -232,4 +238,4 @@ def test_client_checks_the_connection_like_the_hook(intacct_sandbox, monkeypatch
     conn = intacct_sandbox.connection()
     monkeypatch.setenv("AIRFLOW_CONN_INTACCT_PLAIN", json.dumps({**conn, "host": "http://intacct.example.com/ia"}))
     with pytest.raises(IntacctConfigError, match="refusing to send credentials over plain http"):
-        asyncio.run(AsyncIntacctClient.for_connection("intacct_plain"))
+        asyncio.run(IntacctAsyncClient.for_connection("intacct_plain"))

@@ -1,0 +1,163 @@
+"""``QuerySpec``: one checked query, built once and handed to every layer that reads.
+
+The operators, the sensor, the trigger, the sync hook and the async client all take
+this one value instead of re-declaring ``(object, fields, filters, expression, order,
+filter parameters)`` and re-checking them. :meth:`QuerySpec.build` accepts what
+templates render (JSON text or native objects) and raises
+:class:`~intacct_provider.exceptions.IntacctValidationError` naming the argument,
+before any request. :meth:`to_dict`/:meth:`from_dict` carry it through a trigger's
+serialization.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.objects import resolve_path
+from intacct_provider.query import (
+    MAX_QUERY_PAGE,
+    Filter,
+    check_filter_expression,
+    normalize_fields,
+    normalize_filters,
+    normalize_order_by,
+)
+from intacct_provider.validation import check_int, parse_json, parse_json_list
+
+#: Argument name → Intacct's ``filterParameters`` property, with the type each takes.
+FILTER_PARAMETERS: dict[str, tuple[str, type]] = {
+    "include_private": ("includePrivate", bool),
+    "case_sensitive": ("caseSensitiveComparison", bool),
+    "as_of_date": ("asOfDate", str),
+    "include_hierarchy_fields": ("includeHierarchyFields", bool),
+}
+#: ``filter_expression`` shortcuts: every condition (``and``) or at least one (``or``).
+SHORTCUTS = ("and", "or")
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """A validated query-service request, without its page window (``start``/``size``)."""
+
+    object: str
+    fields: list[str] = field(default_factory=lambda: ["key", "id", "href"])
+    filters: list[Filter] = field(default_factory=list)
+    filter_expression: str | None = None
+    order_by: list[dict[str, str]] = field(default_factory=list)
+    filter_parameters: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        object: Any,
+        fields: Any = None,
+        filters: Any = None,
+        filter_expression: Any = None,
+        order_by: Any = None,
+        filter_parameters: Any = None,
+    ) -> QuerySpec:
+        """Check every argument (JSON text or native) and return the spec; raise naming the bad one."""
+        checked = normalize_filters(parse_json("filters", filters))
+        return cls(
+            object=resolve_path(object),
+            fields=normalize_fields(parse_json_list("fields", fields)),
+            filters=checked,
+            filter_expression=_expression(filter_expression, len(checked)),
+            order_by=normalize_order_by(parse_json_list("order_by", order_by)),
+            filter_parameters=_filter_parameters(parse_json("filter_parameters", filter_parameters)),
+        )
+
+    def keyed(self) -> QuerySpec:
+        """The same query returning ``key`` and ordered by it last: what stable paging needs."""
+        fields = self.fields if "key" in self.fields else [*self.fields, "key"]
+        order = self.order_by if any("key" in item for item in self.order_by) else [*self.order_by, {"key": "asc"}]
+        return replace(self, fields=fields, order_by=order)
+
+    def and_filters(self, extra: list[Filter]) -> QuerySpec:
+        """This query narrowed by ``extra`` filters (an incremental window), ANDed onto the expression."""
+        if not extra:
+            return self
+        expression = self.filter_expression
+        if expression:
+            numbers = " and ".join(str(len(self.filters) + i) for i in range(1, len(extra) + 1))
+            expression = f"({expression}) and {numbers}"
+        return replace(self, filters=[*self.filters, *normalize_filters(extra)], filter_expression=expression)
+
+    def body(self, start: int = 1, page_size: int = 100) -> dict[str, Any]:
+        """The JSON body of one query-service call (one page; Intacct calls the page size ``size``)."""
+        start = check_int("start", start, minimum=1)
+        page_size = check_int("size", page_size, minimum=1, maximum=MAX_QUERY_PAGE)
+        body: dict[str, Any] = {"object": self.object, "fields": list(self.fields)}
+        if self.filters:
+            body["filters"] = list(self.filters)
+        if self.filter_expression:
+            body["filterExpression"] = self.filter_expression
+        if self.filter_parameters:
+            body["filterParameters"] = {FILTER_PARAMETERS[k][0]: v for k, v in self.filter_parameters.items()}
+        if self.order_by:
+            body["orderBy"] = list(self.order_by)
+        body["start"] = start
+        body["size"] = page_size
+        return body
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (a trigger's ``serialize``)."""
+        return {
+            "object": self.object,
+            "fields": list(self.fields),
+            "filters": list(self.filters),
+            "filter_expression": self.filter_expression,
+            "order_by": list(self.order_by),
+            "filter_parameters": dict(self.filter_parameters),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QuerySpec:
+        """Rebuild (and re-check) a spec from :meth:`to_dict`."""
+        return cls.build(**dict(data))
+
+
+def _expression(value: Any, count: int) -> str | None:
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in SHORTCUTS:
+        return f" {text} ".join(str(i) for i in range(1, count + 1)) if count > 1 else None
+    return check_filter_expression(value, count)
+
+
+def _filter_parameters(value: Any) -> dict[str, Any]:
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, Mapping):
+        expected = f"a mapping with keys among {', '.join(FILTER_PARAMETERS)}"
+        raise IntacctValidationError("filter_parameters", expected, value)
+    checked: dict[str, Any] = {}
+    for name, setting in value.items():
+        if name not in FILTER_PARAMETERS:
+            raise IntacctValidationError(f"filter_parameters.{name}", f"one of {', '.join(FILTER_PARAMETERS)}", name)
+        if setting is None:
+            continue
+        checked[name] = _as_date(setting) if FILTER_PARAMETERS[name][1] is str else _as_bool(name, setting)
+    return checked
+
+
+def _as_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise IntacctValidationError(f"filter_parameters.{name}", "true or false", value)
+
+
+def _as_date(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise IntacctValidationError("filter_parameters.as_of_date", "a date as YYYY-MM-DD", value) from None

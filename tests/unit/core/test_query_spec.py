@@ -1,0 +1,73 @@
+"""core.query_spec: one checked query for every layer, built from template output."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from intacct_provider.core.query_spec import QuerySpec
+from intacct_provider.exceptions import IntacctValidationError
+
+
+def test_build_accepts_json_text_and_names_and_builds_the_body():
+    spec = QuerySpec.build(
+        "bill",
+        '["key", "state"]',
+        '{"vendor.id": "VEND-100"}',
+        order_by="-key",
+        filter_parameters={"include_private": "true", "as_of_date": dt.date(2026, 11, 1), "case_sensitive": False},
+    )
+    assert spec.body(1, 50) == {
+        "object": "accounts-payable/bill",
+        "fields": ["key", "state"],
+        "filters": [{"$eq": {"vendor.id": "VEND-100"}}],
+        "filterParameters": {"includePrivate": True, "asOfDate": "2026-11-01", "caseSensitiveComparison": False},
+        "orderBy": [{"key": "desc"}],
+        "start": 1,
+        "size": 50,
+    }
+
+
+@pytest.mark.parametrize(("shortcut", "expected"), [("and", "1 and 2 and 3"), ("OR", "1 or 2 or 3")])
+def test_expression_shortcuts(shortcut, expected):
+    spec = QuerySpec.build("bill", filters=[{"$eq": {"a": 1}}, {"$eq": {"b": 2}}, {"$eq": {"c": 3}}],
+                           filter_expression=shortcut)  # fmt: skip
+    assert spec.filter_expression == expected
+
+
+def test_keyed_and_window_filters():
+    spec = QuerySpec.build("vendor", ["id"], [{"$eq": {"a": 1}}, {"$eq": {"b": 2}}], "1 or 2", "-id").keyed()
+    assert spec.fields == ["id", "key"] and spec.order_by == [{"id": "desc"}, {"key": "asc"}]
+    windowed = spec.and_filters([{"$gte": {"audit.modifiedDateTime": "2026-11-01T00:00:00Z"}}])
+    assert windowed.filter_expression == "(1 or 2) and 3" and len(windowed.filters) == 3
+
+
+def test_round_trip_through_a_dict():
+    spec = QuerySpec.build("bill", filters={"state": "paid"}, filter_parameters={"include_hierarchy_fields": True})
+    assert QuerySpec.from_dict(spec.to_dict()) == spec
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"filters": "{nope"}, "filters"),
+        ({"filters": [{"$like": {"a": 1}}]}, "filters[0]"),
+        ({"filters": [{"$eq": {"a": 1}}], "filter_expression": "1 and 2"}, "filter_expression"),
+        ({"filter_parameters": {"include_private": "yes"}}, "filter_parameters.include_private"),
+        ({"filter_parameters": {"as_of_date": "2026-02-30"}}, "filter_parameters.as_of_date"),
+        ({"filter_parameters": {"colour": True}}, "filter_parameters.colour"),
+        ({"filter_parameters": "[1]"}, "filter_parameters"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, parameter):
+    with pytest.raises(IntacctValidationError) as info:
+        QuerySpec.build("bill", **kwargs)
+    assert info.value.parameter == parameter
+
+
+@pytest.mark.parametrize(("start", "size", "parameter"), [(0, 10, "start"), (1, 4001, "size"), (1, "²", "size")])
+def test_page_window_is_checked(start, size, parameter):
+    with pytest.raises(IntacctValidationError) as info:
+        QuerySpec.build("bill").body(start, size)
+    assert info.value.parameter == parameter
