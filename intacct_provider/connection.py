@@ -9,11 +9,12 @@ for the sandbox, or when the connection says ``allow_insecure_http``).
 from __future__ import annotations
 
 import ipaddress
+import math
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from intacct_provider.exceptions import IntacctConfigError
+from intacct_provider.exceptions import IntacctConfigError, remember_secret
 from intacct_provider.get_provider_info import DEFAULT_BASE_URL
 
 DEFAULT_TIMEOUT = 60.0
@@ -22,18 +23,39 @@ DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_CONCURRENCY = 2
 
 
+class Secret(str):
+    """A credential: its text everywhere it is used, ``'***'`` in every ``repr``.
+
+    ``repr(vars(hook))``, a debugger or a log of an object's attributes shows the
+    ``repr`` of each value, so a secret held as a plain ``str`` anywhere in an
+    object graph leaks there. Held as a ``Secret``, it is sent unchanged (it *is*
+    a ``str``) and masked in every such view. Creating one also registers it for
+    scrubbing from exception text (see ``exceptions.scrub``).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, value: str) -> Secret:
+        secret = super().__new__(cls, value)
+        remember_secret(value)
+        return secret
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
 @dataclass(frozen=True)
 class ConnectionSettings:
-    """Everything the hook needs from a connection; secrets are excluded from ``repr``."""
+    """Everything the hook needs from a connection; secrets are :class:`Secret` and excluded from ``repr``."""
 
     conn_id: str
     base_url: str
     client_id: str
-    client_secret: str = field(repr=False)
+    client_secret: Secret = field(repr=False)
     company_id: str
     user_id: str
     entity_id: str | None = None
-    refresh_token: str | None = field(default=None, repr=False)
+    refresh_token: Secret | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
@@ -50,7 +72,7 @@ class ConnectionSettings:
         extra = _extra_dict(conn)
         base_url = _base_url(conn_id, getattr(conn, "host", None), extra)
         client_id = _required(conn_id, "login (Client ID)", getattr(conn, "login", None))
-        client_secret = _required(conn_id, "password (Client secret)", getattr(conn, "password", None))
+        client_secret = _secret(conn_id, "password (Client secret)", getattr(conn, "password", None))
         return cls(
             conn_id=conn_id,
             base_url=base_url,
@@ -58,8 +80,8 @@ class ConnectionSettings:
             client_secret=client_secret,
             company_id=_required(conn_id, "extra company_id", extra.get("company_id")),
             user_id=_required(conn_id, "extra user_id", extra.get("user_id")),
-            entity_id=_optional_str(extra.get("entity_id")),
-            refresh_token=_optional_str(extra.get("refresh_token")),
+            entity_id=_entity(conn_id, extra.get("entity_id")),
+            refresh_token=_optional_secret(extra.get("refresh_token")),
             timeout=_number(conn_id, "timeout", extra.get("timeout"), DEFAULT_TIMEOUT, float, 1),
             max_retries=int(_number(conn_id, "max_retries", extra.get("max_retries"), DEFAULT_MAX_RETRIES, int, 0)),
             max_concurrency=int(
@@ -127,8 +149,41 @@ def _number(conn_id: str, name: str, value: Any, default: float, kind: type, min
         number = kind(value)
     except (TypeError, ValueError):
         number = None
-    if number is None or number < minimum or isinstance(value, bool):
+    if number is None or not math.isfinite(number) or number < minimum or isinstance(value, bool):
         raise IntacctConfigError(
             f"Connection {conn_id!r}: extra {name} must be a {kind.__name__} >= {minimum}, got {value!r}"
         )
     return float(number)
+
+
+# ------------------------------------------------- secrets and header values (issue 12)
+def _secret(conn_id: str, name: str, value: Any) -> Secret:
+    """A required secret, exactly as stored: spaces around it are part of it, not typing noise."""
+    if value is None or not str(value).strip():
+        raise IntacctConfigError(f"Connection {conn_id!r} is missing {name}")
+    return Secret(str(value))
+
+
+def _optional_secret(value: Any) -> Secret | None:
+    if value is None or not str(value).strip():
+        return None
+    return Secret(str(value))
+
+
+def _entity(conn_id: str, value: Any) -> str | None:
+    """The entity id, sent as the ``X-IA-API-Param-Entity`` header: printable ASCII only.
+
+    A CR/LF or a non-ASCII letter here would otherwise surface as a raw error from the
+    HTTP library after a token was already fetched, or split the header.
+    """
+    from intacct_provider.validation import MAX_HEADER_LENGTH, is_header_safe
+
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip(" ")  # a pasted space is noise; a CR/LF or a tab is refused below
+    if not is_header_safe(text):
+        raise IntacctConfigError(
+            f"Connection {conn_id!r}: extra entity_id must be printable ASCII of at most {MAX_HEADER_LENGTH} "
+            f"characters (it is sent as an HTTP header), got {value!r}"
+        )
+    return text

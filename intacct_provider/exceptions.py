@@ -10,6 +10,7 @@ user reads in the task log leads with what Intacct actually said, followed by th
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 # AirflowFailException: Airflow 3.1's SDK lacks it; the compat provider maps it for every supported version.
@@ -42,12 +43,14 @@ class IntacctError(AirflowException):
         method: str | None = None,
         path: str | None = None,
     ) -> None:
-        self.message = cap(message)
+        # Server text enters here: scrub echoed credentials first, then cap (a secret cut in two by the cap
+        # would otherwise leave half of it readable).
+        self.message = cap(scrub(message))
         self.status = status
-        self.code = code
-        self.error_id = error_id
-        self.support_id = support_id
-        self.details = [cap(str(d)) for d in details or []]
+        self.code = scrub_optional(code)
+        self.error_id = scrub_optional(error_id)
+        self.support_id = scrub_optional(support_id)
+        self.details = [cap(scrub(str(d))) for d in details or []]
         self.method = method
         self.path = path
         super().__init__(self._render())
@@ -253,3 +256,49 @@ def cap(text: str, limit: int = MESSAGE_CAP) -> str:
 
 def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+# ------------------------------------------------------------ scrubbing secrets (issue 12)
+#: Shortest value treated as a secret: a shorter one would blank out ordinary words of a message.
+MIN_SCRUBBED_LENGTH = 8
+#: How many secrets are remembered (each token renewal adds one; the oldest are long expired).
+MAX_REMEMBERED_SECRETS = 256
+SCRUBBED = "***"
+_SECRETS: dict[str, None] = {}  # an insertion-ordered set
+_SECRETS_LOCK = threading.Lock()  # the hook's page threads may renew a token while another fails
+
+
+def remember_secret(value: str | None) -> None:
+    """Register a credential so that no exception text built afterwards can contain it.
+
+    Called for the client secret and refresh token when a connection is read, and for every
+    token Intacct issues. The URL-encoded form is remembered too: a server that echoes the
+    request body echoes ``client_secret=a%2Bb``, not ``a+b``.
+    """
+    if not value or len(value) < MIN_SCRUBBED_LENGTH:
+        return
+    from urllib.parse import quote, quote_plus
+
+    with _SECRETS_LOCK:
+        for form in dict.fromkeys((str(value), quote_plus(value), quote(value, safe=""))):
+            _SECRETS.pop(form, None)
+            _SECRETS[form] = None
+        while len(_SECRETS) > MAX_REMEMBERED_SECRETS:
+            del _SECRETS[next(iter(_SECRETS))]
+
+
+def scrub(text: str) -> str:
+    """``text`` with every remembered secret replaced by ``***`` (longest first, so none is left half-masked)."""
+    if not text or not _SECRETS:
+        return text
+    with _SECRETS_LOCK:
+        secrets = sorted(_SECRETS, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, SCRUBBED)
+    return text
+
+
+def scrub_optional(text: str | None) -> str | None:
+    """:func:`scrub` for optional fields of an error (``code``, ``supportId``)."""
+    return None if text is None else scrub(text)

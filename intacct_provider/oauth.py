@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from intacct_provider.connection import ConnectionSettings
+from intacct_provider.connection import ConnectionSettings, Secret
 from intacct_provider.exceptions import IntacctAuthError, error_from_response
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path, not a secret
@@ -25,9 +25,9 @@ class TokenAnswer:
     trusted for a guessed hour.
     """
 
-    access_token: str
+    access_token: Secret
     expires_in: float
-    refresh_token: str | None
+    refresh_token: Secret | None
 
     def __repr__(self) -> str:
         return f"TokenAnswer(expires_in={self.expires_in})"
@@ -73,7 +73,10 @@ def read_token_answer(settings: ConnectionSettings, status: int, text: str) -> T
         )
     refresh = payload.get("refresh_token")
     lifetime = _lifetime(payload.get("expires_in"))
-    return TokenAnswer(access_token, lifetime, refresh if isinstance(refresh, str) and refresh else None)
+    # Held as Secret: masked in any repr and scrubbed from any later exception text.
+    return TokenAnswer(
+        Secret(access_token), lifetime, Secret(refresh) if isinstance(refresh, str) and refresh else None
+    )
 
 
 def _lifetime(value: object) -> float:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
-from decimal import Decimal, InvalidOperation
+import unicodedata
+from decimal import Decimal
 from typing import Any
 
 from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
 
 MAX_PAGESIZE = 1000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 _INTEGER = re.compile(r"^[+-]?[0-9]{1,30}$")
 
 #: Optional per-line dimension ids and the Intacct dimension each one maps to.
@@ -98,31 +99,33 @@ def check_date_order(earlier: tuple[str, str], later: tuple[str, str]) -> None:
 
 
 def check_amount(parameter: str, value: Any) -> str:
-    """A finite decimal amount, returned as the decimal string Intacct expects.
+    """An exact amount in cents, returned as the decimal string Intacct expects.
 
-    Numbers are accepted (``250`` → ``"250"``) but never sent as floats; strings
-    must use a dot as decimal separator (``"12,50"`` is refused, not guessed).
+    Rule (no rounding, ever): ASCII digits, an optional leading ``-``, a dot and at
+    most two decimals, magnitude at most :data:`MAX_AMOUNT`, and not ``-0``.
+    Numbers are accepted when they are exact: ``250`` → ``"250"``, the float
+    ``12.5`` → ``"12.5"``; a float that is not a cent amount (``0.1 + 0.2``) is
+    refused, because rounding it would book a figure nobody typed. Strings are
+    never guessed at: ``"12,50"``, ``"1e3"``, ``"10.005"`` and Arabic-Indic digits
+    are refused, not reinterpreted.
     """
     if isinstance(value, bool) or value is None:
         raise IntacctValidationError(parameter, "a decimal amount such as '500.00'", value)
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, (float, Decimal)):
+        text = _exact_number_text(parameter, value)
+    elif isinstance(value, int):
         text = str(value)
-    elif isinstance(value, float):
-        text = repr(value)
     elif isinstance(value, str):
         text = value.strip()
     else:
         raise IntacctValidationError(parameter, "a decimal amount such as '500.00'", value)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise IntacctValidationError(parameter, "a finite decimal amount such as '500.00'", value)
-    if not _AMOUNT.match(text):
-        text = format(number, "f")
-        if not _AMOUNT.match(text) or isinstance(value, str):
-            raise IntacctValidationError(parameter, "a decimal amount with a dot separator such as '12.50'", value)
+    if not _STRICT_AMOUNT.fullmatch(text):
+        raise IntacctValidationError(parameter, _amount_expectation(text), value)
+    number = Decimal(text)
+    if number.is_zero() and text.startswith("-"):
+        raise IntacctValidationError(parameter, "a decimal amount without a sign on zero ('0.00', not '-0')", value)
+    if abs(number) > MAX_AMOUNT:
+        raise IntacctValidationError(parameter, f"an amount between -{MAX_AMOUNT} and {MAX_AMOUNT}", value)
     return text
 
 
@@ -163,7 +166,12 @@ def check_id(parameter: str, value: Any, *, required: bool = True) -> str | None
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise IntacctValidationError(parameter, "an ID string such as 'VEND-100'", value)
-    return str(value).strip()
+    text = str(value).strip()
+    if _has_control_characters(text) or len(text) > MAX_ID_LENGTH:
+        raise IntacctValidationError(
+            parameter, f"an ID of at most {MAX_ID_LENGTH} characters without control characters", value
+        )
+    return text
 
 
 def check_text(parameter: str, value: Any) -> str | None:
@@ -261,3 +269,95 @@ def check_balanced(parameter: str, lines: list[dict[str, Any]]) -> None:
         raise IntacctValidationError(
             parameter, f"balanced lines (debits {debit} must equal credits {credit})", None, show_value=False
         )
+
+
+# ----------------------------------------------------------------- hostile inputs (issue 12)
+# Everything below guards the edges where an argument becomes part of a URL path, an HTTP
+# header, or an integer: places where a stray character does not fail cleanly but changes
+# which request is sent (a key of ".." addresses the collection, CR/LF splits a header).
+
+#: Largest magnitude accepted for an amount. The contract gives no range; 13 integer digits
+#: and 2 decimals (15 significant digits) is what every double downstream still holds to the cent.
+MAX_AMOUNT = Decimal("9999999999999.99")
+#: Longest ID or record key accepted (Intacct's IDs are far shorter; this only stops runaway text).
+MAX_ID_LENGTH = 200
+#: Longest value sent in an HTTP header of ours (idempotency key, entity id).
+MAX_HEADER_LENGTH = 200
+_STRICT_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+#: Characters a record key may not contain: each one would change which URL is requested.
+_KEY_FORBIDDEN = frozenset("/\\?#")
+
+
+def _exact_number_text(parameter: str, value: float | Decimal) -> str:
+    """Plain decimal text of a native number, refusing values that are not exact cent amounts."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise IntacctValidationError(parameter, "a finite decimal amount such as '500.00'", value)
+        # repr() is the shortest text that reads back as the same float: what the user wrote
+        # (12.5 -> "12.5"), while 0.1 + 0.2 shows its true tail "0.30000000000000004".
+        number = Decimal(repr(value))
+    else:
+        number = value
+        if not number.is_finite():
+            raise IntacctValidationError(parameter, "a finite decimal amount such as '500.00'", value)
+    if abs(number) > MAX_AMOUNT:
+        raise IntacctValidationError(parameter, f"an amount between -{MAX_AMOUNT} and {MAX_AMOUNT}", value)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        cents = number.quantize(Decimal("0.01"))
+        if cents != number:
+            raise IntacctValidationError(
+                parameter, "an amount with at most 2 decimal places (pass it as a string such as '0.30')", value
+            )
+        number = cents  # Decimal("12.500") -> "12.50": the same amount, trailing zeros dropped
+    return format(number, "f")
+
+
+def _amount_expectation(text: str) -> str:
+    """Say what is wrong with an amount string that does not match the strict grammar."""
+    if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in text):
+        return "a decimal amount written with ASCII digits 0-9"
+    lowered = text.lower().lstrip("+-")
+    if lowered in ("nan", "snan", "inf", "infinity"):
+        return "a finite decimal amount such as '500.00'"
+    if re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", text):
+        return "an amount with at most 2 decimal places (no rounding is done)"
+    return "a decimal amount with a dot separator such as '12.50'"
+
+
+def check_key(parameter: str, value: Any) -> str:
+    """A record key that is one URL path segment: not ``.``/``..``, no ``/ \\ ? #`` or control characters."""
+    text = check_id(parameter, value)
+    assert text is not None
+    if text in (".", "..") or any(ch in _KEY_FORBIDDEN for ch in text):
+        raise IntacctValidationError(
+            parameter, "a record key such as '2001' (not '.' or '..', without '/', '\\', '?' or '#')", value
+        )
+    return text
+
+
+def key_path_segment(parameter: str, value: Any) -> str:
+    """``value`` checked by :func:`check_key` and percent-encoded for use as one path segment."""
+    from urllib.parse import quote
+
+    return quote(check_key(parameter, value), safe="")
+
+
+def is_header_safe(text: str, max_length: int = MAX_HEADER_LENGTH) -> bool:
+    """Printable ASCII, no leading/trailing space, not empty, at most ``max_length`` characters."""
+    return 0 < len(text) <= max_length and text == text.strip() and all(" " <= ch <= "~" for ch in text)
+
+
+def check_header_value(parameter: str, value: Any, max_length: int = MAX_HEADER_LENGTH) -> str:
+    """A value we send as an HTTP header: printable ASCII within ``max_length`` (no CR/LF, no Unicode)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not is_header_safe(value, max_length):
+        raise IntacctValidationError(
+            parameter, f"printable ASCII text of 1 to {max_length} characters (it is sent as an HTTP header)", value
+        )
+    return value
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)

@@ -10,12 +10,15 @@ import datetime as dt
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.validation import check_int
 
+#: Seconds as text: ASCII digits with an optional fraction.
+_ASCII_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
 #: The audit field incremental reads filter on.
 MODIFIED_FIELD = "audit.modifiedDateTime"
 
@@ -50,8 +53,8 @@ def parse_lookback(value: Any) -> dt.timedelta:
             seconds = float(value)
         except (TypeError, ValueError):
             seconds = -1.0
-        if isinstance(value, bool):
-            seconds = -1.0
+        if isinstance(value, bool) or (isinstance(value, str) and not _ASCII_SECONDS.fullmatch(value.strip())):
+            seconds = -1.0  # float() would also read "٣٦٠٠" or "1e3": a typo must not become a window
     if not seconds >= 0 or math.isinf(seconds):
         raise IntacctValidationError("lookback", "a timedelta or a non-negative number of seconds", value)
     return dt.timedelta(seconds=seconds)

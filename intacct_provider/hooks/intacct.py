@@ -30,7 +30,7 @@ from intacct_provider.core import answers
 from intacct_provider.core.decisions import Request
 from intacct_provider.core.pages import DEFAULT_MAX_QUERIES
 from intacct_provider.core.query_spec import QuerySpec
-from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctNotFoundError, IntacctValidationError
+from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctNotFoundError
 from intacct_provider.hooks.paging import read_all
 from intacct_provider.hooks.settlement import CreateSettlement, RegistryRule, reference
 from intacct_provider.hooks.transport import ENTITY_HEADER, USER_AGENT, SyncTransport
@@ -278,10 +278,9 @@ def _spec(
 
 
 def _key(key: str | int) -> str:
-    text = str(key).strip()
-    if not text or "/" in text:
-        raise IntacctValidationError("key", "a record key such as '2001'", key)
-    return text
+    from intacct_provider.validation import key_path_segment
+
+    return key_path_segment("key", key)
 
 
 def _mask(secret: str | None) -> None:

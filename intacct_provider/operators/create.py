@@ -146,11 +146,13 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
 
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
         from intacct_provider.assets import writes_extra
+        from intacct_provider.validation import check_header_value
 
         obj = entry(self.object)
         payload = self.build_payload()
         assets = self.intacct_outlets(obj.path)  # checked before any request
-        key = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
+        given = self.idempotency_key
+        key = check_header_value("idempotency_key", given) if given else default_idempotency_key(context)
         store = context.get("task_state_store")
         remembered = store.get(STATE_KEY, None) if store is not None else None
         state: dict[str, Any] = remembered if isinstance(remembered, dict) else {}

@@ -46,7 +46,9 @@ class IntacctListOperator(IntacctBaseOperator):
         self.filter_values = filter_values
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
+        from intacct_provider.query import QUERY_PATH
         from intacct_provider.validation import check_id, check_pagesize, parse_json_list
+        from intacct_provider.xcom import collect_for_xcom, page_rows
 
         obj = entry(self.object)
         size = check_pagesize(self.pagesize)
@@ -57,9 +59,9 @@ class IntacctListOperator(IntacctBaseOperator):
             if value is not None:
                 filters.append({"$eq": {field: value}})
         page = self.hook.query(obj.path, fields=fields, filters=filters or None, order_by=[{"key": "asc"}], size=size)
-        rows = page.get("ia::result") or []
+        rows = page_rows(page, asked=size, call=f"POST {QUERY_PATH} ({obj.path})")
         self.log.info("Listed %d of %s %s", len(rows), (page.get("ia::meta") or {}).get("totalCount"), obj.list_key)
-        return {obj.list_key: rows}
+        return {obj.list_key: collect_for_xcom(rows, what=f"this {obj.label} list")}
 
 
 class IntacctListBillsOperator(IntacctListOperator):

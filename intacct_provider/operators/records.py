@@ -20,9 +20,6 @@ from intacct_provider.operators.base import IntacctBaseOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-#: Most rows a query may push to XCom; beyond it, use ``output_path``.
-MAX_XCOM_ROWS = 5000
-
 
 class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """Read every matching record of any object, optionally only those modified in a window.
@@ -116,17 +113,9 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
             self.emit_assets(context, assets, {"count": count, "window": window, "path": target})
             self.record_lineage(path, "input", fields=spec.fields, output_path=target)
             return {"path": target, "count": count, "object": path, "window": window}
-        collected = []
-        for row in rows:
-            collected.append(row)
-            if len(collected) > MAX_XCOM_ROWS:
-                raise IntacctValidationError(
-                    "output_path",
-                    f"a file path or URI: more than {MAX_XCOM_ROWS} rows match, too many for XCom "
-                    "(set output_path, e.g. 's3://bucket/intacct/{{ ds }}/bills.jsonl', or max_records)",
-                    None,
-                    show_value=False,
-                )
+        from intacct_provider.xcom import collect_for_xcom
+
+        collected = collect_for_xcom(rows, what=f"the {path} rows matching this query")
         self.log.info("Read %d %s rows (window %s)", len(collected), path, window)
         self.emit_assets(context, assets, {"count": len(collected), "window": window, "path": None})
         self.record_lineage(path, "input", fields=spec.fields)
@@ -159,10 +148,10 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.objects import resolve_path
-        from intacct_provider.validation import check_id, parse_json_list
+        from intacct_provider.validation import check_id, check_key, parse_json_list
 
         path = resolve_path(self.object)
-        key = check_id("key", self.key, required=False)
+        key = None if self.key is None or str(self.key).strip() == "" else check_key("key", self.key)
         record_id = check_id("id", self.id, required=False)
         if (key is None) == (record_id is None):
             raise IntacctValidationError("key", "exactly one of key and id", {"key": self.key, "id": self.id})
@@ -201,10 +190,10 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.assets import writes_extra
         from intacct_provider.objects import resolve_path
-        from intacct_provider.validation import check_id, parse_json
+        from intacct_provider.validation import check_key, parse_json
 
         path = resolve_path(self.object)
-        key = check_id("key", self.key)
+        key = check_key("key", self.key)
         changes = parse_json("changes", self.changes)
         if not isinstance(changes, dict) or not changes:
             raise IntacctValidationError("changes", "a non-empty mapping of fields to new values", self.changes)

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .api import ApiResponse, json_response
+from .requestlog import MASK
 from .state import SandboxState
 
 _SETTABLE = frozenset(
@@ -28,6 +29,13 @@ _SETTABLE = frozenset(
         "bulk_result_shape",
     }
 )
+
+
+def _public_settings(state: SandboxState) -> dict[str, Any]:
+    """The settings without credentials: admin routes need no token, so they must not hand one out."""
+    settings = asdict(state.settings)
+    settings["client_secret"] = MASK
+    return settings
 
 
 def _problem(status: int, message: str) -> ApiResponse:
@@ -72,13 +80,13 @@ class Admin:
         elif route == ("POST", "/sandbox/clock"):
             return json_response(200, {"now": self._clock(body)})
         elif route == ("GET", "/sandbox/settings"):
-            return json_response(200, asdict(state.settings))
+            return json_response(200, _public_settings(state))
         elif route in (("PATCH", "/sandbox/settings"), ("POST", "/sandbox/settings")):
             unknown = sorted(set(body) - _SETTABLE)
             if unknown:
                 raise ValueError(f"settings that cannot be changed at run time: {', '.join(unknown)}")
             state.update(**body)
-            return json_response(200, asdict(state.settings))
+            return json_response(200, _public_settings(state))
         else:
             return _problem(404, f"no admin route {method} {path}")
         return ApiResponse(204)

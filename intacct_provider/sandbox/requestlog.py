@@ -1,7 +1,8 @@
 """Request-log entries: what a test may assert on, with every secret masked.
 
 The log is for asserting what a client sent (headers, entity, idempotency keys, bodies), so it
-keeps everything except credentials: the Authorization value, client secrets and refresh tokens.
+keeps everything except credentials: the Authorization value, client secrets and tokens, whether a
+body was posted as a form or as JSON (a client may send the token request either way).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from urllib.parse import parse_qsl
 from .api import FORM_TYPE, ApiRequest
 
 MASK = "***"
-_SECRET_FORM_FIELDS = ("client_secret", "refresh_token")
+_SECRET_FIELDS = frozenset({"client_secret", "refresh_token", "access_token", "password"})
 
 
 def _body(request: ApiRequest) -> Any:
@@ -22,11 +23,20 @@ def _body(request: ApiRequest) -> Any:
     text = request.body.decode("utf-8", "replace")
     if request.headers.get("Content-Type", "").split(";")[0].strip().lower() == FORM_TYPE:
         form = dict(parse_qsl(text, keep_blank_values=True))
-        return {name: MASK if name in _SECRET_FORM_FIELDS else value for name, value in form.items()}
+        return _masked(form)
     try:
-        return json.loads(text)
+        return _masked(json.loads(text))
     except ValueError:
         return text
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with every secret field masked, at any depth of a JSON document."""
+    if isinstance(value, dict):
+        return {name: MASK if name in _SECRET_FIELDS else _masked(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
 
 
 def new_entry(request: ApiRequest) -> dict[str, Any]:

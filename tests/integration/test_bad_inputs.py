@@ -18,6 +18,7 @@ from intacct_provider.operators import (
     IntacctCreateInvoiceOperator,
     IntacctCreateJournalEntryOperator,
     IntacctCreatePaymentOperator,
+    IntacctCreateVendorOperator,
     IntacctGetRecordOperator,
     IntacctListBillsOperator,
     IntacctListVendorsOperator,
@@ -25,6 +26,7 @@ from intacct_provider.operators import (
     IntacctUpdateRecordOperator,
     IntacctWorkflowOperator,
 )
+from intacct_provider.sensors.record import IntacctRecordSensor
 
 LINE = {"glaccountno": "6700", "amount": "500.00", "memo": "Paper", "locationid": "US"}
 BILL = {"vendor_id": "VEND-100", "date_created": "2026-11-01", "date_due": "2026-11-30", "line_items": [LINE],
@@ -204,3 +206,106 @@ def test_non_json_response(intacct_sandbox, intacct_conn, monkeypatch):
     intacct_sandbox.inject("status", status=503, html=True, count=50, path="/services/core/query")
     with pytest.raises(IntacctError, match="without a JSON error body"):
         IntacctListVendorsOperator(task_id="t").execute(context())
+
+
+# ------------------------------------------------- hostile inputs (issue 12), three renderings
+# Each case: (id, operator, other arguments, the templated argument, its bad value, the
+# parameter the error must name, a phrase of the expectation). Every case runs with the value
+# passed directly, rendered by Jinja as text, and rendered as a native object, through the
+# template environment of a real DAG, and must be refused before any request.
+VENDOR_ARGS = {"vendor_id": "V-1", "name": "N"}
+GET_ARGS = {"object": "bill"}
+QUERY_ARGS = {"object": "bill"}
+SENSOR_ARGS = {"object": "bill", "filters": {"state": "paid"}, "deferrable": False}
+
+
+def amount(value):
+    return ("line_items", [{**LINE, "amount": value}], "line_items[0].amount")
+
+
+INPUT_RULES = [
+    ("amount Arabic-Indic digits", IntacctCreateBillOperator, BILL, *amount("\u0665\u0660\u0660.\u0660\u0660"), "ASCII digits"),
+    ("amount Persian digit", IntacctCreateBillOperator, BILL, *amount("\u06f5"), "ASCII digits"),
+    ("amount fullwidth digits", IntacctCreateBillOperator, BILL, *amount("\uff15\uff10\uff10"), "ASCII digits"),
+    ("amount -0", IntacctCreateBillOperator, BILL, *amount("-0"), "sign on zero"),
+    ("amount -0.00", IntacctCreateBillOperator, BILL, *amount("-0.00"), "sign on zero"),
+    ("amount float -0.0", IntacctCreateBillOperator, BILL, *amount(-0.0), "sign on zero"),
+    ("amount 10.005", IntacctCreateBillOperator, BILL, *amount("10.005"), "at most 2 decimal places"),
+    ("amount 10**20", IntacctCreateBillOperator, BILL, *amount(10**20), "between"),
+    ("amount 1e13 as text", IntacctCreateBillOperator, BILL, *amount("10000000000000.00"), "between"),
+    ("amount inexact float", IntacctCreateBillOperator, BILL, *amount(0.1 + 0.2), "at most 2 decimal places"),
+    ("amount leading plus", IntacctCreateBillOperator, BILL, *amount("+5"), "dot separator"),
+    ("amount trailing dot", IntacctCreateBillOperator, BILL, *amount("5."), "dot separator"),
+    ("key ..", IntacctGetRecordOperator, GET_ARGS, "key", "..", "key", "not '.' or '..'"),
+    ("key .", IntacctGetRecordOperator, GET_ARGS, "key", ".", "key", "not '.' or '..'"),
+    ("key with slash", IntacctGetRecordOperator, GET_ARGS, "key", "20/01", "key", "without '/'"),
+    ("key with backslash", IntacctGetRecordOperator, GET_ARGS, "key", "20\\01", "key", "without '/'"),
+    ("key with ?", IntacctGetRecordOperator, GET_ARGS, "key", "2001?fields=x", "key", "'?'"),
+    ("key with #", IntacctGetRecordOperator, GET_ARGS, "key", "A#B", "key", "'#'"),
+    ("key with CR/LF", IntacctGetRecordOperator, GET_ARGS, "key", "20\r\n01", "key", "control characters"),
+    ("id with CR/LF", IntacctGetRecordOperator, GET_ARGS, "id", "BILL\r\n100", "id", "control characters"),
+    ("vendor id with newline", IntacctCreateBillOperator, BILL, "vendor_id", "VEND\n100", "vendor_id", "control characters"),
+    ("fields with &", IntacctQueryOperator, QUERY_ARGS, "fields", "key,id&object=vendor", "fields", "field names of letters"),
+    ("fields with #", IntacctQueryOperator, QUERY_ARGS, "fields", ["key", "id#x"], "fields", "field names of letters"),
+    ("fields with space", IntacctQueryOperator, QUERY_ARGS, "fields", ["vendor id"], "fields", "field names of letters"),
+    ("fields with quote", IntacctQueryOperator, QUERY_ARGS, "fields", 'key,"id"', "fields", "field names of letters"),
+    ("10,000 fields", IntacctQueryOperator, QUERY_ARGS, "fields", [f"f{n}" for n in range(10_000)], "fields", "at most 500"),
+    ("get fields with &", IntacctGetRecordOperator, {**GET_ARGS, "key": "2001"}, "fields", "key&x=1", "fields", "field names"),
+    ("order_by injection", IntacctQueryOperator, QUERY_ARGS, "order_by", "key;drop", "order_by", "field names"),
+    ("filter field with &", IntacctQueryOperator, QUERY_ARGS, "filters", [{"$eq": {"vendor.id&x": "1"}}], "filters[0]", "field names"),
+    ("pagesize superscript two", IntacctListVendorsOperator, {}, "pagesize", "\u00b2", "pagesize", "between 1 and 1000"),
+    ("pagesize Arabic-Indic", IntacctListVendorsOperator, {}, "pagesize", "\u0665", "pagesize", "between 1 and 1000"),
+    ("pagesize exponent", IntacctListVendorsOperator, {}, "pagesize", "1e2", "pagesize", "between 1 and 1000"),
+    ("max_records superscript", IntacctQueryOperator, QUERY_ARGS, "max_records", "\u00b2", "max_records", "positive integer"),
+    ("max_records Arabic-Indic", IntacctQueryOperator, QUERY_ARGS, "max_records", "\u0663", "max_records", "positive integer"),
+    ("min_count superscript", IntacctRecordSensor, SENSOR_ARGS, "min_count", "\u00b2", "min_count", "between 1 and 4000"),
+    ("lookback Arabic-Indic", IntacctQueryOperator, QUERY_ARGS, "lookback", "\u0663\u0666\u0660\u0660", "lookback", "non-negative"),
+    ("idempotency key CR/LF", IntacctCreateVendorOperator, VENDOR_ARGS, "idempotency_key", "k\r\nX-Injected: 1", "idempotency_key", "printable ASCII"),
+    ("idempotency key non-ASCII", IntacctCreateVendorOperator, VENDOR_ARGS, "idempotency_key", "cl\u00e9-1", "idempotency_key", "printable ASCII"),
+    ("idempotency key too long", IntacctCreateVendorOperator, VENDOR_ARGS, "idempotency_key", "k" * 201, "idempotency_key", "1 to 200"),
+    ("idempotency key tab", IntacctCreateVendorOperator, VENDOR_ARGS, "idempotency_key", "a\tb", "idempotency_key", "printable ASCII"),
+]  # fmt: skip
+
+
+def rendered(operator, arguments, name, value, mode):
+    """Build the task with ``name`` given directly, or as a template rendered by a real DAG's Jinja."""
+    import pendulum
+    from airflow.sdk import DAG
+
+    if mode == "direct":
+        return operator(task_id="t", **{**arguments, name: value})
+    template = "{{ params.value }}" if mode == "native" or isinstance(value, str) else "{{ params.value | tojson }}"
+    with DAG(
+        dag_id=f"bad_inputs_{mode}",
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        render_template_as_native_obj=mode == "native",
+    ):
+        task = operator(task_id="t", **{**arguments, name: template})
+    task.render_template_fields({**context(), "params": {"value": value}})
+    return task
+
+
+@pytest.mark.parametrize("mode", ["direct", "strings", "native"])
+@pytest.mark.parametrize(
+    ("operator", "arguments", "name", "value", "parameter", "expectation"),
+    [case[1:] for case in INPUT_RULES],
+    ids=[case[0] for case in INPUT_RULES],
+)
+def test_hostile_inputs_are_refused_in_every_rendering(
+    intacct_sandbox, intacct_conn, operator, arguments, name, value, parameter, expectation, mode
+):
+    task = rendered(operator, arguments, name, value, mode)
+    with pytest.raises(IntacctValidationError) as info:
+        task.execute(context())
+    message = str(info.value)
+    assert info.value.parameter == parameter, message
+    assert message.startswith(f"{parameter}: expected"), message
+    assert expectation in message, message
+    assert intacct_sandbox.requests == []
+
+
+def test_the_hostile_input_table_covers_every_rule():
+    names = {case[0].split()[0] for case in INPUT_RULES}
+    assert {"amount", "key", "fields", "pagesize", "max_records", "min_count", "idempotency"} <= names
+    assert len(INPUT_RULES) >= 40

@@ -316,7 +316,7 @@ RULES: list[tuple[str, Callable[[Sides], Any], Callable[[Sides], Any]]] = [
     (
         "amounts have at most two decimals",
         lambda s: s.refuses(IntacctCreateBillOperator, {**BILL_ARGS, "line_items": [{**LINE, "amount": "1.234"}]},
-                            "line_items[0].txnAmount"),
+                            "line_items[0].amount", "at most 2 decimal places"),
         lambda s: s.answers("POST", BILL, changed(BILL_BODY, lambda b: b["lines"][0].update(txnAmount="1.234")), 400,
                             "at most 2 decimals"),
     ),

@@ -369,3 +369,51 @@ def test_https_is_the_default_scheme(monkeypatch, no_network):
     hook = plain_http(monkeypatch, "api.intacct.com/ia/api/v1")
     assert hook.settings.base_url == "https://api.intacct.com/ia/api/v1"
     assert os.environ["AIRFLOW_CONN_PLAIN"]
+
+
+# ------------------------------------------------------------- reprs and scrubbing (issue 12)
+def test_async_client_vars_hold_no_token_or_secret(sandbox):
+    import asyncio
+
+    from intacct_provider.core.query_spec import QuerySpec
+    from intacct_provider.hooks.async_client import IntacctAsyncClient
+
+    async def read():
+        async with await IntacctAsyncClient.for_connection("sage_intacct_default") as client:
+            await client.query(QuerySpec.build(BILL, ["key"]), 1, 1)
+            return repr(vars(client)) + repr(client.settings) + repr(vars(client.settings))
+
+    text = asyncio.run(read())
+    assert sandbox.issued.values  # a token was issued and used
+    assert leaked(secrets_of(sandbox), "IntacctAsyncClient", text) == []
+
+
+def test_secret_is_text_when_used_and_masked_in_every_repr():
+    from intacct_provider.connection import Secret
+
+    secret = Secret("cs-Repr-Check-4kT9wQ")
+    assert (
+        secret == "cs-Repr-Check-4kT9wQ"
+        and f"{secret}" == "cs-Repr-Check-4kT9wQ"
+        and json.dumps(secret) == '"cs-Repr-Check-4kT9wQ"'
+    )
+    assert repr(secret) == "'***'" and repr({"token": secret}) == "{'token': '***'}"
+
+
+def test_scrub_replaces_raw_and_url_encoded_secrets_but_not_short_words():
+    from intacct_provider.connection import Secret
+    from intacct_provider.exceptions import IntacctError, scrub
+
+    Secret("cs-Scrub+Me/Now-8pX2")
+    Secret("short")  # below the scrubbing length: masking it would blank ordinary words
+    text = "got cs-Scrub+Me/Now-8pX2 and client_secret=cs-Scrub%2BMe%2FNow-8pX2 in a short message"
+    assert scrub(text) == "got *** and client_secret=*** in a short message"
+    error = IntacctError("echo cs-Scrub+Me/Now-8pX2", code="cs-Scrub+Me/Now-8pX2", details=["cs-Scrub%2BMe%2FNow-8pX2"])
+    assert "8pX2" not in str(error) + repr(vars(error))
+
+
+def test_sandbox_settings_routes_mask_the_client_secret(secret_sandbox):
+    base = f"{secret_sandbox.base_url}/sandbox/settings"
+    answers = [requests.get(base, timeout=10), requests.patch(base, json={"latency_ms": 0}, timeout=10)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all(SECRET not in a.text and a.json()["client_secret"] == "***" for a in answers)

@@ -10,7 +10,6 @@ import pytest
 from intacct_provider.exceptions import IntacctNotFoundError, IntacctValidationError
 from intacct_provider.hooks.intacct import IntacctHook
 from intacct_provider.operators import IntacctGetRecordOperator, IntacctQueryOperator, IntacctUpdateRecordOperator
-from intacct_provider.operators import records as records_module
 
 BILL = "accounts-payable/bill"
 T0 = "2030-01-01T00:00:00Z"
@@ -161,7 +160,7 @@ def test_output_path_object_storage(intacct_sandbox, intacct_conn, tmp_path, sch
 
 
 def test_xcom_ceiling_points_to_output_path(intacct_conn, monkeypatch):
-    monkeypatch.setattr(records_module, "MAX_XCOM_ROWS", 5)
+    monkeypatch.setattr("intacct_provider.xcom.MAX_XCOM_ROWS", 5)
     with pytest.raises(IntacctValidationError, match="output_path"):
         run_query(object="bill")
 
