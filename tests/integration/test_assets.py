@@ -233,6 +233,9 @@ def test_the_bill_sync_triggers_the_ageing_report(run_dag, intacct_sandbox, airf
     with create_session() as session:
         _set_paused(session, report, False)  # as a user switches the DAG on
         session.execute(delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id == report))
+        # Earlier tests in this session ran the sync too; the report would consume their events as well.
+        bill_asset_ids = select(AssetModel.id).where(AssetModel.uri == BILLS_URI)
+        session.execute(delete(AssetEvent).where(AssetEvent.asset_id.in_(bill_asset_ids)))
     try:
         dag_run, xcoms = run_dag(
             "intacct_daily_ap_ar_sync",
