@@ -62,7 +62,7 @@ def test_every_problem_of_a_line_is_reported_at_once(intacct_sandbox, intacct_co
         "unknown key 'glacount' — did you mean 'glaccountno'?",
         "departmentid: expected a non-empty value, got ''",
         "memo: expected a value of type ['string', 'null'], got 7",
-        "amount: expected a finite decimal amount such as '500.00', got '12,50'",
+        "amount: expected a decimal amount with a dot separator such as '12.50', got '12,50'",
     ]
     assert str(info.value).startswith("line_items[1]: unknown key 'glacount' — did you mean 'glaccountno'?; ")
     assert intacct_sandbox.requests == []
@@ -90,7 +90,7 @@ def test_a_lone_problem_keeps_the_argument_form(intacct_sandbox, intacct_conn):
     with pytest.raises(IntacctValidationError) as info:
         create_bill({"glaccountno": "6700", "amount": "abc"})
     assert info.value.parameter == "line_items[0].amount"
-    assert str(info.value).startswith("line_items[0].amount: expected a finite decimal amount")
+    assert str(info.value).startswith("line_items[0].amount: expected a decimal amount with a dot separator")
 
 
 @pytest.mark.parametrize(("written", "meant"), [("bills", "bill"), ("Vendors", "vendor"), ("gl_acount", "gl_account")])
