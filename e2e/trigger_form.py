@@ -1,0 +1,98 @@
+"""Trigger a DAG from its form in the Airflow UI (headless Debian chromium), as a user would.
+
+The form is rendered by Airflow's UI from the DAG's ``params``: a text box per string or
+integer param, a JSON editor per array.  The run id is read from the UI's own
+``POST .../dagRuns`` answer, the run is awaited (through the REST API), and the run's page must
+then show it as successful.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from browser import UI_TIMEOUT_MS, logged_in_page
+from playwright.sync_api import Locator, Page, expect
+
+
+def trigger_from_form(
+    airflow_url: str,
+    user: str,
+    password: str,
+    dag_id: str,
+    form: dict[str, Any],
+    artifacts: Path,
+    wait_success: Callable[[str], None],
+) -> tuple[str, Path]:
+    """Fill the catalog tour's form with ``form`` (dates, days, one bill line) and trigger it.
+
+    ``document_date`` and ``days_due`` are typed into their param fields.  The bill line goes
+    into the Configuration JSON editor: Airflow's form shows an array of objects as a text
+    box of one string per line ("[object Object]"), which cannot express an object, so a
+    user edits such params in the JSON (which carries the typed fields along).  Returns the
+    run id and the screenshot of the run's page showing success.
+    """
+    lines = [{"glaccountno": "6700", "amount": form["amount"], "memo": form["memo"]}]
+    with logged_in_page(airflow_url, user, password, artifacts) as ui:
+        page = ui.page
+        page.goto(f"{airflow_url}/dags/{dag_id}")
+        page.get_by_role("button", name=re.compile(r"^Trigger")).first.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        _fill_text(dialog, "document_date", form["document_date"])
+        _fill_text(dialog, "days_due", str(form["days_due"]))
+        page.screenshot(path=str(artifacts / "trigger-form.png"))
+        conf = {
+            "document_date": form["document_date"],
+            "days_due": form["days_due"],
+            "bill_lines": lines,
+            "invoice_lines": [{"glaccountno": "4000", "amount": "1000.00", "memo": "Service fee"}],
+        }
+        _replace_conf_json(page, dialog, conf)
+        page.screenshot(path=str(artifacts / "trigger-form-json.png"))
+        pattern = re.compile(rf"/api/v2/dags/{re.escape(dag_id)}/dagRuns$")
+        with page.expect_response(lambda r: bool(pattern.search(r.url)) and r.request.method == "POST") as answer:
+            dialog.get_by_role("button", name="Trigger").last.click()
+        response = answer.value
+        if response.status not in (200, 201):
+            raise AssertionError(f"the form's trigger answered HTTP {response.status}: {response.text()[:500]}")
+        sent = json.loads(response.request.post_data or "{}").get("conf") or {}
+        assert sent == conf, f"the form sent conf {sent}, expected {conf}"
+        run_id = str(response.json()["dag_run_id"])
+        wait_success(run_id)
+        shot = artifacts / "trigger-form-run-success.png"
+        _show_success(page, f"{airflow_url}/dags/{dag_id}/runs/{run_id}", shot)
+        return run_id, shot
+
+
+def _fill_text(dialog: Locator, name: str, value: str) -> None:
+    control = dialog.locator(f"[name=element_{name}]")
+    expect(control, f"form field {name}").to_be_visible(timeout=UI_TIMEOUT_MS)
+    control.fill(value)
+    expect(control).to_have_value(value)
+
+
+def _replace_conf_json(page: Page, dialog: Locator, conf: dict[str, Any]) -> None:
+    """Replace the text of "Advanced Options" -> "Configuration JSON" (a Monaco editor).
+
+    Typed as one line: the editor auto-closes brackets and quotes and overtypes them again on
+    one line, but its auto-indent on newlines would leave stray closing brackets.
+    """
+    dialog.get_by_role("button", name="Advanced Options").click()
+    editor = dialog.locator(".monaco-editor").first
+    expect(editor, "the Configuration JSON editor").to_be_visible()
+    editor.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(json.dumps(conf))
+
+
+def _show_success(page: Page, run_url: str, shot: Path) -> None:
+    page.goto(run_url)
+    badge = page.get_by_text(re.compile(r"^\s*success\s*$", re.IGNORECASE)).first
+    expect(badge).to_be_visible()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shot), full_page=True)
