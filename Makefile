@@ -34,7 +34,7 @@ e2e: $(STAMP)
 # README links must be absolute (relative ones break on the index page).
 package: $(STAMP)
 	rm -rf dist
-	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m build --no-isolation --outdir dist .
 	$(BIN)/twine check --strict dist/*
 	! grep -nE '\]\((\.|[a-zA-Z_-]+/|[A-Z]+\.md)' README.md || (echo "README.md: relative links (above) break on PyPI"; exit 1)
 
