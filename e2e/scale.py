@@ -286,7 +286,6 @@ class CeleryE2E:
         deferred = wait_for("wait_for_payment to be deferred", lambda: self._deferred(), 120, 1.0)
         before = (deferred.get("triggerer_job") or {}).get("id")
         triggerer = next(p for p in self.supervisor.processes if p.name.startswith("triggerer"))
-        self.supervisor.forget(triggerer)
         killed = self._kill_tree(triggerer)
         argv = [airflow_executable(), "triggerer", "--skip-serve-logs"]
         self.supervisor.start("triggerer-restarted", argv, self.airflow.env)
@@ -318,8 +317,7 @@ class CeleryE2E:
     # -- helpers ---------------------------------------------------------------------------------
     def _kill_tree(self, process: Process) -> int:
         """SIGKILL a process and all its descendants at once: what losing the machine looks like."""
-        if process in self.supervisor.processes:
-            self.supervisor.forget(process)
+        self.supervisor.forget(process)
         parent = psutil.Process(process.popen.pid)
         victims = [parent, *parent.children(recursive=True)]
         for victim in victims:

@@ -14,8 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from browser import UI_TIMEOUT_MS, logged_in_page
+from browser import logged_in_page
 from playwright.sync_api import Locator, Page, expect
+
+# A page of the UI on a loaded 2-core CI machine can take tens of seconds to render.
+PAGE_TIMEOUT_MS = 60_000
 
 
 def trigger_from_form(
@@ -38,10 +41,11 @@ def trigger_from_form(
     lines = [{"glaccountno": "6700", "amount": form["amount"], "memo": form["memo"]}]
     with logged_in_page(airflow_url, user, password, artifacts) as ui:
         page = ui.page
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         page.goto(f"{airflow_url}/dags/{dag_id}")
         page.get_by_role("button", name=re.compile(r"^Trigger")).first.click()
         dialog = page.get_by_role("dialog")
-        expect(dialog).to_be_visible()
+        expect(dialog).to_be_visible(timeout=PAGE_TIMEOUT_MS)
         _fill_text(dialog, "document_date", form["document_date"])
         _fill_text(dialog, "days_due", str(form["days_due"]))
         page.screenshot(path=str(artifacts / "trigger-form.png"))
@@ -64,13 +68,13 @@ def trigger_from_form(
         run_id = str(response.json()["dag_run_id"])
         wait_success(run_id)
         shot = artifacts / "trigger-form-run-success.png"
-        _show_success(page, f"{airflow_url}/dags/{dag_id}/runs/{run_id}", shot)
+        _show_success(page, f"{airflow_url}/dags/{dag_id}/runs/{run_id}", run_id, shot)
         return run_id, shot
 
 
 def _fill_text(dialog: Locator, name: str, value: str) -> None:
     control = dialog.locator(f"[name=element_{name}]")
-    expect(control, f"form field {name}").to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(control, f"form field {name}").to_be_visible(timeout=PAGE_TIMEOUT_MS)
     control.fill(value)
     expect(control).to_have_value(value)
 
@@ -83,16 +87,19 @@ def _replace_conf_json(page: Page, dialog: Locator, conf: dict[str, Any]) -> Non
     """
     dialog.get_by_role("button", name="Advanced Options").click()
     editor = dialog.locator(".monaco-editor").first
-    expect(editor, "the Configuration JSON editor").to_be_visible()
+    expect(editor, "the Configuration JSON editor").to_be_visible(timeout=PAGE_TIMEOUT_MS)
     editor.click()
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.press("Delete")
     page.keyboard.insert_text(json.dumps(conf))
 
 
-def _show_success(page: Page, run_url: str, shot: Path) -> None:
+def _show_success(page: Page, run_url: str, run_id: str, shot: Path) -> None:
+    """The run's page: its header (the run id) carries the state badge, which must read Success."""
     page.goto(run_url)
-    badge = page.get_by_text(re.compile(r"^\s*success\s*$", re.IGNORECASE)).first
-    expect(badge).to_be_visible()
-    page.wait_for_timeout(500)
+    heading = page.get_by_role("heading", name=re.compile(re.escape(run_id)))
+    expect(heading).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    header = heading.locator("xpath=ancestor::*[.//*[normalize-space(text())='Success']][1]")
+    expect(header, "the run's Success badge").to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_timeout(1000)  # let the task list finish rendering, for a readable screenshot
     page.screenshot(path=str(shot), full_page=True)

@@ -10,6 +10,7 @@ key (derived from dag/task/run/map index), or reads the record back from
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from types import SimpleNamespace
 
@@ -23,6 +24,8 @@ INVOICE = "accounts-receivable/invoice"
 BILL_POST = "/objects/accounts-payable/bill$"
 INVOICE_POST = "/objects/accounts-receivable/invoice$"
 LINES = [{"glaccountno": "6700", "amount": "321.00", "memo": "retry safety"}]
+#: Airflow 3.3+ gives tasks ``task_state_store``; before, only the look-up and the key replay settle a retry.
+HAS_TASK_STATE_STORE = importlib.util.find_spec("airflow.models.task_state_store") is not None
 
 
 @pytest.fixture(autouse=True)
@@ -152,6 +155,8 @@ def test_airflow_retry_after_lost_answer_creates_one_bill(run_dag, intacct_sandb
     dag_run, xcoms = run_dag(dag_id, file="retry_safety", conf={"bill_number": bill_number})
     assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
     bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms, bill_number)
+    if not HAS_TASK_STATE_STORE:
+        return  # nothing stored anywhere: the single bill above is the whole proof on this Airflow
     stored = state_store_rows(dag_run)
     if dag_id == "intacct_retry_bill":
         assert bill["key"] in stored[("create_bill", -1, "intacct_create")]
