@@ -283,8 +283,13 @@ class CeleryE2E:
     # -- triggerer restart -----------------------------------------------------------------------
     def triggerer_restart(self) -> str:
         assert self.api and self.airflow and self.sandbox
-        deferred = wait_for("wait_for_payment to be deferred", lambda: self._deferred(), 120, 1.0)
-        before = (deferred.get("triggerer_job") or {}).get("id")
+
+        def running_in_triggerer() -> dict[str, Any] | None:
+            ti = self._deferred()
+            return ti if ti and (ti.get("triggerer_job") or {}).get("id") is not None else None
+
+        deferred = wait_for("wait_for_payment to be deferred to a triggerer", running_in_triggerer, 180, 1.0)
+        before = deferred["triggerer_job"]["id"]
         triggerer = next(p for p in self.supervisor.processes if p.name.startswith("triggerer"))
         killed = self._kill_tree(triggerer)
         argv = [airflow_executable(), "triggerer", "--skip-serve-logs"]
@@ -293,10 +298,10 @@ class CeleryE2E:
         def taken_over() -> dict[str, Any] | None:
             self.supervisor.check_alive()
             ti = self._deferred()
-            job = (ti.get("triggerer_job") or {}).get("id")
+            job = ((ti or {}).get("triggerer_job") or {}).get("id")
             return ti if job is not None and job != before else None
 
-        ti = wait_for("the new triggerer to take over the deferred sensor", taken_over, 120, 1.0)
+        ti = wait_for("the new triggerer to take over the deferred sensor", taken_over, 180, 1.0)
         after = ti["triggerer_job"]["id"]
         bill = self._xcom(PAYMENT_DAG, "create_bill")["ia::result"]
         self.sandbox.admin("payments", {"object": "accounts-payable/bill", "key": bill["key"]})
