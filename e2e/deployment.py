@@ -266,6 +266,10 @@ def airflow_env(home: Path, dags_folder: Path, port: int, extra: dict[str, str])
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
+            # The task runner's calls to the api-server: patient (default 5 s), since on a loaded
+            # 2-core CI machine the api-server can take longer than that to answer.
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
+            "AIRFLOW__WORKERS__EXECUTION_API_RETRIES": "10",
         }
     )
     env.update(extra)

@@ -44,8 +44,8 @@ ARTIFACTS = REPO / "artifacts" / "e2e"
 DISTRIBUTION = "airflow-provider-sage-intacct"
 HOOK_CLASS = "intacct_provider.hooks.intacct.IntacctHook"
 DAG_ID = "intacct_bill_payment_flow"
-RUN_BUDGET_S = 300
-STARTUP_TIMEOUT_S = 120
+RUN_BUDGET_S = 600
+STARTUP_TIMEOUT_S = 300
 BILL_PATH = "accounts-payable/bill"
 # The example DAG's tasks and the operator class each must be (the e2e contract with the DAG).
 TASKS = {
@@ -209,7 +209,7 @@ class E2E:
     def dag_parsed(self) -> str:
         assert self.api
         api = self.api
-        wait_for(f"the dag-processor to serialize {DAG_ID}", lambda: api.exists(f"dags/{DAG_ID}"), 60, 1.0)
+        wait_for(f"the dag-processor to serialize {DAG_ID}", lambda: api.exists(f"dags/{DAG_ID}"), 120, 1.0)
         errors = api.get("importErrors")["import_errors"]
         assert not errors, f"import errors: {[(e['filename'], e['stack_trace'][-300:]) for e in errors]}"
         tasks = {t["task_id"]: t["operator_name"] for t in api.get(f"dags/{DAG_ID}/tasks")["tasks"]}
@@ -235,7 +235,7 @@ class E2E:
                 raise AssertionError(f"{sensor} went to {ti['state']} instead of deferring: {self._task_states()}")
             return ti if ti["state"] == "deferred" else None
 
-        ti = wait_for(f"{sensor} to be deferred", deferred, 60)
+        ti = wait_for(f"{sensor} to be deferred", deferred, 180)
         return f"{sensor} deferred on trigger {ti['trigger']['classpath']}"
 
     def pay_bill(self) -> str:
@@ -258,7 +258,7 @@ class E2E:
                 raise AssertionError(f"run failed: {self._task_states()}")
             return state if state == "success" else None
 
-        wait_for(f"{DAG_ID} to succeed", finished, 90, 1.0)
+        wait_for(f"{DAG_ID} to succeed", finished, 240, 1.0)
         return f"run success: {self._task_states()}"
 
     def xcoms(self) -> str:

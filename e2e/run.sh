@@ -49,7 +49,7 @@ trap 'exit 130' INT TERM
 cleanup # a previous run killed before its trap ran
 
 status=0
-# Each scenario caps itself (300 s, 1800 s); the outer bound only catches a wedged interpreter.
-timeout --kill-after=20 360 "$PYTHON" e2e/run.py "$@" || status=1
+# Each scenario caps itself (600 s, 1800 s); the outer bound only catches a wedged interpreter.
+timeout --kill-after=20 660 "$PYTHON" e2e/run.py "$@" || status=1
 timeout --kill-after=20 1900 "$PYTHON" e2e/scale.py || status=1
 exit $status

@@ -132,9 +132,6 @@ class CeleryE2E:
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_SEC": "5",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
-            # The task runner's calls to the api-server: patient, for the same reason.
-            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
-            "AIRFLOW__WORKERS__EXECUTION_API_RETRIES": "10",
             "INTACCT_SYNC_BASE_PATH": str(self.home / "sync"),
         }
         self.airflow = prepare_airflow(self.home / "airflow", REPO / "example_dags", extra)
