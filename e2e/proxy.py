@@ -1,10 +1,14 @@
-"""A loopback proxy in front of the sandbox that can sit on an answer the sandbox already committed.
+"""A loopback proxy in front of the sandbox: holds a committed answer, or plays an outage for some requests.
 
 The sandbox's own latency fault sleeps *before* it handles a request, so a worker killed during
 that sleep dies before anything exists.  The dangerous moment for a retry is the other one: the
 bill is in Intacct, the answer (with its key) is on its way, and the worker dies before it reads
 it.  This proxy forwards every request as is and, when armed, holds the answer of the next
 matching request after the sandbox has committed it, until it is released or its hold expires.
+
+It can also answer chosen requests (method, path and a text their body contains, e.g. only the
+sensor's "is it paid?" queries) with a gateway 503 until the outage is lifted, while every other
+request goes through: that keeps a deferred sensor waiting, whatever else the DAG does meanwhile.
 """
 
 from __future__ import annotations
@@ -34,6 +38,31 @@ class Hold:
     body: bytes = b""
 
 
+@dataclass
+class Outage:
+    """Requests matching it are answered 503 (not forwarded) until ``lift()``."""
+
+    method: str
+    path: re.Pattern[str]
+    body_contains: bytes
+    hits: int = 0
+    lifted: threading.Event = field(default_factory=threading.Event)
+
+    def matches(self, method: str, path: str, body: bytes | None) -> bool:
+        return (
+            not self.lifted.is_set()
+            and self.method == method
+            and bool(self.path.search(path))
+            and self.body_contains in (body or b"")
+        )
+
+    def lift(self) -> None:
+        self.lifted.set()
+
+
+_OUTAGE_PAGE = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+
+
 class HoldingProxy:
     """Forwards ``http://127.0.0.1:<port>/...`` to ``target`` (one sandbox), one thread per request."""
 
@@ -42,6 +71,7 @@ class HoldingProxy:
         self.target_host = parts.hostname or "127.0.0.1"
         self.target_port = parts.port or 80
         self._hold: Hold | None = None
+        self._outage: Outage | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -63,6 +93,8 @@ class HoldingProxy:
     def stop(self) -> None:
         if self._hold is not None:
             self._hold.release.set()
+        if self._outage is not None:
+            self._outage.lift()
         self._server.shutdown()
         self._server.server_close()
 
@@ -72,6 +104,21 @@ class HoldingProxy:
         with self._lock:
             self._hold = hold
         return hold
+
+    def outage(self, method: str, path_regex: str, body_contains: str) -> Outage:
+        """Answer matching requests with 503 (``Retry-After: 1``) until the returned outage is lifted."""
+        outage = Outage(method.upper(), re.compile(path_regex), body_contains.encode())
+        with self._lock:
+            self._outage = outage
+        return outage
+
+    def _in_outage(self, method: str, path: str, body: bytes | None) -> bool:
+        with self._lock:
+            outage = self._outage
+            if outage is not None and outage.matches(method, path, body):
+                outage.hits += 1
+                return True
+        return False
 
     def _take(self, method: str, path: str) -> Hold | None:
         with self._lock:
@@ -94,6 +141,14 @@ class HoldingProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP | {"host"}}
+                if proxy._in_outage(self.command, self.path, body):
+                    self.send_response(503)
+                    self.send_header("Retry-After", "1")
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(_OUTAGE_PAGE)))
+                    self.end_headers()
+                    self.wfile.write(_OUTAGE_PAGE)
+                    return
                 upstream = http.client.HTTPConnection(proxy.target_host, proxy.target_port, timeout=120)
                 try:
                     upstream.request(self.command, self.path, body=body, headers=headers)

@@ -42,9 +42,9 @@ from deployment import (
     wait_for,
 )
 from intacct import SandboxReader
-from proxy import HoldingProxy
+from proxy import HoldingProxy, Outage
 from rest import AirflowApi, run_path
-from run import Report, RunTimeout, Step
+from run import SENSOR_QUERY_MARK, Report, RunTimeout, Step
 from services import Postgres, Redis, start_postgres, start_redis
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,13 +62,14 @@ LOSS_VENDOR = "VEND-300"
 LOSS_PARAMS: dict[str, Any] = {
     "vendor_id": LOSS_VENDOR,
     "amount": "321.09",
-    "gl_account": "6700",
     "memo": "Created while its worker was killed",
     "bill_date": "2026-11-03",
     "days_due": 10,
 }
-# What the browser types into the catalog tour's form (not the DAG's defaults).
-TOUR_FORM = {"document_date": "2026-10-15", "days_due": 21, "amount": "432.10", "memo": "Typed into the trigger form"}
+# What the browser types into the catalog tour's form (not the DAG's defaults): two fields, and the
+# first bill line's amount and memo in the form's JSON.
+TOUR_TYPED = {"document_date": "2026-10-15", "days_due": "21"}
+TOUR_LINE = {"amount": "432.10", "memo": "Typed into the trigger form"}
 # How long the proxy may sit on the committed create (the worker is killed within seconds).
 HOLD_S = 180
 
@@ -92,6 +93,7 @@ class CeleryE2E:
     workers: dict[str, Process] = field(default_factory=dict)
     run_ids: dict[str, str] = field(default_factory=dict)
     loss_bills_before: set[str] = field(default_factory=set)
+    outage: Outage | None = None
 
     # -- services --------------------------------------------------------------------------------
     def start_services(self) -> str:
@@ -100,14 +102,12 @@ class CeleryE2E:
         self.closing.callback(self.postgres.remove)
         self.redis = start_redis(self.infra, env, self.home / "redis", 30)
         self.sandbox = start_sandbox(self.infra, env)
-        # A retried create without a bill number can only be settled by replaying its key.
-        self.sandbox.admin("settings", {"idempotency_replay": True}, method="PATCH")
         self.proxy = HoldingProxy(self.sandbox.base_url).start()
         self.closing.callback(self.proxy.stop)
         self.reader = SandboxReader(self.sandbox.connection)
         return (
             f"PostgreSQL on :{self.postgres.port}, Redis on :{self.redis.port}, sandbox {self.sandbox.base_url} "
-            f"behind proxy :{self.proxy.port} (idempotency keys replay)"
+            f"behind proxy :{self.proxy.port}"
         )
 
     def start_airflow(self) -> str:
@@ -211,8 +211,12 @@ class CeleryE2E:
             self.run_ids[TOUR_DAG] = run_id
             self._wait_success(TOUR_DAG)
 
+        # The whole conf the form must send: the DAG's own defaults, with what the user typed.
+        conf = {name: param["value"] for name, param in self.api.get(f"dags/{TOUR_DAG}/details")["params"].items()}
+        conf["document_date"], conf["days_due"] = TOUR_TYPED["document_date"], int(TOUR_TYPED["days_due"])
+        conf["bill_lines"] = [{**conf["bill_lines"][0], **TOUR_LINE}]
         run_id, shot = trigger_from_form(
-            self.airflow.url, ADMIN_USER, ADMIN_PASSWORD, TOUR_DAG, TOUR_FORM, ARTIFACTS, wait
+            self.airflow.url, ADMIN_USER, ADMIN_PASSWORD, TOUR_DAG, TOUR_TYPED, conf, ARTIFACTS, wait
         )
         return f"{TOUR_DAG} run {run_id} triggered from the form, success shown in the UI ({shot})"
 
@@ -221,11 +225,11 @@ class CeleryE2E:
         created = self._xcom(TOUR_DAG, "create_bill")["ia::result"]
         vendors = self._xcom(TOUR_DAG, "list_vendors")["vendors"]
         (bill,) = [b for b in self.reader.bills_of(vendors[0]["id"]) if str(b["key"]) == str(created["key"])]
-        assert bill["createdDate"] == TOUR_FORM["document_date"], f"bill date {bill['createdDate']}"
-        assert Decimal(bill["totalTxnAmount"]) == Decimal(TOUR_FORM["amount"]), f"bill total {bill}"
+        assert bill["createdDate"] == TOUR_TYPED["document_date"], f"bill date {bill['createdDate']}"
+        assert Decimal(bill["totalTxnAmount"]) == Decimal(TOUR_LINE["amount"]), f"bill total {bill}"
         (line,) = self.reader.bill_lines(str(created["key"]))
-        assert line.get("memo") == TOUR_FORM["memo"], f"bill line {line}"
-        assert Decimal(line["txnAmount"]) == Decimal(TOUR_FORM["amount"]), f"bill line {line}"
+        assert line.get("memo") == TOUR_LINE["memo"], f"bill line {line}"
+        assert Decimal(line["txnAmount"]) == Decimal(TOUR_LINE["amount"]), f"bill line {line}"
         return (
             f"bill {bill['id']} (key {bill['key']}) of {bill['vendor.id']}: date {bill['createdDate']}, "
             f"due {bill['dueDate']}, total {bill['totalTxnAmount']}, memo {line['memo']!r}"
@@ -242,6 +246,8 @@ class CeleryE2E:
         assert self.api and self.proxy and self.reader
         self.loss_bills_before = {str(b["key"]) for b in self.reader.bills_of(LOSS_VENDOR)}
         hold = self.proxy.arm("POST", r"/objects/accounts-payable/bill$", HOLD_S)
+        # The sensor later in this run must wait deferred until the triggerer check below.
+        self.outage = self.proxy.outage("POST", r"/services/core/query$", SENSOR_QUERY_MARK)
         run = self.api.request("POST", f"dags/{PAYMENT_DAG}/dagRuns", json={"logical_date": None, "conf": LOSS_PARAMS})
         self.run_ids[PAYMENT_DAG] = run["dag_run_id"]
         wait_for("create_bill's POST to be committed and held", hold.held.is_set, 120)
@@ -279,7 +285,7 @@ class CeleryE2E:
 
     # -- triggerer restart -----------------------------------------------------------------------
     def triggerer_restart(self) -> str:
-        assert self.api and self.airflow and self.sandbox
+        assert self.api and self.airflow and self.reader and self.outage
 
         def running_in_triggerer() -> dict[str, Any] | None:
             ti = self._deferred()
@@ -301,13 +307,17 @@ class CeleryE2E:
         ti = wait_for("the new triggerer to take over the deferred sensor", taken_over, 180, 1.0)
         after = ti["triggerer_job"]["id"]
         bill = self._xcom(PAYMENT_DAG, "create_bill")["ia::result"]
-        self.sandbox.admin("payments", {"object": "accounts-payable/bill", "key": bill["key"]})
+        (paid,) = [b for b in self.reader.bills_of(LOSS_VENDOR) if str(b["key"]) == str(bill["key"])]
+        assert paid["state"] == "paid", f"pay_bill left bill {bill['key']} {paid['state']}"
+        hits = self.outage.hits
+        self.outage.lift()
         self._wait_success(PAYMENT_DAG)
         summary = self._xcom(PAYMENT_DAG, "summarize")
         assert summary["state"] == "paid" and str(summary["key"]) == str(bill["key"]), f"summary {summary}"
         return (
             f"kill -9 of the triggerer ({killed} processes) while deferred on triggerer job {before}; "
-            f"restarted one took it (job {after}); bill {bill['key']} paid; run succeeded: {summary}"
+            f"restarted one took it (job {after}); bill {bill['key']} paid by pay_bill, the sensor's checks met "
+            f"{hits} outage answers, then the run succeeded: {summary}"
         )
 
     def _deferred(self) -> dict[str, Any] | None:

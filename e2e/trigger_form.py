@@ -26,19 +26,19 @@ def trigger_from_form(
     user: str,
     password: str,
     dag_id: str,
-    form: dict[str, Any],
+    typed: dict[str, str],
+    conf: dict[str, Any],
     artifacts: Path,
     wait_success: Callable[[str], None],
 ) -> tuple[str, Path]:
-    """Fill the catalog tour's form with ``form`` (dates, days, one bill line) and trigger it.
+    """Type ``typed`` into the DAG's param fields, make the run's conf ``conf``, trigger, await success.
 
-    ``document_date`` and ``days_due`` are typed into their param fields.  The bill line goes
-    into the Configuration JSON editor: Airflow's form shows an array of objects as a text
-    box of one string per line ("[object Object]"), which cannot express an object, so a
-    user edits such params in the JSON (which carries the typed fields along).  Returns the
+    Objects inside array params (bill lines) go through the Configuration JSON editor:
+    Airflow's form shows an array of objects as a text box of one string per line ("[object
+    Object]"), which cannot express an object, so a user edits such params in the JSON.  The
+    conf the UI sends must be exactly ``conf`` (which holds the typed values too).  Returns the
     run id and the screenshot of the run's page showing success.
     """
-    lines = [{"glaccountno": "6700", "amount": form["amount"], "memo": form["memo"]}]
     with logged_in_page(airflow_url, user, password, artifacts) as ui:
         page = ui.page
         page.set_default_timeout(PAGE_TIMEOUT_MS)
@@ -46,15 +46,9 @@ def trigger_from_form(
         page.get_by_role("button", name=re.compile(r"^Trigger")).first.click()
         dialog = page.get_by_role("dialog")
         expect(dialog).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-        _fill_text(dialog, "document_date", form["document_date"])
-        _fill_text(dialog, "days_due", str(form["days_due"]))
+        for name, value in typed.items():
+            _fill_text(dialog, name, value)
         page.screenshot(path=str(artifacts / "trigger-form.png"))
-        conf = {
-            "document_date": form["document_date"],
-            "days_due": form["days_due"],
-            "bill_lines": lines,
-            "invoice_lines": [{"glaccountno": "4000", "amount": "1000.00", "memo": "Service fee"}],
-        }
         _replace_conf_json(page, dialog, conf)
         page.screenshot(path=str(artifacts / "trigger-form-json.png"))
         pattern = re.compile(rf"/api/v2/dags/{re.escape(dag_id)}/dagRuns$")
