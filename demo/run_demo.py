@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,6 @@ REPO = Path(__file__).resolve().parent.parent
 HOME = Path(tempfile.mkdtemp(prefix="intacct-demo-"))
 DAGS = HOME / "dags"
 
-#: Description the payment-flow example gives its bills (how the simulated clerk finds them).
-PAYMENT_FLOW_MARK = "Created by the intacct_bill_payment_flow example DAG"
 #: (dag_id, run conf, logical date) in the order shown. The sync covers 2026-03-11, a day the
 #: demo company's seeded history has bills and invoices on.
 RUNS: list[tuple[str, dict[str, Any], str | None]] = [
@@ -34,15 +31,6 @@ RUNS: list[tuple[str, dict[str, Any], str | None]] = [
     ("intacct_bill_payment_flow", {"vendor_id": "VEND-200", "amount": "1250.00"}, None),
     ("intacct_invoice_per_order", {}, None),
 ]
-
-
-def pay_new_bills(sandbox: Any, stop: threading.Event) -> None:
-    """Play the AP clerk: pay each bill the payment-flow DAG creates while its sensor waits."""
-    while not stop.wait(3):
-        for bill in sandbox.records("accounts-payable/bill"):
-            if bill.get("description") == PAYMENT_FLOW_MARK and bill.get("state") != "paid":
-                sandbox.record_payment("accounts-payable/bill", bill["key"])
-                print(f"   (sandbox) the AP clerk paid bill {bill['id']} (key {bill['key']})")
 
 
 def run_dag(dag_id: str, conf: dict[str, Any], logical_date: str | None) -> str:
@@ -107,7 +95,6 @@ def main() -> int:
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         }
     )
-    stop = threading.Event()
     failed = []
     try:
         with IntacctSandbox(seed="demo") as sandbox:
@@ -115,16 +102,13 @@ def main() -> int:
             print(f"Sandbox Intacct at {sandbox.base_url} (company {sandbox.company_id})")
             print(f"Airflow home {HOME}: migrating the SQLite metadata DB...")
             subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
-            threading.Thread(target=pay_new_bills, args=(sandbox, stop), daemon=True).start()
             for dag_id, conf, logical_date in RUNS:
                 if run_dag(dag_id, conf, logical_date) != "success":
                     failed.append(dag_id)
-            stop.set()
             print(f"\nRequests served by the sandbox: {len(sandbox.requests)}")
             synced = sorted(p.relative_to(HOME) for p in (HOME / "sync").rglob("*.jsonl"))
             print("Files written by the sync:", ", ".join(str(p) for p in synced) or "none")
     finally:
-        stop.set()
         shutil.rmtree(HOME, ignore_errors=True)
     print("\nDemo " + ("FAILED: " + ", ".join(failed) if failed else "finished: every example DAG succeeded"))
     return 1 if failed else 0

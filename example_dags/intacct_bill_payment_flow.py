@@ -1,11 +1,15 @@
-"""Create an AP bill, wait until it is paid without holding a worker, then act on it.
+"""Create an AP bill, submit it, pay it, and wait for Intacct to show it paid without holding a worker.
 
-The approval-flow shape finance teams automate: ``create_bill`` posts a bill
-from the trigger form (``params``); ``wait_for_payment`` is a deferrable
-``IntacctRecordSensor`` that polls the query service from the triggerer until
-that bill's state is ``paid`` (in the sandbox: ``record_payment`` or
-``POST /sandbox/payments``); ``summarize`` reads the paid bill from the
-sensor's XCom.
+The approval-flow shape finance teams automate, the way Sage documents it:
+``create_bill`` creates the bill from the trigger form (``params``) with its
+currency and a location on its line, and submits it (``submit=True``): a new
+bill is a *draft* until ``/workflows/accounts-payable/bill/submit``, and a
+draft is never paid. ``pay_bill`` records an AP payment whose ``details`` name
+the bill and the amount (the documented way a bill becomes paid; in production
+a person or a payment run usually does this, and you drop the task).
+``wait_for_payment`` is a deferrable ``IntacctRecordSensor`` that polls the
+query service from the triggerer until the bill's state is ``paid``;
+``summarize`` reads the paid bill from the sensor's XCom.
 
 Each check is one query, and Intacct counts every query as a transaction: the
 two-second interval suits a demo against the sandbox; poll every few minutes
@@ -19,7 +23,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task
 
-from intacct_provider.operators import IntacctCreateBillOperator
+from intacct_provider.operators import IntacctCreateBillOperator, IntacctCreatePaymentOperator
 from intacct_provider.sensors.record import IntacctRecordSensor
 
 with DAG(
@@ -39,6 +43,9 @@ with DAG(
         ),
         "gl_account": Param("6700", type="string", minLength=1, description="GL account of the bill line"),
         "memo": Param("Office furniture", type="string", description="Memo of the bill line"),
+        "location": Param("US", type="string", minLength=1, description="Location ID of the bill line"),
+        "currency": Param("USD", type="string", pattern="^[A-Z]{3}$", description="ISO currency code"),
+        "bank_account_id": Param("BOA", type="string", minLength=1, description="Checking account paid from"),
         "bill_date": Param(None, type=["null", "string"], format="date", description="Empty means the run's date"),
         "days_due": Param(30, type="integer", minimum=0, description="Due date = bill date + days"),
     },
@@ -53,19 +60,34 @@ with DAG(
         date_due="{{ macros.ds_add(params.bill_date or dag_run.run_after | ds, params.days_due) }}",
         line_items=(
             '[{"glaccountno": {{ params.gl_account | tojson }}, "amount": {{ params.amount | tojson }}, '
-            '"memo": {{ params.memo | tojson }}}]'
+            '"memo": {{ params.memo | tojson }}, "locationid": {{ params.location | tojson }}}]'
         ),
+        # The bill's own number (one per run), so a lost answer is settled by looking it up.
+        bill_number="PAY-{{ dag_run.run_after.strftime('%y%m%d%H%M%S%f') }}",
+        currency="{{ params.currency }}",
         description="Created by the intacct_bill_payment_flow example DAG",
+        submit=True,
+    )
+    bill_key = "{{ ti.xcom_pull(task_ids='create_bill')['ia::result']['key'] }}"
+
+    pay_bill = IntacctCreatePaymentOperator(
+        task_id="pay_bill",
+        vendor_id="{{ params.vendor_id }}",
+        bank_account_id="{{ params.bank_account_id }}",
+        payment_date=bill_date,
+        currency="{{ params.currency }}",
+        bills=[{"key": bill_key, "amount": "{{ params.amount }}"}],
+        description="Paid by the intacct_bill_payment_flow example DAG",
     )
 
     wait_for_payment = IntacctRecordSensor(
         task_id="wait_for_payment",
         object="bill",
         filters=[
-            {"$eq": {"key": "{{ ti.xcom_pull(task_ids='create_bill')['ia::result']['key'] }}"}},
+            {"$eq": {"key": bill_key}},
             {"$eq": {"state": "paid"}},
         ],
-        fields=["key", "id", "state", "totalTxnAmount", "totalTxnAmountDue"],
+        fields=["key", "billNumber", "state", "totalTxnAmount", "totalTxnAmountDue"],
         deferrable=True,
         poke_interval=timedelta(seconds=2),
         timeout=timedelta(hours=1),
@@ -76,12 +98,12 @@ with DAG(
         """The paid bill in one small dict (what a notification or the next DAG needs)."""
         bill = paid["rows"][0]
         return {
-            "bill_id": bill["id"],
+            "bill_number": bill["billNumber"],
             "key": bill["key"],
             "amount": bill["totalTxnAmount"],
             "amount_due": bill["totalTxnAmountDue"],
             "state": bill["state"],
         }
 
-    create_bill >> wait_for_payment
+    create_bill >> pay_bill >> wait_for_payment
     summarize(wait_for_payment.output)

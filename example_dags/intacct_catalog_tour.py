@@ -4,6 +4,10 @@ List vendors, then bill the first one and list that vendor's bills; list
 customers, then invoice the first one and list that customer's invoices; list
 the chart of accounts and the journal entries. Trigger it from the UI with
 your own dates and lines (the ``params`` form), or let it use the run's date.
+
+As Sage's contract asks, the documents carry their currency and a location on
+every line, and their own numbers (derived from the run), so a create whose
+answer is lost is found by its number rather than created twice.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from intacct_provider.operators import (
 
 FIRST_VENDOR = "{{ ti.xcom_pull(task_ids='list_vendors')['vendors'][0]['id'] }}"
 FIRST_CUSTOMER = "{{ ti.xcom_pull(task_ids='list_customers')['customers'][0]['id'] }}"
+#: One document number per run (microseconds of the run's run_after), unique per vendor/customer.
+RUN_NUMBER = "{{ dag_run.run_after.strftime('%y%m%d%H%M%S%f') }}"
 
 with DAG(
     dag_id="intacct_catalog_tour",
@@ -36,15 +42,16 @@ with DAG(
         "document_date": Param("", type="string", description="YYYY-MM-DD; empty means the run's date"),
         "days_due": Param(30, type="integer", minimum=0, description="Due date = document date + days"),
         "bill_lines": Param(
-            [{"glaccountno": "6700", "amount": "500.00", "memo": "Office supplies"}],
+            [{"glaccountno": "6700", "amount": "500.00", "memo": "Office supplies", "locationid": "US"}],
             type="array",
-            description="Bill lines: glaccountno, amount, memo and optional dimension ids",
+            description="Bill lines: glaccountno, amount, memo, locationid and optional other dimension ids",
         ),
         "invoice_lines": Param(
-            [{"glaccountno": "4000", "amount": "1000.00", "memo": "Service fee"}],
+            [{"glaccountno": "4000", "amount": "1000.00", "memo": "Service fee", "locationid": "US"}],
             type="array",
             description="Invoice lines",
         ),
+        "currency": Param("USD", type="string", pattern="^[A-Z]{3}$", description="ISO currency of both documents"),
     },
 ) as dag:
     # Manual runs in Airflow 3 may have no logical date (no ``ds``); the run's run_after always exists.
@@ -58,6 +65,8 @@ with DAG(
         date_created=document_date,
         date_due=due_date,
         line_items="{{ params.bill_lines | tojson }}",
+        bill_number="TOUR-" + RUN_NUMBER,
+        currency="{{ params.currency }}",
         description="Created by the intacct_catalog_tour example DAG",
     )
     list_bills = IntacctListBillsOperator(task_id="list_vendor_bills", vendor_id=FIRST_VENDOR, pagesize=100)
@@ -69,6 +78,8 @@ with DAG(
         date_created=document_date,
         date_due=due_date,
         line_items="{{ params.invoice_lines | tojson }}",
+        invoice_number="TOUR-" + RUN_NUMBER,
+        currency="{{ params.currency }}",
     )
     list_invoices = IntacctListInvoicesOperator(
         task_id="list_customer_invoices", customer_id=FIRST_CUSTOMER, pagesize="250"

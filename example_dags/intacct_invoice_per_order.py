@@ -4,6 +4,7 @@
 mapped task instance per order. Each instance sends its own idempotency key
 (DAG, task, run and map index), and the order number is the invoice number,
 so a retried or re-run instance finds its invoice instead of creating another.
+Each invoice carries its currency and a location on its line, as Sage's contract asks.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ with DAG(
                 "date_created": day.to_date_string(),
                 "date_due": day.add(days=30).to_date_string(),
                 "invoice_number": f"SO-{suffix}-{n}",
-                "line_items": [{"glaccountno": "4000", "amount": amount, "memo": memo}],
+                "currency": "USD",
+                "line_items": [{"glaccountno": "4000", "amount": amount, "memo": memo, "locationid": "US"}],
             }
             for n, (customer, amount, memo) in enumerate(orders, start=1)
         ]
@@ -46,8 +48,8 @@ with DAG(
 
     @task
     def report(results: list[dict]) -> dict:
-        """Invoice ids created by this run, in order."""
+        """Keys of the invoices created by this run, in order (an invoice's number is its invoice_number)."""
         # Index by position: iterating a mapped task's lazy XCom sequence probes one past the end.
-        return {"created": [results[i]["ia::result"]["id"] for i in range(len(results))]}
+        return {"created": [results[i]["ia::result"]["key"] for i in range(len(results))]}
 
     report(invoices.output)

@@ -1,33 +1,49 @@
-"""Turn checked operator arguments into Intacct create bodies.
+"""Turn checked operator arguments into Intacct create bodies, shaped as Sage's contract says.
 
-One mapping function per creatable object; operators call them and never
-build JSON themselves. Every function validates first (see ``validation``),
-so a bad argument fails before any request.
+One mapping function per creatable object (the registry names it); operators
+call them and never build JSON themselves. Every function validates first (see
+``validation``), so a bad argument fails before any request. Arguments are the
+operator's own names, so a generic create's ``record`` uses the same keys.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from intacct_provider.objects import IntacctObject
+from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.validation import (
     JOURNAL_LINE_SCHEMA,
     LINE_DIMENSIONS,
+    check_amount,
     check_balanced,
     check_date,
     check_date_order,
     check_id,
     check_lines,
     check_text,
+    parse_json,
 )
 
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
-def _line(line: Mapping[str, Any]) -> dict[str, Any]:
+
+def check_currency(parameter: str, value: Any) -> str | None:
+    """An ISO 4217 code such as ``USD``; optional (a tenant may default it)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _CURRENCY.match(value.strip()):
+        raise IntacctValidationError(parameter, "an ISO 4217 currency code such as 'USD'", value)
+    return value.strip()
+
+
+def _line(line: Mapping[str, Any], text_field: str = "memo") -> dict[str, Any]:
+    """One line; every dimension id key (``locationid``) becomes ``dimensions.<dim>.id``."""
     body: dict[str, Any] = {"glAccount": {"id": line["glaccountno"]}, "txnAmount": line["amount"]}
     if line.get("memo"):
-        body["memo"] = line["memo"]
+        body[text_field] = line["memo"]
     dimensions = {
         dim: {"id": str(line[arg])} for arg, dim in LINE_DIMENSIONS.items() if line.get(arg) not in (None, "")
     }
@@ -36,7 +52,7 @@ def _line(line: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _optional(body: dict[str, Any], **fields: str | None) -> dict[str, Any]:
+def _optional(body: dict[str, Any], **fields: Any) -> dict[str, Any]:
     body.update({name: value for name, value in fields.items() if value is not None})
     return body
 
@@ -50,8 +66,9 @@ def _document(
     line_items: Any,
     reference_number: Any,
     description: Any,
+    currency: Any,
 ) -> dict[str, Any]:
-    """Bills and invoices share one shape: a party, two dates, lines and optional numbers.
+    """Bills and invoices share one shape: a party, two dates, lines, a currency and optional numbers.
 
     ``party`` and ``number`` are ``(Intacct field, operator argument, value)``.
     """
@@ -60,6 +77,7 @@ def _document(
     check_date_order(("date_created", created), ("date_due", due))
     party_field, party_parameter, party_id = party
     number_field, number_parameter, number_value = number
+    code = check_currency("currency", currency)
     body = {
         party_field: {"id": check_id(party_parameter, party_id)},
         date_field: created,
@@ -71,6 +89,7 @@ def _document(
         **{number_field: check_id(number_parameter, number_value, required=False)},
         referenceNumber=check_text("reference_number", reference_number),
         description=check_text("description", description),
+        currency={"txnCurrency": code} if code else None,
     )
 
 
@@ -82,8 +101,9 @@ def bill_payload(
     bill_number: Any = None,
     reference_number: Any = None,
     description: Any = None,
+    currency: Any = None,
 ) -> dict[str, Any]:
-    """An AP bill: ``vendor.id``, ``createdDate``, ``dueDate``, ``lines[]``."""
+    """An AP bill: ``vendor.id``, ``createdDate``, ``dueDate``, ``currency.txnCurrency``, ``lines[]``."""
     return _document(
         ("vendor", "vendor_id", vendor_id),
         "createdDate",
@@ -93,6 +113,7 @@ def bill_payload(
         line_items,
         reference_number,
         description,
+        currency,
     )
 
 
@@ -104,8 +125,9 @@ def invoice_payload(
     invoice_number: Any = None,
     reference_number: Any = None,
     description: Any = None,
+    currency: Any = None,
 ) -> dict[str, Any]:
-    """An AR invoice: ``customer.id``, ``invoiceDate``, ``dueDate``, ``lines[]``."""
+    """An AR invoice: ``customer.id``, ``invoiceDate``, ``dueDate``, ``currency.txnCurrency``, ``lines[]``."""
     return _document(
         ("customer", "customer_id", customer_id),
         "invoiceDate",
@@ -115,81 +137,87 @@ def invoice_payload(
         line_items,
         reference_number,
         description,
+        currency,
     )
 
 
 def journal_entry_payload(journal_id: Any, posting_date: Any, lines: Any, description: Any = None) -> dict[str, Any]:
-    """A GL journal entry; debits must equal credits before it is sent."""
+    """A GL journal entry: Intacct requires its ``description``; debits must equal credits.
+
+    Line amounts are absolute values (the direction is ``tr_type``), and a line's text is its
+    ``description`` (journal-entry lines have no ``memo``; the ``memo`` key is mapped to it).
+    """
+    text = check_text("description", description)
+    if text is None or not text.strip():
+        raise IntacctValidationError("description", "the journal entry's description (Intacct requires it)", text)
     checked = check_lines("lines", lines, JOURNAL_LINE_SCHEMA)
+    if len(checked) < 2:
+        raise IntacctValidationError("lines", "at least two lines (a debit and a credit)", lines)
+    for index, line in enumerate(checked):
+        if Decimal(line["amount"]) < 0:
+            raise IntacctValidationError(
+                f"lines[{index}].amount", "an absolute amount (a credit is not negative: use tr_type)", line["amount"]
+            )
     check_balanced("lines", checked)
-    body = {
+    return {
         "glJournal": {"id": check_id("journal_id", journal_id)},
         "postingDate": check_date("posting_date", posting_date),
-        "lines": [{**_line(line), "txnType": line["tr_type"]} for line in checked],
+        "description": text,
+        "lines": [{**_line(line, "description"), "txnType": line["tr_type"]} for line in checked],
     }
-    return _optional(body, description=check_text("description", description))
 
 
-def party_payload(id_parameter: str, party_id: Any, name: Any) -> dict[str, Any]:
-    """A vendor or customer: ``id`` and ``name``, the fields Intacct requires.
+def vendor_payload(vendor_id: Any, name: Any) -> dict[str, Any]:
+    """An AP vendor: ``id`` and ``name``, the fields Intacct requires (the rest via ``extra_fields``)."""
+    return {"id": check_id("vendor_id", vendor_id), "name": check_id("name", name)}
 
-    Contact details live in nested contact objects whose shape varies by tenant
-    configuration; set them afterwards with ``IntacctUpdateRecordOperator``.
+
+def customer_payload(customer_id: Any, name: Any) -> dict[str, Any]:
+    """An AR customer: ``id`` and ``name`` (the rest via ``extra_fields``)."""
+    return {"id": check_id("customer_id", customer_id), "name": check_id("name", name)}
+
+
+def ap_payment_payload(
+    vendor_id: Any,
+    bank_account_id: Any,
+    payment_date: Any,
+    bills: Any,
+    currency: Any = "USD",
+    payment_method: Any = "printedCheck",
+    description: Any = None,
+    document_number: Any = None,
+) -> dict[str, Any]:
+    """An AP payment: the documented way a bill becomes paid (``details[].bill`` + ``paymentAmount``).
+
+    ``bills`` is a list (or JSON text) of ``{"key": <bill key>, "amount": "<amount paid>"}``.
     """
-    return {"id": check_id(id_parameter, party_id), "name": check_id("name", name)}
-
-
-def natural_key_filters(obj: IntacctObject, payload: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    """Query filters that find the record this payload creates, if it names its own key.
-
-    A bill with a ``billNumber`` is unique per vendor; one left to Intacct's
-    numbering has no key the client knows, and only its idempotency key protects it.
-    """
-    if not obj.natural_key:
-        return None
-    values = [_dotted(payload, name) for name in obj.natural_key]
-    if any(value in (None, "") for value in values):
-        return None
-    return [{"$eq": {name: value}} for name, value in zip(obj.natural_key, values, strict=True)]
-
-
-def differences(payload: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
-    """Names of the create body's fields that an existing record does not match.
-
-    References compare by ``id``, amounts as decimals (Intacct may store ``"12.5"``
-    as ``"12.50"``), lines in order by GL account, amount and debit/credit.
-    """
-    mismatched = []
-    for name, wanted in payload.items():
-        have = record.get(name)
-        if name == "lines":
-            if _line_summary(wanted) != _line_summary(have if isinstance(have, list) else []):
-                mismatched.append("lines")
-        elif isinstance(wanted, Mapping):
-            if not isinstance(have, Mapping) or str(have.get("id")) != str(wanted.get("id")):
-                mismatched.append(f"{name}.id")
-        elif str(have) != str(wanted):
-            mismatched.append(name)
-    return mismatched
-
-
-def _line_summary(lines: list[Any]) -> list[tuple[str, Decimal, str | None]]:
-    summary = []
-    for line in lines:
-        account = line.get("glAccount") if isinstance(line, Mapping) else None
-        amount = line.get("txnAmount") if isinstance(line, Mapping) else None
-        try:
-            value = Decimal(str(amount))
-        except InvalidOperation:
-            value = Decimal("NaN")
-        summary.append((str((account or {}).get("id")), value, line.get("txnType")))
-    return summary
-
-
-def _dotted(payload: Mapping[str, Any], name: str) -> Any:
-    value: Any = payload
-    for part in name.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
+    items = parse_json("bills", bills)
+    if not isinstance(items, list) or not items:
+        raise IntacctValidationError("bills", "a non-empty list of {'key': bill key, 'amount': '100.00'}", bills)
+    details = []
+    for index, item in enumerate(items):
+        where = f"bills[{index}]"
+        if not isinstance(item, Mapping) or set(item) != {"key", "amount"}:
+            raise IntacctValidationError(where, "an object with exactly 'key' and 'amount'", item)
+        amount = check_amount(f"{where}.amount", item["amount"])
+        if Decimal(amount) <= 0:
+            raise IntacctValidationError(f"{where}.amount", "a positive amount", item["amount"])
+        details.append(
+            {"bill": {"key": check_id(f"{where}.key", item["key"])}, "txnCurrency": {"paymentAmount": amount}}
+        )
+    code = check_currency("currency", currency)
+    if code is None:
+        raise IntacctValidationError("currency", "the payment's ISO currency code such as 'USD'", currency)
+    body = {
+        "financialEntity": {"entityId": check_id("bank_account_id", bank_account_id)},
+        "vendor": {"id": check_id("vendor_id", vendor_id)},
+        "paymentMethod": check_id("payment_method", payment_method),
+        "paymentDate": check_date("payment_date", payment_date),
+        "txnCurrency": {"currency": code},
+        "details": details,
+    }
+    return _optional(
+        body,
+        description=check_text("description", description),
+        documentNumber=check_text("document_number", document_number),
+    )

@@ -17,21 +17,24 @@ from intacct_provider.operators import (
     IntacctCreateCustomerOperator,
     IntacctCreateInvoiceOperator,
     IntacctCreateJournalEntryOperator,
+    IntacctCreatePaymentOperator,
     IntacctGetRecordOperator,
     IntacctListBillsOperator,
     IntacctListVendorsOperator,
     IntacctQueryOperator,
     IntacctUpdateRecordOperator,
+    IntacctWorkflowOperator,
 )
 
-LINE = {"glaccountno": "6700", "amount": "500.00", "memo": "Paper"}
-BILL = {"vendor_id": "VEND-100", "date_created": "2026-11-01", "date_due": "2026-11-30", "line_items": [LINE]}
+LINE = {"glaccountno": "6700", "amount": "500.00", "memo": "Paper", "locationid": "US"}
+BILL = {"vendor_id": "VEND-100", "date_created": "2026-11-01", "date_due": "2026-11-30", "line_items": [LINE],
+        "currency": "USD"}  # fmt: skip
 INVOICE = {"customer_id": "CUST-100", "date_created": "2026-11-01", "date_due": "2026-11-30", "line_items": [LINE]}
 JE_LINES = [
     {"glaccountno": "6700", "amount": "100.00", "tr_type": "debit"},
     {"glaccountno": "1000", "amount": "100.00", "tr_type": "credit"},
 ]
-JE = {"journal_id": "GJ", "posting_date": "2026-11-01", "lines": JE_LINES}
+JE = {"journal_id": "GJ", "posting_date": "2026-11-01", "lines": JE_LINES, "description": "Accrual"}
 
 
 def bill(**changes):
@@ -80,6 +83,42 @@ CLIENT_SIDE = [
      {**JE, "lines": [{**JE_LINES[0], "tr_type": "DR"}, JE_LINES[1]]}, "lines[0].tr_type", "one of"),
     ("journal missing tr_type", IntacctCreateJournalEntryOperator,
      {**JE, "lines": [{"glaccountno": "6700", "amount": "1"}]}, "lines[0].tr_type", "required"),
+    ("journal without description", IntacctCreateJournalEntryOperator, {**JE, "description": None}, "description",
+     "Intacct requires it"),
+    ("journal blank description", IntacctCreateJournalEntryOperator, {**JE, "description": "  "}, "description",
+     "Intacct requires it"),
+    ("journal negative amount", IntacctCreateJournalEntryOperator,
+     {**JE, "lines": [{**JE_LINES[0], "amount": "-100.00"}, {**JE_LINES[1], "amount": "-100.00"}]}, "lines[0].amount",
+     "use tr_type"),
+    ("journal single line", IntacctCreateJournalEntryOperator, {**JE, "lines": [JE_LINES[0]]}, "lines",
+     "at least two lines"),
+    ("currency not ISO", *bill(currency="dollars"), "currency", "ISO 4217"),
+    ("currency lower case", *bill(currency="usd"), "currency", "ISO 4217"),
+    ("extra field unknown", *bill(extra_fields={"termz": {"id": "N30"}}), "extra_fields.termz", "not a valid field"),
+    ("extra field nested unknown", *bill(extra_fields={"currency": {"rate": 1}}), "extra_fields.currency.rate",
+     "not a valid field"),
+    ("extra field read-only", *bill(extra_fields={"totalTxnAmount": "5.00"}), "extra_fields.totalTxnAmount",
+     "read-only"),
+    ("extra field overrides an argument", *bill(bill_number="B-1", extra_fields={"billNumber": "B-2"}),
+     "extra_fields.billNumber", "do not already set"),
+    ("extra fields not a mapping", *bill(extra_fields="[1]"), "extra_fields", "mapping"),
+    ("extra fields bad JSON", *bill(extra_fields="{term"), "extra_fields", "valid JSON"),
+    ("extra field bad enum", *bill(extra_fields={"paymentPriority": "asap"}), "extra_fields.paymentPriority",
+     "contract allows"),
+    ("update changes state", IntacctUpdateRecordOperator, {"object": "bill", "key": "2001", "changes": {"state": "posted"}},
+     "changes.state", "IntacctWorkflowOperator"),
+    ("workflow unknown action", IntacctWorkflowOperator, {"object": "invoice", "action": "approve", "key": "1001"},
+     "action", "submit, reverse"),
+    ("workflow reverse without date", IntacctWorkflowOperator, {"object": "bill", "action": "reverse", "key": "2001"},
+     "reverse_date", "requires it"),
+    ("workflow bad date", IntacctWorkflowOperator,
+     {"object": "bill", "action": "reverse", "key": "2001", "reverse_date": "01/02/2026"}, "reverse_date", "YYYY-MM-DD"),
+    ("bill submit not a flag", *bill(submit="yes"), "submit", "true or false"),
+    ("payment without bills", IntacctCreatePaymentOperator,
+     {"vendor_id": "VEND-100", "bank_account_id": "BOA", "payment_date": "2026-11-01", "bills": []}, "bills", "non-empty"),
+    ("payment negative amount", IntacctCreatePaymentOperator,
+     {"vendor_id": "VEND-100", "bank_account_id": "BOA", "payment_date": "2026-11-01",
+      "bills": [{"key": "2001", "amount": "-1"}]}, "bills[0].amount", "positive"),
     ("customer without name", IntacctCreateCustomerOperator, {"customer_id": "C-9", "name": " "}, "name", "non-empty"),
     ("query unknown object", IntacctQueryOperator, {"object": "bills"}, "object", "registry name"),
     ("query bad operator", IntacctQueryOperator, {"object": "bill", "filters": [{"$like": {"id": "x"}}]}, "filters[0]", "operator"),

@@ -92,7 +92,7 @@ def test_invoice_per_order_maps_one_invoice_per_row(run_dag, intacct_sandbox):
     created = [r for r in intacct_sandbox.records("accounts-receivable/invoice") if r["key"] not in before]
     assert len(created) == 3
     assert sorted(r["customer"]["id"] for r in created) == ["CUST-100", "CUST-100", "CUST-200"]
-    assert xcoms["report"]["created"] == [xcoms["create_invoice"][i]["ia::result"]["id"] for i in range(3)]
+    assert xcoms["report"]["created"] == [xcoms["create_invoice"][i]["ia::result"]["key"] for i in range(3)]
     keys = {
         r["headers"]["Idempotency-Key"]
         for r in intacct_sandbox.requests

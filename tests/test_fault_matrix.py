@@ -3,13 +3,16 @@
 Three rounds, each with its own seeded mix of faults (429 with Retry-After,
 503, HTML 502, 504, connection resets, commit-then-drop on creates, revoked
 tokens, every token expiring mid-paging, latency), run the daily AP/AR sync,
-a small-page full read (tests/dags/fault_matrix.py), the catalog tour and the
-invoice-per-order DAG. Afterwards every synced file must hold exactly the
-sandbox's own records for its window (no gaps, no duplicates) and every create
-must have made exactly one record. The faults that actually fired are counted
-from the sandbox (the request log's ``fault`` field; latency from the fault
-book), and the figures are printed and written to ``artifacts/fault-matrix.json``
-for the README's reliability section.
+a small-page full read (tests/dags/fault_matrix.py), the catalog tour, the
+invoice-per-order DAG and a journal entry + vendor create. Afterwards every
+synced file must hold exactly the sandbox's own records for its window (no
+gaps, no duplicates) and every create must have made exactly one record. The
+whole matrix runs under each sandbox reading of what Sage's contract leaves
+open (``idempotency`` conflict|replay x ``id_semantics`` key|number). The
+faults that actually fired are counted from the sandbox (the request log's
+``fault`` field; latency from the fault book), and the figures are printed and
+written to ``artifacts/fault-matrix-<setting>.json`` for the README's
+reliability section.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ import pendulum
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ARTIFACT = REPO / "artifacts" / "fault-matrix.json"
+ARTIFACTS = REPO / "artifacts"
 ROUNDS = 3
+#: (idempotency, id_semantics): every reading of the contract's open questions.
+SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
 SEED = 20261126
 
 BILL = "accounts-payable/bill"
@@ -38,7 +43,14 @@ SYNCED = {
 }
 QUERY = "^/services/core/query$"
 TOKEN = "^/oauth2/token$"
-CREATE = {"bill": "^/objects/accounts-payable/bill$", "invoice": "^/objects/accounts-receivable/invoice$"}
+CREATE = {
+    "bill": "^/objects/accounts-payable/bill$",
+    "invoice": "^/objects/accounts-receivable/invoice$",
+    "journal_entry": "^/objects/general-ledger/journal-entry$",
+    "vendor": "^/objects/accounts-payable/vendor$",
+}
+JOURNAL_ENTRY = "general-ledger/journal-entry"
+VENDOR = "accounts-payable/vendor"
 
 
 @pytest.fixture(autouse=True)
@@ -146,8 +158,10 @@ def busiest_days(sandbox, n: int) -> list[pendulum.DateTime]:
     return [pendulum.parse(day) for day, _ in stamps.most_common(n)]
 
 
-def test_fault_matrix(run_dag, intacct_sandbox, intacct_conn, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("setting", SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])
+def test_fault_matrix(run_dag, intacct_sandbox, intacct_conn, tmp_path, monkeypatch, capsys, setting):
     started = time.monotonic()
+    intacct_sandbox.idempotency, intacct_sandbox.id_semantics = setting
     intacct_conn(max_retries=10, max_concurrency=2)
     expiry = TokenExpiry(intacct_sandbox, monkeypatch)
     days = busiest_days(intacct_sandbox, ROUNDS)
@@ -210,7 +224,7 @@ def test_fault_matrix(run_dag, intacct_sandbox, intacct_conn, tmp_path, monkeypa
             figures["lost"] += len(expected - set(got))
             figures["unexpected"] += len(set(got) - expected)
 
-        # 3. The catalog tour: one bill and one invoice, numbered by Intacct (only the key replay protects them).
+        # 3. The catalog tour: one bill and one invoice, each with its own number (found by it when an answer is lost).
         bills, invoices = ({r["key"] for r in intacct_sandbox.records(p)} for p in (BILL, INVOICE))
         mix.read_faults(rng.randint(2, 4))
         mix.create_faults("bill", rng.randint(1, 3))
@@ -239,12 +253,28 @@ def test_fault_matrix(run_dag, intacct_sandbox, intacct_conn, tmp_path, monkeypa
         figures["duplicates"] += max(0, len(created) - 3)
         figures["lost"] += max(0, 3 - len(created))
         reported = (xcoms.get("report") or {}).get("created", [])
-        check(sorted(r["id"] for r in created) == sorted(reported), f"round {round_no}: invoices {reported}")
+        check(sorted(r["key"] for r in created) == sorted(reported), f"round {round_no}: invoices {reported}")
+
+        # 5. A journal entry and a vendor: no document number, found by content and by id.
+        entries, vendors = ({r["key"] for r in intacct_sandbox.records(p)} for p in (JOURNAL_ENTRY, VENDOR))
+        mix.create_faults("journal_entry", rng.randint(1, 3))
+        mix.create_faults("vendor", rng.randint(1, 2))
+        _, xcoms = run(mix, "intacct_fault_matrix_creates", file="fault_matrix", conf={"tag": f"FM-{round_no}"})
+        for path, task_id, before in ((JOURNAL_ENTRY, "create_entry", entries), (VENDOR, "create_vendor", vendors)):
+            made = [r["key"] for r in intacct_sandbox.records(path) if r["key"] not in before]
+            figures["records_created"] += len(made)
+            figures["creates_expected"] += 1
+            figures["duplicates"] += max(0, len(made) - 1)
+            figures["lost"] += not made
+            returned = (xcoms.get(task_id) or {}).get("ia::result", {}).get("key")
+            check(made == [returned], f"round {round_no}: {task_id} made {made}, returned {returned}")
 
     fired = fired_from_log(intacct_sandbox.requests)
     fired["latency"] += latency_fired
     fired["all_tokens_expired_mid_paging"] += expiry.fired
     result = {
+        "idempotency": setting[0],
+        "id_semantics": setting[1],
         "rounds": ROUNDS,
         "seed": SEED,
         "dag_runs": figures["dag_runs"],
@@ -259,14 +289,14 @@ def test_fault_matrix(run_dag, intacct_sandbox, intacct_conn, tmp_path, monkeypa
         "unexpected": figures["unexpected"],
         "seconds": round(time.monotonic() - started, 1),
     }
-    ARTIFACT.parent.mkdir(exist_ok=True)
-    ARTIFACT.write_text(json.dumps(result, indent=2) + "\n")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"fault-matrix-{setting[0]}-id_{setting[1]}.json").write_text(json.dumps(result, indent=2) + "\n")
     with capsys.disabled():
         print("\nfault matrix:", json.dumps(result, indent=2))
 
     assert problems == []
     assert result["duplicates"] == 0 and result["lost"] == 0 and result["unexpected"] == 0
-    assert result["records_created"] == result["creates_expected"] == ROUNDS * 5
+    assert result["records_created"] == result["creates_expected"] == ROUNDS * 7
     assert result["records_synced"] > 0
     # Every kind of fault the issue names actually struck.
     for kind in ("429_retry_after", "503", "502_html", "reset", "commit_then_drop", "latency", "expire_token"):

@@ -19,7 +19,7 @@ from intacct_provider.operators import (
     IntacctListVendorsOperator,
 )
 
-LINES = [{"glaccountno": "6700", "amount": "500.00", "memo": "Office supplies"}]
+LINES = [{"glaccountno": "6700", "amount": "500.00", "memo": "Office supplies", "locationid": "US"}]
 
 
 def context(task_id="t", run_id="run-1", map_index=-1, store=None):
@@ -40,20 +40,22 @@ def test_create_bill_maps_every_field(intacct_sandbox, intacct_conn):
         vendor_id="VEND-200",
         date_created="2026-11-01",
         date_due="2026-11-30",
-        line_items=[{**LINES[0], "departmentid": "SAL", "locationid": "US"}, {"glaccountno": 4000, "amount": 250}],
+        line_items=[{**LINES[0], "departmentid": "SAL"}, {"glaccountno": 4000, "amount": 250, "locationid": "UK"}],
         bill_number="B-77",
         reference_number="PO-9",
         description="Paper",
+        currency="USD",
     )
     result = op.execute(context())
     ref = result["ia::result"]
     assert set(ref) == {"href", "id", "key"}
-    assert ref["href"] == f"/objects/accounts-payable/bill/{ref['key']}" and ref["id"] == "B-77"
+    assert ref["href"] == f"/objects/accounts-payable/bill/{ref['key']}"
     body = posted(intacct_sandbox, "accounts-payable/bill")[0]["body"]
     assert body == {
         "vendor": {"id": "VEND-200"},
         "createdDate": "2026-11-01",
         "dueDate": "2026-11-30",
+        "currency": {"txnCurrency": "USD"},
         "lines": [
             {
                 "glAccount": {"id": "6700"},
@@ -61,13 +63,14 @@ def test_create_bill_maps_every_field(intacct_sandbox, intacct_conn):
                 "memo": "Office supplies",
                 "dimensions": {"location": {"id": "US"}, "department": {"id": "SAL"}},
             },
-            {"glAccount": {"id": "4000"}, "txnAmount": "250"},
+            {"glAccount": {"id": "4000"}, "txnAmount": "250", "dimensions": {"location": {"id": "UK"}}},
         ],
         "billNumber": "B-77",
         "referenceNumber": "PO-9",
         "description": "Paper",
     }
     stored = intacct_sandbox.get_record("accounts-payable/bill", ref["key"])
+    assert stored["billNumber"] == "B-77"
     assert stored["totalTxnAmount"] in ("750.00", "750")
 
 
@@ -77,20 +80,28 @@ def test_create_invoice_from_json_string(intacct_sandbox, intacct_conn):
         customer_id="CUST-100",
         date_created="2026-11-01",
         date_due="2026-12-01",
-        line_items=json.dumps([{"glaccountno": "4000", "amount": "1000.00", "memo": "Service fee"}]),
+        line_items=json.dumps(
+            [{"glaccountno": "4000", "amount": "1000.00", "memo": "Service fee", "locationid": "US"}]
+        ),
+        currency="EUR",
     )
     ref = op.execute(context())["ia::result"]
     assert ref["href"].startswith("/objects/accounts-receivable/invoice/")
     body = posted(intacct_sandbox, "accounts-receivable/invoice")[0]["body"]
     assert body["customer"] == {"id": "CUST-100"}
+    assert body["currency"] == {"txnCurrency": "EUR"}
+    assert body["lines"][0]["dimensions"] == {"location": {"id": "US"}}
     assert body["invoiceDate"] == "2026-11-01" and body["dueDate"] == "2026-12-01"
 
 
 def test_create_uses_a_stable_idempotency_key(intacct_sandbox, intacct_conn):
-    kwargs = dict(vendor_id="VEND-100", date_created="2026-11-01", date_due="2026-11-02", line_items=LINES)
-    first = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context())
-    again = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context())
-    other_run = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context(run_id="run-2"))
+    kwargs = dict(
+        vendor_id="VEND-100", date_created="2026-11-01", date_due="2026-11-02", line_items=LINES, currency="USD"
+    )
+    first = IntacctCreateBillOperator(task_id="b", bill_number="K-1", **kwargs).execute(context())
+    # The same task instance again: the same key (a 409 by default, settled by the bill number).
+    again = IntacctCreateBillOperator(task_id="b", bill_number="K-1", **kwargs).execute(context())
+    other_run = IntacctCreateBillOperator(task_id="b", bill_number="K-2", **kwargs).execute(context(run_id="run-2"))
     assert first == again
     assert other_run["ia::result"]["key"] != first["ia::result"]["key"]
     keys = [r["headers"].get("Idempotency-Key") for r in posted(intacct_sandbox, "accounts-payable/bill")]
@@ -98,23 +109,34 @@ def test_create_uses_a_stable_idempotency_key(intacct_sandbox, intacct_conn):
 
 
 @pytest.mark.parametrize(
-    ("operator", "key", "expected_first"),
+    ("operator", "key", "path"),
     [
-        (IntacctListVendorsOperator, "vendors", {"href": "/objects/accounts-payable/vendor/33", "id": "VEND-100", "key": "33"}),
-        (IntacctListCustomersOperator, "customers", {"href": "/objects/accounts-receivable/customer/68", "id": "CUST-100", "key": "68"}),
-        (IntacctListGLAccountsOperator, "accounts", {"href": "/objects/general-ledger/account/1", "id": "4000", "key": "1"}),
-        (IntacctListBillsOperator, "bills", {"href": "/objects/accounts-payable/bill/2001", "id": "BILL-100", "key": "2001"}),
-        (IntacctListInvoicesOperator, "invoices", {"href": "/objects/accounts-receivable/invoice/1001", "id": "INV-100", "key": "1001"}),
-        (IntacctListJournalEntriesOperator, "entries", {"href": "/objects/general-ledger/journal-entry/3001", "id": "JE-100", "key": "3001"}),
+        (IntacctListVendorsOperator, "vendors", "accounts-payable/vendor"),
+        (IntacctListCustomersOperator, "customers", "accounts-receivable/customer"),
+        (IntacctListGLAccountsOperator, "accounts", "general-ledger/account"),
+        (IntacctListBillsOperator, "bills", "accounts-payable/bill"),
+        (IntacctListInvoicesOperator, "invoices", "accounts-receivable/invoice"),
+        (IntacctListJournalEntriesOperator, "entries", "general-ledger/journal-entry"),
     ],
-)  # fmt: skip
-def test_list_operators_return_catalog_shape(intacct_sandbox, intacct_conn, operator, key, expected_first):
+)
+def test_list_operators_return_catalog_shape(intacct_sandbox, intacct_conn, operator, key, path):
     result = operator(task_id="l", pagesize=2).execute(context())
+    first = min(intacct_sandbox.records(path), key=lambda r: int(r["key"]))
     assert list(result) == [key]
-    assert result[key][0] == expected_first
+    assert result[key][0] == {"href": f"/objects/{path}/{first['key']}", "id": first["id"], "key": first["key"]}
     assert len(result[key]) == 2
     query = next(r for r in intacct_sandbox.requests if r["path"] == "/services/core/query")["body"]
     assert query["size"] == 2 and query["orderBy"] == [{"key": "asc"}]
+
+
+def test_generic_list_operator_takes_the_registry_filter_arguments(intacct_sandbox, intacct_conn):
+    from intacct_provider.operators import IntacctListOperator
+
+    named = IntacctListBillsOperator(task_id="l", vendor_id="VEND-200", pagesize=1000).execute(context())
+    generic = IntacctListOperator(task_id="l", object="bill", vendor_id="VEND-200", pagesize=1000).execute(context())
+    assert generic == named and len(named["bills"]) > 0
+    with pytest.raises(TypeError):
+        IntacctListOperator(task_id="l", object="vendor", vendor_id="VEND-200")  # vendors have no such filter
 
 
 def test_list_bills_filters_by_vendor_with_string_pagesize(intacct_sandbox, intacct_conn):
@@ -127,7 +149,8 @@ def test_list_bills_filters_by_vendor_with_string_pagesize(intacct_sandbox, inta
 
 def test_list_invoices_filters_by_customer(intacct_sandbox, intacct_conn):
     rows = IntacctListInvoicesOperator(task_id="l", customer_id="CUST-100", pagesize=1000).execute(context())
-    expected = [i for i in intacct_sandbox.records("accounts-receivable/invoice") if i["customer"]["id"] == "CUST-100"]
+    invoices = intacct_sandbox.records("accounts-receivable/invoice")
+    expected = [i for i in invoices if i["customer"]["id"] == "CUST-100"]
     assert len(rows["invoices"]) == len(expected) > 0
 
 
@@ -158,9 +181,13 @@ def test_template_fields_cover_every_argument():
         "reference_number", "description", "idempotency_key",
     }  # fmt: skip
     assert set(IntacctCreateInvoiceOperator.template_fields) >= {"customer_id", "invoice_number", "line_items"}
-    assert set(IntacctListBillsOperator.template_fields) == {"intacct_conn_id", "pagesize", "fields", "vendor_id"}
-    assert set(IntacctListInvoicesOperator.template_fields) == {"intacct_conn_id", "pagesize", "fields", "customer_id"}
-    assert set(IntacctListVendorsOperator.template_fields) == {"intacct_conn_id", "pagesize", "fields"}
+    assert {"currency", "submit", "extra_fields"} <= set(IntacctCreateBillOperator.template_fields)
+    assert set(IntacctListBillsOperator.template_fields) == {"intacct_conn_id", "pagesize", "fields", "filter_values"}
+    assert IntacctListBillsOperator(task_id="l", vendor_id="{{ params.v }}").filter_values == {
+        "vendor_id": "{{ params.v }}"
+    }
+    assert IntacctListInvoicesOperator(task_id="l", customer_id="C").filter_values == {"customer_id": "C"}
+    assert IntacctListVendorsOperator(task_id="l").filter_values == {}
 
 
 def test_task_state_store_returns_known_record_without_posting(intacct_sandbox, intacct_conn):
@@ -169,7 +196,9 @@ def test_task_state_store_returns_known_record_without_posting(intacct_sandbox, 
             self[key] = value
 
     store = Store()
-    kwargs = dict(vendor_id="VEND-100", date_created="2026-11-01", date_due="2026-11-02", line_items=LINES)
+    kwargs = dict(
+        vendor_id="VEND-100", date_created="2026-11-01", date_due="2026-11-02", line_items=LINES, currency="USD"
+    )
     first = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context(store=store))
     assert store["intacct_create"]["record"]["key"] == first["ia::result"]["key"]
     intacct_sandbox.clear_requests()
@@ -194,20 +223,21 @@ def test_create_journal_entry_maps_lines_and_balances(intacct_sandbox, intacct_c
     assert body == {
         "glJournal": {"id": "GJ"},
         "postingDate": "2026-11-30",
+        "description": "Accrual",
         "lines": [
             {
                 "glAccount": {"id": "6500"},
                 "txnAmount": "4000.00",
-                "memo": "Rent",
+                "description": "Rent",  # journal-entry lines have no memo: the line text is its description
                 "dimensions": {"department": {"id": "ADM"}},
                 "txnType": "debit",
             },
             {"glAccount": {"id": "2000"}, "txnAmount": "4000", "txnType": "credit"},
         ],
-        "description": "Accrual",
     }
     stored = intacct_sandbox.get_record("general-ledger/journal-entry", ref["key"])
     assert [line["txnType"] for line in stored["lines"]] == ["debit", "credit"]
+    assert stored["description"] == "Accrual" and stored["lines"][0]["description"] == "Rent"
 
 
 def test_create_vendor_and_customer(intacct_sandbox, intacct_conn):

@@ -26,7 +26,8 @@ def new_bill(hook, number):
         "createdDate": "2029-12-01",
         "dueDate": "2029-12-31",
         "billNumber": number,
-        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "10.00"}],
+        "currency": {"txnCurrency": "USD"},
+        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "10.00", "dimensions": {"location": {"id": "US"}}}],
     }
     return hook.create_record("bill", payload)["key"]
 
@@ -171,9 +172,12 @@ def test_max_records(intacct_conn):
 
 def test_get_record_by_key_and_by_id(intacct_conn):
     by_key = IntacctGetRecordOperator(task_id="g", object="bill", key="2001").execute(context())
-    by_id = IntacctGetRecordOperator(task_id="g", object="accounts-payable/bill", id="BILL-100").execute(context())
+    # By spec a bill's id is its key (its own number is billNumber): never look a bill up by number via id.
+    by_id = IntacctGetRecordOperator(task_id="g", object="accounts-payable/bill", id="2001").execute(context())
     assert by_key == by_id
-    assert by_key["vendor"]["id"] == "VEND-100"
+    assert by_key["vendor"]["id"] == "VEND-100" and by_key["billNumber"] == "BILL-100"
+    vendor = IntacctGetRecordOperator(task_id="g", object="vendor", id="VEND-100").execute(context())
+    assert vendor["key"] == "33"
     with pytest.raises(IntacctNotFoundError, match="BILL-404"):
         IntacctGetRecordOperator(task_id="g", object="bill", id="BILL-404").execute(context())
 

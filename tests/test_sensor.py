@@ -40,7 +40,7 @@ def queries_for(sandbox: Any, key: str) -> int:
 class PayWhenPolled(threading.Thread):
     """Pay a bill in full once the sensor has queried for it ``polls`` times."""
 
-    def __init__(self, sandbox: Any, key_of: Callable[[], str | None], polls: int = 1, timeout: float = 40) -> None:
+    def __init__(self, sandbox: Any, key_of: Callable[[], str | None], polls: int = 1, timeout: float = 150) -> None:
         super().__init__(daemon=True, name="pay-when-polled")
         self.sandbox, self.key_of, self.polls, self.timeout = sandbox, key_of, polls, timeout
         self.paid: dict | None = None
@@ -69,7 +69,7 @@ def sensor(**kwargs: Any) -> IntacctRecordSensor:
         "task_id": "wait",
         "object": "bill",
         "filters": PAID_FILTERS,
-        "fields": ["key", "id", "state"],
+        "fields": ["key", "billNumber", "state"],
         "poke_interval": 0.1,
         "timeout": 30,
         "deferrable": False,
@@ -90,14 +90,14 @@ def test_poke_not_done_then_done_after_payment(intacct_sandbox, intacct_conn):
     intacct_sandbox.record_payment(BILL, SEED_BILL_KEY)
     second = op.poke({})
     assert second.is_done
-    assert second.xcom_value == {"rows": [{"key": "2001", "id": "BILL-100", "state": "paid"}], "count": 1}
+    assert second.xcom_value == {"rows": [{"key": "2001", "billNumber": "BILL-100", "state": "paid"}], "count": 1}
 
 
 def test_poke_mode_execute_waits_and_returns_the_rows(intacct_sandbox, intacct_conn):
     with PayWhenPolled(intacct_sandbox, lambda: SEED_BILL_KEY, polls=2) as payer:
         result = sensor().execute({})
     assert payer.paid is not None
-    assert result == {"rows": [{"key": "2001", "id": "BILL-100", "state": "paid"}], "count": 1}
+    assert result == {"rows": [{"key": "2001", "billNumber": "BILL-100", "state": "paid"}], "count": 1}
     assert queries_for(intacct_sandbox, SEED_BILL_KEY) >= 3
 
 
@@ -230,29 +230,30 @@ def test_each_mode_waits_for_the_payment_in_dag_test(run_dag, intacct_sandbox, d
     assert payer.paid is not None, "the sensor never queried the bill"
     assert dag_run.state == "success"
     assert xcoms["wait_paid"] == {
-        "rows": [{"key": "2001", "id": "BILL-100", "state": "paid", "totalTxnAmountDue": "0.00"}],
+        "rows": [{"key": "2001", "billNumber": "BILL-100", "state": "paid", "totalTxnAmountDue": "0.00"}],
         "count": 1,
     }
     assert queries_for(intacct_sandbox, SEED_BILL_KEY) >= 2  # once unpaid, once paid
 
 
 def test_bill_payment_flow_example(run_dag, intacct_sandbox):
-    def flow_bill_key() -> str | None:
-        keys = [r["key"] for r in intacct_sandbox.records(BILL) if r.get("description") == FLOW_DESCRIPTION]
-        return keys[-1] if keys else None
-
-    with PayWhenPolled(intacct_sandbox, flow_bill_key) as payer:
-        dag_run, xcoms = run_dag("intacct_bill_payment_flow", conf={"bill_date": "2026-11-26"})
-    assert payer.paid is not None, "the sensor never queried the new bill"
+    """The example submits its bill and pays it with an AP payment; the deferrable sensor then sees it paid."""
+    dag_run, xcoms = run_dag("intacct_bill_payment_flow", conf={"bill_date": "2026-11-26"})
     assert dag_run.state == "success"
     key = xcoms["create_bill"]["ia::result"]["key"]
-    assert payer.key == key
     bill = intacct_sandbox.get_record(BILL, key)
-    assert bill["vendor"]["id"] == "VEND-200"
+    assert bill["vendor"]["id"] == "VEND-200" and bill["description"] == FLOW_DESCRIPTION
     assert bill["createdDate"] == "2026-11-26" and bill["dueDate"] == "2026-12-26"
-    assert bill["lines"][0]["glAccount"]["id"] == "6700" and bill["lines"][0]["txnAmount"] == "1250.00"
+    assert bill["currency"]["txnCurrency"] == "USD"
+    line = bill["lines"][0]
+    assert line["glAccount"]["id"] == "6700" and line["txnAmount"] == "1250.00"
+    assert line["dimensions"]["location"]["id"] == "US"
+    submits = [r for r in intacct_sandbox.requests if r["path"] == "/workflows/accounts-payable/bill/submit"]
+    assert [r["body"] for r in submits] == [{"key": key}]  # submitted before it was paid
+    payment = intacct_sandbox.get_record("accounts-payable/payment", xcoms["pay_bill"]["ia::result"]["key"])
+    assert [d["bill"]["key"] for d in payment["details"]] == [key]
     assert xcoms["summarize"] == {
-        "bill_id": bill["id"],
+        "bill_number": bill["billNumber"],
         "key": key,
         "amount": "1250.00",
         "amount_due": "0.00",

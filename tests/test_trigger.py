@@ -24,7 +24,7 @@ from intacct_provider.triggers.query import IntacctQueryTrigger
 BILL = "accounts-payable/bill"
 QUERY = "/services/core/query"
 PAID = [{"$eq": {"key": "2001"}}, {"$eq": {"state": "paid"}}]
-PAID_ROW = {"key": "2001", "id": "BILL-100", "state": "paid", "totalTxnAmountDue": "0.00"}
+PAID_ROW = {"key": "2001", "billNumber": "BILL-100", "state": "paid", "totalTxnAmountDue": "0.00"}
 
 
 def _import_class(classpath: str) -> Any:
@@ -38,7 +38,7 @@ def trigger(**kwargs: Any) -> IntacctQueryTrigger:
     args: dict[str, Any] = {
         "object": BILL,
         "filters": PAID,
-        "fields": ["key", "id", "state", "totalTxnAmountDue"],
+        "fields": ["key", "billNumber", "state", "totalTxnAmountDue"],
         "poke_interval": 0.05,
     }
     classpath, serialized = IntacctQueryTrigger(**{**args, **kwargs}).serialize()
@@ -109,7 +109,7 @@ def test_fires_at_once_when_already_matching(intacct_sandbox, intacct_conn):
     assert run_trigger(trigger()) == {"status": "success", "rows": [PAID_ROW], "count": 1}
     assert len(calls(intacct_sandbox, QUERY)) == 1
     assert calls(intacct_sandbox, QUERY)[0]["body"] == build_query(
-        BILL, ["key", "id", "state", "totalTxnAmountDue"], PAID, None, [{"key": "asc"}], 1, 100
+        BILL, ["key", "billNumber", "state", "totalTxnAmountDue"], PAID, None, [{"key": "asc"}], 1, 100
     )
 
 

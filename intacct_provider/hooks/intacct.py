@@ -439,10 +439,17 @@ class IntacctHook(BaseHook):
                     future.cancel()
 
     def get_record(self, object: str, key: str | int, fields: Any = None) -> dict[str, Any]:
-        """The full record with this system ``key`` (``ia::result`` of a GET by key)."""
+        """The full record with this system ``key`` (``ia::result`` of a GET by key).
+
+        GET by key takes no query parameters, so ``fields`` are read through the query service
+        (a flat row, dotted names as keys).
+        """
         path = f"{OBJECTS_PREFIX}{resolve_path(object)}/{_key(key)}"
         if fields:
-            path += "?fields=" + ",".join(normalize_fields(fields))
+            row = self.find_record(object, [{"$eq": {"key": _key(key)}}], fields=fields)
+            if row is None:
+                raise IntacctNotFoundError(f"no record {key!r} in {resolve_path(object)}", status=404, path=path)
+            return row
         result = self.call("GET", path).get("ia::result")
         if not isinstance(result, dict):
             raise IntacctNotFoundError(f"no record {key!r} in {resolve_path(object)}", status=404, path=path)
@@ -536,23 +543,30 @@ class IntacctHook(BaseHook):
         """
         if not lookup:
             return None
-        row = self.find_record(object, lookup, fields=["key", "id", "href"])
-        if row is None:
+        # A journal entry's natural key (journal, date, description) may match several entries: the
+        # newest one whose content is identical is ours; only if none is does the first differ.
+        rows = _rows(self.query(object, ["key", "id", "href"], lookup, order_by=[{"key": "desc"}], size=11))
+        if len(rows) > 10:
+            raise IntacctError(f"more than 10 records of {resolve_path(object)} match {lookup}; expected one")
+        if not rows:
             return None
-        from intacct_provider.payloads import differences
+        from intacct_provider.objects import differences
 
-        existing = self.get_record(object, str(row.get("key")))
-        mismatched = differences(payload, existing)
-        if mismatched:
-            raise IntacctConflictError(
-                f"{resolve_path(object)} {row.get('id')!r} (key {row.get('key')}) already exists and differs "
-                f"from this create in {', '.join(mismatched)}: it was not created by this task; use another "
-                "number/id, or update that record instead",
-                status=409,
-                method="POST",
-                path=f"{OBJECTS_PREFIX}{resolve_path(object)}",
-            )
-        return {"key": str(row.get("key")), "id": row.get("id"), "href": row.get("href")}
+        mismatched: list[str] = []
+        for row in rows:
+            existing = self.get_record(object, str(row.get("key")))
+            mismatched = differences(object, payload, existing)
+            if not mismatched:
+                return {"key": str(row.get("key")), "id": row.get("id"), "href": row.get("href")}
+        row = rows[0]
+        raise IntacctConflictError(
+            f"{resolve_path(object)} {row.get('id')!r} (key {row.get('key')}) already exists and differs "
+            f"from this create in {', '.join(mismatched)}: it was not created by this task; use another "
+            "number/id, or update that record instead",
+            status=409,
+            method="POST",
+            path=f"{OBJECTS_PREFIX}{resolve_path(object)}",
+        )
 
     def update_record(self, object: str, key: str | int, changes: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH the given fields of a record; return its reference."""

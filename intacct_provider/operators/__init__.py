@@ -5,6 +5,8 @@ from intacct_provider.operators.create import (
     IntacctCreateCustomerOperator,
     IntacctCreateInvoiceOperator,
     IntacctCreateJournalEntryOperator,
+    IntacctCreatePaymentOperator,
+    IntacctCreateRecordOperator,
     IntacctCreateVendorOperator,
 )
 from intacct_provider.operators.list import (
@@ -13,6 +15,7 @@ from intacct_provider.operators.list import (
     IntacctListGLAccountsOperator,
     IntacctListInvoicesOperator,
     IntacctListJournalEntriesOperator,
+    IntacctListOperator,
     IntacctListVendorsOperator,
 )
 from intacct_provider.operators.records import (
@@ -20,12 +23,15 @@ from intacct_provider.operators.records import (
     IntacctQueryOperator,
     IntacctUpdateRecordOperator,
 )
+from intacct_provider.operators.workflow import IntacctWorkflowOperator
 
 __all__ = [
     "IntacctCreateBillOperator",
     "IntacctCreateCustomerOperator",
     "IntacctCreateInvoiceOperator",
     "IntacctCreateJournalEntryOperator",
+    "IntacctCreatePaymentOperator",
+    "IntacctCreateRecordOperator",
     "IntacctCreateVendorOperator",
     "IntacctGetRecordOperator",
     "IntacctListBillsOperator",
@@ -33,7 +39,9 @@ __all__ = [
     "IntacctListGLAccountsOperator",
     "IntacctListInvoicesOperator",
     "IntacctListJournalEntriesOperator",
+    "IntacctListOperator",
     "IntacctListVendorsOperator",
     "IntacctQueryOperator",
     "IntacctUpdateRecordOperator",
+    "IntacctWorkflowOperator",
 ]

@@ -1,20 +1,25 @@
-"""Create operators: bills, invoices, journal entries, vendors, customers.
+"""Create operators: any registered object, and the named ones (bills, invoices, journal entries...).
 
-(The payload and validation modules are imported when a task runs, not when a DAG is parsed.)
+(The payload, validation and schema modules are imported when a task runs, not when a DAG is parsed.)
 
-Each one is thin: check the arguments and map them to an Intacct body
-(``payloads``), then one retry-safe ``create_record`` call. What makes them
-safe to retry, whether inside the task or as an Airflow task retry:
+``IntacctCreateRecordOperator(object=..., record=...)`` creates any registered
+object: the registry entry maps ``record`` to a body (or takes it as the body),
+``extra_fields`` adds fields the mapping does not model, and the whole body is
+validated against Sage's contract before anything is sent. The named operators
+are the same operator with the object filled in and the record's keys as their
+own (templated) arguments. What makes every create safe to retry, whether
+inside the task or as an Airflow task retry:
 
 1. Every create sends an ``Idempotency-Key``, derived by default from the DAG,
    task, run and map index, so every try of one task instance sends the same key.
 2. The key, and the created record's key once known, are kept in
    ``context["task_state_store"]`` (Airflow 3.3+), which survives task retries;
    a retry whose record is already known reads it back instead of posting.
-3. A lost answer is settled by looking the record up (vendor + bill number,
-   customer + invoice number, vendor/customer id) or replaying the same
-   idempotency key, never by a blind second post. On Airflow without
-   ``task_state_store`` this step alone prevents duplicates.
+3. A lost answer is settled by looking the record up by its natural key (vendor
+   + bill number, customer + invoice number, vendor/customer id, a journal
+   entry's journal, date, description and lines), never by a blind second post.
+   Sage documents a reused idempotency key as a 409, so a replay is only a bonus
+   where a tenant offers one.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from intacct_provider.objects import BILL, CUSTOMER, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject
+from intacct_provider.objects import AP_PAYMENT, BILL, CUSTOMER, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject, entry
 from intacct_provider.operators.base import IntacctBaseOperator
 
 if TYPE_CHECKING:
@@ -42,29 +47,100 @@ def default_idempotency_key(context: Context) -> str:
     return "airflow-" + hashlib.sha256(identity.encode()).hexdigest()[:40]
 
 
-class IntacctCreateOperator(IntacctBaseOperator):
-    """Base of the create operators; returns ``{"ia::result": {"href", "id", "key"}}``.
+class IntacctCreateRecordOperator(IntacctBaseOperator):
+    """Create one record of any registered object; returns ``{"ia::result": {"href", "id", "key"}}``.
 
+    :param object: registry name (``"vendor"``, ``"bill"``...); not templated (it decides the arguments).
+    :param record: the object's arguments (a mapping or JSON text), e.g. ``{"vendor_id": "V-1",
+        "name": "Acme"}`` for a vendor; for an object without a payload mapping, the Intacct body itself.
+    :param extra_fields: Intacct fields the operator does not model (``{"term": {"id": "N30"}}``,
+        custom fields), merged into the body; checked against the contract like everything else.
     :param idempotency_key: override the derived key (templated), e.g. an upstream
         document id, so a re-run of the same source document never creates twice.
     """
 
-    intacct_object: ClassVar[IntacctObject]
-    template_fields: tuple[str, ...] = (*IntacctBaseOperator.template_fields, "idempotency_key")
-    template_fields_renderers: ClassVar[dict[str, str]] = {"line_items": "json", "lines": "json"}
+    intacct_object: ClassVar[IntacctObject | None] = None
+    #: The record's keys, as the named operators take them (their templated arguments).
+    arguments: ClassVar[tuple[str, ...]] = ()
+    template_fields: tuple[str, ...] = (
+        *IntacctBaseOperator.template_fields,
+        "record",
+        "extra_fields",
+        "idempotency_key",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {
+        "record": "json",
+        "extra_fields": "json",
+        "line_items": "json",
+        "lines": "json",
+        "bills": "json",
+    }
 
-    def __init__(self, *, idempotency_key: str | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.arguments and "record" in cls.template_fields:
+            kept = tuple(name for name in cls.template_fields if name != "record")
+            cls.template_fields = (*kept, *cls.arguments)
+
+    def __init__(
+        self,
+        *,
+        object: str | None = None,
+        record: Any = None,
+        extra_fields: Any = None,
+        idempotency_key: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        self.object = (self.intacct_object or entry(object or "")).name
+        self.record = record
+        self.extra_fields = extra_fields
         self.idempotency_key = idempotency_key
 
+    def _keep(self, arguments: dict[str, Any]) -> None:
+        """Store a named operator's arguments as attributes (its ``__init__`` passes ``locals()``)."""
+        for name in self.arguments:
+            setattr(self, name, arguments[name])
+
+    def record_arguments(self) -> dict[str, Any]:
+        """The record's arguments: the named operator's own, or the ``record`` mapping."""
+        from intacct_provider.exceptions import IntacctValidationError
+        from intacct_provider.validation import parse_json
+
+        if self.arguments:
+            return {name: getattr(self, name) for name in self.arguments}
+        record = parse_json("record", self.record)
+        if not isinstance(record, dict) or not record:
+            raise IntacctValidationError("record", "a non-empty mapping of the object's fields", self.record)
+        return record
+
     def build_payload(self) -> dict[str, Any]:
-        """The checked Intacct body; subclasses map their arguments here (no I/O)."""
-        raise NotImplementedError
+        """The checked Intacct body: mapped arguments plus ``extra_fields``, valid by the contract (no I/O)."""
+        import inspect
+
+        from intacct_provider.body_check import check_body, merge_extra_fields
+        from intacct_provider.exceptions import IntacctValidationError
+        from intacct_provider.validation import parse_json
+
+        obj = entry(self.object)
+        arguments = self.record_arguments()
+        mapping = obj.payload_function()
+        if mapping is None:
+            body = dict(arguments)
+        else:
+            accepted = inspect.signature(mapping).parameters
+            unknown = sorted(set(arguments) - set(accepted))
+            if unknown:
+                raise IntacctValidationError(
+                    f"record.{unknown[0]}", f"one of {', '.join(accepted)}", None, show_value=False
+                )
+            body = mapping(**arguments)
+        body = merge_extra_fields(body, self.extra_fields)
+        check_body(obj, body, extra=parse_json("extra_fields", self.extra_fields))
+        return body
 
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
-        from intacct_provider.payloads import natural_key_filters
-
-        obj = self.intacct_object
+        obj = entry(self.object)
         payload = self.build_payload()
         key = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
         store = context.get("task_state_store")
@@ -73,177 +149,186 @@ class IntacctCreateOperator(IntacctBaseOperator):
         record = state.get("record")
         if isinstance(record, dict) and state.get("idempotency_key") == key:
             self.log.info("An earlier try created %s %s; reading it back", obj.label, record.get("key"))
-            found = self.hook.get_record(obj.path, str(record["key"]), fields=["key", "id", "href"])
-            return {"ia::result": {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}}
-        # An earlier try that stored this key but no record may have created it before dying.
-        resumed = state.get("idempotency_key") == key
-        if store is not None and not resumed:
-            store.set(STATE_KEY, {"idempotency_key": key, "record": None})
-        reference = self.hook.create_record(
-            obj.path, payload, idempotency_key=key, lookup=natural_key_filters(obj, payload), resumed=resumed
-        )
-        if store is not None:
-            store.set(STATE_KEY, {"idempotency_key": key, "record": reference})
-        self.log.info("Created %s %s (key %s)", obj.label, reference.get("id"), reference.get("key"))
+            found = self.hook.get_record(obj.path, str(record["key"]))
+            reference = {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}
+        else:
+            # An earlier try that stored this key but no record may have created it before dying.
+            resumed = state.get("idempotency_key") == key
+            if store is not None and not resumed:
+                store.set(STATE_KEY, {"idempotency_key": key, "record": None})
+            reference = self.hook.create_record(
+                obj.path, payload, idempotency_key=key, lookup=obj.lookup_filters(payload), resumed=resumed
+            )
+            state = {"idempotency_key": key, "record": reference}
+            if store is not None:
+                store.set(STATE_KEY, state)
+            self.log.info("Created %s %s (key %s)", obj.label, reference.get("id"), reference.get("key"))
+        self.after_create(context, reference, state)
         return {"ia::result": {"href": reference.get("href"), "id": reference.get("id"), "key": reference["key"]}}
 
-
-class _DocumentCreateOperator(IntacctCreateOperator):
-    """Shared arguments of bills and invoices (dates, lines, numbers)."""
-
-    template_fields = (
-        *IntacctCreateOperator.template_fields,
-        "date_created",
-        "date_due",
-        "line_items",
-        "reference_number",
-        "description",
-    )
-
-    def __init__(
-        self,
-        *,
-        date_created: str,
-        date_due: str,
-        line_items: Any,
-        reference_number: str | None = None,
-        description: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.date_created = date_created
-        self.date_due = date_due
-        self.line_items = line_items
-        self.reference_number = reference_number
-        self.description = description
+    def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
+        """Run once the record exists (also on a retry that found it); the bill operator submits here."""
 
 
-class IntacctCreateBillOperator(_DocumentCreateOperator):
-    """Create an AP bill.
+class IntacctCreateBillOperator(IntacctCreateRecordOperator):
+    """Create an AP bill (a draft, as Sage documents; ``submit=True`` submits it too).
 
     :param vendor_id: vendor ID (``VEND-100``).
     :param date_created: bill date, ``YYYY-MM-DD``.
     :param date_due: due date, ``YYYY-MM-DD``, not before ``date_created``.
     :param line_items: list (or JSON text) of ``{"glaccountno", "amount", "memo"}`` plus optional
-        ``locationid``, ``departmentid``, ``classid``, ``projectid``, ``customerid``, ``vendorid``,
-        ``employeeid``, ``itemid``.
-    :param bill_number: the vendor's bill number (unique per vendor); left to Intacct's numbering if empty.
+        dimension ids ``locationid``, ``departmentid``, ``classid``, ``projectid``, ``customerid``,
+        ``vendorid``, ``employeeid``, ``itemid`` (sent as ``dimensions.<dimension>.id``). Sage
+        requires a location on every bill line unless the tenant defaults one.
+    :param bill_number: the vendor's bill number (unique per vendor); left to Intacct's numbering if
+        empty. A number lets a lost create be settled by looking it up; without one only the
+        idempotency key protects it.
+    :param currency: ISO code (``"USD"``), sent as ``currency.txnCurrency`` (required by Sage unless
+        the tenant defaults it).
+    :param submit: submit the bill after creating it (``/workflows/accounts-payable/bill/submit``);
+        retry-safe: a retry whose bill is already submitted or posted does not submit it again.
     """
 
     intacct_object = BILL
-    template_fields = (*_DocumentCreateOperator.template_fields, "vendor_id", "bill_number")
+    arguments = ("vendor_id", "date_created", "date_due", "line_items", "bill_number", "reference_number",
+                 "description", "currency")  # fmt: skip
+    template_fields = (*IntacctCreateRecordOperator.template_fields, "submit")
 
-    def __init__(self, *, vendor_id: str, bill_number: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        vendor_id: str,
+        date_created: str,
+        date_due: str,
+        line_items: Any,
+        bill_number: str | None = None,
+        reference_number: str | None = None,
+        description: str | None = None,
+        currency: str | None = None,
+        submit: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.vendor_id = vendor_id
-        self.bill_number = bill_number
+        self._keep(locals())
+        self.submit = submit
 
     def build_payload(self) -> dict[str, Any]:
-        from intacct_provider.payloads import bill_payload
+        from intacct_provider.operators.workflow import check_flag
 
-        return bill_payload(
-            self.vendor_id,
-            self.date_created,
-            self.date_due,
-            self.line_items,
-            bill_number=self.bill_number,
-            reference_number=self.reference_number,
-            description=self.description,
-        )
+        check_flag("submit", self.submit)  # before any request, like every other argument
+        return super().build_payload()
+
+    def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
+        from intacct_provider.operators.workflow import check_flag, run_workflow
+
+        if not check_flag("submit", self.submit) or state.get("submitted"):
+            return
+        run_workflow(self.hook, BILL, "submit", reference["key"], {}, self.log)
+        store = context.get("task_state_store")
+        if store is not None:
+            store.set(STATE_KEY, {**state, "submitted": True})
 
 
-class IntacctCreateInvoiceOperator(_DocumentCreateOperator):
-    """Create an AR invoice (same line format as bills).
+class IntacctCreateInvoiceOperator(IntacctCreateRecordOperator):
+    """Create an AR invoice (same line format as bills; Sage posts invoices on creation).
 
     :param customer_id: customer ID (``CUST-100``).
     :param date_created: invoice date, ``YYYY-MM-DD``.
     :param date_due: due date, ``YYYY-MM-DD``.
     :param invoice_number: unique per customer; left to Intacct's numbering if empty.
+    :param currency: ISO code (``"USD"``), sent as ``currency.txnCurrency``.
     """
 
     intacct_object = INVOICE
-    template_fields = (*_DocumentCreateOperator.template_fields, "customer_id", "invoice_number")
+    arguments = ("customer_id", "date_created", "date_due", "line_items", "invoice_number", "reference_number",
+                 "description", "currency")  # fmt: skip
 
-    def __init__(self, *, customer_id: str, invoice_number: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        customer_id: str,
+        date_created: str,
+        date_due: str,
+        line_items: Any,
+        invoice_number: str | None = None,
+        reference_number: str | None = None,
+        description: str | None = None,
+        currency: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.customer_id = customer_id
-        self.invoice_number = invoice_number
-
-    def build_payload(self) -> dict[str, Any]:
-        from intacct_provider.payloads import invoice_payload
-
-        return invoice_payload(
-            self.customer_id,
-            self.date_created,
-            self.date_due,
-            self.line_items,
-            invoice_number=self.invoice_number,
-            reference_number=self.reference_number,
-            description=self.description,
-        )
+        self._keep(locals())
 
 
-class IntacctCreateJournalEntryOperator(IntacctCreateOperator):
+class IntacctCreateJournalEntryOperator(IntacctCreateRecordOperator):
     """Create a GL journal entry; lines must balance (checked before sending).
 
     :param journal_id: GL journal (``GJ``).
     :param posting_date: ``YYYY-MM-DD`` (must fall in an open period in Intacct).
-    :param lines: ``{"glaccountno", "amount", "tr_type": "debit"|"credit", "memo"}`` plus dimension ids.
+    :param lines: ``{"glaccountno", "amount", "tr_type": "debit"|"credit", "memo"}`` plus dimension ids;
+        amounts are absolute (the direction is ``tr_type``), ``memo`` is sent as the line's ``description``.
+    :param description: required by Intacct; with the journal, date and lines it identifies the entry
+        when a create's answer is lost.
     """
 
     intacct_object = JOURNAL_ENTRY
-    template_fields = (*IntacctCreateOperator.template_fields, "journal_id", "posting_date", "lines", "description")
+    arguments = ("journal_id", "posting_date", "lines", "description")
 
     def __init__(
         self, *, journal_id: str, posting_date: str, lines: Any, description: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
-        self.journal_id = journal_id
-        self.posting_date = posting_date
-        self.lines = lines
-        self.description = description
-
-    def build_payload(self) -> dict[str, Any]:
-        from intacct_provider.payloads import journal_entry_payload
-
-        return journal_entry_payload(self.journal_id, self.posting_date, self.lines, self.description)
+        self._keep(locals())
 
 
-class _PartyCreateOperator(IntacctCreateOperator):
-    """Vendors and customers: an ``id`` and a ``name``."""
-
-    id_parameter: ClassVar[str]
-    template_fields = (*IntacctCreateOperator.template_fields, "name")
-
-    def __init__(self, *, name: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.name = name
-
-    def build_payload(self) -> dict[str, Any]:
-        from intacct_provider.payloads import party_payload
-
-        return party_payload(self.id_parameter, getattr(self, self.id_parameter), self.name)
-
-
-class IntacctCreateVendorOperator(_PartyCreateOperator):
+class IntacctCreateVendorOperator(IntacctCreateRecordOperator):
     """Create an AP vendor. :param vendor_id: the new vendor's ID. :param name: its name."""
 
     intacct_object = VENDOR
-    id_parameter = "vendor_id"
-    template_fields = (*_PartyCreateOperator.template_fields, "vendor_id")
+    arguments = ("vendor_id", "name")
 
-    def __init__(self, *, vendor_id: str, **kwargs: Any) -> None:
+    def __init__(self, *, vendor_id: str, name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.vendor_id = vendor_id
+        self._keep(locals())
 
 
-class IntacctCreateCustomerOperator(_PartyCreateOperator):
+class IntacctCreateCustomerOperator(IntacctCreateRecordOperator):
     """Create an AR customer. :param customer_id: the new customer's ID. :param name: its name."""
 
     intacct_object = CUSTOMER
-    id_parameter = "customer_id"
-    template_fields = (*_PartyCreateOperator.template_fields, "customer_id")
+    arguments = ("customer_id", "name")
 
-    def __init__(self, *, customer_id: str, **kwargs: Any) -> None:
+    def __init__(self, *, customer_id: str, name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.customer_id = customer_id
+        self._keep(locals())
+
+
+class IntacctCreatePaymentOperator(IntacctCreateRecordOperator):
+    """Pay AP bills the documented way: an AP payment whose ``details`` name each bill and amount.
+
+    :param vendor_id: the vendor paid.
+    :param bank_account_id: the checking account paid from (``financialEntity.entityId``).
+    :param payment_date: ``YYYY-MM-DD``.
+    :param bills: ``[{"key": <bill key>, "amount": "1250.00"}]`` (a list or JSON text).
+    :param currency: ISO code (default ``USD``). :param payment_method: default ``printedCheck``.
+    """
+
+    intacct_object = AP_PAYMENT
+    arguments = ("vendor_id", "bank_account_id", "payment_date", "bills", "currency", "payment_method",
+                 "description", "document_number")  # fmt: skip
+
+    def __init__(
+        self,
+        *,
+        vendor_id: str,
+        bank_account_id: str,
+        payment_date: str,
+        bills: Any,
+        currency: str = "USD",
+        payment_method: str = "printedCheck",
+        description: str | None = None,
+        document_number: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._keep(locals())

@@ -1,15 +1,17 @@
-"""The catalog's list operators: one page of references through the query service.
+"""List operators: one page of references of any registered object, through the query service.
 
 The REST ``GET`` collection stops at 100 rows and cannot filter, so every list
 goes through ``/services/core/query``, ordered by ``key`` for stable results.
-Each operator is a registry entry plus the filter arguments that entry names.
+``IntacctListOperator(object=...)`` lists any registry object and takes the
+filter arguments its entry names (``vendor_id`` for bills); the catalog's list
+operators are that operator with the object filled in.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from intacct_provider.objects import BILL, CUSTOMER, GL_ACCOUNT, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject
+from intacct_provider.objects import BILL, CUSTOMER, GL_ACCOUNT, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject, entry
 from intacct_provider.operators.base import IntacctBaseOperator
 
 if TYPE_CHECKING:
@@ -22,27 +24,36 @@ DEFAULT_PAGESIZE = 100
 class IntacctListOperator(IntacctBaseOperator):
     """Return ``{<list key>: [rows]}``: up to ``pagesize`` (1..1000) references, ordered by key.
 
+    :param object: registry name (``"bill"``); the catalog operators below fill it in.
     :param pagesize: rows to return, 1..1000 (default 100); a template string such as ``"250"`` works.
     :param fields: extra columns (``["vendor.id", "totalTxnAmountDue"]``); default ``key, id, href``.
+    :param filter arguments: those the object's registry entry names, e.g. ``vendor_id="VEND-100"``
+        for bills (templated; kept in ``filter_values``).
     """
 
-    intacct_object: ClassVar[IntacctObject]
-    template_fields: tuple[str, ...] = (*IntacctBaseOperator.template_fields, "pagesize", "fields")
+    intacct_object: ClassVar[IntacctObject | None] = None
+    template_fields: tuple[str, ...] = (*IntacctBaseOperator.template_fields, "pagesize", "fields", "filter_values")
 
-    def __init__(self, *, pagesize: int | str = DEFAULT_PAGESIZE, fields: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, object: str | None = None, pagesize: int | str = DEFAULT_PAGESIZE, fields: Any = None, **kwargs: Any
+    ) -> None:
+        obj = self.intacct_object or entry(object or "")
+        filter_values = {name: kwargs.pop(name, None) for name in obj.filters}
         super().__init__(**kwargs)
+        self.object = obj.name
         self.pagesize = pagesize
         self.fields = fields
+        self.filter_values = filter_values
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
         from intacct_provider.validation import check_id, check_pagesize, parse_json_list
 
-        obj = self.intacct_object
+        obj = entry(self.object)
         size = check_pagesize(self.pagesize)
         fields = parse_json_list("fields", self.fields)
         filters = []
         for parameter, field in obj.filters.items():
-            value = check_id(parameter, getattr(self, parameter, None), required=False)
+            value = check_id(parameter, self.filter_values.get(parameter), required=False)
             if value is not None:
                 filters.append({"$eq": {field: value}})
         page = self.hook.query(obj.path, fields=fields, filters=filters or None, order_by=[{"key": "asc"}], size=size)
@@ -52,31 +63,15 @@ class IntacctListOperator(IntacctBaseOperator):
 
 
 class IntacctListBillsOperator(IntacctListOperator):
-    """List AP bills, optionally of one vendor: ``{"bills": [{"href", "id", "key"}, ...]}``.
-
-    :param vendor_id: only bills of this vendor (``VEND-100``).
-    """
+    """List AP bills, optionally of one vendor: ``{"bills": [{"href", "id", "key"}, ...]}`` (``vendor_id``)."""
 
     intacct_object = BILL
-    template_fields = (*IntacctListOperator.template_fields, "vendor_id")
-
-    def __init__(self, *, vendor_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.vendor_id = vendor_id
 
 
 class IntacctListInvoicesOperator(IntacctListOperator):
-    """List AR invoices, optionally of one customer: ``{"invoices": [...]}``.
-
-    :param customer_id: only invoices of this customer (``CUST-100``).
-    """
+    """List AR invoices, optionally of one customer: ``{"invoices": [...]}`` (``customer_id``)."""
 
     intacct_object = INVOICE
-    template_fields = (*IntacctListOperator.template_fields, "customer_id")
-
-    def __init__(self, *, customer_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.customer_id = customer_id
 
 
 class IntacctListCustomersOperator(IntacctListOperator):

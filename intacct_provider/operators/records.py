@@ -129,12 +129,18 @@ class IntacctQueryOperator(IntacctBaseOperator):
 
 
 class IntacctGetRecordOperator(IntacctBaseOperator):
-    """Return one full record, by system ``key`` or by user-facing ``id`` (looked up via the query service).
+    """Return one full record, by system ``key`` or by ``id`` (looked up via the query service).
+
+    What ``id`` means depends on the object, as Sage documents it: for vendors, customers and
+    GL accounts it is the user-facing ID (``VEND-100``); for bills, invoices and journal entries
+    the spec says ``id`` *is* the ``key``, so a bill's own number is its ``billNumber`` (find a
+    bill by number with ``IntacctQueryOperator`` and ``{"billNumber": "..."}``), never its ``id``.
 
     :param object: registry name or Intacct path.
     :param key: system key (``"2001"``).
-    :param id: user-facing id (``"BILL-100"``); give exactly one of ``key`` and ``id``.
-    :param fields: restrict the returned fields.
+    :param id: the record's ``id`` field; give exactly one of ``key`` and ``id``.
+    :param fields: return only these fields (read through the query service: flat rows, dotted
+        names as keys), since Intacct's GET by key takes no field list.
     """
 
     template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "id", "fields")
@@ -172,7 +178,8 @@ class IntacctUpdateRecordOperator(IntacctBaseOperator):
 
     :param object: registry name or Intacct path.
     :param key: system key of the record.
-    :param changes: the fields to change (a mapping or JSON text), e.g. ``{"description": "approved"}``.
+    :param changes: the fields to change (a mapping or JSON text), e.g. ``{"description": "approved"}``;
+        not ``state``, which only workflow actions change (``IntacctWorkflowOperator``).
     """
 
     template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "changes")
@@ -193,5 +200,12 @@ class IntacctUpdateRecordOperator(IntacctBaseOperator):
         changes = parse_json("changes", self.changes)
         if not isinstance(changes, dict) or not changes:
             raise IntacctValidationError("changes", "a non-empty mapping of fields to new values", self.changes)
+        if "state" in changes:
+            raise IntacctValidationError(
+                "changes.state",
+                "no state: Intacct does not change a record's state by PATCH; run the documented workflow "
+                "action with IntacctWorkflowOperator(object=..., action='submit'|'approve'|'reverse'..., key=...)",
+                changes["state"],
+            )
         assert key is not None
         return {"ia::result": self.hook.update_record(path, key, changes)}

@@ -34,7 +34,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--require-document-numbers",
         action="store_true",
-        help="billNumber/invoiceNumber required (document numbering off)",
+        help="billNumber/invoiceNumber required (document sequencing off); default: numbers auto-generated",
+    )
+    parser.add_argument(
+        "--idempotency",
+        choices=("conflict", "replay"),
+        default="conflict",
+        help="reuse of an Idempotency-Key: always 409 (default), or replay the first answer for the same body",
+    )
+    parser.add_argument(
+        "--id-semantics",
+        choices=("key", "number"),
+        default="key",
+        help="a bill's/invoice's/journal entry's id: its key (default, the spec) or its document number",
+    )
+    parser.add_argument(
+        "--bill-approval", action="store_true", help="bills need approval: submit leads to submitted, not posted"
     )
     return parser.parse_args(argv)
 
@@ -55,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         user_id=args.user_id,
         invalid_token_status=args.invalid_token_status,
         require_document_numbers=args.require_document_numbers,
+        idempotency=args.idempotency,
+        id_semantics=args.id_semantics,
+        bill_approval=args.bill_approval,
     )
     stopping = threading.Event()
 

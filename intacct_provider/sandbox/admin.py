@@ -22,7 +22,9 @@ _SETTABLE = frozenset(
         "invalid_token_status",
         "require_document_numbers",
         "error_envelope",
-        "idempotency_replay",
+        "idempotency",
+        "id_semantics",
+        "bill_approval",
     }
 )
 
@@ -70,7 +72,7 @@ class Admin:
             return json_response(200, {"now": self._clock(body)})
         elif route == ("GET", "/sandbox/settings"):
             return json_response(200, asdict(state.settings))
-        elif route == ("PATCH", "/sandbox/settings"):
+        elif route in (("PATCH", "/sandbox/settings"), ("POST", "/sandbox/settings")):
             unknown = sorted(set(body) - _SETTABLE)
             if unknown:
                 raise ValueError(f"settings that cannot be changed at run time: {', '.join(unknown)}")

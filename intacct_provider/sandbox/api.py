@@ -14,22 +14,27 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl
 
+from intacct_provider import contract
+
 from .errors import ApiError, detail, render
 from .idempotency import fingerprint
 from .query import parse_query
-from .schema import OBJECTS, ObjectDef, get_path, set_path
+from .schema import OBJECTS, ObjectDef, fields_of
 from .state import SandboxState
+from .workflows import run_workflow
 
 PAGE_SIZE = 100
 FORM_TYPE = "application/x-www-form-urlencoded"
 _COLLECTION = re.compile(r"^/objects/([^/]+/[^/]+)$")
 _ITEM = re.compile(r"^/objects/([^/]+/[^/]+)/([^/]+)$")
+_WORKFLOW = re.compile(r"^/workflows/([^/]+/[^/]+)/([^/]+)$")
 _ROUTE_METHODS = (
     (re.compile(r"^/oauth2/token$"), ("POST",)),
     (_COLLECTION, ("GET", "POST")),
     (_ITEM, ("GET", "PATCH", "DELETE")),
     (re.compile(r"^/services/core/model$"), ("GET",)),
     (re.compile(r"^/services/core/query$"), ("POST",)),
+    (_WORKFLOW, ("POST",)),
 )
 
 
@@ -99,8 +104,12 @@ class Api:
         if request.path == "/services/core/model":
             return self._model(request)
         if request.path == "/services/core/query":
-            query = parse_query(_json_body(request))
-            return json_response(200, query.run(self.state.store.visible(query.obj.path, entity)))
+            query = parse_query(_json_body(request), self.state.clock.stamp()[:10])
+            records = self.state.store.visible(query.obj.path, entity, query.include_private)
+            return json_response(200, query.run(records))
+        workflow = _WORKFLOW.match(request.path)
+        if workflow:
+            return self._workflow(request, workflow.group(1), workflow.group(2), entity)
         item = _ITEM.match(request.path)
         if item:
             return self._item(request, item.group(1), item.group(2), entity)
@@ -176,7 +185,7 @@ class Api:
         print_ = fingerprint(path, entity, body)
         settings = self.state.settings
         if key:
-            replay = self.state.idempotency.replay(key, print_, settings.idempotency_replay)
+            replay = self.state.idempotency.replay(key, print_, settings.idempotency == "replay")
             if replay is not None:
                 return json_response(201, replay)
         record = self.state.store.create(obj.path, body, entity, settings.require_document_numbers)
@@ -193,59 +202,75 @@ class Api:
         if request.method == "PATCH":
             record = store.update(path, key, _json_body(request), entity)
             return json_response(200, {"ia::result": _reference(record), "ia::meta": _single_meta()})
+        if request.query:
+            # The spec declares no query parameter on GET by key (no ``fields``): select fields
+            # through the query service instead.
+            name = sorted(request.query)[0]
+            message = f"GET by key takes no query parameters: '{name}' is not valid (use the query service)"
+            raise ApiError(400, message, [detail("invalidParameter", message, name)])
         record = store.get(path, key, entity)
-        if "fields" in request.query:
-            record = _pick(self._object(path), record, request.query["fields"])
         return json_response(200, {"ia::result": record, "ia::meta": _single_meta()})
 
+    def _workflow(self, request: ApiRequest, path: str, action: str, entity: str | None) -> ApiResponse:
+        self._object(path)
+        approval = self.state.settings.bill_approval
+        record = run_workflow(self.state.store, path, action, _json_body(request), entity, approval=approval)
+        result = {**_reference(record), "state": record["state"]}
+        return json_response(200, {"ia::result": result, "ia::meta": _single_meta()})
+
     def _model(self, request: ApiRequest) -> ApiResponse:
+        """The model service: every field of the record with type, readOnly and ``required`` exactly
+        as the contract's create schema says (a document number only when sequencing is off)."""
         name = request.query.get("name")
         if not name:
             raise ApiError(400, "The name parameter is required", [detail("requiredFieldMissing", "name", "name")])
         obj = self._object(name)
-        numbers_required = self.state.settings.require_document_numbers
+        create = contract.load_schema(obj.path, "create")
+        required = _required_names(create, "")
+        if self.state.settings.require_document_numbers and obj.number_field:
+            required.add(obj.number_field)
+        refs = dict(obj.header_refs)
         fields = {
-            spec.name: _describe(spec, spec.name == obj.number_field and numbers_required)
+            spec.name: _describe(spec, spec.name in required, refs.get(spec.name.rsplit(".", 1)[0]))
             for spec in obj.fields.values()
+            if spec.type != "array"
         }
         model: dict[str, Any] = {"fields": fields}
-        if obj.has_lines:
+        if obj.lines:
+            items = contract.load_schema(obj.path, "record")["properties"][obj.lines]["items"]
+            line_required = _required_names(create["properties"][obj.lines]["items"], "")
+            line_refs = dict(obj.line_refs)
             model["lists"] = {
-                "lines": {
-                    "minItems": obj.min_lines,
-                    "fields": {spec.name: _describe(spec, False) for spec in obj.line_fields.values()},
+                obj.lines: {
+                    "minItems": create["properties"][obj.lines].get("minItems", 0),
+                    "fields": {
+                        name: _describe(spec, name in line_required, line_refs.get(name.rsplit(".", 1)[0]))
+                        for name, spec in fields_of(items).items()
+                    },
                 }
             }
         model.update(idempotenceSupported=True, httpMethods="GET,POST,PATCH,DELETE")
         return json_response(200, {"ia::result": model})
 
 
-def _describe(spec: Any, number_required: bool) -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "type": spec.type,
-        "required": spec.required or number_required,
-        "readOnly": spec.read_only,
-        "mutable": not (spec.read_only or spec.create_only),
-    }
+def _required_names(schema: dict[str, Any], prefix: str) -> set[str]:
+    """Dotted names a create schema requires, through required objects (``vendor.id``)."""
+    names: set[str] = set()
+    for name in schema.get("required", ()):
+        names.add(prefix + name)
+        sub = schema.get("properties", {}).get(name, {})
+        if sub.get("type") == "object":
+            names |= _required_names(sub, f"{prefix}{name}.")
+    return names
+
+
+def _describe(spec: Any, required: bool, ref: str | None) -> dict[str, Any]:
+    info: dict[str, Any] = {"type": spec.type, "required": required, "readOnly": spec.read_only}
     if spec.values:
         info["enum"] = list(spec.values)
-    if spec.ref:
-        info["references"] = spec.ref
+    if ref:
+        info["references"] = ref
     return info
-
-
-def _pick(obj: ObjectDef, record: dict[str, Any], wanted: str) -> dict[str, Any]:
-    """``?fields=a,b.c``: the record cut down to the named fields (still nested)."""
-    picked: dict[str, Any] = {}
-    for name in filter(None, (part.strip() for part in wanted.split(","))):
-        if name not in obj.fields and not (name == "lines" and obj.has_lines):
-            raise ApiError(
-                400,
-                f"Field '{name}' is not valid for object '{obj.path}'",
-                [detail("invalidField", f"{name} is not a valid field", name)],
-            )
-        set_path(picked, name, get_path(record, name))
-    return picked
 
 
 def _json_body(request: ApiRequest) -> dict[str, Any]:

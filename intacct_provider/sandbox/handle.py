@@ -30,10 +30,12 @@ CONN_TYPE = "sage_intacct"
 class IntacctSandbox:
     """A local, stateful Sage Intacct REST server for one company.
 
-    Constructor arguments mirror the CLI flags.  ``error_envelope`` ("nested", "top", "plain") and
-    ``idempotency_replay`` choose between readings the public documentation leaves open; they,
-    like the other run-time settings, can be changed on a running sandbox and ``reset()`` restores
-    the constructor's values.
+    Constructor arguments mirror the CLI flags.  ``error_envelope`` ("nested", "top", "plain"),
+    ``idempotency`` ("conflict": any reuse of an Idempotency-Key is a 409; "replay": the same body
+    gets the first answer), ``id_semantics`` ("key": a transaction's id is its key; "number": its
+    document number), ``require_document_numbers`` and ``bill_approval`` choose between readings the
+    published contract leaves open, each defaulting to the stricter.  They, like the other run-time
+    settings, can be changed on a running sandbox and ``reset()`` restores the constructor's values.
     """
 
     def __init__(
@@ -53,7 +55,9 @@ class IntacctSandbox:
         invalid_token_status: int = 401,
         require_document_numbers: bool = False,
         error_envelope: str = "nested",
-        idempotency_replay: bool = True,
+        idempotency: str = "conflict",
+        id_semantics: str = "key",
+        bill_approval: bool = False,
     ) -> None:
         self._settings = Settings(
             client_id=client_id,
@@ -68,7 +72,9 @@ class IntacctSandbox:
             invalid_token_status=invalid_token_status,
             require_document_numbers=require_document_numbers,
             error_envelope=error_envelope,
-            idempotency_replay=idempotency_replay,
+            idempotency=idempotency,
+            id_semantics=id_semantics,
+            bill_approval=bill_approval,
         )
         self._settings.check()
         self.host = host
@@ -187,12 +193,28 @@ class IntacctSandbox:
         self.state.update(error_envelope=value)
 
     @property
-    def idempotency_replay(self) -> bool:
-        return self.state.settings.idempotency_replay
+    def idempotency(self) -> str:
+        return self.state.settings.idempotency
 
-    @idempotency_replay.setter
-    def idempotency_replay(self, value: bool) -> None:
-        self.state.update(idempotency_replay=value)
+    @idempotency.setter
+    def idempotency(self, value: str) -> None:
+        self.state.update(idempotency=value)
+
+    @property
+    def id_semantics(self) -> str:
+        return self.state.settings.id_semantics
+
+    @id_semantics.setter
+    def id_semantics(self, value: str) -> None:
+        self.state.update(id_semantics=value)
+
+    @property
+    def bill_approval(self) -> bool:
+        return self.state.settings.bill_approval
+
+    @bill_approval.setter
+    def bill_approval(self, value: bool) -> None:
+        self.state.update(bill_approval=value)
 
     @property
     def invalid_token_status(self) -> int:
@@ -272,12 +294,17 @@ class IntacctSandbox:
         self.state.clear_requests()
 
     def record_payment(self, object_path: str, key: str, amount: str | None = None) -> dict[str, Any]:
-        """Pay a bill or invoice (in full when ``amount`` is None); returns the updated record."""
+        """Pay a bill (by creating an AP payment, as Intacct does) or an invoice, in full when
+        ``amount`` is None; returns the updated bill or invoice.  Only posted bills can be paid."""
         return self.state.record_payment(object_path, key, amount)
 
-    def records(self, object_path: str, entity: str | None = None) -> list[dict[str, Any]]:
-        """Copies of the stored records, optionally as seen from ``entity``."""
-        return self.state.records(object_path, entity)
+    def records(
+        self, object_path: str, entity: str | None = None, *, include_private: bool = False
+    ) -> list[dict[str, Any]]:
+        """Copies of the stored records as a read sees them: from ``entity``, or at the top level,
+        where private entities' records count only with ``include_private=True`` (Sage's
+        ``filterParameters.includePrivate``, default false)."""
+        return self.state.records(object_path, entity, include_private)
 
     def get_record(self, object_path: str, key: str) -> dict[str, Any]:
         """Copy of one stored record (KeyError if missing)."""

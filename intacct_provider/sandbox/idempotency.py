@@ -1,7 +1,10 @@
-"""``Idempotency-Key`` on creates: replay the original answer, or refuse a reused key with 409.
+"""``Idempotency-Key`` on creates: refuse a reused key with 409, or replay the original answer.
 
-Only successful creates are remembered (a rejected body has changed nothing, so the client may fix
-it and send it again under the same key).  Keys expire after 24 hours of server-clock time.
+Sage documents only the 409 ("two requests from the same user have the same idempotency key"), so
+the sandbox's default refuses any reuse; the ``replay`` setting returns the first answer to an
+identical request.  Only successful creates are remembered (a rejected body has changed nothing,
+so the client may fix it and send it again under the same key).  Keys expire after 24 hours of
+server-clock time (the real lifetime is not documented).
 """
 
 from __future__ import annotations

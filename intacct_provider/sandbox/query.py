@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .datemacros import MACRO_OPERATORS, MACROS, period
 from .errors import ApiError, detail
 from .schema import OBJECTS, STRINGISH, Field, ObjectDef
 
@@ -21,11 +23,24 @@ DEFAULT_FIELDS = ("key", "id", "href")
 _BODY_KEYS = frozenset(
     {"object", "fields", "filters", "filterExpression", "filterParameters", "orderBy", "start", "size"}
 )
-_PARAMETERS = frozenset({"caseSensitiveComparison", "includePrivate"})
+# filterParameters: name -> (type check, description for the error).
+_PARAMETERS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "caseSensitiveComparison": (lambda v: isinstance(v, bool), "true or false"),
+    "includePrivate": (lambda v: isinstance(v, bool), "true or false"),
+    "includeHierarchyFields": (lambda v: isinstance(v, bool), "true or false"),
+    "asOfDate": (lambda v: _is_date(v), "a date in YYYY-MM-DD format"),
+}
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
 Node = int | tuple[str, list["Node"]]
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 10 and date.fromisoformat(value) is not None
+    except ValueError:
+        return False
 
 
 def _bad(message: str, target: str) -> ApiError:
@@ -42,6 +57,7 @@ class Query:
     order: tuple[tuple[str, bool], ...]  # (field, descending)
     start: int
     size: int
+    include_private: bool = False  # filterParameters.includePrivate: records of private entities
 
     def run(self, records: Iterable[Record]) -> dict[str, Any]:
         """The response body: flat rows for the requested page plus ``ia::meta``."""
@@ -66,8 +82,11 @@ class Query:
         return {"ia::result": rows, "ia::meta": meta}
 
 
-def parse_query(body: Any) -> Query:
-    """Validate a query body exactly as strictly as the service does; 400 on the first problem."""
+def parse_query(body: Any, today: str) -> Query:
+    """Validate a query body exactly as strictly as the service does; 400 on the first problem.
+
+    ``today`` (YYYY-MM-DD) is what date macros are relative to unless ``asOfDate`` says otherwise.
+    """
     if not isinstance(body, dict):
         raise _bad("The query body must be a JSON object", "/")
     unknown = sorted(set(body) - _BODY_KEYS)
@@ -79,13 +98,29 @@ def parse_query(body: Any) -> Query:
         raise _bad(f"Object '{body.get('object')}' is not valid for query", "/object")
     queryable = obj.fields
     fields = _fields(body.get("fields"), queryable, obj)
-    case_sensitive = _case_sensitivity(body.get("filterParameters"))
-    predicates = _filters(body.get("filters"), queryable, obj, case_sensitive)
+    parameters = _filter_parameters(body.get("filterParameters"))
+    context = _Context(
+        queryable,
+        obj,
+        parameters.get("caseSensitiveComparison", True),
+        date.fromisoformat(parameters.get("asOfDate", today)),
+    )
+    predicates = _filters(body.get("filters"), context)
     predicate = _combine(body.get("filterExpression"), predicates)
     order = _order(body.get("orderBy"), queryable, obj)
     start = _integer(body.get("start"), "start", 1, None, 1)
     size = _integer(body.get("size"), "size", 1, MAX_SIZE, DEFAULT_SIZE)
-    return Query(obj, fields, predicate, order, start, size)
+    return Query(obj, fields, predicate, order, start, size, parameters.get("includePrivate", False))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every filter of one query is compiled against."""
+
+    queryable: dict[str, Field]
+    obj: ObjectDef
+    case_sensitive: bool
+    as_of: date
 
 
 def _unknown_field(name: Any, obj: ObjectDef, target: str) -> ApiError:
@@ -103,17 +138,22 @@ def _fields(value: Any, queryable: dict[str, Field], obj: ObjectDef) -> tuple[st
     return tuple(value)
 
 
-def _case_sensitivity(value: Any) -> bool:
+def _filter_parameters(value: Any) -> dict[str, Any]:
+    """``filterParameters``: includePrivate (default false), caseSensitiveComparison (default
+    true), asOfDate (default today), includeHierarchyFields (default false; the sandbox has no
+    hierarchy fields, so it changes nothing)."""
     if value is None:
-        return True
+        return {}
     if not isinstance(value, dict):
         raise _bad("/filterParameters must be an object", "/filterParameters")
     for name, setting in value.items():
+        target = f"/filterParameters/{name}"
         if name not in _PARAMETERS:
-            raise _bad(f"/filterParameters/{name} is not a valid filter parameter", f"/filterParameters/{name}")
-        if not isinstance(setting, bool):
-            raise _bad(f"/filterParameters/{name} must be true or false", f"/filterParameters/{name}")
-    return bool(value.get("caseSensitiveComparison", True))
+            raise _bad(f"{target} is not a valid filter parameter", target)
+        check, expected = _PARAMETERS[name]
+        if not check(setting):
+            raise _bad(f"{target} must be {expected}", target)
+    return value
 
 
 def _integer(value: Any, name: str, low: int, high: int | None, default: int) -> int:
@@ -165,10 +205,10 @@ def _converter(spec: Field, case_sensitive: bool) -> Callable[[Any], Any]:
         return lambda v: int(v)
     if spec.type == "decimal":
         return lambda v: Decimal(str(v))
-    if spec.type == "boolean":
+    if spec.type in ("boolean", "number", "object") or case_sensitive:
         return lambda v: v
-    if case_sensitive:
-        return lambda v: v
+    if spec.type == "array":
+        return lambda v: [x.lower() if isinstance(x, str) else x for x in v] if isinstance(v, list) else v.lower()
     return lambda v: v.lower()
 
 
@@ -180,6 +220,7 @@ def _operand(spec: Field, value: Any, convert: Callable[[Any], Any], target: str
         "key": (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit()),
         "decimal": isinstance(value, (int, float, str)) and not isinstance(value, bool),
         "boolean": isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
     }.get(spec.type, isinstance(value, str))
     try:
         if ok:
@@ -187,6 +228,52 @@ def _operand(spec: Field, value: Any, convert: Callable[[Any], Any], target: str
     except (InvalidOperation, ValueError):
         pass
     raise _bad(f"{target}: {value!r} is not a valid value for field '{spec.name}' ({spec.type})", target)
+
+
+def _has_macro(operand: Any) -> bool:
+    values = operand if isinstance(operand, list) else [operand]
+    return any(isinstance(value, str) and value in MACROS for value in values)
+
+
+def _macro_filter(operator: str, name: str, operand: Any, as_of: date, target: str) -> Predicate:
+    """A date comparison where some operand is a macro: every operand becomes a period."""
+
+    def span(value: Any) -> tuple[str, str]:
+        if isinstance(value, str) and value in MACROS:
+            first, last = period(value, as_of)
+            return first.isoformat(), last.isoformat()
+        if not _is_date(value):
+            raise _bad(f"{target}: {value!r} is not a date or a date macro", target)
+        return value, value
+
+    base = _NEGATED.get(operator, operator)
+    if base in ("$in", "$between"):
+        if not isinstance(operand, list) or not operand or (base == "$between" and len(operand) != 2):
+            raise _bad(f"{target}: {operator} takes an array of dates or macros", target)
+        spans = [span(value) for value in operand]
+    elif isinstance(operand, list):
+        raise _bad(f"{target}: {operator} takes one date or macro", target)
+    else:
+        spans = [span(operand)]
+    first, last = spans[0]
+    tests: dict[str, Callable[[str], bool]] = {
+        "$eq": lambda v: first <= v <= last,
+        "$lt": lambda v: v < first,
+        "$lte": lambda v: v <= last,
+        "$gt": lambda v: v > last,
+        "$gte": lambda v: v >= first,
+        "$in": lambda v: any(lo <= v <= hi for lo, hi in spans),
+        "$between": lambda v: spans[0][0] <= v <= spans[-1][1],
+    }
+    test, get = tests[base], _getter(name)
+
+    def matches(rec: Record) -> bool:
+        raw = get(rec)
+        return raw is not None and test(str(raw)[:10])
+
+    if operator in _NEGATED:
+        return lambda rec: not matches(rec)
+    return matches
 
 
 _ORDERED = frozenset({"$lt", "$lte", "$gt", "$gte", "$between", "$notBetween"})
@@ -212,19 +299,20 @@ _TESTS: dict[str, Callable[[Any, Any], bool]] = {
     "$contains": lambda a, b: a is not None and b in a,
     "$startsWith": lambda a, b: a is not None and a.startswith(b),
     "$endsWith": lambda a, b: a is not None and a.endswith(b),
-    "$has": lambda a, b: (a is not None and a != "") == b,
+    # ``$has``: an array-of-strings field contains the value; on a single-valued field, equals it.
+    "$has": lambda a, b: a is not None and (b in a if isinstance(a, list) else a == b),
 }
 
 
-def _filters(value: Any, queryable: dict[str, Field], obj: ObjectDef, case_sensitive: bool) -> list[Predicate]:
+def _filters(value: Any, context: _Context) -> list[Predicate]:
     if value is None or value == []:
         return []
     if not isinstance(value, list):
         raise _bad("/filters must be an array", "/filters")
-    return [_filter(item, f"/filters/{index}", queryable, obj, case_sensitive) for index, item in enumerate(value)]
+    return [_filter(item, f"/filters/{index}", context) for index, item in enumerate(value)]
 
 
-def _filter(item: Any, target: str, queryable: dict[str, Field], obj: ObjectDef, case_sensitive: bool) -> Predicate:
+def _filter(item: Any, target: str, context: _Context) -> Predicate:
     if not isinstance(item, dict) or len(item) != 1:
         raise _bad(f'{target} must be one operator such as {{"$eq": {{"id": "X"}}}}', target)
     ((operator, condition),) = item.items()
@@ -233,12 +321,14 @@ def _filter(item: Any, target: str, queryable: dict[str, Field], obj: ObjectDef,
     if not isinstance(condition, dict) or len(condition) != 1:
         raise _bad(f"{target}/{operator} must name exactly one field", target)
     ((name, operand),) = condition.items()
-    spec = queryable.get(name)
+    spec = context.queryable.get(name)
     if spec is None:
-        raise _unknown_field(name, obj, target)
+        raise _unknown_field(name, context.obj, target)
     if (operator in _ORDERED and spec.type == "boolean") or (operator in _TEXT and spec.type not in STRINGISH):
         raise _bad(f"{target}: {operator} cannot be used on field '{name}' ({spec.type})", target)
-    convert = _converter(spec, case_sensitive)
+    if spec.type in ("date", "timestamp") and operator in MACRO_OPERATORS and _has_macro(operand):
+        return _macro_filter(operator, name, operand, context.as_of, target)
+    convert = _converter(spec, context.case_sensitive)
     base = str(_NEGATED.get(operator, operator))
     expected = _operands(base, spec, operand, convert, target)
     test, get = _TESTS[base], _getter(name)
@@ -254,9 +344,9 @@ def _filter(item: Any, target: str, queryable: dict[str, Field], obj: ObjectDef,
 
 def _operands(base: str, spec: Field, operand: Any, convert: Callable[[Any], Any], target: str) -> Any:
     if base == "$has":
-        if not isinstance(operand, bool):
-            raise _bad(f"{target}: $has takes true or false", target)
-        return operand
+        if not isinstance(operand, str):
+            raise _bad(f"{target}: $has takes a string (the value the array field must contain)", target)
+        return convert(operand)
     if base == "$in":
         if not isinstance(operand, list) or not operand:
             raise _bad(f"{target}: $in and $notIn take a non-empty array", target)
@@ -284,7 +374,9 @@ def _combine(expression: Any, predicates: list[Predicate]) -> Predicate | None:
         return _all(predicates) if predicates else None
     if not isinstance(expression, str):
         raise _bad("/filterExpression must be a string", "/filterExpression")
-    if expression.strip().lower() in ("and", "or") and predicates:
+    if expression.strip().lower() in ("and", "or"):
+        if not predicates:
+            return None
         return _all(predicates) if expression.strip().lower() == "and" else _any(predicates)
     tokens = [token.lower() for token in _TOKEN.findall(expression)]
     parser = _ExpressionParser(tokens, len(predicates))

@@ -1,7 +1,8 @@
 """Business rules that look at other records: the 422 and 409 answers.
 
 They run after :mod:`.validation` has accepted the body's shape, on the record as it would be
-stored (so a PATCH is judged on the merged result, exactly like a create).
+stored (so a PATCH is judged on the merged result, exactly like a create).  References may name
+their target by ``key`` or ``id``, as the contract allows.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, detail
-from .schema import DIMENSIONS, Field, ObjectDef, get_path
+from .schema import DIMENSION_PATHS, ObjectDef, get_path
 
 if TYPE_CHECKING:
     from .store import Store
@@ -21,66 +22,78 @@ def check_record(store: Store, obj: ObjectDef, record: dict[str, Any], key: str 
 
     ``key`` is the record's own key on update (so it does not conflict with itself), None on create.
     """
-    problems = _reference_problems(store, obj.fields, record, "")
-    for index, line in enumerate(record.get("lines") or []):
-        problems += _reference_problems(store, obj.line_fields, line, f"/lines/{index}")
-        problems += _dimension_problems(store, line, index)
+    problems = _reference_problems(store, obj.header_refs, record, "")
+    lines = record.get(obj.lines) if obj.lines else None
+    for index, line in enumerate(lines or []):
+        problems += _reference_problems(store, obj.line_refs, line, f"/{obj.lines}/{index}")
+        if obj.lines == "lines":
+            problems += _dimension_problems(store, line, index)
+    if obj.min_lines and len(lines or []) < obj.min_lines:
+        problems.append(detail("linesRequired", f"A {obj.label} needs at least {obj.min_lines} line", "/lines"))
     problems += _date_problems(obj, record)
     if obj.path == "general-ledger/journal-entry":
         problems += _balance_problems(record)
     if problems:
         raise ApiError.from_details(422, problems)
+    store.fill_refs(obj, record)
     conflict = _unique_conflict(store, obj, record, key)
     if conflict:
         raise ApiError.from_details(409, [conflict])
 
 
 def _reference_problems(
-    store: Store, fields: dict[str, Field], data: dict[str, Any], pointer: str
+    store: Store, refs: tuple[tuple[str, str], ...], data: dict[str, Any], pointer: str
 ) -> list[dict[str, str]]:
     problems = []
-    for spec in fields.values():
-        value = get_path(data, spec.name) if spec.ref else None
-        if spec.ref is None or value is None:
+    for name, target_path in refs:
+        ref = get_path(data, name)
+        if not isinstance(ref, dict) or (ref.get("key") is None and ref.get("id") is None):
             continue
-        target = store.find_by_id(spec.ref, value)
-        ptr = pointer + spec.pointer
-        label = store.table(spec.ref).obj.label
+        target = store.resolve(target_path, ref)
+        by = "key" if ref.get("key") is not None else "id"
+        ptr = f"{pointer}/{name.replace('.', '/')}/{by}"
+        label = store.table(target_path).obj.label
         if target is None:
-            problems.append(detail("referenceNotFound", f"{label.capitalize()} '{value}' does not exist", ptr))
+            message = f"{label[0].upper()}{label[1:]} '{ref[by]}' does not exist"
+            problems.append(detail("referenceNotFound", message, ptr))
+        elif ref.get("key") is not None and ref.get("id") is not None and target["id"] != ref["id"]:
+            message = f"{label[0].upper()}{label[1:]} key '{ref['key']}' has id '{target['id']}', not '{ref['id']}'"
+            problems.append(detail("referenceMismatch", message, ptr))
         elif target.get("status") == "inactive":
-            problems.append(detail("referenceInactive", f"{label.capitalize()} '{value}' is inactive", ptr))
+            message = f"{label[0].upper()}{label[1:]} '{target['id']}' is inactive"
+            problems.append(detail("referenceInactive", message, ptr))
     return problems
 
 
 def _dimension_problems(store: Store, line: dict[str, Any], index: int) -> list[dict[str, str]]:
     """Some GL accounts require a dimension on every line that posts to them."""
-    account = store.find_by_id("general-ledger/account", get_path(line, "glAccount.id"))
+    ref = line.get("glAccount")
+    account = store.resolve("general-ledger/account", ref) if isinstance(ref, dict) else None
     if account is None:
         return []
     problems = []
-    for dim in DIMENSIONS:
-        if account["requiredDimensions"][dim] and not get_path(line, f"dimensions.{dim}.id"):
-            ptr = f"/lines/{index}/dimensions/{dim}/id"
-            message = f"Line {index + 1}: GL account {account['id']} is missing the {dim.capitalize()} dimension"
+    for dim in DIMENSION_PATHS:
+        given = get_path(line, f"dimensions.{dim}") or {}
+        if get_path(account, f"requireDimensions.{dim}") and not (given.get("id") or given.get("key")):
+            ptr = f"/lines/{index}/dimensions/{dim}"
+            message = f"Line {index + 1}: GL account {account['id']} is missing the {dim} dimension"
             problems.append(detail("dimensionRequired", message, ptr))
     return problems
 
 
 def _date_problems(obj: ObjectDef, record: dict[str, Any]) -> list[dict[str, str]]:
-    start = record.get("createdDate") or record.get("invoiceDate")
+    start_name = {"vendor": "createdDate", "customer": "invoiceDate"}.get(obj.party or "")
+    start = record.get(start_name) if start_name else None
     due = record.get("dueDate")
-    if obj.party and start and due and due < start:
-        start_name = "createdDate" if obj.party == "vendor" else "invoiceDate"
-        message = f"dueDate {due} is before {start_name} {start}"
-        return [detail("invalidDueDate", message, "/dueDate")]
+    if start_name and start and due and due < start:
+        return [detail("invalidDueDate", f"dueDate {due} is before {start_name} {start}", "/dueDate")]
     return []
 
 
 def _balance_problems(record: dict[str, Any]) -> list[dict[str, str]]:
     totals = {"debit": Decimal(0), "credit": Decimal(0)}
     for line in record["lines"]:
-        totals[line["txnType"]] += Decimal(line["txnAmount"])
+        totals[line.get("txnType", "debit")] += Decimal(line["txnAmount"])
     if totals["debit"] != totals["credit"]:
         message = f"Debits ({totals['debit']:.2f}) must equal credits ({totals['credit']:.2f})"
         return [detail("unbalancedEntry", message, "/lines")]

@@ -1,19 +1,24 @@
-"""Object definitions: paths, fields, what is required, read-only or a reference.
+"""The sandbox's view of each object: the contract's facts plus what only the sandbox decides.
 
-One table drives validation, the model service, the query service and the seed, so the objects
-cannot drift apart.  Field names are dotted (``vendor.id``); records store them nested.
+What a body may contain, what is required or read-only, enums and formats all come from
+:mod:`intacct_provider.contract` (one source of truth, shared with the client).  This module adds
+what the contract does not say: which field references which object, the first key of each table,
+document-number prefixes, and which objects are entity-scoped transactions.  Field names are dotted
+(``vendor.id``); records store them nested.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-# Field types: "key" (system key, numeric string), "string", "decimal" (decimal string), "date"
-# (YYYY-MM-DD), "timestamp" (YYYY-MM-DDTHH:MM:SSZ), "boolean", "enum".
+from intacct_provider import contract
+
+# Field types the query service compares by: "key" (numeric string), "string", "decimal" (decimal
+# string), "date", "timestamp", "boolean", "enum", "number", "array", "object".
 STRINGISH = frozenset({"string", "enum", "date", "timestamp"})
 
-DIMENSIONS = ("location", "department", "class", "project", "customer", "vendor", "employee", "item")
+# Dimensions the sandbox has objects for; other dimensions (employee, item, ...) are stored unchecked.
 DIMENSION_PATHS = {
     "location": "company-config/location",
     "department": "company-config/department",
@@ -21,169 +26,131 @@ DIMENSION_PATHS = {
     "project": "projects/project",
     "customer": "accounts-receivable/customer",
     "vendor": "accounts-payable/vendor",
-    # employee and item have no object in the sandbox, so their ids are stored unchecked.
 }
+LINE_REFS = {"glAccount": "general-ledger/account", **{f"dimensions.{d}": p for d, p in DIMENSION_PATHS.items()}}
 
 
 @dataclass(frozen=True)
 class Field:
-    """One field: ``name`` dotted, ``ref`` the object path an ``x.id`` must exist in."""
+    """A field of a stored record, as the query and model services see it."""
 
     name: str
     type: str = "string"
-    required: bool = False
+    values: tuple[Any, ...] = ()
     read_only: bool = False
-    create_only: bool = False
-    ref: str | None = None
-    values: tuple[str, ...] = ()
-    default: Any = None
-
-    @property
-    def pointer(self) -> str:
-        """JSON pointer used as an error ``target``."""
-        return "/" + self.name.replace(".", "/")
 
 
 @dataclass(frozen=True)
 class ObjectDef:
-    """An object type: its path under /objects, header fields and (for transactions) line fields."""
+    """An object type: contract facts, queryable fields and the sandbox's own bookkeeping."""
 
     path: str
     label: str
     fields: dict[str, Field]
     first_key: int
-    line_fields: dict[str, Field] = field(default_factory=dict)
-    min_lines: int = 0
-    transaction: bool = False
-    number_field: str | None = None  # billNumber / invoiceNumber: becomes ``id``
+    transaction: bool = False  # entity-scoped (bills, invoices, entries, payments)
+    number_field: str | None = None  # billNumber / invoiceNumber
     number_prefix: str = ""  # auto-numbering prefix ("BILL-")
     party: str | None = None  # "vendor" / "customer": scope of the number's uniqueness
+    lines: str | None = None  # "lines" (documents, entries) or "details" (payments)
+    min_lines: int = 0  # business rule (422): a document needs at least one line
+    header_refs: tuple[tuple[str, str], ...] = ()  # (reference field, object path)
+    line_refs: tuple[tuple[str, str], ...] = ()
 
     @property
-    def has_lines(self) -> bool:
-        return bool(self.line_fields)
+    def facts(self) -> dict[str, Any]:
+        return contract.object_facts(self.path)
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        state: dict[str, Any] | None = self.facts["state"]
+        return state
+
+    @property
+    def workflows(self) -> dict[str, dict[str, Any]]:
+        workflows: dict[str, dict[str, Any]] = self.facts["workflows"]
+        return workflows
 
 
-def _fields(*items: Field) -> dict[str, Field]:
-    return {item.name: item for item in items}
+def _field_type(name: str, schema: dict[str, Any]) -> str:
+    if name == "key":
+        return "key"
+    types = schema.get("type", "string")
+    kind = next((t for t in types if t != "null"), "string") if isinstance(types, list) else types
+    fmt = schema.get("format")
+    if fmt == "decimal-precision-2":
+        return "decimal"
+    if fmt in ("date", "date-time"):
+        return "date" if fmt == "date" else "timestamp"
+    if "enum" in schema and kind == "string":
+        return "enum"
+    return {"integer": "number"}.get(kind, kind)
 
 
-def _system_fields() -> tuple[Field, ...]:
-    """Fields every record carries and no client may write."""
-    return (
-        Field("key", "key", read_only=True),
-        Field("href", read_only=True),
-        Field("audit.createdDateTime", "timestamp", read_only=True),
-        Field("audit.modifiedDateTime", "timestamp", read_only=True),
-        Field("audit.createdBy", read_only=True),
-        Field("audit.modifiedBy", read_only=True),
-        Field("entity.id", read_only=True),
-    )
+def fields_of(schema: dict[str, Any]) -> dict[str, Field]:
+    """The fields of a record schema (or of a line's), by dotted name."""
+    leaves = contract.leaf_properties(schema)
+    return {
+        name: Field(
+            name=name,
+            type=_field_type(name, schema),
+            values=tuple(schema.get("enum", ())),
+            read_only=bool(schema.get("readOnly")),
+        )
+        for name, schema in leaves.items()
+    }
 
 
-_STATUS = Field("status", "enum", values=("active", "inactive"), default="active")
+def _define(path: str, first_key: int, **extra: Any) -> ObjectDef:
+    label = contract.object_facts(path)["label"]
+    fields = fields_of(contract.load_schema(path, "record"))
+    return ObjectDef(path=path, label=label, fields=fields, first_key=first_key, **extra)
 
 
-def _master(path: str, label: str, first_key: int, *extra: Field) -> ObjectDef:
-    """Master data: ``id`` (chosen by the client, unique, immutable) and ``name``."""
-    return ObjectDef(
-        path=path,
-        label=label,
-        first_key=first_key,
-        fields=_fields(
-            *_system_fields(),
-            Field("id", required=True, create_only=True),
-            Field("name", required=True),
-            _STATUS,
-            *extra,
-        ),
-    )
-
-
-def _line_fields(*extra: Field) -> dict[str, Field]:
-    dims = tuple(Field(f"dimensions.{dim}.id", ref=DIMENSION_PATHS.get(dim)) for dim in DIMENSIONS)
-    return _fields(
-        Field("glAccount.id", required=True, ref="general-ledger/account"),
-        Field("txnAmount", "decimal", required=True),
-        *extra,
-        Field("memo"),
-        *dims,
-    )
-
-
-_DOC_STATES = ("draft", "posted", "partiallyPaid", "paid")
-
-
-def _document(path: str, label: str, first_key: int, party: str, number: str, prefix: str) -> ObjectDef:
-    """Bill or invoice: a party, a document number that becomes ``id``, dates, lines and totals."""
-    date_field = "createdDate" if party == "vendor" else "invoiceDate"
-    return ObjectDef(
-        path=path,
-        label=label,
-        first_key=first_key,
+def _document(path: str, first_key: int, party: str, prefix: str) -> ObjectDef:
+    return _define(
+        path,
+        first_key,
         transaction=True,
-        number_field=number,
+        number_field=contract.object_facts(path)["number_field"],
         number_prefix=prefix,
         party=party,
+        lines="lines",
         min_lines=1,
-        line_fields=_line_fields(),
-        fields=_fields(
-            *_system_fields(),
-            Field("id", read_only=True),
-            Field(number),
-            Field(f"{party}.id", required=True, ref=DIMENSION_PATHS[party]),
-            Field(date_field, "date", required=True),
-            Field("dueDate", "date", required=True),
-            Field("postingDate", "date"),
-            Field("referenceNumber"),
-            Field("description"),
-            Field("state", "enum", values=_DOC_STATES, default="posted"),
-            Field("totalTxnAmount", "decimal", read_only=True),
-            Field("totalTxnAmountDue", "decimal", read_only=True),
-            Field("totalPaid", "decimal", read_only=True),
-        ),
+        header_refs=((party, DIMENSION_PATHS[party]),),
+        line_refs=tuple(LINE_REFS.items()),
     )
 
-
-_ACCOUNT_FLAGS = tuple(Field(f"requiredDimensions.{dim}", "boolean", default=False) for dim in DIMENSIONS)
 
 OBJECTS: dict[str, ObjectDef] = {
     obj.path: obj
     for obj in (
-        _master("accounts-payable/vendor", "vendor", 33, Field("email")),
-        _master("accounts-receivable/customer", "customer", 68, Field("email"), Field("creditLimit", "decimal")),
-        _master(
-            "general-ledger/account",
-            "GL account",
-            1,
-            Field("accountType", "enum", required=True, values=("balanceSheet", "incomeStatement")),
-            Field("normalBalance", "enum", required=True, values=("debit", "credit")),
-            *_ACCOUNT_FLAGS,
-        ),
-        _master("general-ledger/journal", "GL journal", 1),
-        _master("company-config/location", "location", 1, Field("isEntity", "boolean", default=False)),
-        _master("company-config/department", "department", 1),
-        _master("company-config/class", "class", 1),
-        _master("projects/project", "project", 1),
-        _document("accounts-payable/bill", "bill", 2001, "vendor", "billNumber", "BILL-"),
-        _document("accounts-receivable/invoice", "invoice", 1001, "customer", "invoiceNumber", "INV-"),
-        ObjectDef(
-            path="general-ledger/journal-entry",
-            label="journal entry",
-            first_key=3001,
+        _define("accounts-payable/vendor", 33),
+        _define("accounts-receivable/customer", 68),
+        _define("general-ledger/account", 1),
+        _define("general-ledger/journal", 1),
+        _define("company-config/location", 1),
+        _define("company-config/department", 1),
+        _define("company-config/class", 1),
+        _define("projects/project", 1),
+        _document("accounts-payable/bill", 2001, "vendor", "BILL-"),
+        _document("accounts-receivable/invoice", 1001, "customer", "INV-"),
+        _define(
+            "general-ledger/journal-entry",
+            3001,
             transaction=True,
             number_prefix="JE-",
-            min_lines=2,
-            line_fields=_line_fields(Field("txnType", "enum", required=True, values=("debit", "credit"))),
-            fields=_fields(
-                *_system_fields(),
-                Field("id", read_only=True),
-                Field("glJournal.id", required=True, ref="general-ledger/journal"),
-                Field("postingDate", "date", required=True),
-                Field("referenceNumber"),
-                Field("description"),
-                Field("state", "enum", values=("draft", "posted"), default="posted"),
-            ),
+            lines="lines",
+            header_refs=(("glJournal", "general-ledger/journal"),),
+            line_refs=tuple(LINE_REFS.items()),
+        ),
+        _define(
+            "accounts-payable/payment",
+            4001,
+            transaction=True,
+            lines="details",
+            header_refs=(("vendor", "accounts-payable/vendor"),),
+            line_refs=(("bill", "accounts-payable/bill"),),
         ),
     )
 }

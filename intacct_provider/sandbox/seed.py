@@ -5,6 +5,11 @@ CUST-100 key 68, GL 4000 key 1, BILL-100 key 2001, ...), then generates bills, i
 journal entries across 2026.  ``scale`` multiplies the generated volume (1 -> 50 bills, 50
 invoices, 20 entries; 800 -> 40,000 bills) and records are built as literals, not through the
 validating write path, so large seeds load in seconds.
+
+Records have the contract's shape: bills and invoices carry a currency and a location on every
+line, journal-entry lines a ``description``; bills come in every state a sync meets (draft,
+submitted, posted, partially paid and paid, the paid ones through AP payment records).  Entity
+"CA" is private: its records stay out of top-level queries unless ``includePrivate`` is set.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 from .clock import Clock
 from .schema import OBJECTS, set_path
-from .store import Store, blank_record
+from .store import Store, document_id
 
 SEEDS = ("demo", "empty")
 BILLS_PER_SCALE, INVOICES_PER_SCALE, ENTRIES_PER_SCALE = 50, 50, 20
@@ -54,7 +59,13 @@ _CUSTOMERS = (
     ("CUST-400", "Oakline Logistics"),
     ("CUST-500", "Pinecrest Schools"),
 )
-_LOCATIONS = (("US", "United States", True), ("UK", "United Kingdom", True), ("US-NY", "New York office", False))
+# id, name, entity: None (a plain location), False (an entity) or True (a private entity)
+_LOCATIONS = (
+    ("US", "United States", False),
+    ("UK", "United Kingdom", False),
+    ("US-NY", "New York office", None),
+    ("CA", "Canada", True),
+)
 _DEPARTMENTS = (("ADM", "Administration"), ("ENG", "Engineering"), ("SAL", "Sales"), ("OPS", "Operations"))
 _CLASSES = (("RETAIL", "Retail"), ("WHOLESALE", "Wholesale"))
 _PROJECTS = (("PRJ-100", "Website relaunch"), ("PRJ-200", "ERP migration"))
@@ -62,15 +73,19 @@ _JOURNALS = (("GJ", "General journal"), ("ADJ", "Adjustments"))
 _EXPENSES = ("6700", "6100", "6200", "6500", "6600", "6800", "5000")
 _INCOME = ("4000", "4100")
 _ENTITIES = (None, "US", "UK")
+_LINE_LOCATION = {None: "US", "US": "US-NY", "UK": "UK", "CA": "CA"}
+_CURRENCY = {"txnCurrency": "USD", "baseCurrency": "USD"}
+_BANK = {"entityId": "SANDBOX-BANK"}
+PRIVATE_EXTRA = 3  # bills and invoices of the private entity, after the generated ones
 
 
-def build_store(name: str, scale: int, clock: Clock, user_id: str) -> Store:
+def build_store(name: str, scale: int, clock: Clock, user_id: str, id_semantics: str = "key") -> Store:
     """A store loaded with seed ``name`` ("demo" or "empty")."""
     if name not in SEEDS:
         raise ValueError(f"unknown seed {name!r}; expected one of {', '.join(SEEDS)}")
     if scale < 1:
         raise ValueError("seed scale must be at least 1")
-    store = Store(clock, user_id)
+    store = Store(clock, user_id, id_semantics)
     if name == "demo":
         # Hundreds of thousands of small dicts would trigger the cyclic GC over and over while
         # nothing here can form a cycle; pausing it halves the build time of large seeds.
@@ -90,30 +105,43 @@ def build_store(name: str, scale: int, clock: Clock, user_id: str) -> Store:
 
 
 def _master(store: Store, path: str, key: int, record_id: str, name: str, **fields: Any) -> None:
-    record = blank_record(OBJECTS[path])
-    record.update(key=str(key), id=record_id, name=name, href=f"/objects/{path}/{key}")
+    record: dict[str, Any] = {"key": str(key), "id": record_id, "name": name, "href": f"/objects/{path}/{key}"}
+    record["status"] = "active"
     for field_name, value in fields.items():
         set_path(record, field_name.replace("__", "."), value)
+    record["entity"] = {"id": None}
     record["audit"] = _audit(_MASTER_STAMP, _MASTER_STAMP)
     store.adopt(path, record)
 
 
-def _audit(created: str, modified: str) -> dict[str, str]:
-    return {"createdDateTime": created, "modifiedDateTime": modified, "createdBy": _SEED_USER, "modifiedBy": _SEED_USER}
+def _ref(store: Store, path: str, record_id: str) -> dict[str, str]:
+    """A reference as Intacct reads it back: key and id."""
+    return {"key": store.tables[path].ids[record_id], "id": record_id}
+
+
+def _audit(created: str, modified: str) -> dict[str, Any]:
+    return {
+        "createdDateTime": created,
+        "modifiedDateTime": modified,
+        "createdBy": _SEED_USER,
+        "modifiedBy": _SEED_USER,
+        "createdByUser": {"id": _SEED_USER},
+        "modifiedByUser": {"id": _SEED_USER},
+    }
 
 
 def _master_data(store: Store) -> None:
     for key, acct, name, kind, balance, required in _ACCOUNTS:
-        flags = {f"requiredDimensions__{required}": True} if required else {}
+        flags = {f"requireDimensions__{required}": True} if required else {}
         _master(store, "general-ledger/account", key, acct, name, accountType=kind, normalBalance=balance, **flags)
     for offset, (vid, name) in enumerate(_VENDORS):
-        email = f"ap@{name.split()[0].lower()}.example"
-        _master(store, "accounts-payable/vendor", 33 + offset, vid, name, email=email)
+        _master(store, "accounts-payable/vendor", 33 + offset, vid, name, currency="USD")
     for offset, (cid, name) in enumerate(_CUSTOMERS):
-        email = f"billing@{name.split()[0].lower()}.example"
-        _master(store, "accounts-receivable/customer", 68 + offset, cid, name, email=email, creditLimit="50000.00")
-    for offset, (lid, name, is_entity) in enumerate(_LOCATIONS):
-        _master(store, "company-config/location", 1 + offset, lid, name, isEntity=is_entity)
+        _master(store, "accounts-receivable/customer", 68 + offset, cid, name, creditLimit=50000)
+    for offset, (lid, name, private) in enumerate(_LOCATIONS):
+        _master(store, "company-config/location", 1 + offset, lid, name)
+        if private is not None:
+            store.entities[lid] = private
     for path, rows in (
         ("company-config/department", _DEPARTMENTS),
         ("company-config/class", _CLASSES),
@@ -125,33 +153,25 @@ def _master_data(store: Store) -> None:
 
 
 def _line(
-    account: str,
-    amount: str,
-    memo: str,
-    department: str | None = None,
-    location: str | None = None,
-    txn_type: str | None = None,
+    account: str, amount: str, text: str, department: str | None = None, location: str | None = None
 ) -> dict[str, Any]:
-    dims = {
-        "location": {"id": location},
-        "department": {"id": department},
-        "class": {"id": None},
-        "project": {"id": None},
-        "customer": {"id": None},
-        "vendor": {"id": None},
-        "employee": {"id": None},
-        "item": {"id": None},
-    }
-    line: dict[str, Any] = {"glAccount": {"id": account}, "txnAmount": amount}
-    if txn_type is not None:
-        line["txnType"] = txn_type
-    line["memo"] = memo
-    line["dimensions"] = dims
+    """A bill or invoice line: account, amount, memo and dimensions (location always)."""
+    dims: dict[str, Any] = {"location": {"id": location}}
+    if department is not None:
+        dims["department"] = {"id": department}
+    return {"glAccount": {"id": account}, "txnAmount": amount, "memo": text, "dimensions": dims}
+
+
+def _entry_line(account: str, amount: str, txn_type: str, text: str, department: str | None = None) -> dict[str, Any]:
+    """A journal-entry line: its text is ``description`` (journal lines have no memo)."""
+    line: dict[str, Any] = {"glAccount": {"id": account}, "txnAmount": amount, "txnType": txn_type, "description": text}
+    if department is not None:
+        line["dimensions"] = {"department": {"id": department}}
     return line
 
 
 class _Transactions:
-    """Generates the demo's bills, invoices and journal entries from one seeded RNG."""
+    """Generates the demo's bills, invoices, payments and journal entries from one seeded RNG."""
 
     def __init__(self, store: Store, scale: int) -> None:
         self.store = store
@@ -159,48 +179,62 @@ class _Transactions:
         self.rng = random.Random(20260101)
         start = date(2026, 1, 1)
         self.days = [(start + timedelta(days=n)).isoformat() for n in range(365 + 60)]
+        self.payment_key = OBJECTS["accounts-payable/payment"].first_key
 
     def amount(self) -> str:
         cents = self.rng.randint(2500, 500000)
         return f"{cents // 100}.{cents % 100:02d}"
 
     def build(self) -> None:
-        self.document("accounts-payable/bill", 0, _line("6700", "500.00", "Office supplies"), day=4)
-        for i in range(1, BILLS_PER_SCALE * self.scale):
+        bills, invoices = BILLS_PER_SCALE * self.scale, INVOICES_PER_SCALE * self.scale
+        self.document("accounts-payable/bill", 0, _line("6700", "500.00", "Office supplies", location="US"), day=4)
+        for i in range(1, bills):
             lines = [self.expense_line(i) for _ in range(1 + i % 3)]
             self.document("accounts-payable/bill", i, *lines, day=(i * 3) % 360)
-        self.document("accounts-receivable/invoice", 0, _line("4000", "1000.00", "Service fee"), day=4)
-        for i in range(1, INVOICES_PER_SCALE * self.scale):
+        self.document("accounts-receivable/invoice", 0, _line("4000", "1000.00", "Service fee", location="US"), day=4)
+        for i in range(1, invoices):
             lines = [
-                _line(_INCOME[(i + n) % 2], self.amount(), ("Service fee", "Consulting hours")[n % 2])
+                _line(
+                    _INCOME[(i + n) % 2],
+                    self.amount(),
+                    ("Service fee", "Consulting hours")[n % 2],
+                    location=_LINE_LOCATION[_ENTITIES[i % 3]],
+                )
                 for n in range(1 + i % 2)
             ]
             self.document("accounts-receivable/invoice", i, *lines, day=(i * 3 + 1) % 360)
+        for n in range(PRIVATE_EXTRA):  # the private entity's records, hidden from default queries
+            line = _line("6500", self.amount(), "Toronto office rent", location="CA")
+            self.document("accounts-payable/bill", bills + n, line, day=300 + n * 10, entity="CA")
+            line = _line("4100", self.amount(), "Consulting hours", location="CA")
+            self.document("accounts-receivable/invoice", invoices + n, line, day=301 + n * 10, entity="CA")
         self.entry(
             0,
             [
-                _line("6700", "250.00", "Accrued office supplies", txn_type="debit"),
-                _line("2000", "250.00", "Accrued office supplies", txn_type="credit"),
+                _entry_line("6700", "250.00", "debit", "Accrued office supplies"),
+                _entry_line("2000", "250.00", "credit", "Accrued office supplies"),
             ],
             day=30,
         )
         for i in range(1, ENTRIES_PER_SCALE * self.scale):
             debits = [(self.rng.choice(_EXPENSES), self.amount()) for _ in range(1 + i % 2)]
             lines = [
-                _line(acct, amt, "Monthly accrual", txn_type="debit", department="ADM" if acct == "6100" else None)
+                _entry_line(acct, amt, "debit", "Monthly accrual", department="ADM" if acct == "6100" else None)
                 for acct, amt in debits
             ]
             total = _cents(sum(_decimal_cents(amt) for _, amt in debits))
-            lines.append(_line("2000", total, "Monthly accrual", txn_type="credit"))
+            lines.append(_entry_line("2000", total, "credit", "Monthly accrual"))
             self.entry(i, lines, day=(i * 7) % 360)
 
     def expense_line(self, i: int) -> dict[str, Any]:
         account = self.rng.choice(_EXPENSES)
         department = _DEPARTMENTS[i % len(_DEPARTMENTS)][0] if account == "6100" or i % 4 == 0 else None
-        location = "US-NY" if i % 5 == 0 else None
+        location = "US-NY" if i % 5 == 0 else _LINE_LOCATION[_ENTITIES[i % 3]]
         return _line(account, self.amount(), "Generated expense", department=department, location=location)
 
-    def document(self, path: str, i: int, *lines: dict[str, Any], day: int) -> None:
+    def document(self, path: str, i: int, *lines: dict[str, Any], day: int, entity: str | None = None) -> None:
+        """Bill or invoice ``i``: one in ten paid, one in ten half paid, one in ten a draft, one in
+        twenty submitted (awaiting approval), the rest posted."""
         obj = OBJECTS[path]
         number_field, party = obj.number_field, obj.party
         assert number_field and party
@@ -209,48 +243,85 @@ class _Transactions:
         key = obj.first_key + i
         number = f"{obj.number_prefix}{100 + i}"
         total = sum(_decimal_cents(line["txnAmount"]) for line in lines)
-        paid = {3: total, 6: total // 2}.get(i % 10, 0)
-        state = "paid" if paid == total and paid else ("partiallyPaid" if paid else "posted")
+        paid = {3: total, 6: total // 2}.get(i % 10, 0) if entity is None else 0
+        state = {8: "draft", 9: "submitted" if i % 20 == 9 else "posted"}.get(i % 10, "posted")
         created = f"{self.days[day]}T{9 + i % 8:02d}:{i % 60:02d}:00Z"
         modified = f"{self.days[day + 30]}T12:00:00Z" if paid else created
+        party_path = "accounts-payable/vendor" if vendor_side else "accounts-receivable/customer"
         record: dict[str, Any] = {
             "key": str(key),
             "href": f"/objects/{path}/{key}",
             "audit": _audit(created, modified),
-            "entity": {"id": _ENTITIES[i % 3]},
-            "id": number,
+            "entity": {"id": entity if entity is not None else _ENTITIES[i % 3]},
             number_field: number,
-            party: {"id": parties[i % len(parties)][0]},
+            party: _ref(self.store, party_path, parties[i % len(parties)][0]),
             "createdDate" if vendor_side else "invoiceDate": self.days[day],
             "dueDate": self.days[day + 30],
-            "postingDate": self.days[day],
-            "referenceNumber": f"REF-{key}" if i else None,
-            "description": None,
+            "currency": dict(_CURRENCY),
             "state": state,
-            "totalTxnAmount": _cents(total),
-            "totalTxnAmountDue": _cents(total - paid),
-            "totalPaid": _cents(paid),
             "lines": list(lines),
+        }
+        if vendor_side:
+            record["postingDate"] = self.days[day]  # invoices have no posting date in the contract
+        if i:
+            record["referenceNumber"] = f"REF-{key}"
+        record["id"] = document_id(obj, record, self.store.id_semantics)
+        # The totals compute_totals would give, in integer cents (large seeds build much faster).
+        record["totalTxnAmount"] = record["totalBaseAmount"] = _cents(total)
+        record["totalTxnAmountDue"] = record["totalBaseAmountDue"] = _cents(total - paid)
+        record["paymentInformation"] = {
+            "totalTxnAmountPaid": _cents(paid),
+            "totalBaseAmountPaid": _cents(paid),
+            "fullyPaidDate": self.days[day + 30] if paid and paid == total else None,
+        }
+        if paid:
+            record["state"] = "paid" if paid == total else "partiallyPaid"
+            if vendor_side:
+                self.payment(record, _cents(paid), self.days[day + 30], modified)
+        self.store.adopt(path, record)
+
+    def payment(self, bill: dict[str, Any], amount: str, paid_on: str, stamp: str) -> None:
+        """The AP payment that paid (part of) ``bill``."""
+        path = "accounts-payable/payment"
+        key = str(self.payment_key)
+        self.payment_key += 1
+        record = {
+            "key": key,
+            "id": key,
+            "href": f"/objects/{path}/{key}",
+            "audit": _audit(stamp, stamp),
+            "entity": {"id": bill["entity"]["id"]},
+            "financialEntity": dict(_BANK),
+            "paymentMethod": "printedCheck",
+            "paymentDate": paid_on,
+            "txnPaidDate": paid_on,
+            "vendor": dict(bill["vendor"]),
+            "txnCurrency": {"currency": "USD", "totalPaid": amount},
+            "baseCurrency": {"currency": "USD", "totalPaid": amount},
+            "state": "draft",
+            "details": [{"bill": {"key": bill["key"], "id": bill["id"]}, "txnCurrency": {"paymentAmount": amount}}],
         }
         self.store.adopt(path, record)
 
     def entry(self, i: int, lines: list[dict[str, Any]], day: int) -> None:
         path = "general-ledger/journal-entry"
-        key = 3001 + i
+        obj = OBJECTS[path]
+        key = obj.first_key + i
         created = f"{self.days[day]}T18:{i % 60:02d}:00Z"
+        journal = "GJ" if i % 4 or not i else "ADJ"
         record: dict[str, Any] = {
             "key": str(key),
             "href": f"/objects/{path}/{key}",
             "audit": _audit(created, created),
             "entity": {"id": _ENTITIES[i % 3]},
-            "id": f"JE-{100 + i}",
-            "glJournal": {"id": "GJ" if i % 4 else "ADJ"} if i else {"id": "GJ"},
+            "txnNumber": 100 + i,
+            "glJournal": _ref(self.store, "general-ledger/journal", journal),
             "postingDate": self.days[day],
-            "referenceNumber": None,
             "description": "Accrued office supplies" if i == 0 else "Monthly accrual",
             "state": "posted",
             "lines": lines,
         }
+        record["id"] = document_id(obj, record, self.store.id_semantics)
         self.store.adopt(path, record)
 
 

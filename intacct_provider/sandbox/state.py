@@ -16,13 +16,14 @@ from .errors import ENVELOPES, ApiError
 from .faults import FaultBook, make_fault
 from .idempotency import IdempotencyBook
 from .seed import SEEDS, build_store
-from .store import copy_record
+from .store import ID_SEMANTICS, copy_record
 
 DEFAULT_CLIENT_ID = "sandbox-client-id"
 DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the documented sandbox default
 DEFAULT_COMPANY_ID = "SANDBOX-CO"
 DEFAULT_USER_ID = "sandbox-api-user"
 DEFAULT_TOKEN_TTL = 43200
+IDEMPOTENCY = ("conflict", "replay")
 
 
 @dataclass
@@ -41,12 +42,20 @@ class Settings:
     invalid_token_status: int = 401
     require_document_numbers: bool = False
     error_envelope: str = "nested"
-    idempotency_replay: bool = True
+    # Unknowns of the contract, each defaulting to the stricter reading (README: "Sandbox: what
+    # follows Sage's contract, and the switches for what is unknown").
+    idempotency: str = "conflict"  # any reuse of an Idempotency-Key -> 409; "replay": same body replays
+    id_semantics: str = "key"  # a transaction's id is its key; "number": its document number
+    bill_approval: bool = False  # submit -> submitted (then approve) instead of straight to posted
 
     def check(self) -> None:
         """Refuse impossible settings up front rather than misbehaving on the wire."""
         if self.seed not in SEEDS:
             raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
+        if self.idempotency not in IDEMPOTENCY:
+            raise ValueError(f"idempotency must be one of {', '.join(IDEMPOTENCY)}")
+        if self.id_semantics not in ID_SEMANTICS:
+            raise ValueError(f"id_semantics must be one of {', '.join(ID_SEMANTICS)}")
         if self.error_envelope not in ENVELOPES:
             raise ValueError(f"error_envelope must be one of {', '.join(ENVELOPES)}")
         if self.invalid_token_status not in (400, 401):
@@ -71,7 +80,9 @@ class SandboxState:
         self.idempotency = IdempotencyBook(self.clock)
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
-        self.store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id)
+        self.store = build_store(
+            settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics
+        )
 
     def reset(self, seed: str | None = None) -> None:
         """Back to the seed with the initial settings: no faults, keys, log or frozen clock.
@@ -80,7 +91,7 @@ class SandboxState:
         """
         settings = replace(self.initial, seed=seed or self.initial.seed)
         settings.check()
-        store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id)
+        store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
         with self.lock:
             self.settings = settings
             self.store = store
@@ -95,6 +106,8 @@ class SandboxState:
             candidate = replace(self.settings, **changes)
             candidate.check()
             self.settings = candidate
+            if candidate.id_semantics != self.store.id_semantics:
+                self.store.set_id_semantics(candidate.id_semantics)
 
     def admit(self) -> bool:
         """Count a request in, unless the company already has ``max_concurrency`` in flight."""
@@ -141,17 +154,18 @@ class SandboxState:
             self.requests.clear()
 
     def record_payment(self, path: str, key: str, amount: str | None = None) -> dict[str, Any]:
-        """Pay a bill or invoice in full (``amount`` None) or in part; ValueError if refused."""
+        """Pay a bill (through an AP payment record) or an invoice, in full (``amount`` None) or in
+        part; returns the updated bill or invoice, ValueError if refused."""
         with self.lock:
             try:
                 return copy_record(self.store.pay(path, key, amount))
             except ApiError as error:
                 raise ValueError(error.message) from None
 
-    def records(self, path: str, entity: str | None = None) -> list[dict[str, Any]]:
+    def records(self, path: str, entity: str | None = None, include_private: bool = False) -> list[dict[str, Any]]:
         with self.lock:
             try:
-                return [copy_record(rec) for rec in self.store.visible(path, entity)]
+                return [copy_record(rec) for rec in self.store.visible(path, entity, include_private)]
             except ApiError as error:
                 raise ValueError(error.message) from None
 

@@ -2,7 +2,9 @@
 
 Not thread-safe on its own: the server holds one lock around every call.  Records are kept by key
 in dicts with side indexes (id -> key, party+number -> key), so creates, reads and reference checks
-stay O(1) however large the seed.
+stay O(1) however large the seed.  A record stores what the client sent (amounts normalised,
+references completed with both ``key`` and ``id``) plus the fields Intacct computes: no blank
+placeholders for fields nobody set.
 """
 
 from __future__ import annotations
@@ -12,27 +14,56 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from intacct_provider import contract
+
+from .amounts import amount_paid, compute_totals, money
 from .clock import Clock
 from .errors import ApiError, detail
+from .payments import PAYABLE_STATES, apply_payment, check_payment, settle, unapply_payment
 from .rules import check_record
-from .schema import OBJECTS, Field, ObjectDef, get_path, set_path
+from .schema import OBJECTS, ObjectDef, get_path
 from .validation import check_body, is_decimal
 
-_TRANSACTIONAL_STATES = ("draft", "posted")
-
-
-def money(value: str | Decimal) -> str:
-    """Amounts as Intacct prints them: at least two decimals, never fewer."""
-    amount = Decimal(value)
-    if amount.as_tuple().exponent >= -2:  # type: ignore[operator]
-        amount = amount.quantize(Decimal("0.01"))
-    return str(amount)
+ID_SEMANTICS = ("key", "number")
+DOCUMENTS = ("accounts-payable/bill", "accounts-receivable/invoice")
 
 
 def copy_record(record: dict[str, Any]) -> dict[str, Any]:
     """Deep copy of a JSON-shaped record (much faster than copy.deepcopy)."""
     copied: dict[str, Any] = json.loads(json.dumps(record))
     return copied
+
+
+def normalised(schema: dict[str, Any] | None, value: Any) -> Any:
+    """``value`` with every decimal amount written the Intacct way ("10.5" -> "10.50")."""
+    if schema is None:
+        return value
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        return {name: normalised(props.get(name), item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [normalised(schema.get("items"), item) for item in value]
+    if isinstance(value, str) and schema.get("format") == "decimal-precision-2":
+        return money(value)
+    return value
+
+
+def merge(target: dict[str, Any], changes: dict[str, Any]) -> None:
+    """PATCH semantics: objects merge field by field, anything else (lists included) is replaced."""
+    for name, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(name), dict):
+            merge(target[name], value)
+        else:
+            target[name] = json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else value
+
+
+def document_id(obj: ObjectDef, record: dict[str, Any], id_semantics: str) -> str:
+    """A transaction's ``id``: its key (the spec's reading) or its document number (``number``)."""
+    if id_semantics == "key" or not obj.number_prefix:
+        return str(record["key"])
+    if obj.number_field:
+        return str(record[obj.number_field])
+    return f"{obj.number_prefix}{record['txnNumber']}"
 
 
 class Table:
@@ -45,7 +76,7 @@ class Table:
     def __init__(self, obj: ObjectDef) -> None:
         self.obj = obj
         self.records: dict[str, dict[str, Any]] = {}
-        self.ids: dict[str, str] = {}  # master data: id -> key
+        self.ids: dict[str, str] = {}  # id -> key
         self.numbers: dict[tuple[str, str], str] = {}  # documents: (party id, number) -> key
         self.next_key = obj.first_key
         self.next_number = 100
@@ -54,10 +85,9 @@ class Table:
         key = record["key"]
         self.records[key] = record
         self.next_key = max(self.next_key, int(key) + 1)
+        self.ids[record["id"]] = key
         if self.obj.party and self.obj.number_field:
             self.numbers[(record[self.obj.party]["id"], record[self.obj.number_field])] = key
-        elif not self.obj.transaction:
-            self.ids[record["id"]] = key
 
     def unindex(self, record: dict[str, Any]) -> None:
         del self.records[record["key"]]
@@ -69,19 +99,21 @@ class Table:
         self.index(new)
 
     def _forget(self, record: dict[str, Any]) -> None:
+        if self.ids.get(record["id"]) == record["key"]:
+            del self.ids[record["id"]]
         if self.obj.party and self.obj.number_field:
             self.numbers.pop((record[self.obj.party]["id"], record[self.obj.number_field]), None)
-        elif not self.obj.transaction:
-            self.ids.pop(record["id"], None)
 
 
 class Store:
     """All tables of one company, with Intacct's create/read/update/delete semantics."""
 
-    def __init__(self, clock: Clock, user_id: str) -> None:
+    def __init__(self, clock: Clock, user_id: str, id_semantics: str = "key") -> None:
         self.clock = clock
         self.user_id = user_id
+        self.id_semantics = id_semantics
         self.tables = {path: Table(obj) for path, obj in OBJECTS.items()}
+        self.entities: dict[str, bool] = {}  # entity id -> private
 
     # ----------------------------------------------------------------- lookups
     def table(self, path: str) -> Table:
@@ -91,26 +123,51 @@ class Store:
         return table
 
     def find_by_id(self, path: str, record_id: Any) -> dict[str, Any] | None:
-        """Master data record with user-facing ``record_id`` (references name ids, not keys)."""
+        """Record with user-facing ``record_id`` (references name ids, not keys)."""
         table = self.tables[path]
         key = table.ids.get(record_id) if isinstance(record_id, str) else None
         return table.records[key] if key is not None else None
 
-    def entity_ids(self) -> set[str]:
-        locations = self.tables["company-config/location"].records.values()
-        return {loc["id"] for loc in locations if loc["isEntity"]}
+    def resolve(self, path: str, ref: dict[str, Any]) -> dict[str, Any] | None:
+        """The record a reference ``{key}`` or ``{id}`` names (the key wins when both are given)."""
+        if ref.get("key") is not None:
+            return self.tables[path].records.get(str(ref["key"]))
+        return self.find_by_id(path, ref.get("id"))
+
+    def fill_refs(self, obj: ObjectDef, record: dict[str, Any]) -> None:
+        """Complete every resolved reference with both ``key`` and ``id``, as Intacct reads them back."""
+
+        def fill(data: dict[str, Any], refs: tuple[tuple[str, str], ...]) -> None:
+            for name, path in refs:
+                ref = get_path(data, name)
+                target = self.resolve(path, ref) if isinstance(ref, dict) else None
+                if target is not None:
+                    ref["key"], ref["id"] = target["key"], target["id"]
+
+        fill(record, obj.header_refs)
+        for line in record.get(obj.lines or "") or []:
+            fill(line, obj.line_refs)
 
     def check_entity(self, entity: str | None) -> None:
-        if entity is not None and entity not in self.entity_ids():
+        if entity is not None and entity not in self.entities:
             message = f"Entity '{entity}' does not exist"
             raise ApiError(400, message, [detail("invalidEntity", message, "X-IA-API-Param-Entity")])
 
-    def visible(self, path: str, entity: str | None) -> Iterator[dict[str, Any]]:
-        """Records a caller scoped to ``entity`` may see: master data is shared by all entities."""
+    def visible(self, path: str, entity: str | None, include_private: bool = True) -> Iterator[dict[str, Any]]:
+        """Records a caller scoped to ``entity`` may see: master data is shared by all entities.
+
+        At the top level, ``include_private=False`` hides the records of private entities (the
+        query service's ``filterParameters.includePrivate`` default).
+        """
         table = self.table(path)
-        if entity is None or not table.obj.transaction:
+        if not table.obj.transaction:
             return iter(table.records.values())
-        return (rec for rec in table.records.values() if rec["entity"]["id"] == entity)
+        if entity is not None:
+            return (rec for rec in table.records.values() if rec["entity"]["id"] == entity)
+        if include_private:
+            return iter(table.records.values())
+        private = {name for name, hidden in self.entities.items() if hidden}
+        return (rec for rec in table.records.values() if rec["entity"]["id"] not in private)
 
     def get(self, path: str, key: str, entity: str | None) -> dict[str, Any]:
         table = self.table(path)
@@ -121,43 +178,51 @@ class Store:
         return record
 
     def list_refs(self, path: str, entity: str | None) -> list[dict[str, Any]]:
-        """Every visible record's reference, ordered by key."""
-        return [{"key": r["key"], "id": r["id"], "href": r["href"]} for r in self.visible(path, entity)]
+        """Every visible record's reference, ordered by key (private entities' records are left out
+        at the top level: the list has no ``includePrivate``)."""
+        return [{"key": r["key"], "id": r["id"], "href": r["href"]} for r in self.visible(path, entity, False)]
 
     # ------------------------------------------------------------------ writes
     def adopt(self, path: str, record: dict[str, Any]) -> None:
         """Insert a fully formed record (the seed), keeping indexes and counters right."""
         table = self.tables[path]
         table.index(record)
-        number = record["id"] if table.obj.number_prefix else None
-        if number and number.startswith(table.obj.number_prefix) and number[len(table.obj.number_prefix) :].isdigit():
-            table.next_number = max(table.next_number, int(number[len(table.obj.number_prefix) :]) + 1)
+        obj = table.obj
+        number = record.get(obj.number_field) if obj.number_field else None
+        if obj.number_prefix and not obj.number_field:
+            table.next_number = max(table.next_number, int(record["txnNumber"]) + 1)
+        elif number and number.startswith(obj.number_prefix) and number[len(obj.number_prefix) :].isdigit():
+            table.next_number = max(table.next_number, int(number[len(obj.number_prefix) :]) + 1)
 
     def create(self, path: str, body: dict[str, Any], entity: str | None, require_numbers: bool) -> dict[str, Any]:
         table = self.table(path)
         obj = table.obj
-        check_body(obj, body, creating=True, require_numbers=require_numbers)
-        record = blank_record(obj)
-        apply_body(obj, record, body)
-        if obj.party and record["state"] not in _TRANSACTIONAL_STATES:
-            message = f"A {obj.label} can only be created as draft or posted"
-            raise ApiError.from_details(422, [detail("invalidState", message, "/state")])
-        check_record(self, obj, record, None)
+        required = (obj.number_field,) if require_numbers and obj.number_field else ()
+        check_body(path, body, operation="create", required=required)
+        record = normalised(contract.load_schema(path, "create"), copy_record(body))
+        if obj.state and obj.state["field"] not in record:
+            record[obj.state["field"]] = obj.state["default"]
+        if "status" in obj.fields and "status" not in record:
+            record["status"] = "active"
+        record["entity"] = {"id": entity if obj.transaction else None}
         key = str(table.next_key)
+        if not obj.transaction and not record.get("id"):
+            # Only customers may omit their id (Sage: not in RequiredProperties): sequencing numbers it.
+            record["id"] = f"C-{key}"
+        check_record(self, obj, record, None)
+        if path == "accounts-payable/payment":
+            check_payment(self, record)
         stamp = self.clock.stamp()
         record["key"], record["href"] = key, f"/objects/{path}/{key}"
-        record["audit"] = {
-            "createdDateTime": stamp,
-            "modifiedDateTime": stamp,
-            "createdBy": self.user_id,
-            "modifiedBy": self.user_id,
-        }
-        record["entity"] = {"id": entity if obj.transaction else None}
+        record["audit"] = self._audit(stamp, stamp)
         if obj.number_prefix:
             self._number(table, record)
+        if obj.transaction:
+            record["id"] = document_id(obj, record, self.id_semantics)
         if obj.party:
-            record["totalPaid"] = "0.00"
-            _compute_totals(record)
+            compute_totals(record, Decimal(0))
+        if path == "accounts-payable/payment":
+            apply_payment(self, record)
         table.index(record)
         return record
 
@@ -165,37 +230,51 @@ class Store:
         table = self.table(path)
         obj = table.obj
         current = self.get(path, key, entity)
-        check_body(obj, body, creating=False, require_numbers=False)
+        check_body(path, body, operation="update", lines=obj.lines)
+        if path == "accounts-payable/payment":
+            message = "A payment cannot be changed; delete it and create another"
+            raise ApiError.from_details(422, [detail("operationNotAllowed", message, key)])
         record = copy_record(current)
-        apply_body(obj, record, body)
-        if obj.party:
-            _apply_state_change(obj, current, record, body)
+        for name, _ in obj.header_refs:
+            if name in body:  # a reference is replaced whole: a new id must not meet the old key
+                record.pop(name, None)
+        merge(record, normalised(contract.load_schema(path, "update"), body))
+        paid = amount_paid(current)
+        if obj.lines and obj.lines in body and paid:
+            message = f"The lines of a {obj.label} with payments applied cannot be changed"
+            raise ApiError.from_details(422, [detail("hasPayments", message, "/lines")])
         check_record(self, obj, record, key)
-        if obj.number_field:
-            record["id"] = record[obj.number_field] or current["id"]
-            record[obj.number_field] = record["id"]
+        if obj.number_field and not record.get(obj.number_field):
+            record[obj.number_field] = current[obj.number_field]
+        if obj.transaction:
+            record["id"] = document_id(obj, record, self.id_semantics)
         if obj.party:
-            _compute_totals(record)
-        record["audit"]["modifiedDateTime"] = self.clock.stamp()
-        record["audit"]["modifiedBy"] = self.user_id
+            compute_totals(record, paid)
+        self.touch(record)
         table.replace(current, record)
         return record
 
     def delete(self, path: str, key: str, entity: str | None) -> None:
         table = self.table(path)
         record = self.get(path, key, entity)
-        if table.obj.party and Decimal(record["totalPaid"]) != 0:
+        if table.obj.party and amount_paid(record) != 0:
             message = f"The {table.obj.label} has payments applied and cannot be deleted"
             raise ApiError.from_details(422, [detail("hasPayments", message, key)])
+        if path == "accounts-payable/payment":
+            unapply_payment(self, record)
         if not table.obj.transaction:
-            holder = self._referencing(table.obj, record["id"])
+            holder = self._referencing(table.obj, record)
             if holder is not None:
                 message = f"The {table.obj.label} '{record['id']}' is used by {holder} and cannot be deleted"
                 raise ApiError.from_details(422, [detail("inUse", message, key)])
         table.unindex(record)
 
     def pay(self, path: str, key: str, amount: str | None) -> dict[str, Any]:
-        """Apply a payment to a posted bill or invoice (the sandbox's stand-in for AP/AR payments)."""
+        """Pay a posted bill or invoice (the sandbox's control for tests and demos).
+
+        A bill is paid the way Intacct pays it: by creating an AP payment for it.  Invoices (the
+        sandbox has no AR payment object) are settled directly.
+        """
         table = self.table(path)
         if not table.obj.party:
             raise ApiError(400, f"Payments apply to bills and invoices, not to {path}")
@@ -204,23 +283,61 @@ class Store:
             raise ApiError(400, f'Payment amount must be a decimal string such as "100.00", not {amount!r}')
         due = Decimal(record["totalTxnAmountDue"])
         value = due if amount is None else Decimal(amount)
-        if record["state"] not in ("posted", "partiallyPaid"):
+        if path == "accounts-payable/bill":
+            body = {
+                "financialEntity": {"entityId": "SANDBOX-BANK"},
+                "paymentMethod": "printedCheck",
+                "paymentDate": self.clock.stamp()[:10],
+                "vendor": {"key": record["vendor"]["key"]},
+                "txnCurrency": {"currency": record["currency"]["txnCurrency"]},
+                "details": [{"bill": {"key": key}, "txnCurrency": {"paymentAmount": money(value)}}],
+            }
+            self.create("accounts-payable/payment", body, record["entity"]["id"], False)
+            return record
+        if record["state"] not in PAYABLE_STATES:
             raise ApiError(422, f"A {record['state']} {table.obj.label} cannot be paid")
         if not 0 < value <= due:
             raise ApiError(422, f"Payment {value} must be more than 0 and at most the amount due {due}")
-        record["totalPaid"] = money(Decimal(record["totalPaid"]) + value)
-        _compute_totals(record)
-        record["state"] = "paid" if Decimal(record["totalTxnAmountDue"]) == 0 else "partiallyPaid"
-        record["audit"]["modifiedDateTime"] = self.clock.stamp()
-        record["audit"]["modifiedBy"] = self.user_id
+        settle(self, record, amount_paid(record) + value, self.clock.stamp()[:10])
         return record
 
+    def set_id_semantics(self, id_semantics: str) -> None:
+        """Switch what a transaction's ``id`` is, rewriting the stored ones (a run-time setting)."""
+        self.id_semantics = id_semantics
+        for table in self.tables.values():
+            if not table.obj.transaction:
+                continue
+            for record in list(table.records.values()):
+                table.ids.pop(record["id"], None)
+                record["id"] = document_id(table.obj, record, id_semantics)
+                table.ids[record["id"]] = record["key"]
+
+    def touch(self, record: dict[str, Any]) -> None:
+        """Stamp a change by the API user."""
+        record["audit"]["modifiedDateTime"] = self.clock.stamp()
+        record["audit"]["modifiedBy"] = self.user_id
+        record["audit"]["modifiedByUser"] = {"id": self.user_id}
+
     # ----------------------------------------------------------------- helpers
+    def _audit(self, created: str, modified: str) -> dict[str, Any]:
+        user = {"id": self.user_id}
+        return {
+            "createdDateTime": created,
+            "modifiedDateTime": modified,
+            "createdBy": self.user_id,
+            "modifiedBy": self.user_id,
+            "createdByUser": dict(user),
+            "modifiedByUser": dict(user),
+        }
+
     def _number(self, table: Table, record: dict[str, Any]) -> None:
-        """Document numbering: keep the client's number, else the next free ``PREFIX-n``."""
+        """Document sequencing: keep the client's number, else the next free ``PREFIX-n``."""
         obj = table.obj
-        if obj.number_field and record.get(obj.number_field):
-            record["id"] = record[obj.number_field]
+        if not obj.number_field:
+            record["txnNumber"] = table.next_number
+            table.next_number += 1
+            return
+        if record.get(obj.number_field):
             return
         party_id = record[obj.party]["id"] if obj.party else ""
         while True:
@@ -228,92 +345,29 @@ class Store:
             table.next_number += 1
             if (party_id, number) not in table.numbers:
                 break
-        record["id"] = number
-        if obj.number_field:
-            record[obj.number_field] = number
+        record[obj.number_field] = number
 
-    def _referencing(self, obj: ObjectDef, record_id: str) -> str | None:
-        """A description of one transaction that references master record ``record_id``, if any."""
+    def _referencing(self, obj: ObjectDef, record: dict[str, Any]) -> str | None:
+        """A description of one transaction that references master ``record``, if any."""
         for table in self.tables.values():
             if not table.obj.transaction:
                 continue
-            header = [f for f in table.obj.fields.values() if f.ref == obj.path]
-            lines = [f for f in table.obj.line_fields.values() if f.ref == obj.path]
+            header = [name for name, path in table.obj.header_refs if path == obj.path]
+            lines = [name for name, path in table.obj.line_refs if path == obj.path]
             for rec in table.records.values():
-                owned = obj.path == "company-config/location" and rec["entity"]["id"] == record_id
-                used = _uses(header, rec, record_id) or any(_uses(lines, ln, record_id) for ln in rec["lines"])
+                owned = obj.path == "company-config/location" and rec["entity"]["id"] == record["id"]
+                used = _uses(header, rec, record) or any(
+                    _uses(lines, ln, record) for ln in rec.get(table.obj.lines or "", [])
+                )
                 if owned or used:
                     return f"{table.obj.label} {rec['id']}"
         return None
 
 
-def _uses(fields: list[Field], data: dict[str, Any], record_id: str) -> bool:
-    return any(get_path(data, spec.name) == record_id for spec in fields)
-
-
-def blank_record(obj: ObjectDef) -> dict[str, Any]:
-    """A record with every header field at its default, so stored records all have one shape."""
-    record: dict[str, Any] = {}
-    for spec in obj.fields.values():
-        set_path(record, spec.name, spec.default)
-    if obj.has_lines:
-        record["lines"] = []
-    return record
-
-
-def _blank_line(obj: ObjectDef) -> dict[str, Any]:
-    line: dict[str, Any] = {}
-    for spec in obj.line_fields.values():
-        set_path(line, spec.name, spec.default)
-    return line
-
-
-def apply_body(obj: ObjectDef, record: dict[str, Any], body: dict[str, Any]) -> None:
-    """Copy a validated body into ``record``; sent lines replace the stored ones."""
-    for name, value in _leaves(body, ""):
-        if name == "lines" and obj.has_lines:
-            record["lines"] = [_normalised_line(obj, line) for line in value]
-        else:
-            set_path(record, name, _normalised(obj.fields[name], value))
-
-
-def _normalised_line(obj: ObjectDef, line: dict[str, Any]) -> dict[str, Any]:
-    stored = _blank_line(obj)
-    for name, value in _leaves(line, ""):
-        set_path(stored, name, _normalised(obj.line_fields[name], value))
-    return stored
-
-
-def _normalised(spec: Field, value: Any) -> Any:
-    return money(value) if spec.type == "decimal" and value is not None else value
-
-
-def _leaves(data: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
-    """(dotted name, value) of every leaf; ``lines`` counts as a leaf."""
-    for name, value in data.items():
-        if isinstance(value, dict):
-            yield from _leaves(value, f"{prefix}{name}.")
-        else:
-            yield prefix + name, value
-
-
-def _apply_state_change(obj: ObjectDef, current: dict[str, Any], record: dict[str, Any], body: dict[str, Any]) -> None:
-    """PATCH ``state``: "paid" settles the document, draft/posted only while nothing is paid."""
-    paid = Decimal(current["totalPaid"]) != 0
-    if "lines" in body and paid:
-        message = f"The lines of a {obj.label} with payments applied cannot be changed"
-        raise ApiError.from_details(422, [detail("hasPayments", message, "/lines")])
-    if "state" not in body or body["state"] == current["state"]:
-        return
-    wanted = body["state"]
-    if wanted == "paid" and current["state"] in ("posted", "partiallyPaid"):
-        record["totalPaid"] = money(sum((Decimal(ln["txnAmount"]) for ln in record["lines"]), Decimal(0)))
-    elif wanted not in _TRANSACTIONAL_STATES or paid:
-        message = f"The state of a {obj.label} cannot change from {current['state']} to {wanted}"
-        raise ApiError.from_details(422, [detail("invalidState", message, "/state")])
-
-
-def _compute_totals(record: dict[str, Any]) -> None:
-    total = sum((Decimal(line["txnAmount"]) for line in record["lines"]), Decimal(0))
-    record["totalTxnAmount"] = money(total)
-    record["totalTxnAmountDue"] = money(total - Decimal(record["totalPaid"]))
+def _uses(names: list[str], data: dict[str, Any], target: dict[str, Any]) -> bool:
+    """Whether a reference among ``names`` points at ``target`` (by key or, as the seed stores, by id)."""
+    for name in names:
+        ref = get_path(data, name)
+        if isinstance(ref, dict) and (ref.get("key") == target["key"] or ref.get("id") == target["id"]):
+            return True
+    return False

@@ -8,6 +8,9 @@
   ``task_state_store``), then the task dies before it can return (as a worker killed right after
   the create would); try 2 must read the bill back instead of posting.
 * ``intacct_retry_invoice_mapped``: three mapped invoice creates, each retried by Airflow.
+* ``intacct_retry_journal_entry``: a journal entry (no number of its own: found by its journal,
+  posting date, description and lines), retried by Airflow.
+* ``intacct_retry_vendor``: a vendor (found by its id), retried by Airflow.
 
 Params: ``vendor_id``, ``bill_number`` (empty: Intacct numbers the bill), ``amount``.
 """
@@ -20,7 +23,12 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, task
 
-from intacct_provider.operators import IntacctCreateBillOperator, IntacctCreateInvoiceOperator
+from intacct_provider.operators import (
+    IntacctCreateBillOperator,
+    IntacctCreateInvoiceOperator,
+    IntacctCreateJournalEntryOperator,
+    IntacctCreateVendorOperator,
+)
 
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=0)}
 PARAMS = {"vendor_id": "VEND-200", "bill_number": "", "amount": "321.00"}
@@ -50,7 +58,11 @@ def _bill(cls: type[IntacctCreateBillOperator]) -> IntacctCreateBillOperator:
         bill_number="{{ params.bill_number }}",
         date_created="2026-11-02",
         date_due="2026-12-02",
-        line_items='[{"glaccountno": "6700", "amount": {{ params.amount | tojson }}, "memo": "retry safety"}]',
+        line_items=(
+            '[{"glaccountno": "6700", "amount": {{ params.amount | tojson }}, "memo": "retry safety", '
+            '"locationid": "US"}]'
+        ),
+        currency="USD",
         **RETRIES,
     )
 
@@ -88,7 +100,8 @@ with DAG(
                 "invoice_number": f"{prefix}-{n}" if prefix else None,
                 "date_created": "2026-11-02",
                 "date_due": "2026-12-02",
-                "line_items": [{"glaccountno": "4000", "amount": amount}],
+                "currency": "USD",
+                "line_items": [{"glaccountno": "4000", "amount": amount, "locationid": "US"}],
             }
             for n, (customer, amount) in enumerate(
                 (("CUST-100", "10.00"), ("CUST-200", "20.00"), ("CUST-100", "30.00"))
@@ -96,3 +109,34 @@ with DAG(
         ]
 
     IntacctCreateInvoiceOperator.partial(task_id="create_invoice", **RETRIES).expand_kwargs(orders())
+
+
+with DAG(
+    dag_id="intacct_retry_journal_entry",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"description": "Retry safety accrual", "amount": "75.25"},
+) as intacct_retry_journal_entry:
+    IntacctCreateJournalEntryOperator(
+        task_id="create_entry",
+        journal_id="GJ",
+        posting_date="2026-11-30",
+        description="{{ params.description }}",
+        lines=(
+            '[{"glaccountno": "6500", "amount": {{ params.amount | tojson }}, "tr_type": "debit", "memo": "Rent"},'
+            ' {"glaccountno": "2000", "amount": {{ params.amount | tojson }}, "tr_type": "credit"}]'
+        ),
+        **RETRIES,
+    )
+
+with DAG(
+    dag_id="intacct_retry_vendor",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"vendor_id": "VEND-RETRY"},
+) as intacct_retry_vendor:
+    IntacctCreateVendorOperator(
+        task_id="create_vendor", vendor_id="{{ params.vendor_id }}", name="Retry Safety Ltd", **RETRIES
+    )

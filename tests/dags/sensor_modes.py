@@ -26,7 +26,7 @@ for dag_id, mode, deferrable in (
             task_id="wait_paid",
             object="accounts-payable/bill",
             filters='[{"$eq": {"key": "{{ params.bill_key }}"}}, {"$eq": {"state": "paid"}}]',
-            fields="key,id,state,totalTxnAmountDue",
+            fields="key,billNumber,state,totalTxnAmountDue",
             min_count="{{ params.min_count }}",
             mode=mode,
             deferrable=deferrable,

@@ -13,7 +13,12 @@ for dag_id, native in (("templating_strings", False), ("templating_native", True
         schedule=None,
         start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
         render_template_as_native_obj=native,
-        params={"size": 3, "lines": [{"glaccountno": "6700", "amount": 12.5}], "vendor": "VEND-200"},
+        params={
+            "size": 3,
+            "lines": [{"glaccountno": "6700", "amount": 12.5, "locationid": "US"}],
+            "vendor": "VEND-200",
+            "currency": "USD",
+        },
     ) as dag:
 
         @task
@@ -27,6 +32,8 @@ for dag_id, native in (("templating_strings", False), ("templating_native", True
             date_created="2026-12-01",
             date_due="{{ ti.xcom_pull(task_ids='upstream')['due'] }}",
             line_items="{{ params.lines }}" if native else "{{ params.lines | tojson }}",
+            currency="{{ params.currency }}",
+            extra_fields={"paymentPriority": "{{ 'high' }}"},
         )
         listed = IntacctListBillsOperator(
             task_id="list_bills", vendor_id="{{ params.vendor }}", pagesize="{{ params.size }}"

@@ -84,7 +84,15 @@ def bill_body(**changes: Any) -> dict[str, Any]:
         "vendor": {"id": "VEND-100"},
         "createdDate": "2026-03-01",
         "dueDate": "2026-03-31",
-        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "500.00", "memo": "Paper"}],
+        "currency": {"txnCurrency": "USD"},
+        "lines": [
+            {
+                "glAccount": {"id": "6700"},
+                "txnAmount": "500.00",
+                "memo": "Paper",
+                "dimensions": {"location": {"id": "US"}},
+            }
+        ],
     }
     body.update(changes)
     return body
@@ -101,10 +109,30 @@ def invoice_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
+def payment_body(bill_key: str, amount: str = "500.00", **changes: Any) -> dict[str, Any]:
+    """An AP payment of ``amount`` on bill ``bill_key`` of VEND-100 (the seed's bill 2001)."""
+    body: dict[str, Any] = {
+        "financialEntity": {"entityId": "BOA"},
+        "paymentMethod": "printedCheck",
+        "paymentDate": "2026-04-15",
+        "vendor": {"id": "VEND-100"},
+        "txnCurrency": {"currency": "USD"},
+        "details": [{"bill": {"key": bill_key}, "txnCurrency": {"paymentAmount": amount}}],
+    }
+    body.update(changes)
+    return body
+
+
+def submit(api: Client, path: str, key: str, action: str = "submit", **extra: Any) -> Any:
+    """Run workflow ``action`` on record ``key`` of ``path``; returns the response."""
+    return api.post(f"/workflows/{path}/{action}", json={"key": key, **extra})
+
+
 def entry_body(debit: str = "100.00", credit: str = "100.00", **changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "glJournal": {"id": "GJ"},
         "postingDate": "2026-03-31",
+        "description": "Month-end rent",
         "lines": [
             {"glAccount": {"id": "6500"}, "txnAmount": debit, "txnType": "debit"},
             {"glAccount": {"id": "1000"}, "txnAmount": credit, "txnType": "credit"},

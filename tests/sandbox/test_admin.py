@@ -40,7 +40,7 @@ def test_tokens_clock_payments_reset_over_http(intacct_sandbox: IntacctSandbox, 
     now = _admin(intacct_sandbox, "POST", "clock", {"freeze": "2026-11-26T10:00:00Z", "advance": 60}).json()
     assert now == {"now": "2026-11-26T10:01:00Z"}
     paid = _admin(intacct_sandbox, "POST", "payments", {"object": BILL, "key": "2001", "amount": "100.00"}).json()
-    assert paid["ia::result"]["totalPaid"] == "100.00"
+    assert paid["ia::result"]["paymentInformation"]["totalTxnAmountPaid"] == "100.00"
     assert paid["ia::result"]["audit"]["modifiedDateTime"] == "2026-11-26T10:01:00Z"
     assert (
         _admin(intacct_sandbox, "POST", "payments", {"object": BILL, "key": "2001", "amount": "1e9"}).status_code == 400
@@ -57,6 +57,10 @@ def test_settings_over_http(intacct_sandbox: IntacctSandbox, api: Client) -> Non
     assert "error" in api.get(f"/objects/{BILL}/1").json()
     assert _admin(intacct_sandbox, "PATCH", "settings", {"client_secret": "x"}).status_code == 400
     assert _admin(intacct_sandbox, "PATCH", "settings", {"error_envelope": "xml"}).status_code == 400
+    switched = _admin(intacct_sandbox, "POST", "settings", {"idempotency": "replay", "id_semantics": "number"}).json()
+    assert (switched["idempotency"], switched["id_semantics"]) == ("replay", "number")
+    assert intacct_sandbox.get_record(BILL, "2001")["id"] == "BILL-100"
+    assert _admin(intacct_sandbox, "POST", "settings", {"id_semantics": "guid"}).status_code == 400
 
 
 def test_unknown_admin_route_and_bad_body(intacct_sandbox: IntacctSandbox) -> None:

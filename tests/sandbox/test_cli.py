@@ -39,6 +39,11 @@ def cli() -> Iterator[tuple[subprocess.Popen[str], str, dict]]:
         "--invalid-token-status",
         "400",
         "--require-document-numbers",
+        "--idempotency",
+        "replay",
+        "--id-semantics",
+        "number",
+        "--bill-approval",
         "--latency-ms",
         "1",
     ]
@@ -69,10 +74,12 @@ def test_cli_serves_until_sigterm(cli: tuple[subprocess.Popen[str], str, dict]) 
     assert token["expires_in"] == 600
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     bills = requests.get(f"{base_url}/objects/accounts-payable/bill", headers=headers, timeout=10).json()
-    assert bills["ia::meta"]["totalCount"] == 100
+    assert bills["ia::meta"]["totalCount"] == 100  # scale 2 (the private entity's bills are not listed)
+    assert bills["ia::result"][0]["id"] == "BILL-100"  # --id-semantics number
     settings = requests.get(f"{base_url}/sandbox/settings", timeout=10).json()
     assert settings["max_concurrency"] == 3 and settings["require_document_numbers"] is True
     assert settings["invalid_token_status"] == 400 and settings["latency_ms"] == 1
+    assert (settings["idempotency"], settings["id_semantics"], settings["bill_approval"]) == ("replay", "number", True)
     bad = requests.get(f"{base_url}/objects/accounts-payable/bill", headers={"Authorization": "Bearer x"}, timeout=10)
     assert bad.status_code == 400
     process.send_signal(signal.SIGTERM)
@@ -97,3 +104,12 @@ def test_cli_rejects_bad_flags() -> None:
         check=False,
     )
     assert result.returncode == 2 and "invalid choice" in result.stderr
+    for flag in ("--idempotency", "--id-semantics"):
+        result = subprocess.run(
+            [sys.executable, "-m", "intacct_provider.sandbox", flag, "sometimes"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2 and "invalid choice" in result.stderr

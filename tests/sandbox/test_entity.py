@@ -52,12 +52,21 @@ def test_master_data_is_shared(intacct_sandbox: IntacctSandbox) -> None:
 
 
 def test_unknown_or_non_entity_location_is_400(intacct_sandbox: IntacctSandbox) -> None:
-    for entity in ("FR", "US-NY", ""):
+    for entity in ("FR", "US-NY", ""):  # US-NY is a location, not an entity
         response = Client(intacct_sandbox, entity=entity).get(f"/objects/{VENDOR}")
         assert response.status_code == 400, entity
         assert error_of(response)["details"][0]["code"] == "invalidEntity"
 
 
-def test_new_entity_location_becomes_usable(api: Client, intacct_sandbox: IntacctSandbox) -> None:
-    api.create("company-config/location", {"id": "DE", "name": "Germany", "isEntity": True})
-    assert Client(intacct_sandbox, entity="DE").create(BILL, bill_body()).status_code == 201
+def test_private_entity_records_need_include_private_at_the_top_level(
+    api: Client, intacct_sandbox: IntacctSandbox
+) -> None:
+    """Entity CA is private: top-level queries miss its records unless ``includePrivate`` is true
+    (Sage's default is false); inside the entity they are ordinary records."""
+    default = api.rows(object=BILL, fields=["key", "entity.id"], size=4000)
+    private = api.rows(object=BILL, fields=["key", "entity.id"], size=4000, filterParameters={"includePrivate": True})
+    assert "CA" not in {r["entity.id"] for r in default}
+    assert [r["entity.id"] for r in private].count("CA") == 3 and len(private) == len(default) + 3
+    inside = Client(intacct_sandbox, entity="CA").rows(object=BILL, fields=["entity.id"])
+    assert [r["entity.id"] for r in inside] == ["CA"] * 3
+    assert Client(intacct_sandbox, entity="CA").create(BILL, bill_body()).status_code == 201

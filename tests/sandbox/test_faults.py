@@ -78,14 +78,20 @@ def test_commit_then_drop_writes_exactly_once(intacct_sandbox: IntacctSandbox, a
     assert api.create(BILL, bill_body(billNumber="CTD-1")).status_code == 409  # a blind retry duplicates
 
 
-def test_commit_then_drop_with_idempotency_key_replays(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+@pytest.mark.parametrize(("mode", "status"), [("replay", 201), ("conflict", 409)])
+def test_commit_then_drop_then_the_same_idempotency_key(
+    intacct_sandbox: IntacctSandbox, api: Client, mode: str, status: int
+) -> None:
+    """A lost answer retried under the same key: replayed (``replay``) or refused (``conflict``,
+    the default) -- either way the bill exists exactly once."""
+    intacct_sandbox.idempotency = mode
     intacct_sandbox.inject("commit_then_drop", path=BILLS)
     headers = {"Idempotency-Key": "ambiguous"}
     with pytest.raises(requests.exceptions.ConnectionError):
         api.create(BILL, bill_body(billNumber="CTD-2"), headers=headers)
     retry = api.create(BILL, bill_body(billNumber="CTD-2"), headers=headers)
-    assert retry.status_code == 201
-    assert len(intacct_sandbox.records(BILL)) == 51
+    assert retry.status_code == status
+    assert [b["billNumber"] for b in intacct_sandbox.records(BILL)].count("CTD-2") == 1
 
 
 def test_latency_fault_delays_matching_requests(intacct_sandbox: IntacctSandbox, api: Client) -> None:

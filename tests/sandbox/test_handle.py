@@ -77,14 +77,19 @@ def test_request_log_masks_secrets(intacct_sandbox: IntacctSandbox) -> None:
 def test_record_payment_partial_then_full(intacct_sandbox: IntacctSandbox) -> None:
     intacct_sandbox.freeze_time("2026-11-26T10:00:00Z")
     partial = intacct_sandbox.record_payment(BILL, "2001", "200.00")
-    assert (partial["state"], partial["totalPaid"], partial["totalTxnAmountDue"]) == (
-        "partiallyPaid",
-        "200.00",
-        "300.00",
-    )
+    paid = partial["paymentInformation"]["totalTxnAmountPaid"]
+    assert (partial["state"], paid, partial["totalTxnAmountDue"]) == ("partiallyPaid", "200.00", "300.00")
     assert partial["audit"]["modifiedDateTime"] == "2026-11-26T10:00:00Z"
     full = intacct_sandbox.record_payment(BILL, "2001")
-    assert (full["state"], full["totalPaid"], full["totalTxnAmountDue"]) == ("paid", "500.00", "0.00")
+    paid = full["paymentInformation"]["totalTxnAmountPaid"]
+    assert (full["state"], paid, full["totalTxnAmountDue"]) == ("paid", "500.00", "0.00")
+    assert full["paymentInformation"]["fullyPaidDate"] == "2026-11-26"
+    payments = [
+        p for p in intacct_sandbox.records("accounts-payable/payment") if p["details"][0]["bill"]["key"] == "2001"
+    ]
+    assert [p["details"][0]["txnCurrency"]["paymentAmount"] for p in payments] == ["200.00", "300.00"]
+    with pytest.raises(ValueError, match="only posted bills can be paid"):
+        intacct_sandbox.record_payment(BILL, "2001")
     with pytest.raises(ValueError, match="at most"):
         intacct_sandbox.record_payment(INVOICE, "1001", "1000.01")
     with pytest.raises(ValueError, match="decimal"):
@@ -103,7 +108,7 @@ def test_paid_state_is_visible_to_incremental_queries(intacct_sandbox: IntacctSa
     rows = Client(intacct_sandbox).rows(
         object=BILL, fields=["id", "state"], filters=[{"$gte": {"audit.modifiedDateTime": "2027-01-01T00:00:00Z"}}]
     )
-    assert rows == [{"id": "BILL-100", "state": "paid"}]
+    assert rows == [{"id": "2001", "state": "paid"}]
 
 
 def test_clock_freeze_advance_unfreeze(intacct_sandbox: IntacctSandbox) -> None:
@@ -135,6 +140,7 @@ def test_reset_restores_seed_and_settings_but_keeps_tokens(intacct_sandbox: Inta
     intacct_sandbox.freeze_time("2020-01-01T00:00:00Z")
     intacct_sandbox.reset()
     assert len(intacct_sandbox.records(BILL)) == 50
+    assert len(intacct_sandbox.records(BILL, include_private=True)) == 53  # + the private entity's
     assert (intacct_sandbox.max_concurrency, intacct_sandbox.invalid_token_status) == (None, 401)
     assert intacct_sandbox.requests == []
     assert api.get(f"/objects/{VENDOR}").status_code == 200
@@ -152,12 +158,14 @@ def test_empty_seed_company_can_be_built_through_the_api() -> None:
             "general-ledger/account",
             {"id": "6000", "name": "Expenses", "accountType": "incomeStatement", "normalBalance": "debit"},
         )
-        body = bill_body(vendor={"id": "V1"}, lines=[{"glAccount": {"id": "6000"}, "txnAmount": "1.00"}])
-        assert api.create(BILL, body).json()["ia::result"] == {
+        api.create("company-config/location", {"id": "HQ", "name": "Head office"})
+        line = {"glAccount": {"id": "6000"}, "txnAmount": "1.00", "dimensions": {"location": {"id": "HQ"}}}
+        assert api.create(BILL, bill_body(vendor={"id": "V1"}, lines=[line])).json()["ia::result"] == {
             "key": "2001",
-            "id": "BILL-100",
+            "id": "2001",
             "href": "/objects/accounts-payable/bill/2001",
         }
+        assert sb.get_record(BILL, "2001")["billNumber"] == "BILL-100"
 
 
 def test_handle_lifecycle() -> None:

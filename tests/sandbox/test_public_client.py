@@ -101,12 +101,23 @@ def test_create_read_update_delete(intacct_sandbox: IntacctSandbox, monkeypatch:
         "billNumber": "SDK-1",
         "createdDate": "2026-04-01",
         "dueDate": "2026-05-01",
-        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "75.00", "memo": "Toner"}],
+        "currency": {"txnCurrency": "USD"},
+        "lines": [
+            {
+                "glAccount": {"id": "6700"},
+                "txnAmount": "75.00",
+                "memo": "Toner",
+                "dimensions": {"location": {"id": "US"}},
+            }
+        ],
     }
     created = sdk.bills.post(body, idempotent_key="sdk-bill-1")
     key = created["ia::result"]["key"]
-    assert created["ia::result"]["id"] == "SDK-1"
-    assert sdk.bills.post(body, idempotent_key="sdk-bill-1") == created  # replay
+    assert created["ia::result"]["id"] == key  # a bill's id is its key
+    with pytest.raises(BadRequestError, match="409"):  # any reuse of an idempotency key (the default)
+        sdk.bills.post(body, idempotent_key="sdk-bill-1")
+    intacct_sandbox.idempotency = "replay"
+    assert sdk.bills.post(body, idempotent_key="sdk-bill-1") == created
     assert sdk.bills.get_by_key(key)["ia::result"]["totalTxnAmount"] == "75.00"
     assert sdk.bills.update(key, {"description": "Printer toner"})["ia::result"]["key"] == key
     assert sdk.bills.get_by_key(key)["ia::result"]["description"] == "Printer toner"
@@ -122,16 +133,17 @@ def test_create_read_update_delete(intacct_sandbox: IntacctSandbox, monkeypatch:
 def test_journal_entries(intacct_sandbox: IntacctSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     sdk = _sdk(intacct_sandbox, monkeypatch, entity_id="US")
     lines = [
-        {"glAccount": {"id": "6500"}, "txnAmount": "1200.00", "txnType": "debit", "memo": "Rent"},
-        {"glAccount": {"id": "1000"}, "txnAmount": "1200.00", "txnType": "credit", "memo": "Rent"},
+        {"glAccount": {"id": "6500"}, "txnAmount": "1200.00", "txnType": "debit", "description": "Rent"},
+        {"glAccount": {"id": "1000"}, "txnAmount": "1200.00", "txnType": "credit", "description": "Rent"},
     ]
-    created = sdk.journal_entries.post({"glJournal": {"id": "GJ"}, "postingDate": "2026-04-30", "lines": lines})
+    header = {"glJournal": {"id": "GJ"}, "postingDate": "2026-04-30", "description": "April rent"}
+    created = sdk.journal_entries.post({**header, "lines": lines})
     entry = sdk.journal_entries.get_by_key(created["ia::result"]["key"])["ia::result"]
     assert entry["entity"]["id"] == "US" and len(entry["lines"]) == 2
     assert sdk.journal_entries.count() == len(intacct_sandbox.records("general-ledger/journal-entry", entity="US"))
     lines[1]["txnAmount"] = "1000.00"
     with pytest.raises(BadRequestError, match="422") as info:
-        sdk.journal_entries.post({"glJournal": {"id": "GJ"}, "postingDate": "2026-04-30", "lines": lines})
+        sdk.journal_entries.post({**header, "lines": lines})
     assert "must equal credits" in info.value.response
 
 

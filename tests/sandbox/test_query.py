@@ -13,7 +13,7 @@ from intacct_provider.sandbox import IntacctSandbox
 @pytest.fixture
 def vendors(api: Client) -> Client:
     """Five seeded vendors plus two whose names exercise case and decimals."""
-    api.create(VENDOR, {"id": "VEND-600", "name": "acme lowercase", "email": None})
+    api.create(VENDOR, {"id": "VEND-600", "name": "acme lowercase", "notes": None})
     api.create(VENDOR, {"id": "vend-700", "name": "Zeta Supplies", "status": "inactive"})
     return api
 
@@ -45,15 +45,18 @@ ALL = ["VEND-100", "VEND-200", "VEND-300", "VEND-400", "VEND-500", "VEND-600", "
         ("$notStartsWith", {"id": "VEND"}, ["vend-700"]),
         ("$endsWith", {"name": "Supply"}, ["VEND-100"]),
         ("$notEndsWith", {"id": "00"}, []),
-        ("$has", {"email": False}, ["VEND-600", "vend-700"]),
+        ("$has", {"name": "Zeta Supplies"}, ["vend-700"]),
     ],
 )
 def test_each_operator(vendors: Client, operator: str, operand: dict[str, Any], expected: list[str]) -> None:
     assert _ids(vendors, {operator: operand}) == expected
 
 
-def test_has_true_finds_present_values(vendors: Client) -> None:
-    assert _ids(vendors, {"$has": {"email": True}}) == ALL[:5]
+def test_has_takes_a_string(vendors: Client) -> None:
+    """``$has`` names the value an array-of-strings field must contain (the spec's
+    ``{arrayField: string}``); the sandbox has no array fields, so it matches single values."""
+    response = vendors.query(object=VENDOR, filters=[{"$has": {"id": True}}])
+    assert response.status_code == 400 and "$has takes a string" in error_of(response)["message"]
 
 
 def test_case_insensitive_comparison(vendors: Client) -> None:
@@ -94,7 +97,7 @@ def test_rows_are_flat_with_dotted_keys_and_default_fields(api: Client) -> None:
         {"key": "2001", "vendor.id": "VEND-100", "audit.createdDateTime": "2026-01-05T09:00:00Z", "entity.id": None}
     ]
     default = api.rows(object=BILL, size=1)
-    assert default == [{"key": "2001", "id": "BILL-100", "href": "/objects/accounts-payable/bill/2001"}]
+    assert default == [{"key": "2001", "id": "2001", "href": "/objects/accounts-payable/bill/2001"}]
 
 
 @pytest.mark.parametrize(
@@ -180,7 +183,11 @@ def test_null_and_empty_optional_keys_are_accepted(api: Client) -> None:
         ({"filters": [{"$between": {"id": ["a"]}}]}, "$between"),
         ({"filters": [{"$contains": {"id": 5}}]}, "not a valid value"),
         ({"filters": [{"$lt": {"id": None}}]}, "needs a value"),
-        ({"filters": [{"$has": {"email": "yes"}}]}, "$has"),
+        ({"filters": [{"$has": {"id": True}}]}, "$has"),
+        ({"filterParameters": {"asOfDate": "2026-02-30"}}, "asOfDate"),
+        ({"filterParameters": {"includeHierarchyFields": "yes"}}, "includeHierarchyFields"),
+        ({"filterParameters": {"includePrivate": 1}}, "includePrivate"),
+        ({"filters": [{"$eq": {"dueDate": "lastFortnight"}}]}, "dueDate"),
         ({"orderBy": [{"nickname": "asc"}]}, "nickname"),
         ({"orderBy": [{"id": "up"}]}, "asc or desc"),
         ({"orderBy": {"id": "asc"}}, "orderBy"),
@@ -202,10 +209,11 @@ def test_invalid_queries_are_400_naming_the_problem(api: Client, body: dict[str,
 
 def test_operators_must_fit_the_field_type(api: Client) -> None:
     assert api.query(object=BILL, filters=[{"$contains": {"totalTxnAmount": "5"}}]).status_code == 400
-    assert api.query(object="company-config/location", filters=[{"$gt": {"isEntity": True}}]).status_code == 400
+    assert api.query(object=VENDOR, filters=[{"$gt": {"isOnHold": True}}]).status_code == 400
     assert api.query(object=BILL, filters=[{"$eq": {"totalTxnAmount": "abc"}}]).status_code == 400
-    rows = api.rows(object="company-config/location", fields=["id"], filters=[{"$eq": {"isEntity": True}}])
-    assert [r["id"] for r in rows] == ["US", "UK"]
+    api.patch(f"/objects/{VENDOR}/34", json={"isOnHold": True})
+    rows = api.rows(object=VENDOR, fields=["id"], filters=[{"$eq": {"isOnHold": True}}])
+    assert [r["id"] for r in rows] == ["VEND-200"]
 
 
 def test_keys_compare_and_sort_as_numbers() -> None:
@@ -219,3 +227,71 @@ def test_query_requires_auth(intacct_sandbox: IntacctSandbox) -> None:
 
     response = requests.post(f"{intacct_sandbox.base_url}/services/core/query", json={"object": VENDOR}, timeout=10)
     assert response.status_code == 401
+
+
+def test_and_or_shortcuts_without_filters_match_everything(api: Client) -> None:
+    for expression in ("and", "or"):
+        assert len(_ids(api, filterExpression=expression)) == 5
+
+
+@pytest.mark.parametrize(
+    ("operator", "macro", "expected"),
+    [
+        ("$eq", "today", ["2026-03-10"]),
+        ("$eq", "yesterday", ["2026-03-09"]),
+        ("$eq", "currentWeek", ["2026-03-09", "2026-03-10", "2026-03-15"]),
+        ("$eq", "lastWeek", ["2026-03-02", "2026-03-08"]),
+        ("$eq", "currentMonth", ["2026-03-01", "2026-03-02", "2026-03-08", "2026-03-09", "2026-03-10", "2026-03-15"]),
+        ("$eq", "priorMonth", ["2026-02-28"]),
+        ("$eq", "priorQuarter", ["2025-12-31"]),
+        ("$eq", "priorYear", ["2025-12-31"]),
+        ("$lt", "currentMonth", ["2025-12-31", "2026-02-28"]),
+        ("$gt", "currentQuarter", ["2026-04-01"]),
+        ("$gte", "today", ["2026-03-10", "2026-03-15", "2026-04-01"]),
+        ("$ne", "currentYear", ["2025-12-31"]),
+    ],
+)
+def test_date_macros_are_relative_to_as_of_date(api: Client, operator: str, macro: str, expected: list[str]) -> None:
+    days = ["2025-12-31", "2026-02-28", "2026-03-01", "2026-03-02", "2026-03-08", "2026-03-09", "2026-03-10"]
+    days += ["2026-03-15", "2026-04-01"]
+    for n, day in enumerate(days):
+        api.create("general-ledger/journal", {"id": f"M{n}", "name": "macro"})
+        body = {
+            "glJournal": {"id": f"M{n}"},
+            "postingDate": day,
+            "description": "macro",
+            "lines": [
+                {"glAccount": {"id": "6500"}, "txnAmount": "1.00", "txnType": "debit"},
+                {"glAccount": {"id": "1000"}, "txnAmount": "1.00", "txnType": "credit"},
+            ],
+        }
+        assert api.create("general-ledger/journal-entry", body).status_code == 201
+    rows = api.rows(
+        object="general-ledger/journal-entry",
+        fields=["postingDate"],
+        filters=[{"$eq": {"description": "macro"}}, {operator: {"postingDate": macro}}],
+        orderBy=[{"postingDate": "asc"}],
+        filterParameters={"asOfDate": "2026-03-10"},
+    )
+    assert [r["postingDate"] for r in rows] == expected
+
+
+def test_date_macros_in_lists_and_ranges(api: Client, intacct_sandbox: IntacctSandbox) -> None:
+    intacct_sandbox.freeze_time("2026-02-15T12:00:00Z")  # no asOfDate: macros are relative to today
+    within = api.rows(
+        object=BILL, fields=["createdDate"], filters=[{"$between": {"createdDate": ["priorMonth", "today"]}}]
+    )
+    assert within and all("2026-01-01" <= r["createdDate"] <= "2026-02-15" for r in within)
+    listed = api.rows(
+        object=BILL, fields=["createdDate"], filters=[{"$in": {"createdDate": ["priorMonth", "2026-03-02"]}}]
+    )
+    assert {r["createdDate"][:7] for r in listed} <= {"2026-01", "2026-03"} and listed
+
+
+def test_case_sensitive_comparison_is_the_default(vendors: Client) -> None:
+    assert _ids(vendors, {"$eq": {"id": "vend-700"}}) == ["vend-700"]
+    assert _ids(vendors, {"$eq": {"id": "VEND-700"}}, filterParameters={"caseSensitiveComparison": True}) == []
+
+
+def test_include_hierarchy_fields_is_accepted(api: Client) -> None:
+    assert _ids(api, {"$eq": {"id": "VEND-100"}}, filterParameters={"includeHierarchyFields": True}) == ["VEND-100"]

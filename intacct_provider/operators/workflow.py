@@ -1,0 +1,127 @@
+"""Workflow actions: the documented way a record changes state (submit, approve, reverse...).
+
+Sage's contract says a record's ``state`` cannot be changed by PATCH: a draft
+bill becomes submitted (or posted, without approvals) only through
+``POST /workflows/accounts-payable/bill/submit``. ``IntacctWorkflowOperator``
+runs any action the registry documents for an object. Each run first reads the
+record's state and skips an action that has already happened, so an Airflow
+retry after a lost answer never submits (or reverses) twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.operators.base import IntacctBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from intacct_provider.hooks.intacct import IntacctHook
+    from intacct_provider.objects import IntacctObject
+
+
+def check_flag(parameter: str, value: Any) -> bool:
+    """A boolean (templates may render ``"True"``/``"false"``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise IntacctValidationError(parameter, "true or false", value)
+
+
+def read_state(hook: IntacctHook, obj: IntacctObject, key: str) -> str | None:
+    """The record's ``state``, read through the query service (GET by key takes no field list)."""
+    from intacct_provider.exceptions import IntacctNotFoundError
+
+    row = hook.find_record(obj.path, [{"$eq": {"key": key}}], fields=["key", "state"])
+    if row is None:
+        raise IntacctNotFoundError(f"no {obj.path} record with key {key!r}", status=404)
+    state = row.get("state")
+    return None if state is None else str(state)
+
+
+def run_workflow(
+    hook: IntacctHook, obj: IntacctObject, action: str, key: str, arguments: dict[str, Any], log: Any
+) -> dict[str, Any]:
+    """Run ``action`` on record ``key`` unless it has already happened; return ``{key, action, state, performed}``.
+
+    A lost answer (or a refusal that raced an earlier try) is settled by reading the state
+    again: if the action has happened, the task succeeds; otherwise the error stands.
+    """
+    from intacct_provider.exceptions import IntacctError
+
+    workflow = obj.workflow(action)
+    for name in workflow.required:
+        if arguments.get(name) in (None, ""):
+            raise IntacctValidationError(name, f"a value ({obj.name} {action} requires it)", None, show_value=False)
+    body = {"key": key, **{field: arguments[name] for name, field in workflow.arguments.items() if arguments.get(name)}}
+    before = read_state(hook, obj, key)
+    if before in workflow.done_states:
+        log.info("%s %s is already %s; not running %s again", obj.label, key, before, action)
+        return {"key": key, "action": action, "state": before, "performed": False}
+    try:
+        answer = hook.call("POST", workflow.path, body, resend_safe=False)
+    except IntacctError as exc:  # a lost answer, or a refusal because an earlier try already did it
+        after = read_state(hook, obj, key)
+        if after in workflow.done_states:
+            log.warning("%s %s of %s %s: %s, but it is now %s", action, obj.label, key, exc.message, after, after)
+            return {"key": key, "action": action, "state": after, "performed": True}
+        raise
+    result = answer.get("ia::result")
+    if not isinstance(result, dict):
+        raise IntacctError(
+            f"Intacct's answer to {action} carries no ia::result object", method="POST", path=workflow.path
+        )
+    state = result.get("state")
+    log.info("%s %s: %s done (state %s)", obj.label, key, action, state)
+    return {"key": key, "action": action, "state": state, "performed": True}
+
+
+class IntacctWorkflowOperator(IntacctBaseOperator):
+    """Run a documented workflow action on one record; returns ``{"key", "action", "state", "performed"}``.
+
+    Bills: ``submit``, ``approve``, ``decline``, ``recall``, ``reverse``; invoices: ``submit``,
+    ``reverse``; AP payments: ``submit``, ``approve``. ``performed`` is false when the record was
+    already past the action (a retry, or a bill approved by a person meanwhile).
+
+    :param object: registry name (``"bill"``).
+    :param action: the action, e.g. ``"submit"``.
+    :param key: the record's system key (``{{ ti.xcom_pull('create_bill')['ia::result']['key'] }}``).
+    :param notes: optional notes (approve, decline, reverse).
+    :param reverse_date: ``YYYY-MM-DD``, required by ``reverse``.
+    """
+
+    template_fields = (*IntacctBaseOperator.template_fields, "object", "action", "key", "notes", "reverse_date")
+
+    def __init__(
+        self,
+        *,
+        object: str,
+        action: str,
+        key: Any,
+        notes: str | None = None,
+        reverse_date: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.object = object
+        self.action = action
+        self.key = key
+        self.notes = notes
+        self.reverse_date = reverse_date
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from intacct_provider.objects import entry
+        from intacct_provider.validation import check_date, check_id, check_text
+
+        obj = entry(self.object)
+        obj.workflow(str(self.action))
+        key = check_id("key", self.key)
+        assert key is not None
+        arguments = {
+            "notes": check_text("notes", self.notes),
+            "reverse_date": None if self.reverse_date in (None, "") else check_date("reverse_date", self.reverse_date),
+        }
+        return run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)

@@ -1,0 +1,32 @@
+"""Decimal amounts the way Intacct writes them, and the totals of a bill or invoice."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+
+def money(value: str | Decimal) -> str:
+    """Amounts as Intacct prints them: at least two decimals, never fewer."""
+    amount = Decimal(value)
+    if amount.as_tuple().exponent >= -2:  # type: ignore[operator]
+        amount = amount.quantize(Decimal("0.01"))
+    return str(amount)
+
+
+def amount_paid(record: dict[str, Any]) -> Decimal:
+    """What has been paid on a bill or invoice (``paymentInformation.totalTxnAmountPaid``)."""
+    return Decimal((record.get("paymentInformation") or {}).get("totalTxnAmountPaid") or 0)
+
+
+def compute_totals(record: dict[str, Any], paid: Decimal) -> None:
+    """Totals of a bill or invoice from its lines and what has been paid.
+
+    Base amounts equal transaction amounts: the sandbox company has a single currency.
+    """
+    total = sum((Decimal(line["txnAmount"]) for line in record["lines"]), Decimal(0))
+    record["totalTxnAmount"] = record["totalBaseAmount"] = money(total)
+    record["totalTxnAmountDue"] = record["totalBaseAmountDue"] = money(total - paid)
+    info = record.setdefault("paymentInformation", {})
+    info["totalTxnAmountPaid"] = info["totalBaseAmountPaid"] = money(paid)
+    info.setdefault("fullyPaidDate", None)
