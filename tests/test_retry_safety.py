@@ -234,6 +234,8 @@ def test_airflow_retry_reads_back_the_bill_a_crashed_try_created(run_dag, intacc
     dag_run, xcoms = run_dag("intacct_retry_bill_crash_after_create", file="retry_safety")
     assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
     bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms)
+    if not HAS_TASK_STATE_STORE:
+        return  # nothing was stored: try 2 settled it by replaying the key, and one bill exists (above)
     assert len(posts(intacct_sandbox, BILL)) == 1
     reads = [
         r for r in intacct_sandbox.requests if r["method"] == "GET" and r["path"] == f"/objects/{BILL}/{bill['key']}"
