@@ -51,8 +51,15 @@ COMPAT_PYTHON_3.3 ?= $(firstword $(wildcard /root/.pyenv/versions/3.12.*/bin/pyt
 	.venv-compat-$*/bin/python -m pip install --quiet -r requirements/constraints-$*.txt
 	touch $@
 
+# Both minors run at once (much of the suite waits on loopback servers, so two share 2 cores well);
+# each log is printed whole when both are done.
 compat: package $(foreach v,$(COMPAT_VERSIONS),.venv-compat-$(v)/.installed)
-	for v in $(COMPAT_VERSIONS); do bash requirements/compat.sh "$$v" || exit 1; done
+	mkdir -p build
+	status=0; pids=""; \
+	for v in $(COMPAT_VERSIONS); do bash requirements/compat.sh "$$v" >build/compat-$$v.log 2>&1 & pids="$$pids $$!"; done; \
+	for pid in $$pids; do wait $$pid || status=1; done; \
+	for v in $(COMPAT_VERSIONS); do echo "=== compat $$v ==="; cat build/compat-$$v.log; done; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) .venv-compat-* build dist *.egg-info artifacts .airflow-demo
