@@ -69,6 +69,7 @@ class Process:
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    stop_signal: signal.Signals = signal.SIGTERM
 
     def tail(self, lines: int = 30) -> str:
         """Last lines of the log, printed when a check fails so CI output shows why."""
@@ -83,7 +84,18 @@ class Supervisor:
     log_dir: Path
     processes: list[Process] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> Process:
+    @property
+    def pid_file(self) -> Path:
+        """Process group ids of everything started, one a line: ``e2e/run.sh`` kills what is left of them.
+
+        The shell's trap is the last line of defence when this interpreter itself is killed
+        (``timeout -s KILL``, an OOM kill) before ``stop_all`` could run.
+        """
+        return self.log_dir / "pgids"
+
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str], stop_signal: signal.Signals = signal.SIGTERM
+    ) -> Process:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
         with log_path.open("wb") as log:
@@ -95,9 +107,15 @@ class Supervisor:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        process = Process(name, popen, log_path)
+        process = Process(name, popen, log_path, stop_signal)
         self.processes.append(process)
+        with self.pid_file.open("a") as pids:
+            pids.write(f"{popen.pid}\n")
         return process
+
+    def forget(self, process: Process) -> None:
+        """Stop watching a process that a check killed on purpose (``check_alive`` would fail on it)."""
+        self.processes.remove(process)
 
     def check_alive(self) -> None:
         """Fail fast (instead of waiting for a timeout) when a component has crashed."""
@@ -106,7 +124,7 @@ class Supervisor:
                 raise RuntimeError(f"{process.name} exited with {process.popen.returncode}:\n{process.tail()}")
 
     def stop_all(self, grace: float = 15.0) -> None:
-        """SIGTERM every process group, then SIGKILL whatever is left after ``grace`` seconds.
+        """Send each process group its stop signal, then SIGKILL whatever is left after ``grace`` seconds.
 
         Descendants are collected first: a task supervisor may have moved a worker into a
         new session, where killing the parent's group would not reach it.
@@ -118,7 +136,7 @@ class Supervisor:
                 victims.extend([parent, *parent.children(recursive=True)])
             except psutil.NoSuchProcess:
                 pass
-            _signal_group(process.popen.pid, signal.SIGTERM)
+            _signal_group(process.popen.pid, process.stop_signal)
         _, alive = psutil.wait_procs(victims, timeout=grace)
         for victim in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
@@ -144,9 +162,9 @@ class Sandbox:
     base_url: str
     connection: dict[str, Any]
 
-    def admin(self, route: str, body: dict[str, Any]) -> Any:
-        """POST to an admin route (``/sandbox/...`` under the API prefix; no token needed)."""
-        answer = requests.post(f"{self.base_url}/sandbox/{route}", json=body, timeout=10)
+    def admin(self, route: str, body: dict[str, Any], method: str = "POST") -> Any:
+        """Call an admin route (``/sandbox/...`` under the API prefix; no token needed)."""
+        answer = requests.request(method, f"{self.base_url}/sandbox/{route}", json=body, timeout=10)
         answer.raise_for_status()
         return answer.json() if answer.content else None
 
@@ -248,6 +266,10 @@ def airflow_env(home: Path, dags_folder: Path, port: int, extra: dict[str, str])
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
+            # The task runner's calls to the api-server: patient (default 5 s), since on a loaded
+            # 2-core CI machine the api-server can take longer than that to answer.
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
+            "AIRFLOW__WORKERS__EXECUTION_API_RETRIES": "10",
         }
     )
     env.update(extra)

@@ -37,6 +37,8 @@ from deployment import (
     start_sandbox,
     wait_for,
 )
+from intacct import SandboxReader
+from proxy import HoldingProxy, Outage
 from rest import AirflowApi, run_path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,15 +46,17 @@ ARTIFACTS = REPO / "artifacts" / "e2e"
 DISTRIBUTION = "airflow-provider-sage-intacct"
 HOOK_CLASS = "intacct_provider.hooks.intacct.IntacctHook"
 DAG_ID = "intacct_bill_payment_flow"
-RUN_BUDGET_S = 300
-STARTUP_TIMEOUT_S = 120
-BILL_PATH = "accounts-payable/bill"
+RUN_BUDGET_S = 600
+STARTUP_TIMEOUT_S = 300
 # The example DAG's tasks and the operator class each must be (the e2e contract with the DAG).
 TASKS = {
     "create_bill": "IntacctCreateBillOperator",
+    "pay_bill": "IntacctCreatePaymentOperator",
     "wait_for_payment": "IntacctRecordSensor",
     "summarize": "@task",
 }
+#: The sensor's checks carry this filter value; the proxy fails only those while it plays an outage.
+SENSOR_QUERY_MARK = '"paid"'
 # The trigger form's values (sent as ``conf``, as the UI does); not the DAG's defaults, so the
 # XComs prove the params travelled through templating to Intacct and back.
 PARAMS: dict[str, Any] = {
@@ -109,6 +113,8 @@ class E2E:
     supervisor: Supervisor
     report: Report
     sandbox: Sandbox | None = None
+    proxy: HoldingProxy | None = None
+    outage: Outage | None = None
     airflow: Airflow | None = None
     api: AirflowApi | None = None
     ui: ConnectionsPage | None = None
@@ -209,7 +215,7 @@ class E2E:
     def dag_parsed(self) -> str:
         assert self.api
         api = self.api
-        wait_for(f"the dag-processor to serialize {DAG_ID}", lambda: api.exists(f"dags/{DAG_ID}"), 60, 1.0)
+        wait_for(f"the dag-processor to serialize {DAG_ID}", lambda: api.exists(f"dags/{DAG_ID}"), 120, 1.0)
         errors = api.get("importErrors")["import_errors"]
         assert not errors, f"import errors: {[(e['filename'], e['stack_trace'][-300:]) for e in errors]}"
         tasks = {t["task_id"]: t["operator_name"] for t in api.get(f"dags/{DAG_ID}/tasks")["tasks"]}
@@ -217,7 +223,9 @@ class E2E:
         return f"{DAG_ID} serialized with tasks {tasks}; no import errors in example_dags/"
 
     def trigger(self) -> str:
-        assert self.api
+        """Trigger the payment flow while the sensor's checks meet an outage, so it must wait deferred."""
+        assert self.api and self.proxy
+        self.outage = self.proxy.outage("POST", r"/services/core/query$", SENSOR_QUERY_MARK)
         self.api.request("PATCH", f"dags/{DAG_ID}", json={"is_paused": False})
         run = self.api.request("POST", f"dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": PARAMS})
         self.run_id = run["dag_run_id"]
@@ -235,18 +243,28 @@ class E2E:
                 raise AssertionError(f"{sensor} went to {ti['state']} instead of deferring: {self._task_states()}")
             return ti if ti["state"] == "deferred" else None
 
-        ti = wait_for(f"{sensor} to be deferred", deferred, 60)
-        return f"{sensor} deferred on trigger {ti['trigger']['classpath']}"
+        ti = wait_for(f"{sensor} to be deferred", deferred, 180)
+        outage = self.outage
+        assert outage
+        wait_for("the triggerer to check (and meet the outage)", lambda: outage.hits > 0, 180)
+        return f"{sensor} deferred on trigger {ti['trigger']['classpath']}; its checks answered 503 so far"
 
-    def pay_bill(self) -> str:
-        """Pay the bill the run created, through the sandbox's admin route (as Intacct would)."""
+    def bill_paid(self) -> str:
+        """``pay_bill`` recorded an AP payment: Intacct shows the bill paid (read directly, not via the DAG)."""
         assert self.sandbox
         self.bill = self._xcom("create_bill")["ia::result"]
-        record = self.sandbox.admin("payments", {"object": BILL_PATH, "key": self.bill["key"]})["ia::result"]
-        assert record["state"] == "paid", f"bill {self.bill['key']} is {record['state']} after paying it in full"
-        assert record["vendor"]["id"] == PARAMS["vendor_id"], f"bill of vendor {record['vendor']}"
+        reader = SandboxReader(self.sandbox.connection)
+        (record,) = [b for b in reader.bills_of(PARAMS["vendor_id"]) if str(b["key"]) == str(self.bill["key"])]
+        assert record["state"] == "paid", f"bill {self.bill['key']} is {record['state']} after pay_bill"
         assert Decimal(record["totalTxnAmount"]) == Decimal(PARAMS["amount"]), f"bill total {record}"
-        return f"bill {record['id']} (key {record['key']}, from create_bill's XCom) paid {record['totalPaid']}"
+        assert self._task_states()["wait_for_payment"] == "deferred", f"sensor not waiting: {self._task_states()}"
+        total = record["totalTxnAmount"]
+        return f"bill key {record['key']} of {PARAMS['vendor_id']} is paid ({total}); sensor still deferred"
+
+    def outage_over(self) -> str:
+        assert self.outage
+        self.outage.lift()
+        return f"the sensor's checks go through again after {self.outage.hits} answered 503"
 
     def run_succeeded(self) -> str:
         assert self.api
@@ -258,19 +276,19 @@ class E2E:
                 raise AssertionError(f"run failed: {self._task_states()}")
             return state if state == "success" else None
 
-        wait_for(f"{DAG_ID} to succeed", finished, 90, 1.0)
+        wait_for(f"{DAG_ID} to succeed", finished, 240, 1.0)
         return f"run success: {self._task_states()}"
 
     def xcoms(self) -> str:
         """The sensor hands the paid bill on; ``summarize`` reduces it to what the params asked."""
-        key, bill_id, amount = self.bill["key"], self.bill["id"], Decimal(PARAMS["amount"])
+        key, amount = str(self.bill["key"]), Decimal(PARAMS["amount"])
         paid = self._xcom("wait_for_payment")
         assert paid["count"] == 1 and len(paid["rows"]) == 1, f"sensor XCom: {paid}"
         row = paid["rows"][0]
-        assert (row["key"], row["id"], row["state"]) == (key, bill_id, "paid"), f"sensor row: {row}"
+        assert (str(row["key"]), row["state"]) == (key, "paid"), f"sensor row: {row}"
         assert Decimal(row["totalTxnAmount"]) == amount and Decimal(row["totalTxnAmountDue"]) == 0, row
         summary = self._xcom("summarize")
-        assert summary["key"] == key and summary["bill_id"] == bill_id, f"summary: {summary}"
+        assert str(summary["key"]) == key and summary["bill_number"] == row["billNumber"], f"summary: {summary}"
         assert summary["state"] == "paid", f"summary: {summary}"
         assert Decimal(summary["amount"]) == amount and Decimal(summary["amount_due"]) == 0, summary
         return f"create_bill -> key {key}; wait_for_payment -> 1 paid row; summarize -> {summary}"
@@ -306,6 +324,8 @@ def main() -> int:
             signal.alarm(0)
             e2e.closing.close()
             supervisor.stop_all()
+            if e2e.proxy:
+                e2e.proxy.stop()
     for note in report.notes:
         print(f"NOTE {note}")
     print(f"e2e: finished in {time.monotonic() - started:.0f}s; logs and screenshots in {ARTIFACTS}")
@@ -316,7 +336,10 @@ def main() -> int:
 def _run(e2e: E2E, report: Report, home: Path) -> None:
     sandbox_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     e2e.sandbox = start_sandbox(e2e.supervisor, sandbox_env)
-    conn_env = {"AIRFLOW_CONN_SAGE_INTACCT_DEFAULT": json.dumps(e2e.sandbox.connection)}
+    e2e.proxy = HoldingProxy(e2e.sandbox.base_url).start()
+    # The DAGs reach the sandbox through the proxy (the browser's Test button goes direct).
+    via_proxy = {**e2e.sandbox.connection, "host": e2e.proxy.url_for(e2e.sandbox.base_url)}
+    conn_env = {"AIRFLOW_CONN_SAGE_INTACCT_DEFAULT": json.dumps(via_proxy)}
     e2e.airflow = prepare_airflow(home / "airflow", REPO / "example_dags", conn_env)
     report.run(
         [
@@ -337,8 +360,9 @@ def _run(e2e: E2E, report: Report, home: Path) -> None:
     dag_run: list[Step] = [
         ("deployment: example DAGs parsed", e2e.dag_parsed),
         (f"deployment: trigger {DAG_ID} through /api/v2", e2e.trigger),
-        ("deployment: sensor deferred to the triggerer", e2e.sensor_deferred),
-        ("deployment: bill paid in the sandbox", e2e.pay_bill),
+        ("deployment: sensor deferred to the triggerer, whose checks meet an outage", e2e.sensor_deferred),
+        ("deployment: pay_bill paid the bill in Intacct", e2e.bill_paid),
+        ("deployment: outage over", e2e.outage_over),
         ("deployment: triggerer resumed the sensor, run succeeded", e2e.run_succeeded),
         ("deployment: XComs hold the expected values", e2e.xcoms),
     ]

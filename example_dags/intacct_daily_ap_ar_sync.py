@@ -21,7 +21,12 @@ import tempfile
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
+from airflow.sdk import DAG, Param, task
+
+try:
+    from airflow.sdk import CronDataIntervalTimetable
+except ImportError:  # Airflow < 3.2 keeps the timetables in core only
+    from airflow.timetables.interval import CronDataIntervalTimetable
 
 from intacct_provider.operators import IntacctQueryOperator
 

@@ -93,7 +93,7 @@ class IntacctAsyncClient:
     async def for_connection(cls, conn_id: str) -> IntacctAsyncClient:
         """Fetch the Airflow connection asynchronously, check it and mask its secrets."""
         from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
-        from airflow.sdk.exceptions import AirflowNotFoundException
+        from airflow.providers.common.compat.sdk import AirflowNotFoundException
 
         try:
             conn = await get_async_connection(conn_id)

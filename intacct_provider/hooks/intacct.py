@@ -69,7 +69,7 @@ class IntacctHook(BaseHook):
     @cached_property
     def settings(self) -> ConnectionSettings:
         """The checked connection (fetched once, on first use)."""
-        from airflow.sdk.exceptions import AirflowNotFoundException
+        from airflow.providers.common.compat.sdk import AirflowNotFoundException
 
         try:
             conn = self.get_connection(self.intacct_conn_id)

@@ -13,6 +13,7 @@ journal entries by journal, posting date, description and lines.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from types import SimpleNamespace
 
@@ -30,6 +31,8 @@ INVOICE_POST = "/objects/accounts-receivable/invoice$"
 LINES = [{"glaccountno": "6700", "amount": "321.00", "memo": "retry safety", "locationid": "US"}]
 #: (idempotency, id_semantics): Sage's documented 409 and the schema's id = key first.
 SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
+#: Airflow 3.3+ gives tasks ``task_state_store``; before, only the look-up and the key replay settle a retry.
+HAS_TASK_STATE_STORE = importlib.util.find_spec("airflow.models.task_state_store") is not None
 
 
 @pytest.fixture(autouse=True)
@@ -187,6 +190,8 @@ def test_airflow_retry_after_lost_answer_creates_one_bill(run_dag, intacct_sandb
     dag_run, xcoms = run_dag(dag_id, file="retry_safety", conf={"bill_number": "RS-AF-1"})
     assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
     bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms, "RS-AF-1")
+    if not HAS_TASK_STATE_STORE:
+        return  # nothing stored anywhere: the single bill above is the whole proof on this Airflow
     stored = state_store_rows(dag_run)
     if dag_id == "intacct_retry_bill":
         assert bill["key"] in stored[("create_bill", -1, "intacct_create")]
@@ -223,6 +228,8 @@ def test_airflow_retry_reads_back_the_bill_a_crashed_try_created(run_dag, intacc
     dag_run, xcoms = run_dag("intacct_retry_bill_crash_after_create", file="retry_safety")
     assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
     bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms)
+    if not HAS_TASK_STATE_STORE:
+        return  # nothing was stored: try 2 settled it by replaying the key, and one bill exists (above)
     assert len(posts(intacct_sandbox, BILL)) == 1
     reads = [
         r for r in intacct_sandbox.requests if r["method"] == "GET" and r["path"] == f"/objects/{BILL}/{bill['key']}"

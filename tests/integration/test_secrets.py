@@ -95,9 +95,13 @@ def run_rows(dag_runs):
     """XCom values, rendered template fields, task_state_store values and trigger kwargs of the runs, as text."""
     from airflow.models import TaskInstance
     from airflow.models.renderedtifields import RenderedTaskInstanceFields
-    from airflow.models.task_state_store import TaskStateStoreModel
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
+
+    try:
+        from airflow.models.task_state_store import TaskStateStoreModel
+    except ImportError:  # Airflow < 3.3 has no task_state_store, so nothing can leak there
+        TaskStateStoreModel = None
 
     texts: dict[str, list[str]] = {"xcom": [], "rendered": [], "task_state_store": [], "task_instance": []}
     with create_session() as session:
@@ -108,7 +112,8 @@ def run_rows(dag_runs):
                 json.dumps(r.rendered_fields, default=str)
                 for r in session.query(RenderedTaskInstanceFields).filter_by(**match)
             ]
-            texts["task_state_store"] += [r.value for r in session.query(TaskStateStoreModel).filter_by(**match)]
+            if TaskStateStoreModel is not None:
+                texts["task_state_store"] += [r.value for r in session.query(TaskStateStoreModel).filter_by(**match)]
             texts["task_instance"] += [
                 json.dumps([ti.next_kwargs, ti.rendered_map_index], default=str)
                 for ti in session.query(TaskInstance).filter_by(**match)

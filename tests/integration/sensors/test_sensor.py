@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import TaskDeferred
+from airflow.providers.common.compat.sdk import TaskDeferred
 
 from intacct_provider.exceptions import IntacctAuthError, IntacctError, IntacctValidationError
 from intacct_provider.sensors.record import IntacctRecordSensor

@@ -9,12 +9,12 @@ between two polls.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 from typing import Any
 
 import pytest
-from airflow.sdk._shared.module_loading import import_string
 
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctConfigError
@@ -27,6 +27,12 @@ PAID = [{"$eq": {"key": "2001"}}, {"$eq": {"state": "paid"}}]
 PAID_ROW = {"key": "2001", "billNumber": "BILL-100", "state": "paid", "totalTxnAmountDue": "0.00"}
 
 
+def _import_class(classpath: str) -> Any:
+    """What the triggerer does with a serialized classpath (Airflow's own helper moved between versions)."""
+    module, _, name = classpath.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
 def trigger(
     filters: Any = PAID, fields: Any = ("key", "billNumber", "state", "totalTxnAmountDue"), **kwargs: Any
 ) -> Any:
@@ -34,7 +40,7 @@ def trigger(
     query = {"object": BILL, "fields": list(fields), "filters": filters}
     args: dict[str, Any] = {"query": query, "poke_interval": 0.05}
     classpath, serialized = IntacctQueryTrigger(**{**args, **kwargs}).serialize()
-    return import_string(classpath)(**json.loads(json.dumps(serialized)))
+    return _import_class(classpath)(**json.loads(json.dumps(serialized)))
 
 
 def calls(sandbox: Any, path: str) -> list[dict]:
@@ -81,7 +87,7 @@ def test_serialize_round_trip_is_plain_json():
     classpath, kwargs = original.serialize()
     assert classpath == "intacct_provider.triggers.query.IntacctQueryTrigger"
     assert json.loads(json.dumps(kwargs)) == kwargs
-    rebuilt = import_string(classpath)(**kwargs)
+    rebuilt = _import_class(classpath)(**kwargs)
     assert rebuilt.serialize() == (classpath, kwargs)
     assert kwargs == {
         "query": {
