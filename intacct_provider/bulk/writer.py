@@ -202,13 +202,8 @@ class BatchWriter:
         """Resolve records already in Intacct by natural key; return the rest (not found, or keyless)."""
         from intacct_provider.objects import differences
 
-        found, ambiguous = self.find_existing([item for item in items if item.natural is not None])
         remaining = []
-        for item in items:
-            if item.natural in ambiguous:
-                self._fail([item], results, _ambiguous_match(item, ambiguous[item.natural]))
-                continue
-            record = found.get(item.natural) if item.natural is not None else None
+        for item, record in self._existing([item for item in items if item.natural is not None], items, results):
             if record is None:
                 remaining.append(item)
                 continue
@@ -223,18 +218,28 @@ class BatchWriter:
                 results[item.index] = Result(item.index, "created", item.natural_key(), str(record.get("key")))
         return remaining
 
-    # ---------------------------------------------------------------- upserts
-    def upsert(self, batch_index: int, items: list[Item]) -> list[Result]:
-        """Create the missing records, PATCH the changed fields of the others, leave equal ones."""
-        results: dict[int, Result] = {}
-        found, ambiguous = self.find_existing(items)
-        missing: list[Item] = []
-        patches: list[tuple[Item, dict[str, Any]]] = []
+    def _existing(
+        self, looked_up: list[Item], items: list[Item], results: dict[int, Result]
+    ) -> Iterator[tuple[Item, dict[str, Any] | None]]:
+        """Each item with the record already holding its natural key (None if none or keyless).
+
+        One query for ``looked_up``; an item whose key matches several records fails here and is
+        not yielded, so neither a settle nor an upsert can pick one of them by chance.
+        """
+        found, ambiguous = self.find_existing(looked_up)
         for item in items:
             if item.natural in ambiguous:
                 self._fail([item], results, _ambiguous_match(item, ambiguous[item.natural]))
                 continue
-            record = found.get(item.natural) if item.natural is not None else None
+            yield item, (found.get(item.natural) if item.natural is not None else None)
+
+    # ---------------------------------------------------------------- upserts
+    def upsert(self, batch_index: int, items: list[Item]) -> list[Result]:
+        """Create the missing records, PATCH the changed fields of the others, leave equal ones."""
+        results: dict[int, Result] = {}
+        missing: list[Item] = []
+        patches: list[tuple[Item, dict[str, Any]]] = []
+        for item, record in self._existing(items, items, results):
             if record is None:
                 missing.append(item)
                 continue
