@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 #: Statuses worth repeating: throttled, or a gateway/maintenance answer.
@@ -37,7 +37,7 @@ MAX_SERVER_WAIT = 300.0
 def server_wait(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asked us to wait (uncapped), or ``None`` when it did not say."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    now = _http_date(lowered.get("date")) or datetime.now(timezone.utc)
+    now = _http_date(lowered.get("date")) or datetime.now(UTC)
     waits = [w for w in (_parse_wait(lowered.get(name), now) for name in RETRY_AFTER_HEADERS) if w is not None]
     return max(waits) if waits else None
 
@@ -72,4 +72,4 @@ def _http_date(value: str | None) -> datetime | None:
         when = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
         return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

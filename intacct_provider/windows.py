@@ -38,8 +38,8 @@ def parse_instant(parameter: str, value: Any) -> dt.datetime | None:
     else:
         raise IntacctValidationError(parameter, "a datetime or an ISO-8601 timestamp", value)
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=dt.timezone.utc)
-    return instant.astimezone(dt.timezone.utc)
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(dt.UTC)
 
 
 def parse_lookback(value: Any) -> dt.timedelta:

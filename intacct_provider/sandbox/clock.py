@@ -7,7 +7,7 @@ this clock, so freezing time never logs a client out.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -16,8 +16,8 @@ def parse_stamp(value: str) -> datetime:
     """Parse ``YYYY-MM-DDTHH:MM:SSZ`` (or any ISO form with an offset) into an aware UTC datetime."""
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 class Clock:
@@ -29,7 +29,7 @@ class Clock:
 
     def now(self) -> datetime:
         """Current server time."""
-        base = self._frozen if self._frozen is not None else datetime.now(timezone.utc)
+        base = self._frozen if self._frozen is not None else datetime.now(UTC)
         return base + self._offset
 
     def stamp(self) -> str:

@@ -18,7 +18,7 @@ import asyncio
 import json
 import time
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
 from typing import Any
@@ -477,7 +477,7 @@ def test_null_access_token_is_an_auth_error_not_bearer_none(server, connect):
 
 def test_http_date_retry_after_is_read_against_the_server_date(server, connect, sleeps):
     connect(max_retries=1)
-    server_now = datetime.now(timezone.utc) + timedelta(hours=1)  # the server's clock runs an hour ahead
+    server_now = datetime.now(UTC) + timedelta(hours=1)  # the server's clock runs an hour ahead
     throttled = Reply(
         429,
         error_body("slow down"),

@@ -16,7 +16,7 @@ from intacct_provider.windows import (
     write_json_lines,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_window_filters_with_lookback():
