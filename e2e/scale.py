@@ -293,6 +293,10 @@ class CeleryE2E:
 
         deferred = wait_for("wait_for_payment to be deferred to a triggerer", running_in_triggerer, 180, 1.0)
         before = deferred["triggerer_job"]["id"]
+        # Kill only once the triggerer has really polled Intacct (its check met the outage), so
+        # the restart interrupts a running trigger, not one that was merely assigned.
+        polled = self.outage.hits
+        wait_for("the triggerer to poll for the payment", lambda: self.outage.hits > polled, 120, 0.5)
         triggerer = next(p for p in self.supervisor.processes if p.name.startswith("triggerer"))
         killed = self._kill_tree(triggerer)
         argv = [airflow_executable(), "triggerer", "--skip-serve-logs"]
@@ -306,6 +310,8 @@ class CeleryE2E:
 
         ti = wait_for("the new triggerer to take over the deferred sensor", taken_over, 180, 1.0)
         after = ti["triggerer_job"]["id"]
+        resumed = self.outage.hits
+        wait_for("the restarted triggerer to poll for the payment", lambda: self.outage.hits > resumed, 120, 0.5)
         bill = self._xcom(PAYMENT_DAG, "create_bill")["ia::result"]
         (paid,) = [b for b in self.reader.bills_of(LOSS_VENDOR) if str(b["key"]) == str(bill["key"])]
         assert paid["state"] == "paid", f"pay_bill left bill {bill['key']} {paid['state']}"
