@@ -19,6 +19,8 @@ from intacct_provider.get_provider_info import DEFAULT_BASE_URL
 
 DEFAULT_TIMEOUT = 60.0
 CONNECT_TIMEOUT = 10.0
+#: Without a ``request_deadline`` extra, one request may take this many read timeouts in all.
+DEADLINE_FACTOR = 3
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_CONCURRENCY = 2
 
@@ -59,6 +61,16 @@ class ConnectionSettings:
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    #: Seconds one request may take in all (connect, headers, whole body); ``None``: ``DEADLINE_FACTOR`` x timeout.
+    request_deadline: float | None = None
+
+    @property
+    def deadline(self) -> float:
+        """The overall deadline of one request: a server answering a byte per read timeout cannot hold a worker.
+
+        ``timeout`` bounds each wait for bytes; this bounds their sum, connecting included.
+        """
+        return self.request_deadline if self.request_deadline is not None else DEADLINE_FACTOR * self.timeout
 
     @property
     def username(self) -> str:
@@ -87,6 +99,7 @@ class ConnectionSettings:
             max_concurrency=int(
                 _number(conn_id, "max_concurrency", extra.get("max_concurrency"), DEFAULT_MAX_CONCURRENCY, int, 1)
             ),
+            request_deadline=_deadline(conn_id, extra),
         )
 
 
@@ -154,6 +167,15 @@ def _number(conn_id: str, name: str, value: Any, default: float, kind: type, min
             f"Connection {conn_id!r}: extra {name} must be a {kind.__name__} >= {minimum}, got {value!r}"
         )
     return float(number)
+
+
+def _deadline(conn_id: str, extra: dict[str, Any]) -> float | None:
+    """The ``request_deadline`` extra: at least the read timeout (a shorter one would cut every slow first byte)."""
+    value = extra.get("request_deadline")
+    if value is None or value == "":
+        return None
+    timeout = _number(conn_id, "timeout", extra.get("timeout"), DEFAULT_TIMEOUT, float, 1)
+    return _number(conn_id, "request_deadline", value, timeout, float, timeout)
 
 
 # ------------------------------------------------- secrets and header values (issue 12)

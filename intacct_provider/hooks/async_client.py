@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
+from intacct_provider.connection import ConnectionSettings
 from intacct_provider.core import answers
 from intacct_provider.core.decisions import Action, Call, Outcome, Request, Transport
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.core.tokens import TokenState
 from intacct_provider.exceptions import IntacctConfigError
-from intacct_provider.hooks.transport import USER_AGENT, request_deadline, request_headers
+from intacct_provider.hooks.transport import USER_AGENT, request_headers, timeouts
 from intacct_provider.query import QUERY_PATH
 
 if TYPE_CHECKING:
@@ -132,8 +132,9 @@ class IntacctAsyncClient:
         if self._http is None:
             import httpx
 
+            connect, read = timeouts(self.settings)
             self._http = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.settings.timeout, connect=CONNECT_TIMEOUT),
+                timeout=httpx.Timeout(read, connect=connect),
                 limits=httpx.Limits(max_connections=self.settings.max_concurrency),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
                 follow_redirects=False,
@@ -166,15 +167,17 @@ class IntacctAsyncClient:
         """Send the bytes within the overall deadline; describe what came back as an :class:`Outcome`."""
         import httpx
 
-        deadline = request_deadline(self.settings)
+        deadline = self.settings.deadline
         try:
-            async with asyncio.timeout(deadline):
+            async with asyncio.timeout(deadline):  # connect, headers and the whole body (httpx reads it here)
                 response = await self._client().request(
                     request.method, self.settings.base_url + request.path, json=request.json_body, data=request.form,
                     headers=request_headers(self.settings, token, request.headers),
                 )  # fmt: skip
         except TimeoutError:
-            return Outcome(transport=Transport.LOST, reason=f"no complete answer within {deadline:.0f}s"), None
+            return Outcome(
+                transport=Transport.LOST, reason=f"no complete answer within the {deadline:g}s request deadline"
+            ), None
         except httpx.TransportError as exc:
             never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
             return Outcome(

@@ -227,8 +227,9 @@ class IntacctHook(BaseHook):
 
         A lost, cut-short or unreadable answer, or a 409, is settled by
         :class:`~intacct_provider.hooks.settlement.CreateSettlement`: look-up by ``lookup``
-        (default: the registry's natural key of ``payload``), replay of ``idempotency_key``,
-        content comparison, else :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError`.
+        (default: the registry's natural key of ``payload``) or, with none, by content among
+        records created since the first POST, then a replay of ``idempotency_key``, else
+        :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError`.
         ``resumed=True`` says an earlier try of the same task may have created it already.
         """
         path = resolve_path(object)

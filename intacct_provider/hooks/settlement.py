@@ -1,30 +1,48 @@
 """Create a record exactly once: post, and settle any answer that did not arrive whole.
 
-A create is never re-sent blindly. When its answer is lost, cut short or unreadable
-(a timeout, a dropped connection, a gateway 5xx, a truncated or non-JSON body) or
-Intacct answers 409, it may or may not exist, and it is settled in this order:
+A create is never re-sent blindly, and never counts on Intacct honouring its
+``Idempotency-Key``. When its answer is lost, cut short or unreadable (a timeout, a
+dropped connection, a gateway 5xx, a truncated or non-JSON body) or Intacct answers
+409, it may or may not exist, and before any new POST it is settled in this order:
 
 1. **Look it up** by its natural key (``lookup_filters``: vendor + bill number, ...).
    A record found there but differing from the body (``differences``) is someone
    else's: a conflict, never adopted.
-2. **Replay** the POST with the same ``Idempotency-Key``: an Intacct that honours the
-   key answers with the original record.
-3. A create never counts on the key being honoured: when the replay is refused (409)
-   and the body has no natural key, the look-up **compares content**: recent records
-   matching the body's own fields are read, and exactly one identical record is ours.
+2. With no natural key (a bill left to Intacct's numbering), **look it up by content**:
+   records whose fields equal the body's (``content_filters``) and that were created
+   since this create's first POST began (``audit.createdDateTime``, read against the
+   server's own clock: the look-up answer's ``Date`` minus the time elapsed since that
+   POST, less ``CLOCK_MARGIN``) are read and compared (``differences``); exactly one
+   identical record is ours. Several, or identical records whose age cannot be told
+   (no ``Date`` header, no stamp, or an Airflow retry that does not know when its
+   earlier try posted), are inconclusive:
+   :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError`, never a new POST.
+   Identical records created *before* the window (an earlier run's twin of a bill a later
+   run creates on purpose) are not ours and are never adopted.
+3. Only when nothing that could be ours exists, **post again** with the same key (an
+   Intacct that honours the key answers with the original record; one that refuses it
+   with 409 says the key made a record after all, which the natural key or, with none,
+   the one identical recent record settles).
 4. Otherwise :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError` says what
    was tried and to check Intacct before creating it again.
 
-The comparison rule (``lookup_filters``/``differences``) is the registry's.
+Limits, stated: a record identical to this create and made by someone else inside the
+window (seconds wide) is indistinguishable from ours; a POST still being processed when
+the look-up runs (a read timeout on a slow server) can commit after it, so a server that
+also ignores the key may then hold two. The comparison rule is the registry's.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct_provider.core import answers
+from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
     IntacctConflictError,
@@ -33,6 +51,7 @@ from intacct_provider.exceptions import (
     IntacctRequestError,
 )
 from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
+from intacct_provider.query import QUERY_PATH
 from intacct_provider.retrying import backoff
 
 if TYPE_CHECKING:
@@ -42,6 +61,12 @@ log = logging.getLogger(__name__)
 
 #: Most recent records compared with the body when it has no natural key.
 CONTENT_CANDIDATES = 20
+#: The audit stamp that tells a record made by this create from an older identical one.
+CREATED = "audit.createdDateTime"
+#: Seconds the content look-up's window reaches back beyond the first POST: the ``Date`` header and
+#: the audit stamps have whole seconds, and the server stamping a record may not be the one dating
+#: the answer. An identical record made by someone else this close before the create is taken for ours.
+CLOCK_MARGIN = 5.0
 
 
 class ComparisonRule(Protocol):
@@ -105,6 +130,8 @@ class CreateSettlement:
         self.key = idempotency_key
         self.rule = rule
         self.lookup = lookup if lookup is not None else rule.lookup_filters(self.body)
+        #: When this settlement's first POST began (monotonic); ``None`` until it is sent.
+        self.started: float | None = None
 
     def run(self, *, resumed: bool) -> dict[str, Any]:
         """Post (and settle) until the record's reference is known, or say why it cannot be."""
@@ -112,7 +139,10 @@ class CreateSettlement:
         lost: IntacctError | None = None
         for attempt in range(attempts):
             if attempt or resumed:
-                found = self.find_by_key()
+                try:
+                    found = self.find_own()
+                except _Inconclusive as why:
+                    raise self.inconclusive(lost, why.reason) from None
                 if found is not None:
                     return found
                 if attempt and not self.key:
@@ -134,9 +164,15 @@ class CreateSettlement:
         assert lost is not None
         raise self.unsettled(lost, attempts)
 
+    def find_own(self) -> dict[str, Any] | None:
+        """Before a POST that may repeat an earlier one: the record an earlier attempt made, if one did."""
+        return self.find_by_key() if self.lookup else self.find_since_first_post()
+
     def post(self) -> dict[str, Any]:
         """One POST; an answer that is not a whole, readable reference is ambiguous, like a lost one."""
         headers = {"Idempotency-Key": self.key} if self.key else None
+        if self.started is None:
+            self.started = time.monotonic()
         response = self.hook.send("POST", self.path, json_body=self.body, headers=headers, resend_safe=False)
         try:
             payload = answers.read(
@@ -165,6 +201,42 @@ class CreateSettlement:
         except IntacctRequestError as exc:  # a field the query service cannot filter on: no content look-up
             log.warning("Cannot look %s up by content (%s)", self.path, exc.message)
             return None
+
+    def find_since_first_post(self) -> dict[str, Any] | None:
+        """With no natural key: the one record identical to the body created since the first POST began.
+
+        ``None`` when no record that could be ours exists (posting again is safe, bar a late
+        commit); :class:`_Inconclusive` when one may exist but cannot be told from others.
+        """
+        spec = QuerySpec.build(
+            self.object, ["key", "id", "href", CREATED], content_filters(self.body),
+            order_by=[{CREATED: "desc"}, {"key": "desc"}],
+        )  # fmt: skip
+        try:
+            response = self.hook.send("POST", QUERY_PATH, json_body=spec.body(1, CONTENT_CANDIDATES))
+        except IntacctRequestError as exc:  # a field the query service cannot filter on
+            raise _Inconclusive(f"it cannot be looked up by content ({exc.message})") from None
+        elapsed = None if self.started is None else time.monotonic() - self.started
+        rows = answers.read(answers.Shape.ROWS, response.status_code, response.text, method="POST", path=QUERY_PATH)[
+            "ia::result"
+        ]
+        since = window_start(response.headers.get("Date"), elapsed)
+        ages = [(row, is_recent(row.get(CREATED), since)) for row in rows]
+        maybe_ours = [
+            (row, recent)
+            for row, recent in ages
+            if recent is not False
+            and not self.rule.differences(self.body, self.hook.get_record(self.object, str(row["key"])))
+        ]
+        recent = [row for row, known in maybe_ours if known]
+        unknown = [row for row, known in maybe_ours if known is None]
+        more = len(rows) == CONTENT_CANDIDATES and ages[-1][1] is not False
+        if not maybe_ours and not more:
+            return None
+        if len(recent) == 1 and not unknown and not more:
+            log.info("Found the %s this create made by content: key %s", self.path, recent[0]["key"])
+            return reference(recent[0])
+        raise _Inconclusive(_why_inconclusive(recent, unknown, more, since))
 
     def compare(self, filters: list[dict[str, Any]], *, conflict: bool) -> dict[str, Any] | None:
         """Read the (most recent) records matching ``filters`` and adopt the one identical to the body.
@@ -198,15 +270,31 @@ class CreateSettlement:
             )
         return None
 
+    def inconclusive(self, lost: IntacctError | None, reason: str) -> IntacctAmbiguousWriteError:
+        """The content look-up could not rule our record in or out: say so, and post nothing more."""
+        cause = lost.message if lost is not None else "an earlier try of this task may have created this record"
+        return IntacctAmbiguousWriteError(
+            f"{cause}; {reason}; it was not posted again: check Intacct before creating it again",
+            status=lost.status if lost is not None else None,
+            method="POST",
+            path=self.path,
+        )
+
     def unsettled(self, lost: IntacctError, attempts: int) -> IntacctAmbiguousWriteError:
         if attempts == 1:
             tried = "the connection's max_retries is 0, so it was neither looked up nor replayed in this task"
         elif self.lookup:
             tried = f"no record matches lookup {self.lookup}"
         elif self.key:
-            tried = "replaying its idempotency key got no answer either"
+            tried = (
+                "no record identical to it was created since it began, and replaying its idempotency key got "
+                "no answer either"
+            )
         else:
-            tried = "it cannot be looked up (no bill/invoice number) and no idempotency key was sent"
+            tried = (
+                "no record identical to it was created since it began, but without an idempotency key a late "
+                "commit of the lost POST could not be caught, so it was not posted again"
+            )
         hint = (
             f"; a retry that sends the same Idempotency-Key {self.key!r} (as an Airflow retry of this task "
             "does) gets the record back if it was created"
@@ -219,6 +307,66 @@ class CreateSettlement:
             method="POST",
             path=self.path,
         )
+
+
+class _Inconclusive(Exception):
+    """The content look-up found records that may be ours but cannot be told apart (``reason`` says why)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def window_start(date_header: str | None, elapsed: float | None) -> datetime | None:
+    """The earliest creation stamp a record made by this create can carry, on the server's clock.
+
+    ``date_header`` is the look-up answer's ``Date`` (the server's clock when it answered) and
+    ``elapsed`` the seconds since the first POST began (``None``: not in this try). Reading the
+    server's clock, not ours, makes the window immune to a skewed worker clock.
+    """
+    if elapsed is None or not date_header:
+        return None
+    try:
+        answered = parsedate_to_datetime(date_header.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if answered.tzinfo is None:
+        answered = answered.replace(tzinfo=timezone.utc)
+    return answered - timedelta(seconds=elapsed + CLOCK_MARGIN)
+
+
+def is_recent(stamp: Any, since: datetime | None) -> bool | None:
+    """Whether a record stamped ``stamp`` was created inside the window (``None``: cannot tell)."""
+    if since is None or not isinstance(stamp, str) or not stamp.strip():
+        return None
+    try:
+        created = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    return created >= since
+
+
+def _why_inconclusive(
+    recent: list[Mapping[str, Any]], unknown: list[Mapping[str, Any]], more: bool, since: datetime | None
+) -> str:
+    """Why the records found by content cannot settle the create, in words."""
+    keys = ", ".join(str(row["key"]) for row in [*recent, *unknown])
+    if more:
+        when = "were created since it began" if since is not None else "exist"
+        return f"more than {CONTENT_CANDIDATES} records with its fields {when}"
+    if len(recent) > 1:
+        return (
+            f"{len(recent)} records identical to it were created since it began (keys {keys}): which one it "
+            "made cannot be told"
+        )
+    if since is None:
+        return (
+            f"records identical to it exist (keys {keys}) and whether one of them is its own cannot be told "
+            "(no time of the first POST in this try, or no Date header in Intacct's answer)"
+        )
+    return f"records identical to it exist (keys {keys}) without a creation stamp to tell whether one is its own"
 
 
 def reference(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,9 @@ Everything this module decides is decided by :func:`~intacct_provider.core.decis
 what is left is moving bytes: one pooled ``requests.Session`` per hook, a token cache
 shared by the hook's paging threads (one lock), a shared back-off after a 429 (one 429
 slows every thread of the hook), and an overall deadline per request (connect + headers
-+ body: a server dripping a body byte by byte cannot hold a worker past it).
++ body, the connection's ``deadline``): a watchdog shuts the request's socket down when it
+passes, so a server dripping its headers or body byte by byte cannot hold a worker, and
+the cut answer is a lost one (retried, or settled for a create) naming the deadline.
 The async twin is :mod:`intacct_provider.hooks.async_client`; one parametrized test
 drives both with the same script of answers.
 """
@@ -17,7 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from intacct_provider import __version__
 from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
@@ -33,9 +35,9 @@ USER_AGENT = f"airflow-provider-sage-intacct/{__version__}"
 ENTITY_HEADER = "X-IA-API-Param-Entity"
 
 
-def request_deadline(settings: ConnectionSettings) -> float:
-    """Seconds one request may take in all: connecting, then the answer's headers and body."""
-    return CONNECT_TIMEOUT + settings.timeout
+def timeouts(settings: ConnectionSettings) -> tuple[float, float]:
+    """``(connect, read)`` timeouts of one attempt, neither longer than the overall deadline."""
+    return min(CONNECT_TIMEOUT, settings.deadline), min(settings.timeout, settings.deadline)
 
 
 class SyncTransport:
@@ -64,6 +66,7 @@ class SyncTransport:
             session = requests.Session()
             pool = max(4, self.settings.max_concurrency * 2)
             adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=0)
+            _watch_connections(adapter)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -104,21 +107,32 @@ class SyncTransport:
         """Send the bytes; describe what came back (or did not) as an :class:`Outcome`."""
         import requests
 
-        deadline = time.monotonic() + request_deadline(self.settings)
+        watchdog = _Watchdog(self.settings.deadline)
         try:
             response = self.session().request(
                 request.method, self.settings.base_url + request.path, json=request.json_body, data=request.form,
                 headers=request_headers(self.settings, token, request.headers),
-                timeout=(CONNECT_TIMEOUT, self.settings.timeout), allow_redirects=False, stream=True,
+                timeout=timeouts(self.settings), allow_redirects=False, stream=True,
             )  # fmt: skip
-            _read_body(response, deadline)
+            response.content  # noqa: B018 - reads and keeps the whole body, still under the watchdog
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:  # fmt: skip
-            late = time.monotonic() >= deadline
-            kind = Transport.NEVER_SENT if _never_sent(exc) else Transport.LOST
-            reason = f"no complete answer within {request_deadline(self.settings):.0f}s" if late else type(exc).__name__
-            return Outcome(transport=kind, reason=reason), None
+            if watchdog.finish():
+                return self._late(), None
+            return Outcome(transport=Transport.NEVER_SENT if _never_sent(exc) else Transport.LOST,
+                           reason=type(exc).__name__), None  # fmt: skip
+        finally:
+            watchdog.finish()
+        if watchdog.expired:  # cut while the headers were read: what was parsed is not an answer
+            return self._late(), None
         return Outcome(status=response.status_code, headers=response.headers, text=response.text), response
+
+    def _late(self) -> Outcome:
+        """The outcome of an attempt the watchdog cut: a lost answer, naming the deadline."""
+        return Outcome(
+            transport=Transport.LOST,
+            reason=f"no complete answer within the {self.settings.deadline:g}s request deadline",
+        )
 
     # ----------------------------------------------------------------- the token
     def _token(self) -> str:
@@ -158,25 +172,93 @@ def request_headers(settings: ConnectionSettings, token: str | None, extra: Mapp
     return headers
 
 
-def _read_body(response: requests.Response, deadline: float) -> None:
-    """Read the whole body before ``deadline``, or cut the connection so the read fails."""
-    remaining = deadline - time.monotonic()
-    connection = getattr(response.raw, "connection", None) or getattr(response.raw, "_connection", None)
-    sock = getattr(connection, "sock", None)
-    watchdog = threading.Timer(max(remaining, 0.0), _cut, (sock,)) if sock is not None else None
-    if watchdog is not None:
-        watchdog.daemon = True
-        watchdog.start()
-    try:
-        response.content  # noqa: B018 - reads and keeps the body
-    finally:
-        if watchdog is not None:
-            watchdog.cancel()
+class _Watchdog:
+    """Shuts the socket of this thread's request down once ``seconds`` have passed.
+
+    The socket is learnt from the connection the request goes out on (``_watch_connections``:
+    a new connection reports its socket once connected, a kept-alive one when it is reused),
+    so connecting, the status line, the headers and the body all count against one deadline.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._done = False
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        _current.watchdog = self
+        self._timer.start()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sock = sock
+            expired = self.expired
+        if expired:
+            _cut(sock)
+
+    def finish(self) -> bool:
+        """Stop watching (idempotent); whether the deadline had already passed."""
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+        if getattr(_current, "watchdog", None) is self:
+            _current.watchdog = None
+        return self.expired
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            sock = self._sock
+        if sock is not None:
+            _cut(sock)
+
+
+_current = threading.local()
 
 
 def _cut(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):  # already closed: nothing left to cut
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watch_connections(adapter: Any) -> None:
+    """Make ``adapter``'s connections report their socket to their thread's :class:`_Watchdog`."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def report(connection: Any) -> None:
+        watchdog = getattr(_current, "watchdog", None)
+        if watchdog is not None:
+            watchdog.watch(getattr(connection, "sock", None))
+
+    def watched(base: type[HTTPConnection]) -> type[HTTPConnection]:
+        def connect(self: Any) -> None:
+            base.connect(self)
+            report(self)
+
+        def request(self: Any, *args: Any, **kwargs: Any) -> Any:
+            report(self)  # a kept-alive connection: its socket is already open
+            return base.request(self, *args, **kwargs)
+
+        return type(f"Watched{base.__name__}", (base,), {"connect": connect, "request": request})
+
+    http = type("WatchedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": watched(HTTPConnection)})
+    https = type("WatchedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": watched(HTTPSConnection)})
+    pools = {"http": http, "https": https}
+    adapter.poolmanager.pool_classes_by_scheme = pools
+    proxy_manager_for = adapter.proxy_manager_for
+
+    def watched_proxy_manager_for(proxy: str, **kwargs: Any) -> Any:  # a proxy (HTTPS_PROXY) is watched too
+        manager = proxy_manager_for(proxy, **kwargs)
+        manager.pool_classes_by_scheme = pools
+        return manager
+
+    adapter.proxy_manager_for = watched_proxy_manager_for
 
 
 def _never_sent(exc: Exception) -> bool:

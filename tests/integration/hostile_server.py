@@ -22,6 +22,8 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -55,8 +57,8 @@ class Reply:
 
     ``cut`` sends only that many body bytes (with the full ``Content-Length``, or as a
     chunk that never ends when ``chunked``) and closes; ``drop`` closes without any
-    answer; ``drip`` sends the body one byte at a time, waiting that many seconds
-    between bytes; ``raw`` sends exactly those bytes and nothing else.
+    answer; ``drip`` sends the body (or ``raw``) one byte at a time, waiting that many
+    seconds between bytes; ``raw`` sends exactly those bytes and nothing else.
     """
 
     status: int = 200
@@ -162,7 +164,10 @@ class HostileServer:
         if reply.drop:
             return
         if reply.raw is not None:
-            conn.sendall(reply.raw)
+            if reply.drip:
+                self._drip(conn, reply.raw, reply.drip)
+            else:
+                conn.sendall(reply.raw)
             return
         body = reply.payload()
         headers = {"Content-Type": "application/json", "Connection": "close", **reply.headers}
@@ -181,12 +186,16 @@ class HostileServer:
                 conn.sendall(f"{len(body):x}\r\n".encode() + sent)
             return
         if reply.drip:
-            for byte in sent:
-                if self._stop.wait(reply.drip):
-                    return
-                conn.sendall(bytes([byte]))
+            self._drip(conn, sent, reply.drip)
             return
         conn.sendall(sent)
+
+    def _drip(self, conn: socket.socket, data: bytes, pause: float) -> None:
+        """Send ``data`` one byte at a time, ``pause`` seconds apart (until the server closes)."""
+        for byte in data:
+            if self._stop.wait(pause):
+                return
+            conn.sendall(bytes([byte]))
 
 
 def _read_request(conn: socket.socket) -> Request | None:
@@ -246,18 +255,27 @@ def paged(rows: list[dict[str, Any]]) -> Responder:
 class RecordStore:
     """Just enough of an object store for creates: POST adds, GET reads, query filters by ``$eq``.
 
-    It ignores ``Idempotency-Key`` on purpose (the server that does not honour it).
+    It ignores ``Idempotency-Key`` on purpose (the server that does not honour it). Like
+    Intacct, it stamps each record's ``audit.createdDateTime`` and dates its query answers
+    (``Date``) on its own clock, which ``dated=False`` leaves out (no stamps, no ``Date``).
     """
 
-    def __init__(self, object_path: str) -> None:
+    def __init__(self, object_path: str, *, dated: bool = True) -> None:
         self.object_path = object_path
+        self.dated = dated
         self.records: dict[str, dict[str, Any]] = {}
         self.next_key = itertools.count(5001)
 
-    def create(self, request: Request) -> dict[str, Any]:
+    def create(self, request: Request, *, created: datetime | None = None) -> dict[str, Any]:
+        """Add the request's body as a record (stamped now, or at ``created``)."""
+        return self.add(request.json(), created=created)
+
+    def add(self, body: dict[str, Any], *, created: datetime | None = None) -> dict[str, Any]:
         key = str(next(self.next_key))
-        body = request.json()
         record = {**body, "key": key, "id": body.get("id") or f"DOC-{key}", "href": self.href(key)}
+        if self.dated:
+            stamp = created or datetime.now(timezone.utc)
+            record["audit"] = {"createdDateTime": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
         self.records[key] = record
         return {"ia::result": {"key": key, "id": record["id"], "href": record["href"]}}
 
@@ -281,7 +299,8 @@ class RecordStore:
         rows = [r for r in self.records.values() if all(_matches(r, f) for f in body.get("filters") or [])]
         fields = body.get("fields") or ["key", "id", "href"]
         flat = [{name: _dotted(row, name) for name in fields} for row in rows]
-        return Reply(body=page(flat[: body.get("size", 100)], total=len(flat)))
+        date = {"Date": format_datetime(datetime.now(timezone.utc), usegmt=True)} if self.dated else {}
+        return Reply(body=page(flat[: body.get("size", 100)], total=len(flat)), headers=date)
 
 
 def _matches(record: dict[str, Any], condition: dict[str, Any]) -> bool:

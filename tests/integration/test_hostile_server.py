@@ -6,10 +6,10 @@ naming the call instead of a silent partial result, a bounded number of requests
 one record where a careless client makes two, a refusal before any request for
 bad input, and no credential in any error text or ``repr``.
 
-The two cases the request core does not meet yet (a server that ignores
-``Idempotency-Key`` after a lost answer with no natural key; an overall per-request
-deadline against a slow drip) are marked ``xfail(strict=True)``: they flip loudly
-once the core handles them.
+A server that ignores ``Idempotency-Key`` gets one record: after a lost answer with no
+natural key the create is looked up by content, within a window read off the server's own
+clock, before anything is posted again; a slow drip of headers or body ends at the
+connection's overall request deadline, in the hook and in the async client alike.
 """
 
 from __future__ import annotations
@@ -262,6 +262,16 @@ def cut_create(store: RecordStore, *, chunked: bool = False) -> Any:
     return answer
 
 
+def created_then_dropped(store: RecordStore) -> Any:
+    """The record is created, then the connection drops without a byte of answer."""
+
+    def answer(request: Request) -> Reply:
+        store.create(request)
+        return Reply(drop=True)
+
+    return answer
+
+
 def test_cut_create_answer_is_settled_by_look_up(server, connect):
     connect(max_retries=2)
     store = RecordStore(BILL)
@@ -292,39 +302,70 @@ def test_cut_query_answer_is_retried(server, connect, sleeps):
 def test_create_whose_connection_drops_is_settled_by_look_up(server, connect, sleeps):
     connect(max_retries=2)
     store = RecordStore(VENDOR)
-
-    def created_then_dropped(request: Request) -> Reply:
-        store.create(request)
-        return Reply(drop=True)
-
-    server.on(VENDOR_ROUTE, created_then_dropped, store.handle)
+    server.on(VENDOR_ROUTE, created_then_dropped(store), store.handle)
     server.on(QUERY_PATH, store.query)
     result = run(IntacctCreateVendorOperator, vendor_id="VEND-9", name="Nine")
     assert result["ia::result"]["id"] == "VEND-9"
     assert len(server.calls(VENDOR_ROUTE, "POST")) == 1 and len(store.records) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs i11-core: after a lost answer with no natural key, settlement re-posts and counts on the "
-    "server honouring Idempotency-Key (content look-up runs only after a 409)",
-)
+def bill_body(**changes: Any) -> dict[str, Any]:
+    """The body ``IntacctCreateBillOperator`` sends for ``BILL_ARGS`` (no bill number: no natural key)."""
+    return IntacctCreateBillOperator(task_id="t", **{**BILL_ARGS, **changes}).build_payload()
+
+
 def test_server_ignoring_idempotency_key_still_gets_one_record(server, connect, sleeps):
     connect(max_retries=2)
     store = RecordStore(BILL)  # ignores Idempotency-Key: every POST makes a record
-
-    def created_then_dropped(request: Request) -> Reply:
-        store.create(request)
-        return Reply(drop=True)
-
-    server.on(BILL_ROUTE, created_then_dropped, store.handle)
+    server.on(BILL_ROUTE, created_then_dropped(store), store.handle)
     server.on(QUERY_PATH, store.query)
-    try:
-        result = run(IntacctCreateBillOperator, **BILL_ARGS)  # no bill number: no natural key
-    except IntacctAmbiguousWriteError:
-        result = None
-    assert len(store.records) == 1
-    assert result is None or result["ia::result"]["key"] == "5001"
+    result = run(IntacctCreateBillOperator, **BILL_ARGS)  # no bill number: no natural key
+    assert len(store.records) == 1 and result["ia::result"]["key"] == "5001"
+    assert len(server.calls(BILL_ROUTE, "POST")) == 1  # found by content: never posted again
+
+
+def test_identical_bill_from_an_earlier_run_is_not_taken_for_this_one(server, connect, sleeps):
+    """A twin created an hour ago predates this create: it is neither adopted nor a reason to stop."""
+    connect(max_retries=2)
+    store = RecordStore(BILL)
+    store.add(bill_body(), created=datetime.now(timezone.utc) - timedelta(hours=1))
+    server.on(BILL_ROUTE, Reply(drop=True), store.handle)  # the first POST is lost before it commits
+    server.on(QUERY_PATH, store.query)
+    result = run(IntacctCreateBillOperator, **BILL_ARGS)
+    assert result["ia::result"]["key"] == "5002" and len(store.records) == 2
+    assert len(server.calls(BILL_ROUTE, "POST")) == 2  # nothing of this create's existed: posted again
+
+
+def test_lost_create_beside_an_older_twin_is_found(server, connect, sleeps):
+    connect(max_retries=2)
+    store = RecordStore(BILL)
+    store.add(bill_body(), created=datetime.now(timezone.utc) - timedelta(hours=1))
+    server.on(BILL_ROUTE, created_then_dropped(store), store.handle)
+    server.on(QUERY_PATH, store.query)
+    assert run(IntacctCreateBillOperator, **BILL_ARGS)["ia::result"]["key"] == "5002"
+    assert len(store.records) == 2 and len(server.calls(BILL_ROUTE, "POST")) == 1
+
+
+def test_two_identical_bills_since_the_create_began_are_ambiguous(server, connect, sleeps):
+    connect(max_retries=2)
+    store = RecordStore(BILL)
+    store.add(bill_body())  # someone else's identical bill, created in the same seconds
+    server.on(BILL_ROUTE, created_then_dropped(store), store.handle)
+    server.on(QUERY_PATH, store.query)
+    with pytest.raises(IntacctAmbiguousWriteError, match=r"2 records identical .*check Intacct before creating"):
+        run(IntacctCreateBillOperator, **BILL_ARGS)
+    assert len(server.calls(BILL_ROUTE, "POST")) == 1 and len(store.records) == 2
+
+
+def test_lost_create_on_a_server_without_a_clock_is_not_posted_again(server, connect, sleeps):
+    """No ``Date`` header and no audit stamps: an identical record may predate the create, so stop and say so."""
+    connect(max_retries=2)
+    store = RecordStore(BILL, dated=False)
+    server.on(BILL_ROUTE, created_then_dropped(store), store.handle)
+    server.on(QUERY_PATH, store.query)
+    with pytest.raises(IntacctAmbiguousWriteError, match="whether one of them is its own cannot be told"):
+        run(IntacctCreateBillOperator, **BILL_ARGS)
+    assert len(server.calls(BILL_ROUTE, "POST")) == 1 and len(store.records) == 1
 
 
 # ============================================================ 5. XCom stays small
@@ -509,15 +550,34 @@ def test_two_million_character_error_detail_is_capped(server, connect):
     assert 100 < len(str(info.value)) <= 8192
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs i11-core: an overall deadline per request (connect + read + body); reads time out per read only",
-)
 def test_slow_drip_body_hits_an_overall_deadline(server, connect):
-    connect(timeout=1)
+    connect(timeout=1)  # no request_deadline extra: 3 x timeout
     server.on(QUERY_PATH, Reply(body=page([]), drip=0.2))  # ~50 bytes, one every 0.2 s: never a 1 s read gap
-    with pytest.raises(IntacctError):
+    with pytest.raises(IntacctError, match=r"within the 3s request deadline.*POST /services/core/query"):
         IntacctHook().query("bill", size=1)
+
+
+def test_slow_drip_headers_hit_the_overall_deadline(server, connect):
+    connect(timeout=1, request_deadline=2)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: " + b"x" * 200 + b"\r\n\r\n"
+    server.on(QUERY_PATH, Reply(raw=head, drip=0.1))  # the status line and headers never end within 2 s
+    with pytest.raises(IntacctError, match="within the 2s request deadline"):
+        IntacctHook().query("bill", size=1)
+
+
+def test_slow_drip_body_hits_the_async_clients_deadline(server, connect):
+    from intacct_provider.core.query_spec import QuerySpec
+    from intacct_provider.hooks.async_client import IntacctAsyncClient
+
+    connect(timeout=1)
+    server.on(QUERY_PATH, Reply(body=page([]), drip=0.2))
+
+    async def query() -> Any:
+        async with await IntacctAsyncClient.for_connection("sage_intacct_default") as client:
+            return await client.query(QuerySpec.build(BILL))
+
+    with pytest.raises(IntacctError, match="within the 3s request deadline"):
+        asyncio.run(query())
 
 
 # ============================================================ 8. secrets

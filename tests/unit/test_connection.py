@@ -31,6 +31,8 @@ def test_reads_a_connection():
         (conn(host="http://intacct.example.com"), "refusing to send credentials over plain http"),
         (conn(max_retries="-1"), "max_retries must be a int >= 0"),
         (conn(timeout=True), "timeout must be a float >= 1"),
+        (conn(timeout=30, request_deadline=10), "request_deadline must be a float >= 30"),
+        (conn(request_deadline="soon"), "request_deadline must be a float >= 60"),
     ],
 )
 def test_bad_connections_are_named(connection, message):
@@ -44,3 +46,10 @@ def test_plain_http_to_loopback_or_when_allowed():
     )
     allowed = conn(host="http://proxy.internal/ia", allow_insecure_http="true")
     assert ConnectionSettings.from_connection(allowed).base_url == "http://proxy.internal/ia"
+
+
+def test_request_deadline_defaults_to_three_read_timeouts():
+    assert ConnectionSettings.from_connection(conn(timeout=20)).deadline == 60.0
+    assert ConnectionSettings.from_connection(conn()).deadline == 180.0
+    explicit = ConnectionSettings.from_connection(conn(timeout=20, request_deadline="600"))
+    assert explicit.deadline == 600.0 and explicit.timeout == 20.0

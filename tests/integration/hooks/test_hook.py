@@ -195,13 +195,24 @@ def test_create_returns_reference_and_sends_idempotency_key(hook, intacct_sandbo
     assert {k.lower(): v for k, v in post["headers"].items()}["idempotency-key"] == "k-1"
 
 
-def test_create_is_never_blindly_resent(hook, intacct_sandbox):
+def test_create_without_a_key_is_found_by_content_not_resent(hook, intacct_sandbox):
     before = len(intacct_sandbox.records(BILL))
     intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/accounts-payable/bill$")
-    with pytest.raises(IntacctAmbiguousWriteError, match="check Intacct"):
-        hook.create_record("bill", NEW_BILL)
+    ref = hook.create_record("bill", NEW_BILL)  # no bill number, no key: the one identical new bill is it
     assert len(api_calls(intacct_sandbox, "POST", "/objects/accounts-payable/bill")) == 1
     assert len(intacct_sandbox.records(BILL)) == before + 1
+    assert intacct_sandbox.get_record(BILL, ref["key"])["vendor"]["id"] == "VEND-100"
+
+
+def test_create_is_never_blindly_resent(hook, intacct_sandbox, monkeypatch):
+    """Nothing found, but no key either: a late commit could not be caught, so it is not posted again."""
+    monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
+    before = len(intacct_sandbox.records(BILL))
+    intacct_sandbox.inject("status", status=504, method="POST", path="/objects/accounts-payable/bill$")
+    with pytest.raises(IntacctAmbiguousWriteError, match="it was not posted again; check Intacct"):
+        hook.create_record("bill", NEW_BILL)
+    assert len(api_calls(intacct_sandbox, "POST", "/objects/accounts-payable/bill")) == 1
+    assert len(intacct_sandbox.records(BILL)) == before
 
 
 @pytest.mark.parametrize("fault", [{"kind": "commit_then_drop"}, {"kind": "status", "status": 504}])
