@@ -103,8 +103,8 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         from intacct_provider.bulk.results import WRITTEN, Result
         from intacct_provider.bulk.run import IntacctBulkWriteError, run_bulk
         from intacct_provider.bulk.writer import BatchWriter, Pacer
+        from intacct_provider.bulk_fields import FieldRecordingPreparer
         from intacct_provider.objects import REGISTRY, resolve_path
-        from intacct_provider.operators.bulk_fields import FieldRecordingPreparer
         from intacct_provider.operators.create import default_idempotency_key
 
         path = resolve_path(self.object)
