@@ -7,7 +7,7 @@ load). The scheme is registered in ``get_provider_info()`` (``asset-uris``) with
 when a DAG is parsed, and with :func:`convert_asset_to_openlineage`, so an
 Asset and the lineage dataset of the same object are one node in a lineage graph.
 
-Operators that read or write an object (query, create, update, bulk) take
+Operators that read or write an object (query, create, update, bulk, workflow) take
 :class:`IntacctAssetMixin`'s arguments. An Intacct asset in ``outlets`` gets an
 event with ``extra`` describing what happened; ``emit_asset=True`` adds the
 asset to ``outlets`` itself. Either way the task checks, before any request,
@@ -112,15 +112,18 @@ def create_asset(*, company_id: str, object: str, entity: str | None = None, ext
     return Asset(uri=asset_uri(company_id, object, entity), extra=extra or {})
 
 
-def writes_extra(keys: Sequence[Any]) -> dict[str, Any]:
+def writes_extra(keys: Sequence[Any], count: int | None = None) -> dict[str, Any]:
     """The ``extra`` of a write's event: its record keys, at most :data:`MAX_EVENT_KEYS` of them.
 
     Asset events live in the metadata DB, which is not a data lake: a bulk load of
-    50,000 bills records its count and the first keys, not every key.
+    50,000 bills records its count and the first keys, not every key. ``count`` is
+    the number of records written when ``keys`` holds only the first of them (a bulk
+    task keeps no more in memory); default: ``len(keys)``.
     """
+    total = len(keys) if count is None else count
     listed = [str(key) for key in keys[:MAX_EVENT_KEYS]]
-    extra: dict[str, Any] = {"keys": listed, "count": len(keys)}
-    if len(keys) > MAX_EVENT_KEYS:
+    extra: dict[str, Any] = {"keys": listed, "count": total}
+    if total > len(listed):
         extra["keys_truncated"] = True
     return extra
 

@@ -5,8 +5,8 @@ Datasets follow the asset URI (``intacct_provider.assets``): namespace
 appended for an entity), so the lineage node of a sync and the Asset a
 downstream DAG is scheduled on are the same thing. The query operator reports
 the object as input, with a schema facet listing the requested fields, and its
-``output_path`` file as output; create, update and bulk operators report the
-object as output.
+``output_path`` file as output; create, update, bulk and workflow operators
+report the object as output (bulk ones their ``output_path`` results file too).
 
 OpenLineage is optional (``pip install airflow-provider-sage-intacct[openlineage]``):
 nothing here is imported when a DAG is parsed, and the OpenLineage provider
@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import urllib.parse
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ class ObjectLineage:
     role: Literal["input", "output"]
     fields: Sequence[str] = ()
     output_path: str | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
+    #: Columns of the ``output_path`` file (a read's file has the read fields).
+    output_fields: Sequence[str] = ()
 
 
 def object_dataset(company_id: str, path: str, entity: str | None = None, fields: Sequence[str] = ()) -> Any:
@@ -86,15 +87,19 @@ class IntacctLineageMixin:
         *,
         fields: Sequence[str] = (),
         output_path: str | None = None,
+        output_fields: Sequence[str] | None = None,
     ) -> None:
         """Remember what this run touched (cheap: no OpenLineage import, no I/O).
 
         A read's rows always carry ``key`` (the hook adds it for stable paging), so it is in the schema.
+        ``output_fields`` are the columns of the ``output_path`` file (default: ``fields``), e.g. a
+        bulk task's results file, whose columns are its own, not the object's.
         """
         columns = list(fields)
         if role == "input" and "key" not in columns:
             columns.append("key")
-        self._intacct_lineage = ObjectLineage(path, role, columns, output_path)
+        file_columns = columns if output_fields is None else list(output_fields)
+        self._intacct_lineage = ObjectLineage(path, role, columns, output_path, file_columns)
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """The OpenLineage provider's hook: the object as input or output, and the written file."""
@@ -105,7 +110,7 @@ class IntacctLineageMixin:
             return OperatorLineage()
         settings = self.hook.settings
         obj = object_dataset(settings.company_id, recorded.path, settings.entity_id, recorded.fields)
+        files = [file_dataset(recorded.output_path, recorded.output_fields)] if recorded.output_path else []
         if recorded.role == "output":
-            return OperatorLineage(outputs=[obj])
-        outputs = [file_dataset(recorded.output_path, recorded.fields)] if recorded.output_path else []
-        return OperatorLineage(inputs=[obj], outputs=outputs)
+            return OperatorLineage(outputs=[obj, *files])
+        return OperatorLineage(inputs=[obj], outputs=files)

@@ -14,10 +14,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import IO, TYPE_CHECKING, Any
 
+from intacct_provider.assets import MAX_EVENT_KEYS
+
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
 STATUSES = ("created", "updated", "unchanged", "failed", "skipped")
+#: Statuses of records this task changed in Intacct.
+WRITTEN = ("created", "updated")
 #: Failures named in the task's error message (all of them are in the results file).
 MAX_NAMED_FAILURES = 20
 
@@ -47,6 +51,8 @@ class ResultsWriter:
         self.path = path
         self.counts: Counter[str] = Counter()
         self.failures: list[Result] = []
+        #: The first created or updated keys, for the task's asset event (which lists no more).
+        self.written_keys: list[str] = []
         self._file: IO[str] | None = None
 
     def __enter__(self) -> ResultsWriter:
@@ -66,6 +72,8 @@ class ResultsWriter:
             self.counts[result.status] += 1
             if result.status == "failed":
                 self.failures.append(result)
+            elif result.status in WRITTEN and result.key and len(self.written_keys) < MAX_EVENT_KEYS:
+                self.written_keys.append(result.key)
             if self._file is not None:
                 self._file.write(json.dumps(result.as_row(), separators=(",", ":")) + "\n")
 

@@ -7,24 +7,34 @@ Records have the shape of the single-create operator's arguments and are checked
 functions, all of them before the first request. They are sent as array requests of up to 500
 records, several in flight, and every record's outcome is written to a JSON Lines file. See
 ``intacct_provider.bulk.writer`` for how a lost answer is settled without creating twice.
+
+Data awareness: the object's Intacct asset gets an event listing the written keys when the task
+succeeds, and OpenLineage names the object (and the results file) as outputs. A task that fails
+after writing some records (``on_error="fail"``) gets no asset event: Airflow records outlet
+events only for successful tasks, and a downstream DAG should not start on a partial load (the
+results file says what was written; ``on_error="continue"`` succeeds, its event counts the
+failures). Its lineage still names the object, since records were written.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from intacct_provider.assets import IntacctAssetMixin
+from intacct_provider.lineage import IntacctLineageMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from intacct_provider.bulk.records import Preparer
     from intacct_provider.bulk.run import BulkPlan
     from intacct_provider.objects import IntacctObject
 
 ON_ERROR = ("fail", "continue")
 
 
-class IntacctBulkCreateOperator(IntacctBaseOperator):
+class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """Create many records of one object; XCom ``{"created", "failed", "skipped", "results_path"}``.
 
     :param object: a registry name (``bill``, ``invoice``, ``journal_entry``, ``vendor``,
@@ -41,6 +51,9 @@ class IntacctBulkCreateOperator(IntacctBaseOperator):
         ``natural_key``, ``key``, ``status``, ``error``); any ``ObjectStoragePath``.
     :param idempotency_key: base of the batches' idempotency keys (default: derived from the DAG,
         task, run and map index, so every try of one task instance derives the same keys).
+    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+        its event's ``extra`` is ``{"keys", "count", "failed", "skipped", "results_path"}``: the
+        created (and updated) records' keys, at most 100, and their count.
     """
 
     operation: ClassVar[str] = "create"
@@ -77,19 +90,28 @@ class IntacctBulkCreateOperator(IntacctBaseOperator):
         self.on_error = on_error
         self.output_path = output_path
         self.idempotency_key = idempotency_key
+        self.declare_asset(object)
 
     def key_fields(self, obj: IntacctObject | None) -> tuple[str, ...]:
         """Fields that find a record this task may have created (the registry's natural key)."""
         return obj.natural_key if obj is not None else ()
 
     def execute(self, context: Context) -> dict[str, Any]:
+        import dataclasses
+
+        from intacct_provider.assets import writes_extra
+        from intacct_provider.bulk.results import WRITTEN, Result
         from intacct_provider.bulk.run import IntacctBulkWriteError, run_bulk
         from intacct_provider.bulk.writer import BatchWriter, Pacer
+        from intacct_provider.bulk_fields import FieldRecordingPreparer
         from intacct_provider.objects import REGISTRY, resolve_path
         from intacct_provider.operators.create import default_idempotency_key
 
         path = resolve_path(self.object)
-        plan = self._plan(context, next((obj for obj in REGISTRY.values() if obj.path == path), None))
+        obj = next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
+        preparer = FieldRecordingPreparer(obj, self.key_fields(obj))
+        plan = self._plan(context, preparer)
+        assets = self.intacct_outlets(path)  # checked before any request
         base = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
         writer = BatchWriter(
             self.hook,
@@ -100,18 +122,28 @@ class IntacctBulkCreateOperator(IntacctBaseOperator):
             pacer=Pacer(),
         )
         summary, results = run_bulk(plan, writer, self.statuses)
+        # Records were written even if some failed: lineage says so either way (events only on success).
+        self.record_lineage(
+            path,
+            "output",
+            fields=preparer.fields,
+            output_path=summary["results_path"],
+            output_fields=[column.name for column in dataclasses.fields(Result)],
+        )
         if results.failures and self.on_error == "fail":
             where = f"; every record's result is in {summary['results_path']}" if summary["results_path"] else ""
             raise IntacctBulkWriteError(
                 f"{len(results.failures)} of the records could not be written ({summary}){where}: "
                 f"{results.describe_failures()}"
             )
+        written = sum(results.counts[status] for status in WRITTEN)
+        outcome = {name: summary[name] for name in ("failed", "skipped", "results_path")}
+        self.emit_assets(context, assets, {**writes_extra(results.written_keys, written), **outcome})
         return summary
 
-    def _plan(self, context: Context, obj: IntacctObject | None) -> BulkPlan:
+    def _plan(self, context: Context, preparer: Preparer) -> BulkPlan:
         """Check the arguments (before any request) and gather what the run needs."""
         from intacct_provider.bulk.batching import MAX_BATCH_SIZE
-        from intacct_provider.bulk.records import Preparer
         from intacct_provider.bulk.run import BulkPlan
         from intacct_provider.bulk.source import record_source
         from intacct_provider.exceptions import IntacctValidationError
@@ -129,7 +161,7 @@ class IntacctBulkCreateOperator(IntacctBaseOperator):
             operation=self.operation,
             source=record_source(self.records, self.input_path),
             source_parameter="records" if self.records is not None else "input_path",
-            preparer=Preparer(obj, self.key_fields(obj)),
+            preparer=preparer,
             batch_size=batch_size,
             max_concurrency=concurrency,
             on_error=self.on_error,

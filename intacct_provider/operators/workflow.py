@@ -6,13 +6,19 @@ bill becomes submitted (or posted, without approvals) only through
 runs any action the registry documents for an object. Each run first reads the
 record's state and skips an action that has already happened, so an Airflow
 retry after a lost answer never submits (or reverses) twice.
+
+A workflow action changes the record, so the operator is a writer of its object
+like the create and update operators: an asset event with the record's key and
+the action's outcome, and the object as an OpenLineage output (field ``state``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from intacct_provider.assets import IntacctAssetMixin
 from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.lineage import IntacctLineageMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 
 if TYPE_CHECKING:
@@ -79,7 +85,7 @@ def run_workflow(
     return {"key": key, "action": action, "state": state, "performed": True}
 
 
-class IntacctWorkflowOperator(IntacctBaseOperator):
+class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """Run a documented workflow action on one record; returns ``{"key", "action", "state", "performed"}``.
 
     Bills: ``submit``, ``approve``, ``decline``, ``recall``, ``reverse``; invoices: ``submit``,
@@ -91,6 +97,8 @@ class IntacctWorkflowOperator(IntacctBaseOperator):
     :param key: the record's system key (``{{ ti.xcom_pull('create_bill')['ia::result']['key'] }}``).
     :param notes: optional notes (approve, decline, reverse).
     :param reverse_date: ``YYYY-MM-DD``, required by ``reverse``.
+    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+        its event's ``extra`` is ``{"keys", "count", "action", "state", "performed"}``.
     """
 
     template_fields = (*IntacctBaseOperator.template_fields, "object", "action", "key", "notes", "reverse_date")
@@ -111,8 +119,10 @@ class IntacctWorkflowOperator(IntacctBaseOperator):
         self.key = key
         self.notes = notes
         self.reverse_date = reverse_date
+        self.declare_asset(object)
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from intacct_provider.assets import writes_extra
         from intacct_provider.objects import entry
         from intacct_provider.validation import check_date, check_id, check_text
 
@@ -124,4 +134,9 @@ class IntacctWorkflowOperator(IntacctBaseOperator):
             "notes": check_text("notes", self.notes),
             "reverse_date": None if self.reverse_date in (None, "") else check_date("reverse_date", self.reverse_date),
         }
-        return run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)
+        assets = self.intacct_outlets(obj.path)  # checked before any request
+        outcome = run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)
+        done = {name: outcome[name] for name in ("action", "state", "performed")}
+        self.emit_assets(context, assets, {**writes_extra([key]), **done})
+        self.record_lineage(obj.path, "output", fields=["state"])
+        return outcome

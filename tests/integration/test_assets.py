@@ -9,24 +9,32 @@ import pendulum
 import pytest
 from airflow.sdk import DAG, Asset
 from airflow.sdk.execution_time.context import OutletEventAccessors
+from bulk_helpers import BILL_POST, MemoryStore, bills
+from bulk_helpers import context as bulk_context
 
 from intacct_provider.assets import asset_uri, intacct_asset, parse_asset_uri, writes_extra
+from intacct_provider.bulk.run import IntacctBulkWriteError
 from intacct_provider.exceptions import IntacctConfigError, IntacctValidationError
 from intacct_provider.get_provider_info import get_provider_info
 from intacct_provider.operators import (
+    IntacctBulkCreateOperator,
+    IntacctBulkUpsertOperator,
+    IntacctCreateBillOperator,
     IntacctCreateVendorOperator,
     IntacctListBillsOperator,
     IntacctQueryOperator,
     IntacctUpdateRecordOperator,
+    IntacctWorkflowOperator,
 )
 
 COMPANY = "SANDBOX-CO"  # the sandbox's company id
 BILLS_URI = f"intacct://{COMPANY}/accounts-payable/bill"
+VENDORS_URI = f"intacct://{COMPANY}/accounts-payable/vendor"
 
 
-def context():
+def context(task_id="t"):
     return {
-        "ti": SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1),
+        "ti": SimpleNamespace(dag_id="d", task_id=task_id, run_id="r", map_index=-1, try_number=1),
         "outlet_events": OutletEventAccessors(),
     }
 
@@ -87,6 +95,8 @@ def test_write_extra_is_bounded():
     assert writes_extra(["1", "2"]) == {"keys": ["1", "2"], "count": 2}
     big = writes_extra([str(n) for n in range(250)])
     assert big["count"] == 250 and len(big["keys"]) == 100 and big["keys_truncated"] is True
+    # A bulk task keeps only the first keys in memory and passes the full count.
+    assert writes_extra(["1", "2"], count=7) == {"keys": ["1", "2"], "count": 7, "keys_truncated": True}
 
 
 # ---------------------------------------------------------------- operators
@@ -98,10 +108,16 @@ def test_emit_asset_declares_the_outlet_at_parse_time():
             task_id="u", object="accounts-payable/bill", key="1", changes={"a": 1}, emit_asset=True
         )
         plain = IntacctQueryOperator(task_id="p", object="bill")
+        bulk = IntacctBulkCreateOperator(task_id="b", object="bill", records=[], emit_asset=True)
+        upsert = IntacctBulkUpsertOperator(task_id="bu", object="vendor", records=[], emit_asset=True)
+        submit = IntacctWorkflowOperator(task_id="w", object="bill", action="submit", key="1", emit_asset=True)
     assert [o.uri for o in query.outlets] == [BILLS_URI]
-    assert [o.uri for o in vendor.outlets] == [f"intacct://{COMPANY}/accounts-payable/vendor"]
+    assert [o.uri for o in vendor.outlets] == [VENDORS_URI]
     assert [o.uri for o in update.outlets] == [BILLS_URI]
     assert plain.outlets == []
+    assert [o.uri for o in bulk.outlets] == [BILLS_URI]
+    assert [o.uri for o in upsert.outlets] == [VENDORS_URI]
+    assert [o.uri for o in submit.outlets] == [BILLS_URI]
 
 
 def test_emit_asset_needs_a_company_known_at_parse_time():
@@ -166,9 +182,17 @@ def test_writes_emit_their_record_keys(intacct_sandbox, intacct_conn):
 
 
 def test_an_asset_of_another_company_fails_before_any_request(intacct_sandbox, intacct_conn):
-    op = IntacctQueryOperator(task_id="q", object="bill", emit_asset=True, asset_company_id="PRODUCTION-CO")
-    with pytest.raises(IntacctConfigError, match=r"PRODUCTION-CO.*not the connection's data.*'SANDBOX-CO'"):
-        op.execute(context())
+    production = {"emit_asset": True, "asset_company_id": "PRODUCTION-CO"}
+    for op in (
+        IntacctQueryOperator(task_id="q", object="bill", **production),
+        IntacctBulkCreateOperator(task_id="b", object="bill", records=bills(3, "other-co"), **production),
+        IntacctBulkUpsertOperator(
+            task_id="bu", object="vendor", records=[{"vendor_id": "X", "name": "x"}], **production
+        ),
+        IntacctWorkflowOperator(task_id="w", object="bill", action="submit", key="1", **production),
+    ):
+        with pytest.raises(IntacctConfigError, match=r"PRODUCTION-CO.*not the connection's data.*'SANDBOX-CO'"):
+            op.execute(context())
     entity = IntacctCreateVendorOperator(
         task_id="v", vendor_id="V-9", name="n", emit_asset=True, asset_company_id=COMPANY, asset_entity="US"
     )
@@ -193,6 +217,178 @@ def test_entity_assets_match_an_entity_connection(intacct_sandbox, intacct_conn)
     rows = op.execute(ctx)
     assert op.outlets[0].uri == f"{BILLS_URI}?entity=US"
     assert extra_of(ctx, op.outlets[0])["count"] == len(rows)
+
+
+# ---------------------------------------------------------------- bulk and workflow writes
+def tagged_bills(sandbox, tag):
+    return {r["description"]: r["key"] for r in sandbox.records("accounts-payable/bill")
+            if str(r.get("description") or "").startswith(f"{tag}-")}  # fmt: skip
+
+
+def test_bulk_create_event_lists_the_created_keys(intacct_sandbox, intacct_conn, tmp_path):
+    out = tmp_path / "results.jsonl"
+    op = IntacctBulkCreateOperator(
+        task_id="b",
+        object="bill",
+        records=bills(12, "asset-bulk"),
+        batch_size=5,
+        output_path=str(out),
+        emit_asset=True,
+        asset_company_id=COMPANY,
+    )
+    ctx = context()
+    summary = op.execute(ctx)
+    created = tagged_bills(intacct_sandbox, "asset-bulk")
+    assert len(created) == summary["created"] == 12
+    extra = extra_of(ctx, op.outlets[0])
+    assert sorted(extra.pop("keys")) == sorted(created.values())
+    assert extra == {"count": 12, "failed": 0, "skipped": 0, "results_path": summary["results_path"]}
+
+
+def test_bulk_upsert_event_lists_created_and_updated_keys_only(intacct_sandbox, intacct_conn):
+    vendors = [{"vendor_id": f"ASSET-V{i}", "name": f"Vendor {i}"} for i in range(8)]
+    IntacctBulkUpsertOperator(task_id="first", object="vendor", records=vendors[:5]).execute(context())
+    vendors[1]["name"] = "Vendor 1 renamed"
+    op = IntacctBulkUpsertOperator(
+        task_id="u", object="vendor", records=vendors, emit_asset=True, asset_company_id=COMPANY
+    )
+    ctx = context()
+    summary = op.execute(ctx)
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (3, 1, 4)
+    keys = {
+        r["id"]: r["key"] for r in intacct_sandbox.records("accounts-payable/vendor") if r["id"].startswith("ASSET-V")
+    }
+    extra = extra_of(ctx, op.outlets[0])
+    assert sorted(extra.pop("keys")) == sorted(keys[f"ASSET-V{i}"] for i in (1, 5, 6, 7))  # not the unchanged ones
+    assert extra == {"count": 4, "failed": 0, "skipped": 0, "results_path": None}
+
+
+def test_a_large_bulk_event_lists_the_first_keys_and_the_full_count(intacct_sandbox, intacct_conn):
+    vendors = [{"vendor_id": f"MANY-{i}", "name": f"Many {i}"} for i in range(130)]
+    op = IntacctBulkCreateOperator(
+        task_id="b", object="vendor", records=vendors, batch_size=50, emit_asset=True, asset_company_id=COMPANY
+    )
+    ctx = context()
+    op.execute(ctx)
+    created = {r["key"] for r in intacct_sandbox.records("accounts-payable/vendor") if r["id"].startswith("MANY-")}
+    extra = extra_of(ctx, op.outlets[0])
+    assert len(created) == extra["count"] == 130 and extra["keys_truncated"] is True
+    assert len(extra["keys"]) == len(set(extra["keys"])) == 100 and set(extra["keys"]) <= created
+
+
+def test_a_partly_failed_bulk_task_emits_no_event_and_continue_counts_failures(intacct_sandbox, intacct_conn):
+    """on_error="fail": the task fails after writing the others, so Airflow records no event (and none is prepared)."""
+    records = bills(6, "asset-part")
+    records[2]["vendor_id"] = "VEND-NOPE"  # refused by Intacct, after the pre-flight
+    op = IntacctBulkCreateOperator(
+        task_id="b", object="bill", records=records, emit_asset=True, asset_company_id=COMPANY
+    )
+    ctx = context()
+    with pytest.raises(IntacctBulkWriteError):
+        op.execute(ctx)
+    assert len(tagged_bills(intacct_sandbox, "asset-part")) == 5  # written, yet no event for a failed task
+    assert extra_of(ctx, op.outlets[0]) == {}
+
+    intacct_sandbox.reset()
+    op = IntacctBulkCreateOperator(
+        task_id="c", object="bill", records=records, on_error="continue", emit_asset=True, asset_company_id=COMPANY
+    )
+    ctx = context("c")
+    op.execute(ctx)
+    written = tagged_bills(intacct_sandbox, "asset-part")
+    extra = extra_of(ctx, op.outlets[0])
+    assert sorted(extra.pop("keys")) == sorted(written.values()) and len(written) == 5
+    assert extra == {"count": 5, "failed": 1, "skipped": 0, "results_path": None}
+
+
+def test_a_resumed_bulk_task_lists_the_keys_written_by_its_earlier_try(intacct_sandbox, intacct_conn):
+    """The event of the try that succeeds covers the batches an earlier try finished (from the checkpoint)."""
+    from intacct_provider.exceptions import IntacctAuthError
+
+    records, store = bills(30, "asset-resume"), MemoryStore()
+    intacct_sandbox.inject("status", status=403, method="POST", path=BILL_POST, after=2)
+
+    def run(try_number):
+        op = IntacctBulkCreateOperator(
+            task_id="bulk", object="bill", records=records, batch_size=5, max_concurrency=1,
+            emit_asset=True, asset_company_id=COMPANY,
+        )  # fmt: skip
+        ctx = {**bulk_context(store, try_number), "outlet_events": OutletEventAccessors()}
+        op.execute(ctx)
+        return extra_of(ctx, op.outlets[0])
+
+    with pytest.raises(IntacctAuthError):
+        run(1)
+    written_first = len(tagged_bills(intacct_sandbox, "asset-resume"))
+    assert 0 < written_first < 30
+    extra = run(2)
+    created = tagged_bills(intacct_sandbox, "asset-resume")
+    assert len(created) == extra["count"] == 30
+    assert sorted(extra["keys"]) == sorted(created.values())
+
+
+def test_workflow_event_names_the_record_and_the_outcome(intacct_sandbox, intacct_conn):
+    draft = IntacctCreateBillOperator(
+        task_id="bill",
+        vendor_id="VEND-200",
+        date_created="2026-11-01",
+        date_due="2026-11-30",
+        bill_number="ASSET-WF-1",
+        currency="USD",
+        line_items=[{"glaccountno": "6700", "amount": "120.00", "locationid": "US"}],
+    ).execute(context())
+    key = draft["ia::result"]["key"]
+    for performed in (True, False):  # the second run finds the bill already submitted
+        op = IntacctWorkflowOperator(
+            task_id="w", object="bill", action="submit", key=key, emit_asset=True, asset_company_id=COMPANY
+        )
+        ctx = context()
+        outcome = op.execute(ctx)
+        assert outcome["performed"] is performed
+        state = intacct_sandbox.get_record("accounts-payable/bill", key)["state"]
+        assert extra_of(ctx, op.outlets[0]) == {
+            "keys": [key],
+            "count": 1,
+            "action": "submit",
+            "state": state,
+            "performed": performed,
+        }
+
+
+def test_bulk_and_workflow_events_of_a_dag_run(run_dag, intacct_sandbox, tmp_path):
+    """Airflow itself records the events, with the extra each task attached, for a real run."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    results = tmp_path / "results.jsonl"
+    conf = {"out": str(tmp_path / "bills.jsonl"), "results": str(results), "tag": "ASSETRUN"}
+    dag_run, xcoms = run_dag("lineage_check", conf=conf)
+    assert dag_run.state == "success"
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetEvent.source_task_id, AssetModel.uri, AssetEvent.extra)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetEvent.source_dag_id == "lineage_check", AssetEvent.source_run_id == dag_run.run_id)
+        ).all()
+    events = {(task_id, uri): extra for task_id, uri, extra in rows}
+    assert set(events) == {("upsert_vendors", VENDORS_URI), ("load_bills", BILLS_URI), ("submit_bill", BILLS_URI)}
+
+    vendor_keys = {r["id"]: r["key"] for r in intacct_sandbox.records("accounts-payable/vendor")}
+    upserted = events["upsert_vendors", VENDORS_URI]
+    assert sorted(upserted.pop("keys")) == sorted(vendor_keys[f"ASSETRUN-V{i}"] for i in range(3))
+    assert upserted == {"count": 3, "failed": 0, "skipped": 0, "results_path": None}
+
+    bill_keys = {r.get("billNumber"): r["key"] for r in intacct_sandbox.records("accounts-payable/bill")}
+    loaded = events["load_bills", BILLS_URI]
+    assert sorted(loaded.pop("keys")) == sorted(bill_keys[f"ASSETRUN-B{i}"] for i in range(2))
+    assert loaded == {"count": 2, "failed": 0, "skipped": 0, "results_path": xcoms["load_bills"]["results_path"]}
+    assert results.read_text().count("\n") == 2
+
+    submitted = events["submit_bill", BILLS_URI]
+    assert submitted["keys"] == [bill_keys["ASSETRUN-B0"]]  # the first bill of the load
+    assert (submitted["action"], submitted["performed"]) == ("submit", True)
+    assert submitted["state"] == intacct_sandbox.get_record("accounts-payable/bill", bill_keys["ASSETRUN-B0"])["state"]
 
 
 # ---------------------------------------------------------------- the asset-triggered DAG
