@@ -222,6 +222,7 @@ class IntacctHook(BaseHook):
         idempotency_key: str | None = None,
         lookup: Any = None,
         resumed: bool = False,
+        posted_at: float | None = None,
     ) -> dict[str, Any]:
         """Create a record; return its reference ``{"key", "id", "href"}``. Never creates twice.
 
@@ -230,12 +231,15 @@ class IntacctHook(BaseHook):
         (default: the registry's natural key of ``payload``) or, with none, by content among
         records created since the first POST, then a replay of ``idempotency_key``, else
         :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError`.
-        ``resumed=True`` says an earlier try of the same task may have created it already.
+        ``resumed=True`` says an earlier try of the same task may have created it already;
+        ``posted_at`` (``time.time()`` when that try began posting) bounds the content look-up
+        to records created since, so an identical record from an earlier run is not taken for it.
         """
         path = resolve_path(object)
         settlement = CreateSettlement(
-            self, path, payload, idempotency_key=idempotency_key, lookup=lookup, rule=RegistryRule(path)
-        )
+            self, path, payload, idempotency_key=idempotency_key, lookup=lookup, rule=RegistryRule(path),
+            posted_at=posted_at,
+        )  # fmt: skip
         return settlement.run(resumed=resumed)
 
     def update_record(self, object: str, key: str | int, changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -122,6 +122,7 @@ class CreateSettlement:
         idempotency_key: str | None,
         lookup: Any,
         rule: ComparisonRule,
+        posted_at: float | None = None,
     ) -> None:
         self.hook = hook
         self.object = resolve_path(object)
@@ -130,8 +131,11 @@ class CreateSettlement:
         self.key = idempotency_key
         self.rule = rule
         self.lookup = lookup if lookup is not None else rule.lookup_filters(self.body)
-        #: When this settlement's first POST began (monotonic); ``None`` until it is sent.
+        #: When this create's first POST began (monotonic); ``None`` until it is sent. An earlier
+        #: try of the same task may have begun it (``posted_at``, wall-clock seconds it stored).
         self.started: float | None = None
+        if posted_at is not None:
+            self.started = time.monotonic() - max(0.0, time.time() - posted_at)
 
     def run(self, *, resumed: bool) -> dict[str, Any]:
         """Post (and settle) until the record's reference is known, or say why it cannot be."""
@@ -331,7 +335,7 @@ def window_start(date_header: str | None, elapsed: float | None) -> datetime | N
     except (TypeError, ValueError, IndexError):
         return None
     if answered.tzinfo is None:
-        answered = answered.replace(tzinfo=timezone.utc)
+        answered = answered.replace(tzinfo=UTC)
     return answered - timedelta(seconds=elapsed + CLOCK_MARGIN)
 
 
@@ -344,7 +348,7 @@ def is_recent(stamp: Any, since: datetime | None) -> bool | None:
     except ValueError:
         return None
     if created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)
+        created = created.replace(tzinfo=UTC)
     return created >= since
 
 

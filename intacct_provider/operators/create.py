@@ -25,6 +25,7 @@ inside the task or as an Airflow task retry:
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from intacct_provider.assets import IntacctAssetMixin
@@ -163,12 +164,16 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
             reference = {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}
         else:
             # An earlier try that stored this key but no record may have created it before dying.
+            # When it began posting (wall clock, so a retry on another worker can tell): the content
+            # look-up of a record with no natural key considers only records created since.
             resumed = state.get("idempotency_key") == key
+            posted_at = state.get("posted_at") if resumed else time.time()
             if store is not None and not resumed:
-                store.set(STATE_KEY, {"idempotency_key": key, "record": None})
+                store.set(STATE_KEY, {"idempotency_key": key, "record": None, "posted_at": posted_at})
             reference = self.hook.create_record(
-                obj.path, payload, idempotency_key=key, lookup=obj.lookup_filters(payload), resumed=resumed
-            )
+                obj.path, payload, idempotency_key=key, lookup=obj.lookup_filters(payload), resumed=resumed,
+                posted_at=posted_at if isinstance(posted_at, (int, float)) else None,
+            )  # fmt: skip
             state = {"idempotency_key": key, "record": reference}
             if store is not None:
                 store.set(STATE_KEY, state)

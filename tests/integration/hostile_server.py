@@ -22,7 +22,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -274,7 +274,7 @@ class RecordStore:
         key = str(next(self.next_key))
         record = {**body, "key": key, "id": body.get("id") or f"DOC-{key}", "href": self.href(key)}
         if self.dated:
-            stamp = created or datetime.now(timezone.utc)
+            stamp = created or datetime.now(UTC)
             record["audit"] = {"createdDateTime": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
         self.records[key] = record
         return {"ia::result": {"key": key, "id": record["id"], "href": record["href"]}}
@@ -299,7 +299,7 @@ class RecordStore:
         rows = [r for r in self.records.values() if all(_matches(r, f) for f in body.get("filters") or [])]
         fields = body.get("fields") or ["key", "id", "href"]
         flat = [{name: _dotted(row, name) for name in fields} for row in rows]
-        date = {"Date": format_datetime(datetime.now(timezone.utc), usegmt=True)} if self.dated else {}
+        date = {"Date": format_datetime(datetime.now(UTC), usegmt=True)} if self.dated else {}
         return Reply(body=page(flat[: body.get("size", 100)], total=len(flat)), headers=date)
 
 

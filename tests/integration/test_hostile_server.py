@@ -328,7 +328,7 @@ def test_identical_bill_from_an_earlier_run_is_not_taken_for_this_one(server, co
     """A twin created an hour ago predates this create: it is neither adopted nor a reason to stop."""
     connect(max_retries=2)
     store = RecordStore(BILL)
-    store.add(bill_body(), created=datetime.now(timezone.utc) - timedelta(hours=1))
+    store.add(bill_body(), created=datetime.now(UTC) - timedelta(hours=1))
     server.on(BILL_ROUTE, Reply(drop=True), store.handle)  # the first POST is lost before it commits
     server.on(QUERY_PATH, store.query)
     result = run(IntacctCreateBillOperator, **BILL_ARGS)
@@ -339,7 +339,7 @@ def test_identical_bill_from_an_earlier_run_is_not_taken_for_this_one(server, co
 def test_lost_create_beside_an_older_twin_is_found(server, connect, sleeps):
     connect(max_retries=2)
     store = RecordStore(BILL)
-    store.add(bill_body(), created=datetime.now(timezone.utc) - timedelta(hours=1))
+    store.add(bill_body(), created=datetime.now(UTC) - timedelta(hours=1))
     server.on(BILL_ROUTE, created_then_dropped(store), store.handle)
     server.on(QUERY_PATH, store.query)
     assert run(IntacctCreateBillOperator, **BILL_ARGS)["ia::result"]["key"] == "5002"

@@ -233,6 +233,30 @@ def test_airflow_retry_after_lost_answer_creates_one_bill(run_dag, intacct_sandb
         assert stored == {}  # the operator never saw a store: its number found it (a 409 first, then the look-up)
 
 
+def test_airflow_retry_of_a_bill_without_number_finds_what_try_1_created(
+    run_dag, intacct_sandbox, intacct_conn, setting
+):
+    """No natural key: try 2 adopts the one identical bill created since try 1 began posting.
+
+    With ``task_state_store`` try 1 stored when it began posting, so try 2 looks before posting
+    and the identical bills of earlier runs (older than that) are not taken for this one.
+    """
+    intacct_conn(max_retries=0)
+    conf = {"bill_number": "", "amount": "4321.09"}
+    intacct_sandbox.freeze_time(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600)))
+    run_dag("intacct_retry_bill", file="retry_safety", conf=conf)  # an identical bill from an earlier run
+    intacct_sandbox.unfreeze_time()
+    before = keys(intacct_sandbox, BILL)
+    sent_before = len(posts(intacct_sandbox, BILL))
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    dag_run, xcoms = run_dag("intacct_retry_bill", file="retry_safety", conf=conf)
+    assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
+    created = new_records(intacct_sandbox, BILL, before)
+    assert [r["key"] for r in created] == [xcoms["create_bill"]["ia::result"]["key"]]
+    if HAS_TASK_STATE_STORE:
+        assert len(posts(intacct_sandbox, BILL)) - sent_before == 1  # try 2 found it by content, no second POST
+
+
 def test_airflow_retry_of_a_journal_entry_finds_it_by_content(run_dag, intacct_sandbox, intacct_conn, setting):
     intacct_conn(max_retries=0)
     before = keys(intacct_sandbox, JOURNAL_ENTRY)

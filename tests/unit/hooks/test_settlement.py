@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from intacct_provider.hooks.settlement import CLOCK_MARGIN, content_filters, is_recent, window_start
 
 ANSWERED = "Sat, 28 Nov 2026 10:00:30 GMT"
-AT_ANSWER = datetime(2026, 11, 28, 10, 0, 30, tzinfo=timezone.utc)
+AT_ANSWER = datetime(2026, 11, 28, 10, 0, 30, tzinfo=UTC)
 
 
 def test_window_reaches_back_to_the_first_post_on_the_servers_clock():
@@ -44,7 +44,7 @@ def test_a_date_without_a_zone_is_read_as_utc():
     ],
 )
 def test_is_recent_tells_in_window_older_and_unknown_apart(stamp, recent):
-    since = datetime(2026, 11, 28, 10, 0, 0, tzinfo=timezone.utc)
+    since = datetime(2026, 11, 28, 10, 0, 0, tzinfo=UTC)
     assert is_recent(stamp, since) is recent
 
 
