@@ -24,10 +24,12 @@ lint: $(STAMP)
 
 # The suite spends most of its time waiting on loopback servers and Airflow's own processes, so
 # four workers share two cores well (each has its own Airflow home, metadata DB and sandbox).
+# Workers take two tests at a time, so the long ones (tests/conftest.py) spread over them.
 TEST_WORKERS ?= 4
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --maxschedchunk 2
 
 test: lint
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 # Two real deployments: LocalExecutor on SQLite, then CeleryExecutor (two workers) on
 # PostgreSQL + Redis; each with api-server, scheduler, dag-processor, triggerer and a headless browser.
@@ -62,7 +64,7 @@ COMPAT_PYTHON_3.3 ?= $(firstword $(wildcard /root/.pyenv/versions/3.12.*/bin/pyt
 compat: package $(foreach v,$(COMPAT_VERSIONS),.venv-compat-$(v)/.installed)
 	mkdir -p build
 	status=0; pids=""; \
-	for v in $(COMPAT_VERSIONS); do bash requirements/compat.sh "$$v" >build/compat-$$v.log 2>&1 & pids="$$pids $$!"; done; \
+	for v in $(COMPAT_VERSIONS); do TEST_WORKERS=$(TEST_WORKERS) bash requirements/compat.sh "$$v" >build/compat-$$v.log 2>&1 & pids="$$pids $$!"; done; \
 	for pid in $$pids; do wait $$pid || status=1; done; \
 	for v in $(COMPAT_VERSIONS); do echo "=== compat $$v ==="; cat build/compat-$$v.log; done; \
 	exit $$status

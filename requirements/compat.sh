@@ -18,5 +18,5 @@ rm -rf "$work" && mkdir -p "$work"
 tar -xzf dist/*.tar.gz -C "$work" --strip-components=1
 rm -rf "$work/intacct_provider"
 echo "compat: Airflow $airflow_version on Python $python_version: the sdist's tests against the wheel"
-(cd "$work" && "../../$venv/bin/pytest" -q -p no:cacheprovider -n "${TEST_WORKERS:-4}")
+(cd "$work" && "../../$venv/bin/pytest" -q -p no:cacheprovider -n "${TEST_WORKERS:-4}" --maxschedchunk 2)
 echo "compat: Airflow $airflow_version passed in $(( $(date +%s) - started ))s"

@@ -116,3 +116,33 @@ def xcoms_of(dag_run: Any) -> dict[str, Any]:
             else:
                 result[row.task_id] = value
     return result
+
+
+#: Tests that take a minute or more on a loaded 2-core machine (the fault matrix, the benchmark
+#: smoke runs, whole-DAG runs). ``make test`` runs the suite on xdist workers that take two tests
+#: at a time (``--maxschedchunk 2``): collected first and one every other item, each of these
+#: starts early on a worker of its own instead of leaving one worker busy long after the others.
+LONG_RUNNING = (
+    "test_fault_matrix.py::",
+    "test_bench_smoke.py::",
+    "test_lineage.py::test_a_dag_run",
+    "test_secrets.py::test_no_secret_in_logs",
+    "test_contract_conformance.py::test_every_example_dag",
+    "test_example_dags.py::test_catalog_tour",
+    "test_sensor.py::test_each_mode_waits",
+    "test_bulk_dag.py::test_invoices_from_orders_example",
+    "test_assets.py::test_the_bill_sync_triggers",
+    "test_seed.py::test_large_seed_answers_deep_pages",
+    "test_retry_safety.py::test_airflow_retries_mapped_creates",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, part in enumerate(LONG_RUNNING) if part in item.nodeid), len(LONG_RUNNING))
+
+    long = sorted((item for item in items if rank(item) < len(LONG_RUNNING)), key=rank)  # longest first
+    chosen = {id(item) for item in long}
+    others = [item for item in items if id(item) not in chosen]
+    head = [test for pair in zip(long, others, strict=False) for test in pair]
+    items[:] = head + long[len(others) :] + others[len(long) :]
