@@ -383,4 +383,6 @@ def check_header_value(parameter: str, value: Any, max_length: int = MAX_HEADER_
 
 
 def _has_control_characters(text: str) -> bool:
+    if text.isprintable():  # no character of any "Other" or "Separator" category but the space
+        return False
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)

@@ -135,6 +135,11 @@ class _Compiler:
         if keyword == "pattern":  # jsonschema: a string that re.search does not match
             pattern = re.compile(value)
             return lambda instance: not isinstance(instance, str) or pattern.search(instance) is not None
+        if keyword in ("minLength", "maxLength"):  # jsonschema: len() of a string
+            limit = value
+            if keyword == "minLength":
+                return lambda instance: not isinstance(instance, str) or len(instance) >= limit
+            return lambda instance: not isinstance(instance, str) or len(instance) <= limit
         if keyword == "format":  # jsonschema: whatever the validator's format checker refuses
             checker = getattr(self.validator, "format_checker", None)
             if checker is None:
