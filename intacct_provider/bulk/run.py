@@ -137,18 +137,21 @@ def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> 
 class BulkProgress(Progress):
     """Progress of the records sent, checked after every batch: API requests and re-sends as the writer counts them."""
 
-    def __init__(self, what: str, total: int, writer: BatchWriter) -> None:
-        super().__init__(what, total=total, unit="records", logger=log)
+    def __init__(self, what: str, total: int, writer: BatchWriter, **kwargs: Any) -> None:
+        """``kwargs``: :class:`Progress`'s ``logger``, ``clock`` and ``every``."""
+        kwargs.setdefault("logger", log)
+        super().__init__(what, total=total, unit="records", **kwargs)
         self.writer = writer
         self._transport_retries = self._retried()
 
     def batch(self, records: int) -> None:
-        requests, retries = self.writer.requests, self.writer.resends + self._retried() - self._transport_retries
-        self.advance(records, queries=requests - self.queries, retries=retries - self.retries)
+        """One batch finished with ``records`` results: a progress line if the last is 10 s old."""
+        self._count_requests()
+        self.advance(records)
 
     def finish(self) -> str:
         """``<what>: <n> records in <elapsed>, <n> API requests, <n> retries`` (requests, not only queries)."""
-        self.batch(0)
+        self._count_requests()
         elapsed = duration(self.clock() - self.started)
         summary = (
             f"{self.what}: {self.done:,} {self.unit} in {elapsed}, {self.queries:,} API "
@@ -159,6 +162,10 @@ class BulkProgress(Progress):
             self._finished = True
             self.log.info("%s", summary)
         return summary
+
+    def _count_requests(self) -> None:
+        self.queries = self.writer.requests
+        self.retries = self.writer.resends + self._retried() - self._transport_retries
 
     def _retried(self) -> int:
         transport = getattr(self.writer.hook, "transport", None)
