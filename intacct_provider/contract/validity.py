@@ -142,7 +142,7 @@ class _Compiler:
             return lambda instance: not isinstance(instance, str) or len(instance) <= limit
         if keyword == "format":  # jsonschema: whatever the validator's format checker refuses
             checker = getattr(self.validator, "format_checker", None)
-            if checker is None:
+            if checker is None or value not in checker.checkers:  # jsonschema ignores unknown formats
                 return _always
             return lambda instance: checker.conforms(instance, value)
         if keyword == "enum" and value and all(isinstance(each, str) for each in value):
