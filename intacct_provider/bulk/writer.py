@@ -237,7 +237,6 @@ class BatchWriter:
         found, ambiguous = self.find_existing(items)
         shared = {str(r["key"]): r for r in self.get_many(sorted({k for keys in ambiguous.values() for k in keys}))}
         remaining = []
-        claimed = self._claimed_now()
         for item in items:
             if item.natural in ambiguous:  # a key several records share: compare each, as the single create does
                 candidates = newest_first([shared[key] for key in ambiguous[item.natural]])
@@ -246,9 +245,8 @@ class BatchWriter:
             else:
                 remaining.append(item)
                 continue
-            verdict = judge(self.path, item.body, candidates, claimed, by_content=False)
+            verdict = judge(self.path, item.body, candidates, self._taken(candidates), by_content=False)
             if verdict.key is not None:
-                claimed.add(verdict.key)
                 self._created(item, verdict.key, results)
             elif verdict.error is not None:
                 self._fail([item], results, verdict.error)
@@ -288,13 +286,12 @@ class BatchWriter:
             found[text] = [str(row["key"]) for row in page["ia::result"]]
         records = {str(r["key"]): r for r in self.get_many(sorted({k for keys in found.values() for k in keys}))}
         missing = []
-        claimed = self._claimed_now()
         for text, keys in found.items():
             group = groups[text]
             candidates = [records[key] for key in keys]
-            verdict = judge(self.path, group[0].body, candidates, claimed, copies=len(group), by_content=True)
+            taken = self._taken(candidates)
+            verdict = judge(self.path, group[0].body, candidates, taken, copies=len(group), by_content=True)
             if verdict.key is not None:
-                claimed.add(verdict.key)
                 self._created(group[0], verdict.key, results)
             elif verdict.error is not None:
                 self._fail(group, results, f"{why}; {verdict.error}")
@@ -302,10 +299,10 @@ class BatchWriter:
                 missing.extend(group)
         return missing
 
-    def _claimed_now(self) -> set[str]:
-        """A snapshot (other threads add keys meanwhile); a record adopted below is claimed at once."""
+    def _taken(self, candidates: Sequence[Mapping[str, Any]]) -> set[str]:
+        """The candidates' keys this task already created or adopted (a record adopted is claimed at once)."""
         with self._claim_lock:
-            return set(self._claimed)
+            return {str(record.get("key")) for record in candidates if str(record.get("key")) in self._claimed}
 
     def _existing(
         self, looked_up: list[Item], items: list[Item], results: dict[int, Result]
