@@ -154,9 +154,7 @@ class _Compiler:
 
     def object_part(self, schema: dict[str, Any], where: str | None) -> Check | None:
         """``properties``, ``patternProperties``, ``additionalProperties`` and ``required`` as one check."""
-        if not any(
-            keyword in schema for keyword in ("properties", "patternProperties", "additionalProperties", "required")
-        ):
+        if not any(keyword in schema for keyword in _OBJECT_KEYWORDS):
             return None
         named = {
             name: self.node(sub, None if where is None else _join(where, name))
