@@ -10,7 +10,8 @@ provider, ``intacct_provider.contract``), so a field Intacct would refuse as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider.exceptions import IntacctValidationError
@@ -63,6 +64,9 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
         check = validator(obj.path, operation)
     except KeyError:
         return
+    quick = _quick_check(obj.path, operation, obj.tenant_defaults)
+    if quick is not None and quick(body):
+        return
     errors = sorted(
         (e for e in check.iter_errors(body) if not _tenant_default(obj, e)),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
@@ -88,6 +92,19 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
     else:
         expectation = f"a value the contract allows ({error.message})"
     raise IntacctValidationError(_argument(obj, path, extra), expectation, None, show_value=False)
+
+
+@cache
+def _quick_check(path: str, operation: str, tenant_defaults: tuple[str, ...]) -> Callable[[Any], bool] | None:
+    """The schema compiled to a yes/no check (a valid bill in microseconds, not a millisecond).
+
+    It answers "valid" exactly when ``iter_errors`` finds no error left after ``_tenant_default``,
+    so only invalid bodies pay for ``iter_errors``, whose first error makes the message.
+    """
+    from intacct_provider.contract import load_schema, validator
+    from intacct_provider.contract.validity import compile_validity
+
+    return compile_validity(load_schema(path, operation), validator(path, operation), lenient_required=tenant_defaults)
 
 
 def _tenant_default(obj: IntacctObject, error: Any) -> bool:

@@ -185,25 +185,48 @@ def check_text(parameter: str, value: Any) -> str | None:
 
 def check_lines(parameter: str, value: Any, schema: dict[str, Any] = LINE_ITEM_SCHEMA) -> list[dict[str, Any]]:
     """A non-empty list of line objects; amounts normalised to decimal strings."""
-    import jsonschema
-
     lines = parse_json(parameter, value)
     if not isinstance(lines, list):
         raise IntacctValidationError(parameter, "a JSON array of line objects", value)
     if not lines:
         raise IntacctValidationError(parameter, "at least one line", value)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator, quick = _line_checks(schema)
     checked = []
     for index, line in enumerate(lines):
         where = f"{parameter}[{index}]"
         if not isinstance(line, dict):
             raise IntacctValidationError(where, "an object like {'glaccountno': '6700', 'amount': '500.00'}", line)
-        _raise_line_problems(where, line, validator, schema)
+        if not quick(line):  # most lines are valid: only the others pay for jsonschema's errors
+            _raise_line_problems(where, line, validator, schema)
         normalized = dict(line)
         normalized["glaccountno"] = str(line["glaccountno"])
         normalized["amount"] = check_amount(f"{where}.amount", line["amount"])
         checked.append(normalized)
     return checked
+
+
+#: id(schema) -> (the schema, its validator, its compiled yes/no check): built once per line schema.
+_LINE_CHECKS: dict[int, tuple[dict[str, Any], Any, Any]] = {}
+
+
+def _line_checks(schema: dict[str, Any]) -> tuple[Any, Any]:
+    """A line schema's validator and compiled check, built once (both cost more than checking a line).
+
+    A line the check passes has no schema error and (the schema refusing other keys) no unknown
+    key, so ``_raise_line_problems`` would find nothing but a bad amount, which ``check_amount``
+    reports the same way; any other line still goes through ``_raise_line_problems``.
+    """
+    cached = _LINE_CHECKS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        import jsonschema
+
+        from intacct_provider.contract.validity import compile_validity
+
+        validator = jsonschema.Draft202012Validator(schema)
+        compiled = compile_validity(schema, validator) if schema.get("additionalProperties") is False else None
+        quick = compiled or (lambda line: False)
+        cached = _LINE_CHECKS[id(schema)] = (schema, validator, quick)
+    return cached[1], cached[2]
 
 
 def _raise_line_problems(where: str, line: dict[str, Any], validator: Any, schema: dict[str, Any]) -> None:
@@ -360,4 +383,6 @@ def check_header_value(parameter: str, value: Any, max_length: int = MAX_HEADER_
 
 
 def _has_control_characters(text: str) -> bool:
+    if text.isprintable():  # no character of any "Other" or "Separator" category but the space
+        return False
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)

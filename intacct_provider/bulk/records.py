@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from intacct_provider.body_check import check_body, merge_extra_fields
 from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.objects import IntacctObject
+from intacct_provider.validation import parse_json
 
 #: Longest list of problems quoted in an error message (all are in the results file).
 MAX_LISTED = 20
@@ -82,12 +84,10 @@ class Preparer:
             parameters = inspect.signature(self.builder).parameters.values()
             self.accepted = [p.name for p in parameters] + ["extra_fields"]
             self.required = [p.name for p in parameters if p.default is inspect.Parameter.empty]
+        self._accepted = frozenset(self.accepted)
 
     def prepare(self, index: int, record: Any) -> Item:
         """The checked item; :class:`IntacctValidationError` names the first bad field."""
-        from intacct_provider.body_check import check_body, merge_extra_fields
-        from intacct_provider.validation import parse_json
-
         if not isinstance(record, Mapping):
             raise IntacctValidationError("record", "a JSON object", record)
         extra = None
@@ -96,7 +96,7 @@ class Preparer:
         else:
             arguments = dict(record)
             extra = parse_json("extra_fields", arguments.pop("extra_fields", None))
-            unknown = sorted(set(record) - set(self.accepted))
+            unknown = sorted(set(record) - self._accepted)
             if unknown:
                 raise IntacctValidationError(unknown[0], f"an argument of the {self.label} create: {self.accepted}")
             missing = [name for name in self.required if name not in arguments]

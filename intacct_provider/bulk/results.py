@@ -2,7 +2,7 @@
 
 One row per input record -- ``{"index", "natural_key", "key", "status", "error"}`` -- with
 ``status`` one of ``created``, ``updated``, ``unchanged``, ``failed``, ``skipped``. Rows are
-written as batches finish (so not in input order; ``index`` says where each came from), which
+written in input order (:class:`InputOrder`) as soon as every earlier batch has finished, which
 keeps memory flat however many records a task writes; only failures are kept in memory, to
 name them when the task fails.
 """
@@ -89,6 +89,42 @@ class ResultsWriter:
         )
         more = len(self.failures) - MAX_NAMED_FAILURES
         return named + (f"; and {more} more" if more > 0 else "")
+
+
+class InputOrder:
+    """Hands rows to a :class:`ResultsWriter` by ascending input index, whatever order batches finish in.
+
+    Batches are numbered in input order and each batch's rows are in input order; the records the
+    pre-flight skipped are merged in by index. A batch that finishes before an earlier one waits
+    in memory until that one is written (batches are sent in order, so few ever wait).
+    """
+
+    def __init__(self, writer: ResultsWriter, skipped: list[Result]) -> None:
+        self.writer = writer
+        self.skipped = sorted(skipped, key=lambda result: result.index)
+        self._skipped_at = 0
+        self._next_batch = 0
+        self._waiting: dict[int, list[Result]] = {}
+
+    def add(self, batch_index: int, rows: list[Result]) -> None:
+        self._waiting[batch_index] = rows
+        while self._next_batch in self._waiting:
+            self._write(self._waiting.pop(self._next_batch))
+            self._next_batch += 1
+
+    def close(self) -> None:
+        """Write what is left: batches after one that never finished (a failed task), then skipped rows."""
+        for index in sorted(self._waiting):
+            self._write(self._waiting.pop(index))
+        self.writer.write(self.skipped[self._skipped_at :])
+        self._skipped_at = len(self.skipped)
+
+    def _write(self, rows: list[Result]) -> None:
+        for row in rows:
+            start = self._skipped_at
+            while self._skipped_at < len(self.skipped) and self.skipped[self._skipped_at].index < row.index:
+                self._skipped_at += 1
+            self.writer.write([*self.skipped[start : self._skipped_at], row])
 
 
 def _key_text(natural_key: dict[str, str] | None) -> str:

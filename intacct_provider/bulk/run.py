@@ -7,8 +7,11 @@
 2. **Send.** The spool is read back in batches; up to ``max_concurrency`` batches are in flight
    and one more is queued, none beyond that, so memory stays flat with input size.
 3. **Checkpoint.** The main thread alone records each finished batch in ``task_state_store``
-   and appends its results to the results file. A retried task skips finished batches and
-   settles every other one by natural key before posting (the earlier try may have sent it).
+   and appends its results to the results file, in input order. A retried task skips finished
+   batches and settles every other one by natural key before posting (the earlier try may have
+   sent it).
+4. **Progress.** After every batch a line (at most one per 10 s: records so far of the total, rate,
+   ETA), and one summary at the end: records, API requests, retries, elapsed time.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 from intacct_provider.bulk.batching import batches
 from intacct_provider.bulk.checkpoint import Checkpoint, StateStore
 from intacct_provider.bulk.records import BulkRecordsError, DuplicateKeys, Item, Preparer, Problem, problem_of
-from intacct_provider.bulk.results import Result, ResultsWriter
+from intacct_provider.bulk.results import InputOrder, Result, ResultsWriter
 from intacct_provider.bulk.source import Source
 from intacct_provider.bulk.spool import Spool
 from intacct_provider.exceptions import IntacctPermanentError, IntacctValidationError
+from intacct_provider.progress import Progress, duration
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -104,18 +108,68 @@ def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> 
             log.info("Resuming: %d batches were finished by an earlier try", len(finished))
         with ResultsWriter(plan.output_path) as results:
             skipped = [Result(p.index, "skipped", error=f"{p.field}: expected {p.expected}") for p in report.problems]
-            results.write(skipped)
-            for batch_results in finished.values():
-                results.write(batch_results)
+            ordered = InputOrder(results, skipped)
+            done_before = 0
+            for index, batch_results in finished.items():
+                writer.claim([row.key for row in batch_results])  # an earlier try's records are this task's
+                ordered.add(index, batch_results)
+                done_before += len(batch_results)
             todo = (
                 (index, batch)
                 for index, batch in enumerate(batches(spool.items(), plan.batch_size))
                 if index not in finished
             )
-            finish = functools.partial(_finish, checkpoint, results)
-            _drive(todo, _action(plan, writer), plan.max_concurrency, finish)
+            progress = BulkProgress(f"{writer.path} {plan.operation}", spool.count - done_before, writer)
+            try:
+                _drive(
+                    todo,
+                    _action(plan, writer),
+                    plan.max_concurrency,
+                    functools.partial(_finish, checkpoint, ordered, progress),
+                )
+            finally:
+                ordered.close()
+                progress.finish()
     log.info("Bulk %s of %d records: %s", plan.operation, report.total, dict(results.counts))
     return results.summary(statuses), results
+
+
+class BulkProgress(Progress):
+    """Progress of the records sent, checked after every batch: API requests and re-sends as the writer counts them."""
+
+    def __init__(self, what: str, total: int, writer: BatchWriter, **kwargs: Any) -> None:
+        """``kwargs``: :class:`Progress`'s ``logger``, ``clock`` and ``every``."""
+        kwargs.setdefault("logger", log)
+        super().__init__(what, total=total, unit="records", **kwargs)
+        self.writer = writer
+        self._transport_retries = self._retried()
+
+    def batch(self, records: int) -> None:
+        """One batch finished with ``records`` results: a progress line if the last is 10 s old."""
+        self._count_requests()
+        self.advance(records)
+
+    def finish(self) -> str:
+        """``<what>: <n> records in <elapsed>, <n> API requests, <n> retries`` (requests, not only queries)."""
+        self._count_requests()
+        elapsed = duration(self.clock() - self.started)
+        summary = (
+            f"{self.what}: {self.done:,} {self.unit} in {elapsed}, {self.queries:,} API "
+            f"{'request' if self.queries == 1 else 'requests'} (billed transactions), "
+            f"{self.retries:,} {'retry' if self.retries == 1 else 'retries'}"
+        )
+        if not self._finished:
+            self._finished = True
+            self.log.info("%s", summary)
+        return summary
+
+    def _count_requests(self) -> None:
+        self.queries = self.writer.requests
+        self.retries = self.writer.resends + self._retried() - self._transport_retries
+
+    def _retried(self) -> int:
+        transport = getattr(self.writer.hook, "transport", None)
+        return int(getattr(transport, "retries", 0) or 0)
 
 
 def _action(plan: BulkPlan, writer: BatchWriter) -> Callable[[int, list[Item]], list[Result]]:
@@ -124,9 +178,12 @@ def _action(plan: BulkPlan, writer: BatchWriter) -> Callable[[int, list[Item]], 
     return lambda index, items: writer.create(index, items, plan.resumed)
 
 
-def _finish(checkpoint: Checkpoint, results: ResultsWriter, index: int, rows: list[Result]) -> None:
+def _finish(
+    checkpoint: Checkpoint, ordered: InputOrder, progress: BulkProgress, index: int, rows: list[Result]
+) -> None:
     checkpoint.save(index, rows)
-    results.write(rows)
+    ordered.add(index, rows)
+    progress.batch(len(rows))
 
 
 def _drive(

@@ -22,6 +22,7 @@ class Spool:
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
         self._digest = hashlib.sha256()
+        self.count = 0
 
     def __enter__(self) -> Spool:
         return self
@@ -34,6 +35,7 @@ class Spool:
         line = json.dumps([item.index, item.body, natural], sort_keys=True, separators=(",", ":")) + "\n"
         self._digest.update(line.encode())
         self._file.write(line)
+        self.count += 1
 
     def digest(self) -> str:
         """Identifies the prepared input: the same records in the same order give the same digest."""

@@ -6,10 +6,13 @@ The rules that make a batch exactly-once, whatever Intacct does with a repeated 
 * A lost answer (dropped connection, gateway 5xx) is never followed by a blind re-post. Records
   with a natural key (vendor + bill number, customer id, ...) are looked up in one ``$in`` query
   and only the missing ones are sent again; a batch holding records without one is first sent
-  again *unchanged*, so Intacct either replays its answer or refuses the key with 409 -- and a
-  409 leaves those records reported as failed ("may exist, check Intacct"), never re-created.
-* A record found by its natural key counts as created by this task only if its content matches;
-  otherwise it belongs to someone else and the record fails as a conflict.
+  again *unchanged*, so Intacct either replays its answer or refuses the key with 409. After a
+  409 those records are looked up by their content, as the single create does: one identical
+  record is adopted, none means missing (sent again), several fail as ambiguous.
+* A record found by its natural key counts as created by this task only if its content matches
+  (the single create's rule, ``bulk.settle``); otherwise it belongs to someone else and fails as
+  a conflict. A key shared by several records (a journal entry's journal, date and description)
+  adopts the one identical record among them.
 * Per-record 429/5xx results are sent again in a later round; other per-record errors are final.
   A whole-batch 400/422 (one answer for all records) is split in halves until the bad records
   are isolated. 429s and 5xx pause every worker of the task together (:class:`Pacer`).
@@ -17,6 +20,7 @@ The rules that make a batch exactly-once, whatever Intacct does with a repeated 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -28,15 +32,18 @@ from intacct_provider.bulk.answers import ItemAnswer, UnreadableAnswer, read_ite
 from intacct_provider.bulk.batching import MAX_BATCH_SIZE, batch_idempotency_key
 from intacct_provider.bulk.records import Item
 from intacct_provider.bulk.results import Result
+from intacct_provider.bulk.settle import judge, newest_first
 from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
     IntacctConflictError,
     IntacctError,
     IntacctRateLimitError,
+    IntacctRequestError,
     IntacctServerError,
     IntacctTransportError,
 )
 from intacct_provider.objects import OBJECTS_PREFIX
+from intacct_provider.query import MAX_QUERY_PAGE
 from intacct_provider.retrying import backoff
 
 if TYPE_CHECKING:
@@ -90,6 +97,25 @@ class BatchWriter:
         self.idempotency_base = idempotency_base
         self.max_rounds = max(1, max_rounds)
         self.pacer = pacer
+        self._claimed: set[str] = set()  # keys this task created or adopted: never adopted again
+        self._claim_lock = threading.Lock()
+        #: API requests made (each one a billed transaction) and batches sent again, for the progress lines.
+        self.requests = 0
+        self.resends = 0
+
+    def _count(self, requests: int = 1, resends: int = 0) -> None:
+        with self._claim_lock:
+            self.requests += requests
+            self.resends += resends
+
+    def claim(self, keys: Iterator[str | None] | list[str | None]) -> None:
+        """Mark records as this task's (an earlier try's results, on resume)."""
+        with self._claim_lock:
+            self._claimed.update(key for key in keys if key)
+
+    def _created(self, item: Item, key: str, results: dict[int, Result], status: str = "created") -> None:
+        self.claim([key])
+        results[item.index] = Result(item.index, status, item.natural_key(), key)
 
     # ---------------------------------------------------------------- creates
     def create(self, batch_index: int, items: list[Item], resumed: bool) -> list[Result]:
@@ -106,6 +132,7 @@ class BatchWriter:
             if not pending and replay is None:
                 return
             self.pacer.wait()
+            self._count(resends=1 if round_index else 0)
             if replay is not None:
                 key, sent = replay
                 replay = None
@@ -140,14 +167,8 @@ class BatchWriter:
                     if isinstance(exc, IntacctConflictError)
                     else "Intacct's answer did not say whether this record was created"
                 )
-                pending = self._settle(sent, results)
-                unknowable = [item for item in pending if item.natural is None]
-                self._fail(
-                    unknowable,
-                    results,
-                    f"{why}, and it has no natural key to look it up by; check Intacct before sending it again ({exc})",
-                )
-                pending = [item for item in pending if item.natural is not None]
+                log.warning("Batch %s: %s; looking its records up by natural key or content", batch_index, why)
+                pending = self._settle(sent, results, by_content=True, why=f"{why} ({exc})")
                 continue
             except NOT_PROCESSED as exc:
                 last_error = str(exc)
@@ -167,12 +188,11 @@ class BatchWriter:
                 continue
             pending, last_error = self._take_answers(sent, answers, results, "created", last_error, round_index)
         if pending:  # a lost last answer may still have created some of them
-            pending = self._settle(pending, results)
+            pending = self._settle(pending, results, by_content=True, why=last_error)
             self._fail(
                 pending,
                 results,
-                f"not created after {self.max_rounds} attempts ({last_error}); a record "
-                "without a natural key may or may not exist: check Intacct before sending it again",
+                f"not created after {self.max_rounds} attempts ({last_error}); looked up afterwards, it does not exist",
             )
 
     def _take_answers(
@@ -188,7 +208,7 @@ class BatchWriter:
         again = []
         for item, answer in zip(sent, answers, strict=True):
             if answer.ok and answer.result is not None:
-                results[item.index] = Result(item.index, status, item.natural_key(), str(answer.result["key"]))
+                self._created(item, str(answer.result["key"]), results, status)
             elif answer.transient:
                 again.append(item)
                 last_error = answer.error or last_error
@@ -198,25 +218,91 @@ class BatchWriter:
             self.pacer.pause(backoff(round_index))
         return again, last_error
 
-    def _settle(self, items: list[Item], results: dict[int, Result]) -> list[Item]:
-        """Resolve records already in Intacct by natural key; return the rest (not found, or keyless)."""
-        from intacct_provider.objects import differences
+    def _settle(
+        self, items: list[Item], results: dict[int, Result], *, by_content: bool = False, why: str = ""
+    ) -> list[Item]:
+        """Resolve records already in Intacct; return those to send (again), in input order.
 
+        Records with a natural key are looked up by it. Without ``by_content`` records lacking
+        one are returned unchanged (the caller first replays their idempotency key); with it,
+        they are looked up by content, and only those confirmed missing are returned.
+        """
+        keyed = [item for item in items if item.natural is not None]
+        keyless = [item for item in items if item.natural is None]
+        remaining = self._settle_by_key(keyed, results)
+        remaining += self._settle_by_content(keyless, results, why) if by_content else keyless
+        return sorted(remaining, key=lambda item: item.index)
+
+    def _settle_by_key(self, items: list[Item], results: dict[int, Result]) -> list[Item]:
+        found, ambiguous = self.find_existing(items)
+        shared = {str(r["key"]): r for r in self.get_many(sorted({k for keys in ambiguous.values() for k in keys}))}
         remaining = []
-        for item, record in self._existing([item for item in items if item.natural is not None], items, results):
-            if record is None:
+        for item in items:
+            if item.natural in ambiguous:  # a key several records share: compare each, as the single create does
+                candidates = newest_first([shared[key] for key in ambiguous[item.natural]])
+            elif item.natural in found:
+                candidates = [found[item.natural]]
+            else:
                 remaining.append(item)
                 continue
-            mismatched = differences(self.path, item.body, record)
-            if mismatched:
-                error = (
-                    f"{self.path} key {record.get('key')} already has this natural key but differs in "
-                    f"{', '.join(mismatched)}: it was not created by this task; use another number/id or update it"
-                )
-                self._fail([item], results, error)
+            verdict = judge(self.path, item.body, candidates, self._taken(candidates), by_content=False)
+            if verdict.key is not None:
+                self._created(item, verdict.key, results)
+            elif verdict.error is not None:
+                self._fail([item], results, verdict.error)
             else:
-                results[item.index] = Result(item.index, "created", item.natural_key(), str(record.get("key")))
+                remaining.append(item)
         return remaining
+
+    def _settle_by_content(self, items: list[Item], results: dict[int, Result], why: str) -> list[Item]:
+        """Records without a natural key: the recent records matching their fields, compared (one query each).
+
+        Identical input records are judged together: ``n`` of them need ``n`` records to tell apart.
+        """
+        from intacct_provider.hooks.settlement import CONTENT_CANDIDATES, content_filters
+
+        groups: dict[str, list[Item]] = {}
+        for item in items:
+            groups.setdefault(json.dumps(item.body, sort_keys=True, default=str), []).append(item)
+        found: dict[str, list[str]] = {}
+        for text, group in groups.items():
+            self._count()
+            try:
+                page = self.hook.query(
+                    self.path,
+                    ["key"],
+                    content_filters(group[0].body),
+                    order_by=[{"key": "desc"}],
+                    size=CONTENT_CANDIDATES,
+                )
+            except IntacctRequestError as exc:  # a field the query service cannot filter on
+                self._fail(
+                    group,
+                    results,
+                    f"{why}; it has no natural key and cannot be looked up by content ({exc.message}): "
+                    "check Intacct before sending it again",
+                )
+                continue
+            found[text] = [str(row["key"]) for row in page["ia::result"]]
+        records = {str(r["key"]): r for r in self.get_many(sorted({k for keys in found.values() for k in keys}))}
+        missing = []
+        for text, keys in found.items():
+            group = groups[text]
+            candidates = [records[key] for key in keys]
+            taken = self._taken(candidates)
+            verdict = judge(self.path, group[0].body, candidates, taken, copies=len(group), by_content=True)
+            if verdict.key is not None:
+                self._created(group[0], verdict.key, results)
+            elif verdict.error is not None:
+                self._fail(group, results, f"{why}; {verdict.error}")
+            else:
+                missing.extend(group)
+        return missing
+
+    def _taken(self, candidates: Sequence[Mapping[str, Any]]) -> set[str]:
+        """The candidates' keys this task already created or adopted (a record adopted is claimed at once)."""
+        with self._claim_lock:
+            return {str(record.get("key")) for record in candidates if str(record.get("key")) in self._claimed}
 
     def _existing(
         self, looked_up: list[Item], items: list[Item], results: dict[int, Result]
@@ -261,6 +347,7 @@ class BatchWriter:
             if not pending:
                 return
             self.pacer.wait()
+            self._count(resends=1 if round_index else 0)
             sent = pending
             try:
                 response = self.hook.send("PATCH", self.url, json_body=[patch for _, patch in sent])
@@ -301,10 +388,13 @@ class BatchWriter:
             return {}, {}
         filters = [{"$in": {name: sorted({dict(natural)[name] for natural in wanted})}} for name in self.key_fields]
         matches: dict[Natural, list[str]] = {}
+        rows = 0
         for row in self.hook.iter_query(self.path, fields=["key", *self.key_fields], filters=filters):
+            rows += 1
             natural = tuple((name, str(row.get(name))) for name in self.key_fields)
             if natural in wanted:
                 matches.setdefault(natural, []).append(str(row["key"]))
+        self._count(1 + rows // MAX_QUERY_PAGE)
         ambiguous = {natural: keys for natural, keys in matches.items() if len(keys) > 1}
         single = {keys[0]: natural for natural, keys in matches.items() if len(keys) == 1}
         found = {single[str(record["key"])]: record for record in self.get_many(list(single))}
@@ -316,6 +406,7 @@ class BatchWriter:
         for start in range(0, len(keys), MAX_BATCH_SIZE):
             chunk = keys[start : start + MAX_BATCH_SIZE]
             url = f"{self.url}/{','.join(chunk)}"
+            self._count()
             if len(chunk) == 1:  # no comma, so Intacct would read it as a single GET by key
                 records.append(self.hook.get_record(self.path, chunk[0]))
                 continue

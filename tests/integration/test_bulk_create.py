@@ -141,3 +141,22 @@ def test_vendors_and_journal_entries_use_their_create_arguments(intacct_sandbox,
     assert operator(object="journal_entry", records=entries).execute(context())["created"] == 4
     ids = {r["id"] for r in intacct_sandbox.records("accounts-payable/vendor")}
     assert {"BV-0", "BV-1", "BV-2"} <= ids
+
+
+def test_results_file_is_in_input_order_and_progress_is_logged(intacct_sandbox, intacct_conn, tmp_path, caplog):
+    """Skipped records among sent ones, two batches in flight: the rows still come in input order."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="intacct_provider.bulk.run")
+    records = bills(45, "order")
+    for bad in (4, 17, 44):
+        records[bad]["date_due"] = "2026-13-01"
+    out = tmp_path / "results.jsonl"
+    summary = operator(records=records, output_path=str(out), on_error="continue").execute(context())
+    assert (summary["created"], summary["skipped"]) == (42, 3)
+    indexes = [json.loads(line)["index"] for line in out.read_text().splitlines()]
+    assert indexes == list(range(45))
+    lines = [r.getMessage() for r in caplog.records if r.name == "intacct_provider.bulk.run"]
+    requests = len([r for r in intacct_sandbox.requests if r["path"].startswith("/objects/")])
+    assert lines[-2].startswith("accounts-payable/bill create: 42 records in ")
+    assert lines[-2].endswith(f", {requests} API requests (billed transactions), 0 retries")

@@ -9,7 +9,7 @@ the first answer, or refuses it with 409 as Sage documents), with bills that car
 from __future__ import annotations
 
 import pytest
-from bulk_helpers import BILL_POST, MemoryStore, bill_posts, bills, context, copies, fast_backoff, read_results  # noqa: F401 - fast_backoff is an autouse fixture
+from bulk_helpers import BILL, BILL_POST, MemoryStore, bill_posts, bills, context, copies, fast_backoff, read_results  # noqa: F401 - fast_backoff is an autouse fixture
 
 from intacct_provider.bulk.checkpoint import STATE_KEY
 from intacct_provider.exceptions import IntacctAuthError
@@ -55,19 +55,18 @@ def test_committed_then_dropped_batch_is_looked_up_not_reposted(intacct_sandbox,
     assert len(bill_posts(intacct_sandbox)) == 6  # the dropped batch was found, not sent again
 
 
-def test_dropped_batch_without_numbers_is_settled_by_its_idempotency_key(
+def test_dropped_batch_without_numbers_is_settled_by_its_idempotency_key_or_content(
     intacct_sandbox, intacct_conn, tmp_path, replay
 ):
+    """Replayed, the key answers; refused (409), each record is found by its content, as a single create is."""
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=1)
     summary, rows = run(tmp_path, bills(COUNT, "nonum", numbered=False))
     assert_exactly_once(intacct_sandbox, "nonum", rows)
     assert len(copies(intacct_sandbox, "nonum")) == COUNT  # the dropped batch was created, once
-    if replay:
-        assert summary["created"] == COUNT
-    else:  # Sage's documented 409: the ten records cannot be confirmed, and say so
-        assert summary["failed"] == 10
-        failed = [row for row in rows.values() if row["status"] == "failed"]
-        assert all("check Intacct" in row["error"] and "409" in row["error"] for row in failed)
+    assert summary["created"] == COUNT and summary["failed"] == 0
+    content_queries = [r for r in intacct_sandbox.requests if r["path"].endswith("/query")]
+    assert len(content_queries) == (0 if replay else 10)  # one look-up per record of the dropped batch
+    assert len(bill_posts(intacct_sandbox)) == 7  # six batches and the one replay, nothing re-created
 
 
 def test_gateway_errors_and_resets_on_batches(intacct_sandbox, intacct_conn, tmp_path, replay):
@@ -134,3 +133,71 @@ def test_task_killed_mid_run_without_task_state_store(intacct_sandbox, intacct_c
     assert summary["created"] == COUNT
     assert_exactly_once(intacct_sandbox, "nostore", rows)
     assert len(copies(intacct_sandbox, "nostore")) == COUNT
+
+
+def test_identical_records_without_numbers_in_a_dropped_batch(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Two identical bills cannot be told apart by content: after a 409 both fail, saying why; never re-sent."""
+    records = bills(10, "twin", numbered=False)
+    records[1] = dict(records[0])
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=0)
+    summary, rows = run(tmp_path, records, max_concurrency=1)
+    assert copies(intacct_sandbox, "twin")["twin-0"] == 2 and len(copies(intacct_sandbox, "twin")) == 9
+    assert len(bill_posts(intacct_sandbox)) == 2  # the batch and its replay
+    if replay:
+        assert summary["created"] == 10
+        assert rows[0]["key"] != rows[1]["key"]
+    else:
+        assert (summary["created"], summary["failed"]) == (8, 2)
+        for index in (0, 1):
+            assert "2 existing accounts-payable/bill records are identical to it" in rows[index]["error"]
+            assert "and 2 identical records in this input" in rows[index]["error"]
+            assert "check Intacct" in rows[index]["error"]
+
+
+def test_lost_batch_records_without_numbers_confirmed_missing_are_sent_again(intacct_sandbox, intacct_conn):
+    """The content look-up adopts the records that exist and returns only the missing ones to send."""
+    from intacct_provider.bulk.records import Preparer
+    from intacct_provider.bulk.writer import BatchWriter, Pacer
+    from intacct_provider.hooks.intacct import IntacctHook
+    from intacct_provider.objects import BILL as BILL_OBJECT
+
+    preparer = Preparer(BILL_OBJECT, ())
+    items = [preparer.prepare(i, record) for i, record in enumerate(bills(4, "half", numbered=False))]
+    hook = IntacctHook()
+    writer = BatchWriter(hook, BILL, (), idempotency_base="t", max_rounds=2, pacer=Pacer())
+    answer = hook.send("POST", f"/objects/{BILL}", json_body=[items[0].body, items[2].body], resend_safe=False)
+    made = [row["key"] for row in answer.json()["ia::result"]]
+    results: dict = {}
+    missing = writer._settle(items, results, by_content=True, why="the answer was lost")
+    assert [item.index for item in missing] == [1, 3]
+    assert {index: (r.status, r.key) for index, r in results.items()} == {
+        0: ("created", made[0]),
+        2: ("created", made[1]),
+    }
+    hook.close()
+
+
+def test_journal_entry_sharing_its_natural_key_is_settled_by_its_lines(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Journal, date and description are not unique: after a lost answer the one identical entry is adopted."""
+
+    def entry(amount: str) -> dict:
+        lines = [
+            {"glaccountno": "6700", "amount": amount, "tr_type": "debit"},
+            {"glaccountno": "1000", "amount": amount, "tr_type": "credit"},
+        ]
+        return {"journal_id": "GJ", "posting_date": "2026-11-02", "lines": lines, "description": "shared accrual"}
+
+    first = IntacctBulkCreateOperator(task_id="je1", object="journal_entry", records=[entry("10.00")])
+    assert first.execute(context(task_id="je1"))["created"] == 1
+    intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/general-ledger/journal-entry$")
+    out = tmp_path / "je.jsonl"
+    second = IntacctBulkCreateOperator(
+        task_id="je2", object="journal_entry", records=[entry("20.00")], output_path=str(out)
+    )
+    assert second.execute(context(task_id="je2"))["created"] == 1
+    shared = [
+        r for r in intacct_sandbox.records("general-ledger/journal-entry") if r["description"] == "shared accrual"
+    ]
+    assert len(shared) == 2  # the first task's and ours, nothing twice
+    ours = next(r for r in shared if str(r["lines"][0]["txnAmount"]).startswith("20"))
+    assert read_results(out)[0]["key"] == str(ours["key"])
