@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from intacct_provider.body_check import check_body, merge_extra_fields
-from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
 from intacct_provider.objects import IntacctObject
+from intacct_provider.suggest import suggestion
 from intacct_provider.validation import parse_json
 
 #: Longest list of problems quoted in an error message (all are in the results file).
@@ -45,9 +46,14 @@ class Problem:
     index: int
     field: str
     expected: str
+    #: ``expected`` is already the whole reason (every problem of one line, each with its fix).
+    plain: bool = False
+
+    def reason(self) -> str:
+        return self.expected if self.plain else f"expected {self.expected}"
 
     def describe(self) -> str:
-        return f"record {self.index}: {self.field}: expected {self.expected}"
+        return f"record {self.index}: {self.field}: {self.reason()}"
 
 
 class BulkRecordsError(IntacctValidationError):
@@ -98,7 +104,12 @@ class Preparer:
             extra = parse_json("extra_fields", arguments.pop("extra_fields", None))
             unknown = sorted(set(record) - self._accepted)
             if unknown:
-                raise IntacctValidationError(unknown[0], f"an argument of the {self.label} create: {self.accepted}")
+                raise IntacctValidationError(
+                    unknown[0],
+                    f"an argument of the {self.label} create{suggestion(unknown[0], self.accepted)} "
+                    f"(accepted: {', '.join(self.accepted)})",
+                    show_value=False,
+                )
             missing = [name for name in self.required if name not in arguments]
             if missing:
                 raise IntacctValidationError(missing[0], "a value (required)", None, show_value=False)
@@ -144,4 +155,4 @@ class DuplicateKeys:
 
 
 def problem_of(index: int, error: IntacctValidationError) -> Problem:
-    return Problem(index, error.parameter, error.expectation)
+    return Problem(index, error.parameter, error.expectation, plain=isinstance(error, IntacctInputError))

@@ -107,7 +107,7 @@ def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> 
         if finished:
             log.info("Resuming: %d batches were finished by an earlier try", len(finished))
         with ResultsWriter(plan.output_path) as results:
-            skipped = [Result(p.index, "skipped", error=f"{p.field}: expected {p.expected}") for p in report.problems]
+            skipped = [Result(p.index, "skipped", error=f"{p.field}: {p.reason()}") for p in report.problems]
             ordered = InputOrder(results, skipped)
             done_before = 0
             for index, batch_results in finished.items():

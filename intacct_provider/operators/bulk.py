@@ -100,10 +100,10 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         import dataclasses
 
         from intacct_provider.assets import writes_extra
+        from intacct_provider.bulk.fields import FieldRecordingPreparer
         from intacct_provider.bulk.results import WRITTEN, Result
         from intacct_provider.bulk.run import IntacctBulkWriteError, run_bulk
         from intacct_provider.bulk.writer import BatchWriter, Pacer
-        from intacct_provider.bulk_fields import FieldRecordingPreparer
         from intacct_provider.objects import REGISTRY, resolve_path
         from intacct_provider.operators.create import default_idempotency_key
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from intacct_provider.bulk.batching import batch_idempotency_key, batches
-from intacct_provider.bulk.records import BulkRecordsError, DuplicateKeys, Preparer, Problem, natural_key
+from intacct_provider.bulk.records import (
+    BulkRecordsError,
+    DuplicateKeys,
+    Preparer,
+    Problem,
+    natural_key,
+    problem_of,
+)
 from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.objects import BILL, VENDOR
 from intacct_provider.payloads import bill_payload
@@ -105,3 +112,22 @@ def test_batch_keys_follow_the_bodies_and_round():
     assert key != batch_idempotency_key("airflow-x", 4, 1, bodies)
     assert key != batch_idempotency_key("airflow-x", 4, 0, [{"a": 1, "b": 3}])
     assert key != batch_idempotency_key("airflow-x", 5, 0, bodies)
+
+
+def test_a_misspelt_record_argument_names_the_closest_one():
+    record = {**{k: v for k, v in BILL_RECORD.items() if k != "vendor_id"}, "vendorid": "VEND-100"}
+    with pytest.raises(IntacctValidationError) as info:
+        Preparer(BILL, BILL.natural_key).prepare(0, record)
+    assert info.value.parameter == "vendorid"
+    assert "did you mean 'vendor_id'?" in info.value.expectation
+    assert "None" not in str(info.value)
+
+
+def test_every_problem_of_a_line_is_reported_without_a_stray_expected():
+    record = {**BILL_RECORD, "line_items": [{"glaccountno": "6700", "amout": "12.50", "memmo": "x"}]}
+    with pytest.raises(IntacctValidationError) as info:
+        Preparer(BILL, BILL.natural_key).prepare(4, record)
+    text = problem_of(4, info.value).describe()
+    assert text.startswith("record 4: line_items[0]: ")
+    assert "unknown key 'amout' — did you mean 'amount'?" in text and "'memmo'" in text
+    assert "expected unknown key" not in text
