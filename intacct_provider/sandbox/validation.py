@@ -10,7 +10,7 @@ other records (references, uniqueness, balances) live in :mod:`.rules`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +83,24 @@ def _lines_validator(path: str, lines: str) -> Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@cache
+def _quick(path: str, operation: str, lines: str | None = None) -> Callable[[Any], bool] | None:
+    """The schema compiled to a yes/no check: only a body it refuses pays for ``iter_errors``.
+
+    An array POST of 500 bills would otherwise spend about half a second describing errors
+    that are not there (the provider's pre-flight uses the same compiled check).
+    """
+    from intacct_provider.contract.validity import compile_validity
+
+    if lines is None:
+        return compile_validity(contract.load_schema(path, operation), contract.validator(path, operation))
+    return compile_validity(contract.load_schema(path, "create")["properties"][lines], _lines_validator(path, lines))
+
+
+def _errors(validator: Validator, quick: Callable[[Any], bool] | None, instance: Any) -> Iterable[ValidationError]:
+    return () if quick is not None and quick(instance) else validator.iter_errors(instance)
+
+
 def _collect(errors: Iterable[ValidationError], prefix: str, problems: list[dict[str, str]]) -> None:
     for error in errors:
         for entry in _details(error, prefix):
@@ -105,9 +123,10 @@ def check_body(
     list that, when sent, replaces the stored lines, so each line must be complete.
     """
     problems: list[dict[str, str]] = []
-    _collect(contract.validator(path, operation).iter_errors(body), "", problems)
+    _collect(_errors(contract.validator(path, operation), _quick(path, operation), body), "", problems)
     if lines and operation == "update" and isinstance(body.get(lines), list):
-        _collect(_lines_validator(path, lines).iter_errors(body[lines]), f"/{lines}", problems)
+        whole = _errors(_lines_validator(path, lines), _quick(path, operation, lines), body[lines])
+        _collect(whole, f"/{lines}", problems)
     for name in required:
         if body.get(name) in (None, ""):
             problems.append(detail("requiredFieldMissing", f"/{name} is required", f"/{name}"))
