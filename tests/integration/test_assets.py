@@ -395,7 +395,11 @@ def test_bulk_and_workflow_events_of_a_dag_run(run_dag, intacct_sandbox, tmp_pat
 def _sync_dags_folder() -> None:
     """Write every DAG of the DAGs folder to the metadata DB, as the dag-processor does."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+
+    try:
+        from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+    except ImportError:  # Airflow < 3.2 keeps them with the models
+        from airflow.models.dagbag import BundleDagBag, sync_bag_to_db  # type: ignore[no-redef]
 
     manager = DagBundlesManager()
     manager.sync_bundles_to_db()

@@ -38,7 +38,7 @@ def test_invoices_from_orders_example(run_dag, intacct_sandbox, tmp_path):
     ids=["store-conflict", "no_store-replay"],  # both settings of each are covered in test_bulk_faults.py
 )
 def test_task_killed_mid_run_is_retried_by_airflow(run_dag, intacct_sandbox, dag_id, replay):
-    from test_retry_safety import state_store_rows, task_tries
+    from test_retry_safety import HAS_TASK_STATE_STORE, state_store_rows, task_tries
 
     intacct_sandbox.idempotency = "replay" if replay else "conflict"
     # Try 1 loses the answer to its second batch, and every look-up that would settle it fails
@@ -52,7 +52,7 @@ def test_task_killed_mid_run_is_retried_by_airflow(run_dag, intacct_sandbox, dag
     assert copies(intacct_sandbox, tag) == {f"{tag}-{i}": 1 for i in range(60)}
     assert xcoms["bulk_bills"] == {"created": 60, "failed": 0, "skipped": 0, "results_path": None}
     rows = state_store_rows(dag_run)
-    if dag_id == "intacct_bulk_retry":
+    if dag_id == "intacct_bulk_retry" and HAS_TASK_STATE_STORE:
         header = rows[("bulk_bills", -1, "intacct_bulk")]
         assert len((json.loads(header) if isinstance(header, str) else header)["done"]) == 6
     else:

@@ -26,6 +26,10 @@ from pathlib import Path
 import pendulum
 import pytest
 
+#: Three rounds of whole DAG runs through ``dag.test()``: a few minutes each on a loaded 2-core
+#: machine, longer on Airflow 3.1, whose in-process execution API is slower than 3.3's.
+pytestmark = pytest.mark.timeout(900)
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
 ROUNDS = 3

@@ -651,7 +651,7 @@ def test_sandbox_settings_route_returns_no_credentials(intacct_sandbox):
 
 # ============================================================ 9. permanent errors fail fast
 def fails_fast(error: BaseException) -> bool:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException
 
     return isinstance(error, AirflowFailException)
 

@@ -74,7 +74,12 @@ def task_tries(dag_run):
 
 
 def state_store_rows(dag_run):
-    """The ``task_state_store`` rows of one DAG run: ``{(task_id, map_index, key): value}``."""
+    """The ``task_state_store`` rows of one DAG run: ``{(task_id, map_index, key): value}``.
+
+    Empty on Airflow < 3.3, which has no ``task_state_store``: nothing can be stored there.
+    """
+    if not HAS_TASK_STATE_STORE:
+        return {}
     from airflow.models.task_state_store import TaskStateStoreModel
     from airflow.utils.session import create_session
 
