@@ -255,8 +255,14 @@ def test_airflow_retry_of_a_bill_without_number_finds_what_try_1_created(
     sent_before = len(posts(intacct_sandbox, BILL))
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
     dag_run, xcoms = run_dag("intacct_retry_bill", file="retry_safety", conf=conf)
-    assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
     created = new_records(intacct_sandbox, BILL, before)
+    assert len(created) == 1  # try 1's bill, and never a second one
+    if not HAS_TASK_STATE_STORE and setting[0] == "conflict":
+        # Airflow < 3.3: try 2 does not know it is a retry. Its POST meets 409, and try 1's bill and
+        # the earlier run's twin cannot be told apart by content: a loud failure naming the key.
+        assert task_tries(dag_run)[("create_bill", -1)] == ("failed", 2)
+        return
+    assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
     assert [r["key"] for r in created] == [xcoms["create_bill"]["ia::result"]["key"]]
     if HAS_TASK_STATE_STORE:
         assert len(posts(intacct_sandbox, BILL)) - sent_before == 1  # try 2 found it by content, no second POST
