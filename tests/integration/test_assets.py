@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from types import SimpleNamespace
 
@@ -397,16 +398,19 @@ def _sync_dags_folder() -> None:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
 
     try:
-        from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+        from airflow.dag_processing.dagbag import BundleDagBag, DagBag, sync_bag_to_db
     except ImportError:  # Airflow < 3.2 keeps them with the models
-        from airflow.models.dagbag import BundleDagBag, sync_bag_to_db  # type: ignore[no-redef]
+        from airflow.models.dagbag import BundleDagBag, DagBag, sync_bag_to_db  # type: ignore[no-redef]
+
+    takes_name = "bundle_name" in inspect.signature(DagBag.__init__).parameters  # new in 3.2
 
     manager = DagBundlesManager()
     manager.sync_bundles_to_db()
     for bundle in manager.get_all_dag_bundles():
         if not bundle.is_initialized:
             bundle.initialize()
-        bag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
+        named = {"bundle_name": bundle.name} if takes_name else {}
+        bag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, **named)
         sync_bag_to_db(bag, bundle.name, bundle.version)
 
 
@@ -463,7 +467,9 @@ def test_the_bill_sync_triggers_the_ageing_report(run_dag, intacct_sandbox, airf
             query, triggered = DagModel.dags_needing_dagruns(session)
             due = [dm for dm in query.all() if dm.dag_id in triggered]
             assert [dm.dag_id for dm in due] == [report]
-            SchedulerJobRunner(job=Job())._create_dag_runs_asset_triggered(dag_models=due, session=session)
+            create_runs = SchedulerJobRunner(job=Job())._create_dag_runs_asset_triggered
+            dated = "triggered_date_by_dag" in inspect.signature(create_runs).parameters  # Airflow < 3.2
+            create_runs(dag_models=due, session=session, **({"triggered_date_by_dag": triggered} if dated else {}))
             session.flush()
             run = session.scalars(select(DagRun).where(DagRun.dag_id == report).order_by(DagRun.id.desc())).first()
             assert run.run_type == DagRunType.ASSET_TRIGGERED
