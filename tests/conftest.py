@@ -9,6 +9,7 @@ test DAGs are copied into one temporary folder per session.
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib.util
 import json
 import os
@@ -53,6 +54,36 @@ def airflow_db() -> Path:
         timeout=180,
     )
     return _HOME
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_execution_api_per_process() -> None:
+    """Build ``dag.test()``'s in-process Execution API once per process, as Airflow 3.2+ does.
+
+    On Airflow 3.1 ``dag.test()`` builds a new in-process Execution API (a FastAPI app with
+    Cadwyn's versioned routers, plus an a2wsgi event-loop thread) for every task it runs: one to
+    two seconds of CPU each, which made the whole-DAG tests (the fault matrix above all) several
+    times slower there than on 3.3. Airflow fixed this by caching that app
+    (apache/airflow#65235, ``functools.lru_cache`` on ``in_process_api_server`` and dropping a
+    stale DAG-bag override when no DAG is given); this applies the same change where it is
+    missing, so what a task sees of the API is what it sees on 3.3.
+    """
+    from airflow.sdk.execution_time import supervisor
+
+    if hasattr(supervisor.in_process_api_server, "cache_clear"):
+        return
+    cached = functools.lru_cache(maxsize=1)(supervisor.in_process_api_server)
+    build_client = supervisor.InProcessTestSupervisor._api_client
+
+    def api_client(dag: Any = None) -> Any:
+        if dag is None:
+            from airflow.api_fastapi.common.dagbag import dag_bag_from_app
+
+            cached().app.dependency_overrides.pop(dag_bag_from_app, None)
+        return build_client(dag)
+
+    supervisor.in_process_api_server = cached
+    supervisor.InProcessTestSupervisor._api_client = staticmethod(api_client)
 
 
 @pytest.fixture
