@@ -135,7 +135,28 @@ def test_an_identical_bill_from_before_the_batch_began_is_not_adopted(
     del rows[3]
     for index in rows:
         assert copies(intacct_sandbox, f"old{fault}")[f"old{fault}-{index}"] == 1, index
-    assert len(bill_posts(intacct_sandbox)) == (3 if fault == "504" else 2)  # with the twin's own POST
+    posts = bill_posts(intacct_sandbox)
+    assert len(posts) == (3 if fault == "504" else 2)  # with the twin's own POST
+    if fault == "504":  # all of the lost send was missing: the same request again, with its own key
+        assert posts[1]["headers"]["Idempotency-Key"] == posts[2]["headers"]["Idempotency-Key"]
+
+
+def test_a_batch_committing_after_the_client_gave_up_is_not_doubled(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Read timeout at 1 s, commit at 1.5 s: the look-up finds nothing yet, so the same request goes again.
+
+    Sent with the lost request's own key, whichever of the two the sandbox handles second is replayed
+    (``replay``) or refused (``conflict``): one bill per record. A new key would have made two.
+    """
+    intacct_conn(timeout=1)
+    intacct_sandbox.inject("latency", method="POST", path=BILL_POST, latency_ms=1500)
+    summary, rows = run(tmp_path, bills(5, "late", numbered=False))
+    deadline = time.monotonic() + 10
+    while any(r["status"] is None for r in bill_posts(intacct_sandbox)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the slow first POST is still being served: count once it has committed
+    assert_exactly_once(intacct_sandbox, "late", rows, count=5)
+    assert len(copies(intacct_sandbox, "late")) == 5 and summary["created"] == 5
+    posts = bill_posts(intacct_sandbox)
+    assert len({p["headers"]["Idempotency-Key"] for p in posts}) == 1
 
 
 def test_identical_records_without_numbers_in_a_dropped_batch(intacct_sandbox, intacct_conn, tmp_path, replay):
