@@ -3,7 +3,8 @@
 Airflow clears XCom before a retry but keeps ``task_state_store`` (3.3+). Each finished batch's
 results go under their own key (small writes, however long the run), and one header key lists
 the finished batches with a fingerprint of the input: a retry of a task whose input changed
-starts over (still settling every batch by natural key first, so nothing is created twice).
+starts over (still settling every batch first, so nothing is created twice: a record without a
+natural key fails if any identical record exists, since the window is unknown).
 
 The header also says when each unfinished batch was handed to a worker (``started``, wall-clock
 seconds, written *before* its first POST and kept from the earliest try): a retry looks that
