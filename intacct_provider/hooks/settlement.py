@@ -214,12 +214,11 @@ def _look_up(
             response = hook.send("POST", QUERY_PATH, json_body=spec.body(start, size))
         except IntacctRequestError as exc:  # a field the query service cannot filter on
             return [Found([], f"it cannot be looked up by content ({exc.message})") for _ in bodies]
-        elapsed = first_post.elapsed()
+        if start == 1:  # the window, from the first answer's Date and the time elapsed when it came
+            since = window_start(response.headers.get("Date"), first_post.elapsed())
         rows = answers.read(answers.Shape.ROWS, response.status_code, response.text, method="POST", path=QUERY_PATH)[
             "ia::result"
         ]
-        if start == 1:
-            since = window_start(response.headers.get("Date"), elapsed)
         ages = [(row, is_recent(row.get(CREATED), since)) for row in rows]
         open_rows += [(row, recent) for row, recent in ages if recent is not False and str(row["key"]) not in claimed]
         more = len(rows) == size and ages[-1][1] is not False
