@@ -7,13 +7,16 @@ how long to wait in ``Retry-After`` or in one of its ``x-ia-*-retry-after``
 headers, and the longest of those wins. An HTTP-date is read against the
 server's own ``Date`` header (a skewed local clock must not turn "in one second"
 into five minutes). Otherwise the wait grows exponentially with full jitter so
-concurrent workers spread out.
+concurrent workers spread out. :class:`Pacer` is the one pause several threads share (a 429
+seen by one of them slows them all): the sync transport's and the bulk writer's.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -51,6 +54,30 @@ def backoff(attempt: int, headers: Mapping[str, str] | None = None, *, rng: rand
         return min(asked, MAX_SERVER_WAIT) + draw.uniform(0, 0.1)
     ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt))
     return draw.uniform(ceiling / 2, ceiling)
+
+
+class Pacer:
+    """One pause shared by threads: whoever is told to back off holds back every thread that waits here.
+
+    ``wait`` takes the sleep function at the call (default: ``time.sleep`` as it is then), so a
+    caller whose sleep tests replace (``SyncTransport.sleep``) keeps its own.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def wait(self, sleep: Callable[[float], None] | None = None) -> None:
+        """Sleep until the pause ends (at once when there is none)."""
+        with self._lock:
+            delay = self._until - time.monotonic()
+        if delay > 0:
+            (sleep or time.sleep)(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every thread back for ``seconds`` from now (a longer pause already set stands)."""
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + seconds)
 
 
 def _parse_wait(value: str | None, now: datetime) -> float | None:

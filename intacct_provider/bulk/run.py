@@ -114,7 +114,7 @@ def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> 
                 writer.claim([row.key for row in batch_results])  # an earlier try's records are this task's
                 ordered.add(index, batch_results)
                 done_before += len(batch_results)
-            todo = (
+            todo = checkpoint.begin(  # each batch's start is stored before it is handed to a worker
                 (index, batch)
                 for index, batch in enumerate(batches(spool.items(), plan.batch_size))
                 if index not in finished
@@ -123,7 +123,7 @@ def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> 
             try:
                 _drive(
                     todo,
-                    _action(plan, writer),
+                    _action(plan, writer, checkpoint),
                     plan.max_concurrency,
                     functools.partial(_finish, checkpoint, ordered, progress),
                 )
@@ -172,10 +172,12 @@ class BulkProgress(Progress):
         return int(getattr(transport, "retries", 0) or 0)
 
 
-def _action(plan: BulkPlan, writer: BatchWriter) -> Callable[[int, list[Item]], list[Result]]:
+def _action(plan: BulkPlan, writer: BatchWriter, checkpoint: Checkpoint) -> Callable[[int, list[Item]], list[Result]]:
     if plan.operation == "upsert":
         return writer.upsert
-    return lambda index, items: writer.create(index, items, plan.resumed)
+    if plan.resumed:  # an earlier try may have sent a batch: the checkpoint says whether, and when
+        return lambda index, items: writer.create(index, items, *checkpoint.earlier_try(index))
+    return lambda index, items: writer.create(index, items, False)
 
 
 def _finish(

@@ -1,18 +1,17 @@
-"""Which existing record, if any, a batch record whose answer was lost became.
+"""Which existing record, if any, a batch record with a natural key whose answer was lost became.
 
 The rule is the single create's (``hooks.settlement``), applied to many records at once:
 
-* the candidates are the records holding the record's natural key, or -- for a record without
-  one -- the most recent records matching its own fields (``content_filters``, newest first,
-  ``CONTENT_CANDIDATES`` of them);
+* the candidates are the records holding the record's natural key;
 * a candidate is the record only if it is identical by the registry's comparison rule
   (``objects.differences``); exactly one identical candidate is adopted;
 * several identical candidates cannot be told apart, so the record fails, naming them;
-* no identical candidate means: by natural key, the key is someone else's (a conflict); by
-  content, the record is confirmed missing and may be sent again.
+* no identical candidate means the key is someone else's (a conflict); no candidate at all,
+  that the record is confirmed missing and may be sent again.
 
-A candidate already adopted or created by this task (``claimed``) is never adopted twice: two
-identical records of one input cannot both be the same record in Intacct.
+A candidate already adopted or created by this task (``claimed``) is never adopted twice.
+Records without a natural key are settled by the single create's content look-up itself
+(``hooks.settlement.find_recent_identical``), which judges identical input records together.
 """
 
 from __future__ import annotations
@@ -38,23 +37,19 @@ def judge(
     body: Mapping[str, Any],
     candidates: Sequence[Mapping[str, Any]],
     claimed: Collection[str],
-    *,
-    copies: int = 1,
-    by_content: bool,
 ) -> Verdict:
-    """The verdict for ``copies`` identical input records against the ``candidates`` found for them."""
+    """The verdict for one input record against the ``candidates`` holding its natural key."""
     fresh = [record for record in candidates if str(record.get("key")) not in claimed]
     compared = [(record, differences(path, body, record)) for record in fresh]
     identical = [str(record.get("key")) for record, mismatched in compared if not mismatched]
-    if len(identical) == 1 and copies == 1:
+    if len(identical) == 1:
         return Verdict(key=identical[0])
     if identical:
-        also = f", and {copies} identical records in this input" if copies > 1 else ""
         return Verdict(
-            error=f"{len(identical)} existing {path} records are identical to it ({', '.join(identical)}){also}: "
+            error=f"{len(identical)} existing {path} records are identical to it ({', '.join(identical)}): "
             "cannot tell which one, if any, this task created; check Intacct before sending it again"
         )
-    if by_content or not compared:
+    if not compared:
         return Verdict()
     record, mismatched = compared[0]
     return Verdict(

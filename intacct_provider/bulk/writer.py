@@ -1,35 +1,56 @@
 """Write one batch: array POSTs (and PATCHes), read record by record, settle every lost answer.
 
-The rules that make a batch exactly-once, whatever Intacct does with a repeated key:
+The rules that make a batch exactly-once, whatever Intacct does with a repeated key (replays its
+first answer, refuses it with 409, or ignores it):
 
 * A send carries an ``Idempotency-Key`` derived from its exact bodies (see ``batching``).
-* A lost answer (dropped connection, gateway 5xx) is never followed by a blind re-post. Records
-  with a natural key (vendor + bill number, customer id, ...) are looked up in one ``$in`` query
-  and only the missing ones are sent again; a batch holding records without one is first sent
-  again *unchanged*, so Intacct either replays its answer or refuses the key with 409. After a
-  409 those records are looked up by their content, as the single create does: one identical
-  record is adopted, none means missing (sent again), several fail as ambiguous.
+* A lost answer (dropped connection, gateway 5xx), an unreadable one or a 409 is never followed
+  by a blind re-post: every record of the send is looked up first. Records with a natural key
+  (vendor + bill number, customer id, ...) are found in one ``$in`` query. Records without one
+  (a bill left to Intacct's numbering) are found by content with the single create's look-up
+  (``hooks.settlement.find_recent_identical``): only records created since the batch's first
+  POST began (on the server's clock, less ``CLOCK_MARGIN``) count; one identical record per
+  identical input record is adopted, none means confirmed missing, and more than that, or
+  identical ones whose age cannot be told, fail the record (naming them) instead of sending it
+  again. An identical record created before the batch began (an earlier run's twin) is never
+  adopted.
+* Only the records confirmed missing are sent again. If that is the whole lost send, it goes
+  out with the *same* key: a late commit of the lost POST is then replayed (``replay``) or
+  refused (``conflict``, 409, after which the look-up finds it), where a new key would create it
+  twice; if the lost POST never committed, no key was kept and the same key simply creates.
+  A subset goes out under a new key: a key already used for a committed request would be refused
+  (or answered for the bodies first sent), and a request that committed some of its records
+  cannot commit more later. A server ignoring the key is covered by the look-up alone.
 * A record found by its natural key counts as created by this task only if its content matches
   (the single create's rule, ``bulk.settle``); otherwise it belongs to someone else and fails as
   a conflict. A key shared by several records (a journal entry's journal, date and description)
   adopts the one identical record among them.
+* A retried task (``resumed``) settles a batch an earlier try may have sent the same way before
+  posting it, with the window opened when that try handed the batch out (``bulk.checkpoint``; a
+  batch it never handed out is simply sent). Without that time (no ``task_state_store``) any
+  identical record might be the earlier try's: the record fails, loudly, rather than risk a
+  second copy; with no identical record it is sent.
 * Per-record 429/5xx results are sent again in a later round; other per-record errors are final.
   A whole-batch 400/422 (one answer for all records) is split in halves until the bad records
-  are isolated. 429s and 5xx pause every worker of the task together (:class:`Pacer`).
+  are isolated. 429s and 5xx pause every worker of the task together (``retrying.Pacer``).
+
+Limits, stated: the single create's (a record identical to one of ours made by someone else
+inside the window is taken for ours); and identical records without a natural key in two batches
+in flight at once can make one look-up see the other's record: that record then fails, loudly.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider.bulk.answers import ItemAnswer, UnreadableAnswer, read_items
-from intacct_provider.bulk.batching import MAX_BATCH_SIZE, batch_idempotency_key
+from intacct_provider.bulk.batching import MAX_BATCH_SIZE, batch_idempotency_key, body_digest
 from intacct_provider.bulk.records import Item
 from intacct_provider.bulk.results import Result
 from intacct_provider.bulk.settle import judge, newest_first
@@ -38,13 +59,13 @@ from intacct_provider.exceptions import (
     IntacctConflictError,
     IntacctError,
     IntacctRateLimitError,
-    IntacctRequestError,
     IntacctServerError,
     IntacctTransportError,
 )
+from intacct_provider.hooks.settlement import FirstPost, find_recent_identical
 from intacct_provider.objects import OBJECTS_PREFIX
 from intacct_provider.query import MAX_QUERY_PAGE
-from intacct_provider.retrying import backoff
+from intacct_provider.retrying import Pacer, backoff
 
 if TYPE_CHECKING:
     from intacct_provider.hooks.intacct import IntacctHook
@@ -59,22 +80,12 @@ INVALID_BATCH = frozenset({400, 422})
 Natural = tuple[tuple[str, str], ...]
 
 
-class Pacer:
-    """One pause shared by every worker of a task: a throttled or failing batch slows them all."""
+@dataclass(frozen=True)
+class Sending:
+    """One batch being written: when its first POST began, and its records without a natural key by content."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._until = 0.0
-
-    def wait(self) -> None:
-        with self._lock:
-            delay = self._until - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._until = max(self._until, time.monotonic() + seconds)
+    first_post: FirstPost
+    keyless: Counter[str]
 
 
 class BatchWriter:
@@ -98,6 +109,7 @@ class BatchWriter:
         self.max_rounds = max(1, max_rounds)
         self.pacer = pacer
         self._claimed: set[str] = set()  # keys this task created or adopted: never adopted again
+        self._sending: Counter[str] = Counter()  # records without a natural key in batches being written
         self._claim_lock = threading.Lock()
         #: API requests made (each one a billed transaction) and batches sent again, for the progress lines.
         self.requests = 0
@@ -118,27 +130,42 @@ class BatchWriter:
         results[item.index] = Result(item.index, status, item.natural_key(), key)
 
     # ---------------------------------------------------------------- creates
-    def create(self, batch_index: int, items: list[Item], resumed: bool) -> list[Result]:
-        """Create the batch's records; ``resumed`` settles them by natural key before any POST."""
+    def create(
+        self, batch_index: int, items: list[Item], resumed: bool, posted_at: float | None = None
+    ) -> list[Result]:
+        """Create the batch's records.
+
+        ``resumed``: an earlier try may have sent this batch, beginning at ``posted_at``
+        (``time.time()``; ``None``: unknown), so its records are settled before any POST.
+        """
         results: dict[int, Result] = {}
-        pending = self._settle(items, results) if resumed else items
-        self._create_rounds(batch_index, pending, results)
+        batch = Sending(FirstPost(posted_at), Counter(_content(item) for item in items if item.natural is None))
+        with self._claim_lock:
+            self._sending += batch.keyless
+        try:
+            why = "an earlier try of this task may have sent it"
+            pending = self._settle(items, results, batch, why) if resumed else items
+            self._create_rounds(batch_index, pending, results, batch)
+        finally:
+            with self._claim_lock:
+                self._sending -= batch.keyless
         return [results[item.index] for item in items]
 
-    def _create_rounds(self, batch_index: int, pending: list[Item], results: dict[int, Result]) -> None:
+    def _create_rounds(self, batch_index: int, pending: list[Item], results: dict[int, Result], batch: Sending) -> None:
         last_error = "no attempt was made"
-        replay: tuple[str, list[Item]] | None = None
+        lost: tuple[str, list[Item]] | None = None  # the key and records of a send whose answer was lost
         for round_index in range(self.max_rounds):
-            if not pending and replay is None:
+            if not pending:
                 return
             self.pacer.wait()
             self._count(resends=1 if round_index else 0)
-            if replay is not None:
-                key, sent = replay
-                replay = None
+            sent = pending
+            if lost is not None and lost[1] == sent:  # all of it confirmed missing: the same request again
+                key = lost[0]
             else:
-                sent = pending
                 key = batch_idempotency_key(self.idempotency_base, batch_index, round_index, [i.body for i in sent])
+            lost = None
+            batch.first_post.mark()
             try:
                 response = self.hook.send(
                     "POST",
@@ -151,13 +178,9 @@ class BatchWriter:
             except IntacctAmbiguousWriteError as exc:
                 last_error = exc.message
                 self.pacer.pause(backoff(round_index))
-                if any(item.natural is None for item in sent):
-                    log.warning("Batch %s: %s; sending the same request again to settle it", batch_index, exc.message)
-                    replay = (key, sent)
-                    pending = sent
-                else:
-                    log.warning("Batch %s: %s; looking its records up before re-sending", batch_index, exc.message)
-                    pending = self._settle(sent, results)
+                log.warning("Batch %s: %s; looking its records up before sending any again", batch_index, exc.message)
+                pending = self._settle(sent, results, batch, f"the answer to its batch was lost ({exc.message})")
+                lost = (key, sent)
                 continue
             except (UnreadableAnswer, IntacctConflictError) as exc:
                 last_error = str(exc)
@@ -168,7 +191,7 @@ class BatchWriter:
                     else "Intacct's answer did not say whether this record was created"
                 )
                 log.warning("Batch %s: %s; looking its records up by natural key or content", batch_index, why)
-                pending = self._settle(sent, results, by_content=True, why=f"{why} ({exc})")
+                pending = self._settle(sent, results, batch, f"{why} ({exc})")
                 continue
             except NOT_PROCESSED as exc:
                 last_error = str(exc)
@@ -182,13 +205,13 @@ class BatchWriter:
                     self._fail(sent, results, str(exc))
                 else:  # one answer for the whole batch: split it until the bad records stand alone
                     middle = len(sent) // 2
-                    self._create_rounds(batch_index, sent[:middle], results)
-                    self._create_rounds(batch_index, sent[middle:], results)
+                    self._create_rounds(batch_index, sent[:middle], results, batch)
+                    self._create_rounds(batch_index, sent[middle:], results, batch)
                 pending = []
                 continue
             pending, last_error = self._take_answers(sent, answers, results, "created", last_error, round_index)
         if pending:  # a lost last answer may still have created some of them
-            pending = self._settle(pending, results, by_content=True, why=last_error)
+            pending = self._settle(pending, results, batch, last_error)
             self._fail(
                 pending,
                 results,
@@ -218,19 +241,17 @@ class BatchWriter:
             self.pacer.pause(backoff(round_index))
         return again, last_error
 
-    def _settle(
-        self, items: list[Item], results: dict[int, Result], *, by_content: bool = False, why: str = ""
-    ) -> list[Item]:
-        """Resolve records already in Intacct; return those to send (again), in input order.
+    def _settle(self, items: list[Item], results: dict[int, Result], batch: Sending, why: str) -> list[Item]:
+        """Resolve records already in Intacct; return those confirmed missing (to send again), in input order.
 
-        Records with a natural key are looked up by it. Without ``by_content`` records lacking
-        one are returned unchanged (the caller first replays their idempotency key); with it,
-        they are looked up by content, and only those confirmed missing are returned.
+        Records with a natural key are looked up by it, the others by content among the records
+        created since the batch's first POST; a record that cannot be resolved fails, saying ``why`` it was
+        looked up.
         """
         keyed = [item for item in items if item.natural is not None]
         keyless = [item for item in items if item.natural is None]
         remaining = self._settle_by_key(keyed, results)
-        remaining += self._settle_by_content(keyless, results, why) if by_content else keyless
+        remaining += self._settle_by_content(keyless, results, batch, why)
         return sorted(remaining, key=lambda item: item.index)
 
     def _settle_by_key(self, items: list[Item], results: dict[int, Result]) -> list[Item]:
@@ -245,7 +266,7 @@ class BatchWriter:
             else:
                 remaining.append(item)
                 continue
-            verdict = judge(self.path, item.body, candidates, self._taken(candidates), by_content=False)
+            verdict = judge(self.path, item.body, candidates, self._taken(candidates))
             if verdict.key is not None:
                 self._created(item, verdict.key, results)
             elif verdict.error is not None:
@@ -254,49 +275,49 @@ class BatchWriter:
                 remaining.append(item)
         return remaining
 
-    def _settle_by_content(self, items: list[Item], results: dict[int, Result], why: str) -> list[Item]:
-        """Records without a natural key: the recent records matching their fields, compared (one query each).
+    def _settle_by_content(self, items: list[Item], results: dict[int, Result], batch: Sending, why: str) -> list[Item]:
+        """Records without a natural key, through the single create's content look-up (its window included).
 
-        Identical input records are judged together: ``n`` of them need ``n`` records to tell apart.
+        Identical input records are judged together: ``n`` of them adopt up to ``n`` identical
+        recent records, and the copies beyond those are missing. Records this task already holds
+        are never adopted again, and a record found while identical records of another batch are
+        still being sent may be theirs: that record fails rather than take it.
         """
-        from intacct_provider.hooks.settlement import CONTENT_CANDIDATES, content_filters
+        if not items:
+            return []
+        from intacct_provider.objects import differences
 
         groups: dict[str, list[Item]] = {}
         for item in items:
-            groups.setdefault(json.dumps(item.body, sort_keys=True, default=str), []).append(item)
-        found: dict[str, list[str]] = {}
-        for text, group in groups.items():
-            self._count()
-            try:
-                page = self.hook.query(
-                    self.path,
-                    ["key"],
-                    content_filters(group[0].body),
-                    order_by=[{"key": "desc"}],
-                    size=CONTENT_CANDIDATES,
-                )
-            except IntacctRequestError as exc:  # a field the query service cannot filter on
-                self._fail(
-                    group,
-                    results,
-                    f"{why}; it has no natural key and cannot be looked up by content ({exc.message}): "
-                    "check Intacct before sending it again",
-                )
-                continue
-            found[text] = [str(row["key"]) for row in page["ia::result"]]
-        records = {str(r["key"]): r for r in self.get_many(sorted({k for keys in found.values() for k in keys}))}
+            groups.setdefault(_content(item), []).append(item)
+        with self._claim_lock:
+            claimed = set(self._claimed)
+            elsewhere = {content: self._sending[content] - batch.keyless[content] for content in groups}
+        found = find_recent_identical(
+            self.hook,
+            self.path,
+            [(group[0].body, len(group)) for group in groups.values()],
+            batch.first_post,
+            lambda body, record: differences(self.path, body, record),
+            claimed=claimed,
+            fetch=self.get_many,
+            on_query=self._count,
+        )
         missing = []
-        for text, keys in found.items():
-            group = groups[text]
-            candidates = [records[key] for key in keys]
-            taken = self._taken(candidates)
-            verdict = judge(self.path, group[0].body, candidates, taken, copies=len(group), by_content=True)
-            if verdict.key is not None:
-                self._created(group[0], verdict.key, results)
-            elif verdict.error is not None:
-                self._fail(group, results, f"{why}; {verdict.error}")
-            else:
-                missing.extend(group)
+        for (content, group), verdict in zip(groups.items(), found, strict=True):
+            doubt = verdict.doubt
+            if doubt is None and verdict.records and elsewhere[content] > 0:
+                keys = ", ".join(str(record["key"]) for record in verdict.records)
+                doubt = (
+                    f"identical records were found (keys {keys}) while {elsewhere[content]} identical records of "
+                    "other batches of this task were being sent: which batch made them cannot be told"
+                )
+            if doubt is not None:
+                self._fail(group, results, f"{why}; {doubt}; it was not sent again: check Intacct before sending it")
+                continue
+            for item, record in zip(group, verdict.records, strict=False):
+                self._created(item, str(record["key"]), results)
+            missing.extend(group[len(verdict.records) :])
         return missing
 
     def _taken(self, candidates: Sequence[Mapping[str, Any]]) -> set[str]:
@@ -337,7 +358,7 @@ class BatchWriter:
             else:
                 results[item.index] = Result(item.index, "unchanged", item.natural_key(), str(record["key"]))
         self._patch_rounds(patches, results)
-        self._create_rounds(batch_index, missing, results)
+        self._create_rounds(batch_index, missing, results, Sending(FirstPost(), Counter()))
         return [results[item.index] for item in items]
 
     def _patch_rounds(self, pending: list[tuple[Item, dict[str, Any]]], results: dict[int, Result]) -> None:
@@ -456,6 +477,11 @@ def _same_value(wanted: Any, have: Any) -> bool:
         return Decimal(str(wanted)) == Decimal(str(have))
     except InvalidOperation:
         return False
+
+
+def _content(item: Item) -> str:
+    """What makes two input records identical: their body."""
+    return body_digest([item.body])
 
 
 def _ambiguous_match(item: Item, keys: list[str]) -> str:

@@ -26,6 +26,9 @@ dropped connection, a gateway 5xx, a truncated or non-JSON body) or Intacct answ
 4. Otherwise :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError` says what
    was tried and to check Intacct before creating it again.
 
+The content look-up (:func:`find_recent_identical`, with :class:`FirstPost` and the window) is
+the bulk writer's too: a lost batch's records without a natural key are settled by it.
+
 Limits, stated: a record identical to this create and made by someone else inside the
 window (seconds wide) is indistinguishable from ours; a POST still being processed when
 the look-up runs (a read timeout on a slow server) can commit after it, so a server that
@@ -34,9 +37,11 @@ also ignores the key may then hold two. The comparison rule is the registry's.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -51,7 +56,7 @@ from intacct_provider.exceptions import (
     IntacctRequestError,
 )
 from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
-from intacct_provider.query import QUERY_PATH
+from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH
 from intacct_provider.retrying import backoff
 
 if TYPE_CHECKING:
@@ -110,6 +115,134 @@ def content_filters(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     return filters
 
 
+class FirstPost:
+    """When a create's first POST began (monotonic seconds), the start of its content look-up's window.
+
+    ``posted_at`` (``time.time()`` stored by an earlier try of the task that began posting) is
+    carried over to this process's monotonic clock; without it the window opens at this try's
+    first POST (:meth:`mark`). Not shared between threads: one per create, or per batch.
+    """
+
+    def __init__(self, posted_at: float | None = None) -> None:
+        self.started: float | None = None
+        if posted_at is not None:
+            self.started = time.monotonic() - max(0.0, time.time() - posted_at)
+
+    def mark(self) -> None:
+        """Call just before every POST: the first one opens the window."""
+        if self.started is None:
+            self.started = time.monotonic()
+
+    def elapsed(self) -> float | None:
+        """Seconds since the first POST began (``None``: none known, so no window)."""
+        return None if self.started is None else time.monotonic() - self.started
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the content look-up proved for one body (and its identical copies).
+
+    ``records``: the identical records created since the first POST began, at most one per copy
+    (each a row with ``key``, ``id``, ``href``): those are ours; the copies beyond them are
+    confirmed missing. ``doubt``: why records that may be ours cannot be told from others (then
+    ``records`` is empty and nothing may be posted again for this body).
+    """
+
+    records: list[dict[str, Any]]
+    doubt: str | None = None
+
+
+def find_recent_identical(
+    hook: IntacctHook,
+    object: str,
+    wanted: Sequence[tuple[Mapping[str, Any], int]],
+    first_post: FirstPost,
+    differences: Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]],
+    *,
+    claimed: Collection[str] = frozenset(),
+    fetch: Callable[[list[str]], list[dict[str, Any]]] | None = None,
+    on_query: Callable[[], None] | None = None,
+) -> list[Found]:
+    """The content look-up of records without a natural key, shared by the single and the bulk create.
+
+    ``wanted`` lists distinct bodies, each with how many identical copies of it were sent (``n``
+    copies need ``n`` records to be told apart). Bodies sharing their ``content_filters`` are
+    looked up in one query, newest first by ``audit.createdDateTime``, with room for every copy
+    and ``CONTENT_CANDIDATES - 1`` more; the rows created since the first POST began (on the
+    server's clock, :func:`window_start`) that are not ``claimed`` (already this task's) are read
+    in full (``fetch``: keys to records, default one GET each) and compared with ``differences``
+    (``on_query`` is told of each query sent, for a caller counting its requests).
+    Per body: no identical record of the window means missing; up to one identical record per
+    copy are ours; more identical ones than copies, identical ones of unknown age, a record
+    identical to two bodies, or a full page still inside the window is a doubt.
+    """
+    groups: dict[str, list[int]] = {}
+    for position, (body, _copies) in enumerate(wanted):
+        groups.setdefault(json.dumps(content_filters(body), sort_keys=True, default=str), []).append(position)
+    found: dict[int, Found] = {}
+    for positions in groups.values():
+        results = _look_up(
+            hook, object, [wanted[p] for p in positions], first_post, differences, claimed, fetch, on_query
+        )
+        found.update(zip(positions, results, strict=True))
+    return [found[position] for position in range(len(wanted))]
+
+
+def _look_up(
+    hook: IntacctHook,
+    object: str,
+    bodies: Sequence[tuple[Mapping[str, Any], int]],
+    first_post: FirstPost,
+    differences: Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]],
+    claimed: Collection[str],
+    fetch: Callable[[list[str]], list[dict[str, Any]]] | None,
+    on_query: Callable[[], None] | None,
+) -> list[Found]:
+    """One query for bodies sharing their content filters; a :class:`Found` for each."""
+    size = min(MAX_QUERY_PAGE, CONTENT_CANDIDATES - 1 + sum(copies for _, copies in bodies))
+    spec = QuerySpec.build(
+        object, ["key", "id", "href", CREATED], content_filters(bodies[0][0]),
+        order_by=[{CREATED: "desc"}, {"key": "desc"}],
+    )  # fmt: skip
+    open_rows: list[tuple[dict[str, Any], bool | None]] = []  # rows that may be ours, with their age
+    since: datetime | None = None
+    start, more = 1, False
+    while True:  # further pages only past rows this task already holds (a bulk task's other records)
+        if on_query is not None:
+            on_query()
+        try:
+            response = hook.send("POST", QUERY_PATH, json_body=spec.body(start, size))
+        except IntacctRequestError as exc:  # a field the query service cannot filter on
+            return [Found([], f"it cannot be looked up by content ({exc.message})") for _ in bodies]
+        if start == 1:  # the window, from the first answer's Date and the time elapsed when it came
+            since = window_start(response.headers.get("Date"), first_post.elapsed())
+        rows = answers.read(answers.Shape.ROWS, response.status_code, response.text, method="POST", path=QUERY_PATH)[
+            "ia::result"
+        ]
+        ages = [(row, is_recent(row.get(CREATED), since)) for row in rows]
+        open_rows += [(row, recent) for row, recent in ages if recent is not False and str(row["key"]) not in claimed]
+        more = len(rows) == size and ages[-1][1] is not False
+        if not more or len(open_rows) >= size or start + size > MAX_QUERY_PAGE:
+            break
+        start += size
+    keys = [str(row["key"]) for row, _ in open_rows]
+    records = (fetch or (lambda wanted: [hook.get_record(object, key) for key in wanted]))(keys) if keys else []
+    matches = [[index for index, (body, _) in enumerate(bodies) if not differences(body, record)] for record in records]
+    results = []
+    for index, (_body, copies) in enumerate(bodies):
+        mine = [(row, recent, len(m)) for (row, recent), m in zip(open_rows, matches, strict=True) if index in m]
+        recent = [row for row, known, shared in mine if known and shared == 1]
+        unknown = [row for row, known, shared in mine if known is None or shared > 1]
+        if more:
+            when = "were created since it began" if since is not None else "exist"
+            results.append(Found([], f"{len(open_rows)} or more records with its fields {when}"))
+        elif unknown or len(recent) > copies:
+            results.append(Found([], _why_inconclusive(recent, unknown, since, copies)))
+        else:
+            results.append(Found([reference(row) for row in recent]))
+    return results
+
+
 class CreateSettlement:
     """One create: its path, body, key, look-up and rule, and the hook to talk through."""
 
@@ -131,11 +264,9 @@ class CreateSettlement:
         self.key = idempotency_key
         self.rule = rule
         self.lookup = lookup if lookup is not None else rule.lookup_filters(self.body)
-        #: When this create's first POST began (monotonic); ``None`` until it is sent. An earlier
-        #: try of the same task may have begun it (``posted_at``, wall-clock seconds it stored).
-        self.started: float | None = None
-        if posted_at is not None:
-            self.started = time.monotonic() - max(0.0, time.time() - posted_at)
+        #: When this create's first POST began; an earlier try of the same task may have begun it
+        #: (``posted_at``, the wall-clock seconds it stored).
+        self.first_post = FirstPost(posted_at)
 
     def run(self, *, resumed: bool) -> dict[str, Any]:
         """Post (and settle) until the record's reference is known, or say why it cannot be."""
@@ -175,8 +306,7 @@ class CreateSettlement:
     def post(self) -> dict[str, Any]:
         """One POST; an answer that is not a whole, readable reference is ambiguous, like a lost one."""
         headers = {"Idempotency-Key": self.key} if self.key else None
-        if self.started is None:
-            self.started = time.monotonic()
+        self.first_post.mark()
         response = self.hook.send("POST", self.path, json_body=self.body, headers=headers, resend_safe=False)
         try:
             payload = answers.read(
@@ -212,35 +342,15 @@ class CreateSettlement:
         ``None`` when no record that could be ours exists (posting again is safe, bar a late
         commit); :class:`_Inconclusive` when one may exist but cannot be told from others.
         """
-        spec = QuerySpec.build(
-            self.object, ["key", "id", "href", CREATED], content_filters(self.body),
-            order_by=[{CREATED: "desc"}, {"key": "desc"}],
-        )  # fmt: skip
-        try:
-            response = self.hook.send("POST", QUERY_PATH, json_body=spec.body(1, CONTENT_CANDIDATES))
-        except IntacctRequestError as exc:  # a field the query service cannot filter on
-            raise _Inconclusive(f"it cannot be looked up by content ({exc.message})") from None
-        elapsed = None if self.started is None else time.monotonic() - self.started
-        rows = answers.read(answers.Shape.ROWS, response.status_code, response.text, method="POST", path=QUERY_PATH)[
-            "ia::result"
-        ]
-        since = window_start(response.headers.get("Date"), elapsed)
-        ages = [(row, is_recent(row.get(CREATED), since)) for row in rows]
-        maybe_ours = [
-            (row, recent)
-            for row, recent in ages
-            if recent is not False
-            and not self.rule.differences(self.body, self.hook.get_record(self.object, str(row["key"])))
-        ]
-        recent = [row for row, known in maybe_ours if known]
-        unknown = [row for row, known in maybe_ours if known is None]
-        more = len(rows) == CONTENT_CANDIDATES and ages[-1][1] is not False
-        if not maybe_ours and not more:
+        (found,) = find_recent_identical(
+            self.hook, self.object, [(self.body, 1)], self.first_post, self.rule.differences
+        )
+        if found.doubt is not None:
+            raise _Inconclusive(found.doubt)
+        if not found.records:
             return None
-        if len(recent) == 1 and not unknown and not more:
-            log.info("Found the %s this create made by content: key %s", self.path, recent[0]["key"])
-            return reference(recent[0])
-        raise _Inconclusive(_why_inconclusive(recent, unknown, more, since))
+        log.info("Found the %s this create made by content: key %s", self.path, found.records[0]["key"])
+        return reference(found.records[0])
 
     def compare(self, filters: list[dict[str, Any]], *, conflict: bool) -> dict[str, Any] | None:
         """Read the (most recent) records matching ``filters`` and adopt the one identical to the body.
@@ -353,16 +463,14 @@ def is_recent(stamp: Any, since: datetime | None) -> bool | None:
 
 
 def _why_inconclusive(
-    recent: list[Mapping[str, Any]], unknown: list[Mapping[str, Any]], more: bool, since: datetime | None
+    recent: Sequence[Mapping[str, Any]], unknown: Sequence[Mapping[str, Any]], since: datetime | None, copies: int
 ) -> str:
     """Why the records found by content cannot settle the create, in words."""
     keys = ", ".join(str(row["key"]) for row in [*recent, *unknown])
-    if more:
-        when = "were created since it began" if since is not None else "exist"
-        return f"more than {CONTENT_CANDIDATES} records with its fields {when}"
-    if len(recent) > 1:
+    if len(recent) > copies:
+        sent = f", and {copies} identical records were sent together" if copies > 1 else ""
         return (
-            f"{len(recent)} records identical to it were created since it began (keys {keys}): which one it "
+            f"{len(recent)} records identical to it were created since it began (keys {keys}){sent}: which one it "
             "made cannot be told"
         )
     if since is None:
@@ -370,7 +478,10 @@ def _why_inconclusive(
             f"records identical to it exist (keys {keys}) and whether one of them is its own cannot be told "
             "(no time of the first POST in this try, or no Date header in Intacct's answer)"
         )
-    return f"records identical to it exist (keys {keys}) without a creation stamp to tell whether one is its own"
+    return (
+        f"records identical to it exist (keys {keys}) without a creation stamp, or identical to another record "
+        "sent with it, to tell whether one is its own"
+    )
 
 
 def reference(record: Mapping[str, Any]) -> dict[str, Any]:

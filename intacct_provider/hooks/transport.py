@@ -25,6 +25,7 @@ from intacct_provider import __version__
 from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
 from intacct_provider.core.decisions import Action, Call, Outcome, Request, Transport
 from intacct_provider.core.tokens import TokenState
+from intacct_provider.retrying import Pacer
 
 if TYPE_CHECKING:
     import requests
@@ -49,8 +50,8 @@ class SyncTransport:
         self._session: requests.Session | None = None
         self._tokens = TokenState(settings)
         self._auth_lock = threading.Lock()
-        self._throttle_lock = threading.Lock()
-        self._throttle_until = 0.0
+        self._pacer = Pacer()  # one 429 holds back every thread of this hook
+        self._count_lock = threading.Lock()
         self.sleep: Callable[[float], None] = time.sleep
         #: Attempts repeated so far (429, 5xx, dropped connections), for the progress lines' summary.
         self.retries = 0
@@ -88,17 +89,17 @@ class SyncTransport:
 
     def _attempt(self, call: Call) -> requests.Response | None:
         """One attempt; the answer when the call is done, else ``None`` once the next one is prepared."""
-        self._wait_for_throttle()
+        self._pacer.wait(self.sleep)
         token = self._token() if call.request.authorize else None
         outcome, response = self._exchange(call.request, token)
         decision = call.record(outcome)
         if decision.action is Action.RETRY:
-            with self._throttle_lock:
+            with self._count_lock:
                 self.retries += 1
         if decision.action is Action.RENEW:
             self._invalidate(token)
         elif decision.action is Action.RETRY and outcome.status == 429:
-            self._throttle(decision.wait)  # every thread of this hook waits it out, this one included
+            self._pacer.pause(decision.wait)  # every thread of this hook waits it out, this one included
         elif decision.action is Action.RETRY:
             self.sleep(decision.wait)
         return response if decision.action is Action.DONE else None
@@ -150,17 +151,6 @@ class SyncTransport:
         with self._auth_lock:
             if used:
                 self._tokens.invalidate(used)
-
-    # ------------------------------------------------------------------ throttle
-    def _wait_for_throttle(self) -> None:
-        with self._throttle_lock:
-            wait = self._throttle_until - time.monotonic()
-        if wait > 0:
-            self.sleep(wait)
-
-    def _throttle(self, seconds: float) -> None:
-        with self._throttle_lock:
-            self._throttle_until = max(self._throttle_until, time.monotonic() + seconds)
 
 
 def request_headers(settings: ConnectionSettings, token: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:

@@ -103,9 +103,10 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         from intacct_provider.bulk.fields import FieldRecordingPreparer
         from intacct_provider.bulk.results import WRITTEN, Result
         from intacct_provider.bulk.run import IntacctBulkWriteError, run_bulk
-        from intacct_provider.bulk.writer import BatchWriter, Pacer
+        from intacct_provider.bulk.writer import BatchWriter
         from intacct_provider.objects import REGISTRY, resolve_path
         from intacct_provider.operators.create import default_idempotency_key
+        from intacct_provider.retrying import Pacer
 
         path = resolve_path(self.object)
         obj = next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from intacct_provider.retrying import BACKOFF_CAP, MAX_SERVER_WAIT, backoff, server_wait
+from intacct_provider.retrying import BACKOFF_CAP, MAX_SERVER_WAIT, Pacer, backoff, server_wait
 
 DATE = "Sat, 01 Jan 2000 00:00:00 GMT"
 
@@ -42,3 +42,24 @@ def test_exponential_backoff_with_full_jitter():
     waits = [backoff(attempt, rng=rng) for attempt in range(12)]
     assert 0.25 <= waits[0] <= 0.5 and 0.5 <= waits[1] <= 1.0
     assert all(w <= BACKOFF_CAP for w in waits) and waits[-1] >= BACKOFF_CAP / 2
+
+
+def test_pacer_holds_back_every_waiter_with_the_sleep_given_at_the_call():
+    pacer = Pacer()
+    slept: list[float] = []
+    pacer.wait(slept.append)
+    assert slept == []  # no pause: no sleep
+    pacer.pause(30.0)
+    pacer.pause(1.0)  # a shorter pause does not cut the longer one short
+    pacer.wait(slept.append)
+    pacer.wait(slept.append)
+    assert len(slept) == 2 and all(1.0 < s <= 30.0 for s in slept)
+
+
+def test_pacer_sleeps_with_time_sleep_as_it_is_at_the_call(monkeypatch):
+    pacer = Pacer()
+    slept: list[float] = []
+    pacer.pause(5.0)
+    monkeypatch.setattr("time.sleep", slept.append)
+    pacer.wait()
+    assert len(slept) == 1 and 0 < slept[0] <= 5.0

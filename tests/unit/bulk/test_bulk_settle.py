@@ -1,4 +1,4 @@
-"""The settle rule of a lost batch: the single create's, record by record (``bulk.settle.judge``)."""
+"""The settle rule of a lost batch's records with a natural key: the single create's, record by record."""
 
 from __future__ import annotations
 
@@ -24,40 +24,39 @@ def other_lines(key):
 
 def test_a_shared_natural_key_adopts_the_one_identical_record():
     """Journal entries share journal, date and description: the one with our lines is ours."""
-    verdict = judge(JOURNAL_ENTRY.path, JE, [other_lines("12"), record(JE, "11")], set(), by_content=False)
+    verdict = judge(JOURNAL_ENTRY.path, JE, [other_lines("12"), record(JE, "11")], set())
     assert verdict.key == "11" and verdict.error is None
 
 
 def test_several_identical_records_cannot_be_told_apart():
-    verdict = judge(JOURNAL_ENTRY.path, JE, newest_first([record(JE, "9"), record(JE, "11")]), set(), by_content=False)
+    verdict = judge(JOURNAL_ENTRY.path, JE, newest_first([record(JE, "9"), record(JE, "11")]), set())
     assert verdict.key is None
     assert verdict.error.startswith("2 existing general-ledger/journal-entry records are identical to it (11, 9)")
     assert "check Intacct" in verdict.error
 
 
 def test_a_record_this_task_already_has_is_not_adopted_again():
-    verdict = judge(JOURNAL_ENTRY.path, JE, [record(JE, "11"), record(JE, "12")], {"12"}, by_content=False)
+    verdict = judge(JOURNAL_ENTRY.path, JE, [record(JE, "11"), record(JE, "12")], {"12"})
     assert verdict.key == "11"
 
 
 def test_a_natural_key_held_by_a_different_record_is_a_conflict():
     body = bill_payload("V1", "2026-11-02", "2026-12-02", [{"glaccountno": "6700", "amount": "1"}], "B-1")
-    verdict = judge(BILL.path, body, [record(body, "5", dueDate="2027-01-01")], set(), by_content=False)
+    verdict = judge(BILL.path, body, [record(body, "5", dueDate="2027-01-01")], set())
     assert verdict.error == (
         "accounts-payable/bill key 5 already has this natural key but differs in dueDate: it was not created by "
         "this task; use another number/id or update it"
     )
 
 
-def test_by_content_no_identical_record_means_missing():
-    verdict = judge(JOURNAL_ENTRY.path, JE, [other_lines("12")], set(), by_content=True)
+def test_no_record_holding_the_key_means_missing():
+    verdict = judge(JOURNAL_ENTRY.path, JE, [], set())
     assert verdict.key is None and verdict.error is None
 
 
-def test_identical_input_records_need_as_many_records_to_be_told_apart():
-    verdict = judge(JOURNAL_ENTRY.path, JE, [record(JE, "11")], set(), copies=2, by_content=True)
-    assert verdict.key is None
-    assert "and 2 identical records in this input" in verdict.error
+def test_a_record_already_this_tasks_is_no_candidate():
+    verdict = judge(JOURNAL_ENTRY.path, JE, [record(JE, "11")], {"11"})
+    assert verdict.key is None and verdict.error is None
 
 
 def test_newest_first_orders_numeric_keys_by_value():
