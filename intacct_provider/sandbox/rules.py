@@ -131,8 +131,11 @@ def _dimension_problems(store: Store, line: dict[str, Any], index: int) -> list[
     return problems
 
 
+_START_DATES = {"vendor": "createdDate", "customer": "invoiceDate"}  # a document's date, by party
+
+
 def _date_problems(obj: ObjectDef, record: dict[str, Any]) -> list[dict[str, str]]:
-    start_name = {"vendor": "createdDate", "customer": "invoiceDate"}.get(obj.party or "")
+    start_name = _START_DATES.get(obj.party or "")
     start = record.get(start_name) if start_name else None
     due = record.get("dueDate")
     if start_name and start and due and due < start:

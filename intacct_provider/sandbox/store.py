@@ -28,6 +28,9 @@ ID_SEMANTICS = ("key", "number")
 DOCUMENTS = ("accounts-payable/bill", "accounts-receivable/invoice")
 
 
+_CONTAINERS = (dict, list, tuple)  # what a JSON round trip copies (a tuple becomes a list)
+
+
 def copy_record(record: dict[str, Any]) -> dict[str, Any]:
     """Deep copy of a JSON-shaped record: what a JSON round trip gives (new dicts and lists,
     tuples as lists, the immutable scalars shared), at well under half its cost."""
@@ -37,10 +40,10 @@ def copy_record(record: dict[str, Any]) -> dict[str, Any]:
 
 def copy_json(value: Any) -> Any:
     """Deep copy of any JSON-shaped value (see :func:`copy_record`)."""
-    if isinstance(value, dict):
-        return {name: copy_json(item) for name, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [copy_json(item) for item in value]
+    if isinstance(value, dict):  # scalars are shared without a call: most values are
+        return {name: copy_json(item) if isinstance(item, _CONTAINERS) else item for name, item in value.items()}
+    if isinstance(value, _CONTAINERS):
+        return [copy_json(item) if isinstance(item, _CONTAINERS) else item for item in value]
     return value
 
 
@@ -70,9 +73,7 @@ def _compile(schema: dict[str, Any] | None) -> Normaliser:
     def normalise(value: Any) -> Any:
         if isinstance(value, dict):  # a scalar that is not an amount is kept as it is, without a call
             return {
-                name: props.get(name, copy_json)(item)
-                if isinstance(item, (dict, list, tuple)) or name in amounts
-                else item
+                name: props.get(name, copy_json)(item) if isinstance(item, _CONTAINERS) or name in amounts else item
                 for name, item in value.items()
             }
         if isinstance(value, (list, tuple)):
