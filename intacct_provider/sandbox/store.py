@@ -52,41 +52,47 @@ Normaliser = Callable[[Any], Any]
 
 @cache
 def normaliser(path: str, operation: str) -> Normaliser:
-    """A function returning a deep copy of a body with every decimal amount written the Intacct way
-    ("10.5" -> "10.50").
+    """A function writing every decimal amount of a body the Intacct way ("10.5" -> "10.50"), in
+    place, and returning the body.
 
-    The schema is walked once per object and operation rather than once per record: an array
-    POST of 500 bills would otherwise look up the same subschemas for every bill, and copy each
-    body before walking it.
+    In place because the store takes over the bodies it is given: each caller passes one it has
+    just parsed or built and does not use again, so a copy would only be thrown away.  The
+    schema is walked once per object and operation, and only the parts of it that can hold an
+    amount are visited in a body (on a bill, its lines' ``txnAmount``).
     """
-    return _compile(contract.load_schema(path, operation))
+    return _compile(contract.load_schema(path, operation)) or _unchanged
 
 
-def _compile(schema: dict[str, Any] | None) -> Normaliser:
+def _compile(schema: dict[str, Any] | None) -> Normaliser | None:
+    """The normaliser of values described by ``schema``; None if none of them can hold an amount."""
     if schema is None:
-        return copy_json
-    props = {name: _compile(sub) for name, sub in schema.get("properties", {}).items()}
-    amounts = frozenset(name for name, sub in schema.get("properties", {}).items() if _is_amount(sub))
+        return None
+    compiled = {name: _compile(sub) for name, sub in schema.get("properties", {}).items()}
+    props = {name: each for name, each in compiled.items() if each is not None}
     items = _compile(schema.get("items"))
-    decimal = _is_amount(schema)
+    decimal = schema.get("format") == "decimal-precision-2"
+    if not (props or items or decimal):
+        return None
 
     def normalise(value: Any) -> Any:
-        if isinstance(value, dict):  # a scalar that is not an amount is kept as it is, without a call
-            return {
-                name: props.get(name, copy_json)(item) if isinstance(item, _CONTAINERS) or name in amounts else item
-                for name, item in value.items()
-            }
-        if isinstance(value, (list, tuple)):
-            return [items(item) for item in value]
-        if decimal and isinstance(value, str):
+        if isinstance(value, dict):
+            for name, each in props.items():
+                if name in value:
+                    value[name] = each(value[name])
+        elif isinstance(value, (list, tuple)):
+            value = list(value) if isinstance(value, tuple) else value  # as JSON reads it back
+            if items is not None:
+                for index, item in enumerate(value):
+                    value[index] = items(item)
+        elif decimal and isinstance(value, str):
             return money(value)
         return value
 
     return normalise
 
 
-def _is_amount(schema: dict[str, Any] | None) -> bool:
-    return schema is not None and schema.get("format") == "decimal-precision-2"
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 def merge(target: dict[str, Any], changes: dict[str, Any]) -> None:
@@ -226,7 +232,7 @@ class Store:
         obj = table.obj
         required = (obj.number_field,) if require_numbers and obj.number_field else ()
         check_body(path, body, operation="create", required=required)
-        record = normaliser(path, "create")(body)
+        record = normaliser(path, "create")(body)  # the body becomes the record (see normaliser)
         if obj.state and obj.state["field"] not in record:
             record[obj.state["field"]] = obj.state["default"]
         if "status" in obj.fields and "status" not in record:
