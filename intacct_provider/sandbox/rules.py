@@ -117,7 +117,7 @@ def _dimension_problems(store: Store, line: dict[str, Any], index: int) -> list[
     ref = line.get("glAccount")
     account = store.resolve("general-ledger/account", ref) if isinstance(ref, dict) else None
     required = account.get("requireDimensions") if account is not None else None
-    if not isinstance(required, dict):
+    if account is None or not isinstance(required, dict):
         return []
     problems = []
     for dim in DIMENSION_PATHS:
