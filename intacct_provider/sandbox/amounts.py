@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
+# A plain amount with at most two decimals and few enough digits that quantizing cannot round or
+# overflow: its Intacct form is the text itself, padded to two decimals.
+_PLAIN = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.([0-9]{1,2}))?")
+
 
 def money(value: str | Decimal) -> str:
-    """Amounts as Intacct prints them: at least two decimals, never fewer."""
+    """Amounts as Intacct prints them: at least two decimals, never fewer.
+
+    The common amounts (``"12.5"``, a total of such) are padded as text: going through
+    ``Decimal.as_tuple`` cost a bill's totals about as much as validating its body.
+    """
+    text = value if isinstance(value, str) else str(value)  # str() of a Decimal keeps its exponent
+    plain = _PLAIN.fullmatch(text)
+    if plain is not None:
+        decimals = plain.group(1) or ""
+        return text + ("." if not decimals else "") + "0" * (2 - len(decimals))
     amount = Decimal(value)
     if amount.as_tuple().exponent >= -2:  # type: ignore[operator]
         amount = amount.quantize(Decimal("0.01"))

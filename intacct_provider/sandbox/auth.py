@@ -12,6 +12,8 @@ import time
 from typing import Any
 
 ROTATION_GRACE_SECONDS = 60.0
+#: How OAuth 2.0 token requests are posted (the request log masks such forms too).
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 class TokenAuthority:

@@ -105,7 +105,7 @@ def create_many(
     """Create each item; an ``Idempotency-Key`` covers the whole array (replayed or refused as one)."""
     check_size(len(items), "create")
     settings = state.settings
-    print_ = fingerprint(path, entity, items)
+    print_ = fingerprint(path, entity, items) if key else ""  # only a keyed request is remembered
     if key:
         replay = state.idempotency.replay(key, print_, settings.idempotency == "replay")
         if replay is not None:

@@ -7,11 +7,13 @@ their target by ``key`` or ``id``, as the contract allows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, detail
-from .schema import DIMENSION_PATHS, ObjectDef, get_path
+from .schema import DIMENSION_PATHS, OBJECTS, ObjectDef, get_parts
 
 if TYPE_CHECKING:
     from .store import Store
@@ -21,11 +23,14 @@ def check_record(store: Store, obj: ObjectDef, record: dict[str, Any], key: str 
     """Raise 422 for broken business rules, then 409 for unique-key conflicts.
 
     ``key`` is the record's own key on update (so it does not conflict with itself), None on create.
+    A record that passes has every resolved reference completed with both ``key`` and ``id``, as
+    Intacct reads them back.
     """
-    problems = _reference_problems(store, obj.header_refs, record, "")
+    found: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    problems = _reference_problems(store, obj.header_refs, record, "", found)
     lines = record.get(obj.lines) if obj.lines else None
     for index, line in enumerate(lines or []):
-        problems += _reference_problems(store, obj.line_refs, line, f"/{obj.lines}/{index}")
+        problems += _reference_problems(store, obj.line_refs, line, f"/{obj.lines}/{index}", found)
         if obj.lines == "lines":
             problems += _dimension_problems(store, line, index)
     if obj.min_lines and len(lines or []) < obj.min_lines:
@@ -35,33 +40,75 @@ def check_record(store: Store, obj: ObjectDef, record: dict[str, Any], key: str 
         problems += _balance_problems(record)
     if problems:
         raise ApiError.from_details(422, problems)
-    store.fill_refs(obj, record)
+    for ref, target in found:
+        ref["key"], ref["id"] = target["key"], target["id"]
     conflict = _unique_conflict(store, obj, record, key)
     if conflict:
         raise ApiError.from_details(409, [conflict])
 
 
+@dataclass(frozen=True)
+class _Reference:
+    """One reference field of an object, with what its problems are worded with."""
+
+    leaf: str  # the last part of the dotted name
+    target: str  # the referenced object's path
+    label: str  # the referenced object's label, capitalised
+    pointer: str  # "/dimensions/location"
+
+
+_Plan = tuple[tuple[tuple[str, ...], tuple[_Reference, ...]], ...]
+
+
+@cache
+def _references(refs: tuple[tuple[str, str], ...]) -> _Plan:
+    """``refs`` prepared once per object rather than once per record (an array POST checks 500):
+    runs of consecutive references under the same parent (``dimensions``), so a line without
+    dimensions costs one lookup for all six, and the order of the problems stays that of ``refs``."""
+    plan: list[tuple[tuple[str, ...], list[_Reference]]] = []
+    for name, path in refs:
+        *parent, leaf = name.split(".")
+        label = OBJECTS[path].label
+        spec = _Reference(leaf, path, label[:1].upper() + label[1:], "/" + name.replace(".", "/"))
+        if plan and plan[-1][0] == tuple(parent):
+            plan[-1][1].append(spec)
+        else:
+            plan.append((tuple(parent), [spec]))
+    return tuple((parent, tuple(specs)) for parent, specs in plan)
+
+
 def _reference_problems(
-    store: Store, refs: tuple[tuple[str, str], ...], data: dict[str, Any], pointer: str
+    store: Store,
+    refs: tuple[tuple[str, str], ...],
+    data: dict[str, Any],
+    pointer: str,
+    found: list[tuple[dict[str, Any], dict[str, Any]]],
 ) -> list[dict[str, str]]:
+    """Problems of the references in ``data``; each one that resolves goes to ``found`` (reference,
+    target), for the caller to complete once the whole record has passed."""
     problems = []
-    for name, target_path in refs:
-        ref = get_path(data, name)
-        if not isinstance(ref, dict) or (ref.get("key") is None and ref.get("id") is None):
+    for parent_parts, specs in _references(refs):
+        parent = get_parts(data, parent_parts)
+        if not isinstance(parent, dict):
             continue
-        target = store.resolve(target_path, ref)
-        by = "key" if ref.get("key") is not None else "id"
-        ptr = f"{pointer}/{name.replace('.', '/')}/{by}"
-        label = store.table(target_path).obj.label
-        if target is None:
-            message = f"{label[0].upper()}{label[1:]} '{ref[by]}' does not exist"
-            problems.append(detail("referenceNotFound", message, ptr))
-        elif ref.get("key") is not None and ref.get("id") is not None and target["id"] != ref["id"]:
-            message = f"{label[0].upper()}{label[1:]} key '{ref['key']}' has id '{target['id']}', not '{ref['id']}'"
-            problems.append(detail("referenceMismatch", message, ptr))
-        elif target.get("status") == "inactive":
-            message = f"{label[0].upper()}{label[1:]} '{target['id']}' is inactive"
-            problems.append(detail("referenceInactive", message, ptr))
+        for spec in specs:
+            ref = parent.get(spec.leaf)
+            if not isinstance(ref, dict) or (ref.get("key") is None and ref.get("id") is None):
+                continue
+            target = store.resolve(spec.target, ref)
+            if target is None:
+                by = "key" if ref.get("key") is not None else "id"
+                message = f"{spec.label} '{ref[by]}' does not exist"
+                problems.append(detail("referenceNotFound", message, f"{pointer}{spec.pointer}/{by}"))
+                continue
+            found.append((ref, target))
+            if ref.get("key") is not None and ref.get("id") is not None and target["id"] != ref["id"]:
+                message = f"{spec.label} key '{ref['key']}' has id '{target['id']}', not '{ref['id']}'"
+                problems.append(detail("referenceMismatch", message, f"{pointer}{spec.pointer}/key"))
+            elif target.get("status") == "inactive":
+                by = "key" if ref.get("key") is not None else "id"
+                message = f"{spec.label} '{target['id']}' is inactive"
+                problems.append(detail("referenceInactive", message, f"{pointer}{spec.pointer}/{by}"))
     return problems
 
 
@@ -69,20 +116,26 @@ def _dimension_problems(store: Store, line: dict[str, Any], index: int) -> list[
     """Some GL accounts require a dimension on every line that posts to them."""
     ref = line.get("glAccount")
     account = store.resolve("general-ledger/account", ref) if isinstance(ref, dict) else None
-    if account is None:
+    required = account.get("requireDimensions") if account is not None else None
+    if account is None or not isinstance(required, dict):
         return []
     problems = []
     for dim in DIMENSION_PATHS:
-        given = get_path(line, f"dimensions.{dim}") or {}
-        if get_path(account, f"requireDimensions.{dim}") and not (given.get("id") or given.get("key")):
+        if not required.get(dim):
+            continue
+        given = get_parts(line, ("dimensions", dim)) or {}
+        if not (given.get("id") or given.get("key")):
             ptr = f"/lines/{index}/dimensions/{dim}"
             message = f"Line {index + 1}: GL account {account['id']} is missing the {dim} dimension"
             problems.append(detail("dimensionRequired", message, ptr))
     return problems
 
 
+_START_DATES = {"vendor": "createdDate", "customer": "invoiceDate"}  # a document's date, by party
+
+
 def _date_problems(obj: ObjectDef, record: dict[str, Any]) -> list[dict[str, str]]:
-    start_name = {"vendor": "createdDate", "customer": "invoiceDate"}.get(obj.party or "")
+    start_name = _START_DATES.get(obj.party or "")
     start = record.get(start_name) if start_name else None
     due = record.get("dueDate")
     if start_name and start and due and due < start:

@@ -9,6 +9,7 @@ document-number prefixes, and which objects are entity-scoped transactions.  Fie
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,8 +159,13 @@ OBJECTS: dict[str, ObjectDef] = {
 
 def get_path(record: dict[str, Any], name: str) -> Any:
     """Value of dotted ``name`` in a nested record (None when any level is missing)."""
+    return get_parts(record, name.split("."))
+
+
+def get_parts(record: dict[str, Any], parts: Iterable[str]) -> Any:
+    """:func:`get_path` with the name already split (callers checking many records split it once)."""
     value: Any = record
-    for part in name.split("."):
+    for part in parts:
         if not isinstance(value, dict):
             return None
         value = value.get(part)

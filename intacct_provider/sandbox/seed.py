@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .clock import Clock
+from .gcpause import gc_paused
 from .schema import OBJECTS, set_path
 from .store import Store, document_id
 
@@ -89,14 +90,9 @@ def build_store(name: str, scale: int, clock: Clock, user_id: str, id_semantics:
     if name == "demo":
         # Hundreds of thousands of small dicts would trigger the cyclic GC over and over while
         # nothing here can form a cycle; pausing it halves the build time of large seeds.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             _master_data(store)
             _Transactions(store, scale).build()
-        finally:
-            if was_enabled:
-                gc.enable()
         if scale >= FREEZE_FROM_SCALE:
             # Records are acyclic (refcounting frees them); without this, the next full collection
             # walks millions of seed objects and stalls the first large query for about a second.

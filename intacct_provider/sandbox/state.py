@@ -15,6 +15,7 @@ from .clock import Clock
 from .errors import ENVELOPES, ApiError
 from .faults import FaultBook, make_fault
 from .idempotency import IdempotencyBook
+from .requestlog import readable
 from .seed import SEEDS, build_store
 from .store import ID_SEMANTICS, copy_record
 
@@ -152,7 +153,7 @@ class SandboxState:
 
     def request_log(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [copy_record(entry) for entry in self.requests]
+            return [readable(entry) for entry in self.requests]
 
     def clear_requests(self) -> None:
         with self.lock:

@@ -74,6 +74,46 @@ def test_request_log_masks_secrets(intacct_sandbox: IntacctSandbox) -> None:
     assert intacct_sandbox.requests == []
 
 
+def test_request_log_never_keeps_a_secret_unmasked(intacct_sandbox: IntacctSandbox) -> None:
+    """Bodies are kept as they arrived and decoded when read, unless they could name a secret field:
+    those (JSON, escaped or percent-encoded names included) are masked on arrival, as before."""
+    import requests
+
+    secret = "s3cr3t-value"
+    url = f"{intacct_sandbox.base_url}/oauth2/token"
+    requests.post(url, json={"client_secret": secret}, timeout=10)
+    requests.post(url, data=b'{"client\\u005fsecret": "' + secret.encode() + b'"}', timeout=10)
+    requests.post(url, data=f"client%5Fsecret={secret}", headers={"Content-Type": token_type()}, timeout=10)
+    Client(intacct_sandbox).create(BILL, bill_body(description="kept as bytes until read"))
+    kept = intacct_sandbox.state.requests  # the log as stored, before any reading decodes it
+    assert secret not in repr(kept) and secret.encode() not in repr(kept).encode()
+    read = intacct_sandbox.requests
+    assert [entry["body"].get("client_secret") for entry in read[:3]] == ["***", "***", "***"]
+    assert read[-1]["body"] == bill_body(description="kept as bytes until read")
+    assert secret not in json.dumps(read)
+
+
+def token_type() -> str:
+    from intacct_provider.sandbox.auth import FORM_TYPE
+
+    return FORM_TYPE
+
+
+def test_cyclic_gc_is_paused_only_while_a_request_is_handled(intacct_sandbox: IntacctSandbox) -> None:
+    import gc
+
+    client = Client(intacct_sandbox)
+    assert gc.isenabled()
+    assert client.create(BILL, bill_body()).status_code == 201
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned collection off keeps it off
+    try:
+        assert client.create(BILL, bill_body()).status_code == 201
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_record_payment_partial_then_full(intacct_sandbox: IntacctSandbox) -> None:
     intacct_sandbox.freeze_time("2026-11-26T10:00:00Z")
     partial = intacct_sandbox.record_payment(BILL, "2001", "200.00")
@@ -120,6 +160,23 @@ def test_clock_freeze_advance_unfreeze(intacct_sandbox: IntacctSandbox) -> None:
     intacct_sandbox.unfreeze_time()
     key = api.create(BILL, bill_body()).json()["ia::result"]["key"]
     assert intacct_sandbox.get_record(BILL, key)["audit"]["createdDateTime"] >= "2026-11-27"
+
+
+def test_audit_stamps_follow_every_move_of_the_clock() -> None:
+    """The formatted stamp is reused within one second of server time, never across a move."""
+    from intacct_provider.sandbox.clock import Clock
+
+    clock = Clock()
+    clock.freeze("2026-11-26T10:00:00.200Z")
+    assert clock.stamp() == "2026-11-26T10:00:00Z"
+    clock.advance(0.5)
+    assert clock.stamp() == "2026-11-26T10:00:00Z"
+    clock.advance(0.5)
+    assert clock.stamp() == "2026-11-26T10:00:01Z"
+    clock.freeze("2025-01-02T03:04:05Z")  # backwards, as a test may set it
+    assert clock.stamp() == "2025-01-02T03:04:05Z"
+    clock.unfreeze()
+    assert clock.stamp() > "2026-11-27"
 
 
 def test_records_are_copies(intacct_sandbox: IntacctSandbox) -> None:
