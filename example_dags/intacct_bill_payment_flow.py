@@ -91,6 +91,11 @@ with DAG(
         deferrable=True,
         poke_interval=timedelta(seconds=2),
         timeout=timedelta(hours=1),
+        # A deferrable task whose trigger fires within seconds of deferring can be failed by the
+        # scheduler (Airflow <= 3.3.2): the "success" of the deferring try's exit, read late, meets
+        # the resumed try already running (apache/airflow#72716). Checking again is only a read.
+        retries=2,
+        retry_delay=timedelta(seconds=10),
     )
 
     @task
