@@ -79,13 +79,13 @@ def parse_json_list(parameter: str, value: Any) -> Any:
 def check_date(parameter: str, value: Any) -> str:
     """A real calendar date as ``YYYY-MM-DD`` (date/datetime objects are accepted)."""
     if type(value) is str:  # the common case first (a bulk pre-flight checks two dates a record)
-        text = value.strip()
-        if text and _DATE.match(text):
+        stripped = value.strip()
+        if stripped and _DATE.match(stripped):
             try:
-                dt.date.fromisoformat(text)
+                dt.date.fromisoformat(stripped)
             except ValueError:
                 raise IntacctValidationError(parameter, "a real calendar date as YYYY-MM-DD", value) from None
-            return text
+            return stripped
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):

@@ -143,7 +143,9 @@ def test_batch_digest_and_spool_lines_are_the_canonical_json_of_each_body():
 
     canonical = {"sort_keys": True, "separators": (",", ":")}
     items = [Preparer(BILL, BILL.natural_key).prepare(i, {**BILL_RECORD, "bill_number": f"B-{i}"}) for i in range(3)]
-    items.append(Preparer(BILL, BILL.natural_key).prepare(3, {**BILL_RECORD, "bill_number": None, "description": "Café ☕"}))
+    items.append(
+        Preparer(BILL, BILL.natural_key).prepare(3, {**BILL_RECORD, "bill_number": None, "description": "Café ☕"})
+    )
     bodies = [item.body for item in items]
     expected = hashlib.sha256(b"".join(json.dumps(body, **canonical).encode() + b"\n" for body in bodies))
     assert body_digest(bodies) == expected.hexdigest()
