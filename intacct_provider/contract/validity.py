@@ -199,13 +199,26 @@ class _Compiler:
             for part in schema["allOf"]:
                 self.emit_sub(part, None, var, out, indent, depth)
         if "anyOf" in schema:
-            branches = " or ".join(f"{self.function(sub, None)}({var})" for sub in schema["anyOf"])
+            branches = " or ".join(self.branch(sub, var, known) for sub in schema["anyOf"])
             out.append(f"{pad}if not ({branches}):\n{pad}    return False")
         if "oneOf" in schema:
-            options = " + ".join(f"{self.function(sub, None)}({var})" for sub in schema["oneOf"])
+            options = " + ".join(self.branch(sub, var, known) for sub in schema["oneOf"])
             out.append(f"{pad}if ({options}) != 1:\n{pad}    return False")
         if "not" in schema:
-            out.append(f"{pad}if {self.function(schema['not'], None)}({var}):\n{pad}    return False")
+            out.append(f"{pad}if {self.branch(schema['not'], var, known)}:\n{pad}    return False")
+
+    def branch(self, schema: Any, var: str, known: frozenset[type] | None) -> str:
+        """A boolean expression for an ``anyOf``/``oneOf``/``not`` branch, checked strictly.
+
+        A branch that only lists ``required`` names (how the contract says "a key or an id") is
+        written out; any other is a call of its own function.
+        """
+        if isinstance(schema, dict) and schema.keys() - _ANNOTATIONS == {"required"}:
+            present = " and ".join(f"{name!r} in {var}" for name in schema["required"]) or "True"
+            if known == {dict}:
+                return f"({present})"
+            return f"(not isinstance({var}, dict) or ({present}))"
+        return f"{self.function(schema, None)}({var})"
 
     def emit_sub(self, schema: Any, where: str | None, var: str, out: list[str], indent: int, depth: int) -> None:
         """A subschema's check: written in place, or a call where the nesting is already deep."""
@@ -318,9 +331,10 @@ class _Compiler:
             f"{pad}    if {check} is not None:\n{pad}        if not {check}({value}):\n{pad}            return False"
         )
         if not _is_always(extra):
+            extra_check = "" if _is_never(extra) else f" and not {self.function(extra, None)}({value})"
             out.append(
-                f"{pad}    elif not ({matched} is not None and {matched}.search({key})) "
-                f"and not {self.function(extra, None)}({value}):\n{pad}        return False"
+                f"{pad}    elif not ({matched} is not None and {matched}.search({key})){extra_check}:\n"
+                f"{pad}        return False"
             )
         for pattern, sub in patterns.items():
             out.append(

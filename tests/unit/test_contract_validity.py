@@ -249,6 +249,9 @@ KEYWORDS_SCHEMA: dict[str, Any] = {
             }
         },
         "r": {"readOnly": True, "not": {}},
+        "u": {"anyOf": [{"required": ["x"]}, {"required": ["y"], "description": "or y"}]},
+        "w": {"type": "object", "oneOf": [{"required": ["x"]}, {"required": ["y"]}]},
+        "z": {"not": {"required": ["x", "y"]}},
         "s": False,
         "t": True,
         **{f"many{index}": {"type": "string", "enum": ["x", "y"]} for index in range(10)},
@@ -273,11 +276,14 @@ KEYWORD_VALUES: list[Any] = [
     {"n": [{"o": [{"p": [{"q": "2026-11-02"}]}]}]},
     {"n": [{"o": [{"p": [{"q": "2026-02-30"}]}]}]},
     {"n": [{"o": [{"p": [{}]}]}]},
+    {"x": 1},
+    {"y": 2},
+    {"x": 1, "y": 2},
 ]
 
 
 def test_compiled_check_agrees_on_every_keyword() -> None:
-    """The contract schemas use few keywords; the compiler must be right on all it accepts."""
+    """The contract schemas use few keywords; the compiler must be right on all it accepts, in every form it writes."""
     checker = Draft202012Validator(KEYWORDS_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
     quick = compile_validity(KEYWORDS_SCHEMA, checker)
     assert quick is not None
