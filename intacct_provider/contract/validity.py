@@ -259,9 +259,9 @@ class _Compiler:
             if keyword == "pattern":  # jsonschema: a string that re.search does not match
                 out.append(f"{pad}if {guard}{self.constant(re.compile(value))}.search({var}) is None:{fail}")
             elif keyword == "minLength":
-                out.append(f"{pad}if {guard}len({var}) < {int(value)}:{fail}")
+                out.append(f"{pad}if {guard}len({var}) < {self.constant(value)}:{fail}")
             elif keyword == "maxLength":
-                out.append(f"{pad}if {guard}len({var}) > {int(value)}:{fail}")
+                out.append(f"{pad}if {guard}len({var}) > {self.constant(value)}:{fail}")
             else:
                 self.emit_format(value, var, out, pad)
             return
