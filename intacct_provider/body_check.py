@@ -26,6 +26,8 @@ def merge_extra_fields(body: dict[str, Any], extra_fields: Any, parameter: str =
     A field the operator already sets from its own arguments is not overridden: that would
     make two arguments disagree silently, so it is refused, naming the argument to use.
     """
+    if extra_fields is None:  # the common case, before the import below
+        return body
     from intacct_provider.validation import parse_json
 
     extra = parse_json(parameter, extra_fields)
@@ -58,15 +60,14 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
     ``extra_fields.<path>``, the others under the operator argument they came from. An object
     the contract does not describe (a raw path someone registered) is left to Intacct to check.
     """
-    from intacct_provider.contract import is_read_only_error, unknown_properties, validator
-
-    try:
-        check = validator(obj.path, operation)
-    except KeyError:
+    checks = _checks(obj.path, operation, obj.tenant_defaults)
+    if checks is None:
         return
-    quick = _quick_check(obj.path, operation, obj.tenant_defaults)
+    check, quick = checks
     if quick is not None and quick(body):
         return
+    from intacct_provider.contract import is_read_only_error, unknown_properties
+
     errors = sorted(
         (e for e in check.iter_errors(body) if not _tenant_default(obj, e)),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
@@ -92,6 +93,23 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
     else:
         expectation = f"a value the contract allows ({error.message})"
     raise IntacctValidationError(_argument(obj, path, extra), expectation, None, show_value=False)
+
+
+@cache
+def _checks(
+    path: str, operation: str, tenant_defaults: tuple[str, ...]
+) -> tuple[Any, Callable[[Any], bool] | None] | None:
+    """The validator and compiled check of an object's schema, or None if the contract does not describe it.
+
+    Looked up once per object and operation: a bulk pre-flight checks thousands of bodies.
+    """
+    from intacct_provider.contract import validator
+
+    try:
+        check = validator(path, operation)
+    except KeyError:
+        return None
+    return check, _quick_check(path, operation, tenant_defaults)
 
 
 @cache

@@ -78,19 +78,25 @@ def _document(
     party_field, party_parameter, party_id = party
     number_field, number_parameter, number_value = number
     code = check_currency("currency", currency)
-    body = {
+    body: dict[str, Any] = {
         party_field: {"id": check_id(party_parameter, party_id)},
         date_field: created,
         "dueDate": due,
         "lines": [_line(line) for line in check_lines("line_items", line_items)],
     }
-    return _optional(
-        body,
-        **{number_field: check_id(number_parameter, number_value, required=False)},
-        referenceNumber=check_text("reference_number", reference_number),
-        description=check_text("description", description),
-        currency={"txnCurrency": code} if code else None,
-    )
+    # The optional fields in a fixed order, each only when given (a bulk pre-flight maps thousands).
+    number_text = check_id(number_parameter, number_value, required=False)
+    if number_text is not None:
+        body[number_field] = number_text
+    reference = check_text("reference_number", reference_number)
+    if reference is not None:
+        body["referenceNumber"] = reference
+    text = check_text("description", description)
+    if text is not None:
+        body["description"] = text
+    if code:
+        body["currency"] = {"txnCurrency": code}
+    return body
 
 
 def bill_payload(

@@ -78,6 +78,14 @@ def parse_json_list(parameter: str, value: Any) -> Any:
 
 def check_date(parameter: str, value: Any) -> str:
     """A real calendar date as ``YYYY-MM-DD`` (date/datetime objects are accepted)."""
+    if type(value) is str:  # the common case first (a bulk pre-flight checks two dates a record)
+        stripped = value.strip()
+        if stripped and _DATE.match(stripped):
+            try:
+                dt.date.fromisoformat(stripped)
+            except ValueError:
+                raise IntacctValidationError(parameter, "a real calendar date as YYYY-MM-DD", value) from None
+            return stripped
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -109,6 +117,9 @@ def check_amount(parameter: str, value: Any) -> str:
     never guessed at: ``"12,50"``, ``"1e3"``, ``"10.005"`` and Arabic-Indic digits
     are refused, not reinterpreted.
     """
+    plain = _plain_amount(value)
+    if plain is not None:
+        return plain
     if isinstance(value, bool) or value is None:
         raise IntacctValidationError(parameter, "a decimal amount such as '500.00'", value)
     if isinstance(value, (float, Decimal)):
@@ -127,6 +138,22 @@ def check_amount(parameter: str, value: Any) -> str:
     if abs(number) > MAX_AMOUNT:
         raise IntacctValidationError(parameter, f"an amount between -{MAX_AMOUNT} and {MAX_AMOUNT}", value)
     return text
+
+
+def _plain_amount(value: Any) -> str | None:
+    """The common amount, text such as ``"12.25"`` well inside the limit, as :func:`check_amount` returns it.
+
+    None for anything else (then :func:`check_amount` decides, and words its error): no sign,
+    fewer integer digits than :data:`MAX_AMOUNT` has (so no ``Decimal`` is needed to compare).
+    """
+    if type(value) is not str:
+        return None
+    text = value.strip()
+    match = _STRICT_AMOUNT.fullmatch(text)
+    if match is None or text[0] == "-":
+        return None
+    dot = match.start(1)
+    return text if (dot if dot >= 0 else len(text)) < _MAX_AMOUNT_DIGITS else None
 
 
 def check_int(parameter: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -160,6 +187,10 @@ def check_pagesize(value: Any, parameter: str = "pagesize") -> int:
 
 def check_id(parameter: str, value: Any, *, required: bool = True) -> str | None:
     """A non-empty identifier such as ``VEND-100`` (numbers are turned into text)."""
+    if type(value) is str:  # the common case first: printable text within the limit
+        text = value.strip()
+        if text and len(text) <= MAX_ID_LENGTH and text.isprintable():
+            return text
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise IntacctValidationError(parameter, "a non-empty ID", value)
@@ -193,14 +224,16 @@ def check_lines(parameter: str, value: Any, schema: dict[str, Any] = LINE_ITEM_S
     validator, quick = _line_checks(schema)
     checked = []
     for index, line in enumerate(lines):
-        where = f"{parameter}[{index}]"
         if not isinstance(line, dict):
-            raise IntacctValidationError(where, "an object like {'glaccountno': '6700', 'amount': '500.00'}", line)
+            raise IntacctValidationError(
+                f"{parameter}[{index}]", "an object like {'glaccountno': '6700', 'amount': '500.00'}", line
+            )
         if not quick(line):  # most lines are valid: only the others pay for jsonschema's errors
-            _raise_line_problems(where, line, validator, schema)
+            _raise_line_problems(f"{parameter}[{index}]", line, validator, schema)
         normalized = dict(line)
         normalized["glaccountno"] = str(line["glaccountno"])
-        normalized["amount"] = check_amount(f"{where}.amount", line["amount"])
+        amount = line["amount"]
+        normalized["amount"] = _plain_amount(amount) or check_amount(f"{parameter}[{index}].amount", amount)
         checked.append(normalized)
     return checked
 
@@ -307,6 +340,8 @@ MAX_ID_LENGTH = 200
 #: Longest value sent in an HTTP header of ours (idempotency key, entity id).
 MAX_HEADER_LENGTH = 200
 _STRICT_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+#: Integer digits of :data:`MAX_AMOUNT`: an amount with fewer is below it.
+_MAX_AMOUNT_DIGITS = len(str(int(MAX_AMOUNT)))
 #: Characters a record key may not contain: each one would change which URL is requested.
 _KEY_FORBIDDEN = frozenset("/\\?#")
 

@@ -75,7 +75,7 @@ def read_items(status: int, text: str, count: int, *, method: str, path: str) ->
 
 
 def _item(item: Any, batch_status: int) -> ItemAnswer | None:
-    if not isinstance(item, Mapping):
+    if type(item) is not dict and not isinstance(item, Mapping):  # a dict without the ABC machinery
         return None
     item_status = item.get("ia::status")
     if item_status is not None and not isinstance(item_status, int):
@@ -97,7 +97,7 @@ def _item(item: Any, batch_status: int) -> ItemAnswer | None:
 
 
 def _is_record(value: Any) -> bool:
-    return isinstance(value, Mapping) and value.get("key") not in (None, "")
+    return (type(value) is dict or isinstance(value, Mapping)) and value.get("key") not in (None, "")
 
 
 def _describe(error: Any, status: int | None) -> str:

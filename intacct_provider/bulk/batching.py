@@ -32,13 +32,13 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+#: ``json.dumps(body, sort_keys=True, separators=(",", ":"))`` without a new encoder per body.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def body_digest(bodies: Iterable[Any]) -> str:
-    """A stable digest of JSON bodies (key order does not matter)."""
-    digest = hashlib.sha256()
-    for body in bodies:
-        digest.update(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
+    """A stable digest of JSON bodies (key order does not matter): each body's canonical JSON and a newline."""
+    return hashlib.sha256("".join([_canonical(body) + "\n" for body in bodies]).encode()).hexdigest()
 
 
 def batch_idempotency_key(base: str, batch_index: int, round_index: int, bodies: Iterable[Any]) -> str:

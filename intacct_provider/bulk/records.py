@@ -91,6 +91,8 @@ class Preparer:
             self.accepted = [p.name for p in parameters] + ["extra_fields"]
             self.required = [p.name for p in parameters if p.default is inspect.Parameter.empty]
         self._accepted = frozenset(self.accepted)
+        self._required = frozenset(self.required)
+        self._key_paths = _key_paths(self.key_fields)
 
     def prepare(self, index: int, record: Any) -> Item:
         """The checked item; :class:`IntacctValidationError` names the first bad field."""
@@ -101,36 +103,51 @@ class Preparer:
             body = dict(record)
         else:
             arguments = dict(record)
-            extra = parse_json("extra_fields", arguments.pop("extra_fields", None))
-            unknown = sorted(set(record) - self._accepted)
-            if unknown:
+            extra = arguments.pop("extra_fields", None)
+            if extra is not None:
+                extra = parse_json("extra_fields", extra)
+            if not record.keys() <= self._accepted:
+                unknown = sorted(set(record) - self._accepted)
                 raise IntacctValidationError(
                     unknown[0],
                     f"an argument of the {self.label} create{suggestion(unknown[0], self.accepted)} "
                     f"(accepted: {', '.join(self.accepted)})",
                     show_value=False,
                 )
-            missing = [name for name in self.required if name not in arguments]
-            if missing:
+            if not self._required <= arguments.keys():
+                missing = [name for name in self.required if name not in arguments]
                 raise IntacctValidationError(missing[0], "a value (required)", None, show_value=False)
-            body = merge_extra_fields(self.builder(**arguments), extra)
+            body = self.builder(**arguments)
+            if extra is not None:
+                body = merge_extra_fields(body, extra)
         if self.obj is not None:
             check_body(self.obj, body, extra=extra)
-        return Item(index, body, natural_key(body, self.key_fields))
+        return Item(index, body, _natural(body, self._key_paths))
 
 
 def natural_key(body: Mapping[str, Any], fields: Sequence[str]) -> tuple[tuple[str, str], ...] | None:
     """``((field, value), ...)`` of the dotted ``fields`` in ``body``; None if any is empty."""
-    if not fields:
+    return _natural(body, _key_paths(fields))
+
+
+def _key_paths(fields: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each dotted field with its parts, split once per task rather than once per record."""
+    return tuple((name, tuple(name.split("."))) for name in fields)
+
+
+def _natural(
+    body: Mapping[str, Any], paths: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[tuple[str, str], ...] | None:
+    if not paths:
         return None
     values = []
-    for name in fields:
+    for name, parts in paths:
         value: Any = body
-        for part in name.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
-        if value in (None, ""):
+        for part in parts:
+            value = value.get(part) if type(value) is dict or isinstance(value, Mapping) else None
+        if value is None or value == "":
             return None
-        values.append((name, str(value)))
+        values.append((name, value if type(value) is str else str(value)))
     return tuple(values)
 
 

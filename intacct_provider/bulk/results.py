@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from intacct_provider.assets import MAX_EVENT_KEYS
@@ -24,6 +24,8 @@ STATUSES = ("created", "updated", "unchanged", "failed", "skipped")
 WRITTEN = ("created", "updated")
 #: Failures named in the task's error message (all of them are in the results file).
 MAX_NAMED_FAILURES = 20
+#: ``json.dumps(row, separators=(",", ":"))`` without a new encoder per row.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,15 @@ class Result:
     error: str | None = None
 
     def as_row(self) -> dict[str, Any]:
-        return asdict(self)
+        """``dataclasses.asdict`` written out (it deep-copies generically: slow for one row per record)."""
+        natural = dict(self.natural_key) if self.natural_key is not None else None
+        return {
+            "index": self.index,
+            "status": self.status,
+            "natural_key": natural,
+            "key": self.key,
+            "error": self.error,
+        }
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Result:
@@ -75,7 +85,7 @@ class ResultsWriter:
             elif result.status in WRITTEN and result.key and len(self.written_keys) < MAX_EVENT_KEYS:
                 self.written_keys.append(result.key)
             if self._file is not None:
-                self._file.write(json.dumps(result.as_row(), separators=(",", ":")) + "\n")
+                self._file.write(_encode(result.as_row()) + "\n")
 
     def summary(self, statuses: tuple[str, ...]) -> dict[str, Any]:
         """The task's XCom: a count per status and where the rows are."""
@@ -120,6 +130,11 @@ class InputOrder:
         self._skipped_at = len(self.skipped)
 
     def _write(self, rows: list[Result]) -> None:
+        if not rows:
+            return
+        if self._skipped_at == len(self.skipped) or self.skipped[self._skipped_at].index > rows[-1].index:
+            self.writer.write(rows)  # no skipped record falls among these rows (the common case)
+            return
         for row in rows:
             start = self._skipped_at
             while self._skipped_at < len(self.skipped) and self.skipped[self._skipped_at].index < row.index:

@@ -15,12 +15,21 @@ from collections.abc import Iterator
 
 from intacct_provider.bulk.records import Item
 
+#: One encoder for every line (``json.dumps`` with these options builds a new one per call);
+#: tuples are written as the JSON arrays they are read back from.
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+_decode = json.JSONDecoder().decode
+
 
 class Spool:
-    """An append-then-read file of :class:`Item` s, with a digest of everything written."""
+    """An append-then-read file of :class:`Item` s, with a digest of everything written.
+
+    Lines are ASCII JSON (``ensure_ascii``), so the file is binary: encoded once, for the digest
+    and the file alike, and read back without a text layer.
+    """
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
+        self._file = tempfile.TemporaryFile("w+b")  # noqa: SIM115 - closed by __exit__
         self._digest = hashlib.sha256()
         self.count = 0
 
@@ -31,9 +40,8 @@ class Spool:
         self._file.close()
 
     def add(self, item: Item) -> None:
-        natural = [list(pair) for pair in item.natural] if item.natural is not None else None
-        line = json.dumps([item.index, item.body, natural], sort_keys=True, separators=(",", ":")) + "\n"
-        self._digest.update(line.encode())
+        line = (_encode([item.index, item.body, item.natural]) + "\n").encode()
+        self._digest.update(line)
         self._file.write(line)
         self.count += 1
 
@@ -45,5 +53,5 @@ class Spool:
         self._file.flush()
         self._file.seek(0)
         for line in self._file:
-            index, body, natural = json.loads(line)
-            yield Item(index, body, tuple((name, value) for name, value in natural) if natural is not None else None)
+            index, body, natural = _decode(line.decode())
+            yield Item(index, body, tuple(map(tuple, natural)) if natural is not None else None)

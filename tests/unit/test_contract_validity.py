@@ -197,3 +197,104 @@ def test_a_schema_with_an_unknown_keyword_is_not_compiled() -> None:
     """Then the caller always runs iter_errors: nothing is skipped on a guess."""
     schema = {"type": "object", "if": {"required": ["a"]}, "then": {"required": ["b"]}}
     assert compile_validity(schema, Draft202012Validator(schema)) is None
+
+
+#: Every keyword the compiler writes out or calls, in the shapes it treats differently: closed
+#: objects with few and many properties, open ones with pattern and additional properties, type
+#: lists with integer and number, string and mixed enums, nesting deeper than it writes inline.
+KEYWORDS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["a"],
+    "additionalProperties": False,
+    "properties": {
+        "a": {"type": ["integer", "null"], "minimum": 0, "exclusiveMaximum": 10},
+        "b": {"type": "number", "multipleOf": 0.5},
+        "c": {"enum": ["x", "y", None]},
+        "d": {"enum": [1, "1", True, [1]]},
+        "e": {"const": {"k": [1, 2]}},
+        "f": {"type": "string", "pattern": "^[A-Z]", "minLength": 2, "maxLength": 4, "format": "date"},
+        "g": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2, "uniqueItems": True},
+        "h": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 5}]},
+        "i": {"oneOf": [{"type": "number"}, {"type": "integer"}]},
+        "j": {"not": {"type": "string"}},
+        "k": {"allOf": [{"minLength": 1}, {"maxLength": 2}]},
+        "l": {
+            "type": "object",
+            "patternProperties": {"^p": {"type": "integer"}, "q$": {"type": "string"}},
+            "additionalProperties": {"type": "boolean"},
+            "properties": {"fixed": {"type": "null"}},
+            "minProperties": 1,
+            "maxProperties": 3,
+        },
+        "m": {
+            "properties": {
+                "n": {
+                    "items": {
+                        "properties": {
+                            "o": {
+                                "items": {
+                                    "properties": {
+                                        "p": {
+                                            "items": {
+                                                "properties": {"q": {"type": "string", "format": "date"}},
+                                                "required": ["q"],
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        "r": {"readOnly": True, "not": {}},
+        "u": {"anyOf": [{"required": ["x"]}, {"required": ["y"], "description": "or y"}]},
+        "w": {"type": "object", "oneOf": [{"required": ["x"]}, {"required": ["y"]}]},
+        "z": {"not": {"required": ["x", "y"]}},
+        "s": False,
+        "t": True,
+        **{f"many{index}": {"type": "string", "enum": ["x", "y"]} for index in range(10)},
+    },
+}
+KEYWORD_VALUES: list[Any] = [
+    *SCALARS,
+    5,
+    10,
+    1.5,
+    2.25,
+    "Ab",
+    "ABCDE",
+    "2026-11-02",
+    ["a", "a"],
+    ["a", "b", "c"],
+    [1],
+    {"k": [1, 2]},
+    {"p1": 1, "zq": "s", "other": True},
+    {"p1": "x"},
+    {"fixed": None, "pq": 1},
+    {"n": [{"o": [{"p": [{"q": "2026-11-02"}]}]}]},
+    {"n": [{"o": [{"p": [{"q": "2026-02-30"}]}]}]},
+    {"n": [{"o": [{"p": [{}]}]}]},
+    {"x": 1},
+    {"y": 2},
+    {"x": 1, "y": 2},
+]
+
+
+def test_compiled_check_agrees_on_every_keyword() -> None:
+    """The contract schemas use few keywords; the compiler must be right on all it accepts, in every form it writes."""
+    checker = Draft202012Validator(KEYWORDS_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    quick = compile_validity(KEYWORDS_SCHEMA, checker)
+    assert quick is not None
+    rng = random.Random("keywords")
+    names = [*KEYWORDS_SCHEMA["properties"], "zz"]
+    verdicts = set()
+    for _ in range(6000):
+        instance: Any = {"a": rng.choice([0, 3, None])} if rng.random() < 0.9 else {}
+        for name in rng.sample(names, rng.choice([1, 2, 3])):
+            instance[name] = copy.deepcopy(rng.choice(KEYWORD_VALUES))
+        valid = checker.is_valid(instance)
+        assert quick(instance) is valid, instance
+        verdicts.add(valid)
+    assert verdicts == {True, False}

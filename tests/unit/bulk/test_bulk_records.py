@@ -131,3 +131,30 @@ def test_every_problem_of_a_line_is_reported_without_a_stray_expected():
     assert text.startswith("record 4: line_items[0]: ")
     assert "unknown key 'amout' — did you mean 'amount'?" in text and "'memmo'" in text
     assert "expected unknown key" not in text
+
+
+def test_batch_digest_and_spool_lines_are_the_canonical_json_of_each_body():
+    """Both identify what was sent across tries of a task: their bytes must not drift between versions."""
+    import hashlib
+    import json
+
+    from intacct_provider.bulk.batching import body_digest
+    from intacct_provider.bulk.spool import Spool
+
+    canonical = {"sort_keys": True, "separators": (",", ":")}
+    items = [Preparer(BILL, BILL.natural_key).prepare(i, {**BILL_RECORD, "bill_number": f"B-{i}"}) for i in range(3)]
+    items.append(
+        Preparer(BILL, BILL.natural_key).prepare(3, {**BILL_RECORD, "bill_number": None, "description": "Café ☕"})
+    )
+    bodies = [item.body for item in items]
+    expected = hashlib.sha256(b"".join(json.dumps(body, **canonical).encode() + b"\n" for body in bodies))
+    assert body_digest(bodies) == expected.hexdigest()
+    with Spool() as spool:
+        for item in items:
+            spool.add(item)
+        lines = [
+            json.dumps([i.index, i.body, [list(p) for p in i.natural] if i.natural else None], **canonical) + "\n"
+            for i in items
+        ]
+        assert spool.digest() == hashlib.sha256("".join(lines).encode()).hexdigest()
+        assert list(spool.items()) == items

@@ -46,3 +46,13 @@ def test_a_batch_that_never_finished_leaves_a_gap_but_the_order_holds(tmp_path):
         ordered.add(1, created(3, 4))
         ordered.close()
     assert [row["index"] for row in rows_of(path)] == [0, 3, 4, 5, 6]
+
+
+def test_a_row_is_every_field_in_order_with_its_own_natural_key():
+    from dataclasses import asdict
+
+    for result in [Result(3, "created", {"vendor.id": "V", "billNumber": "B-3"}, "7"), Result(4, "failed", error="x")]:
+        row = result.as_row()
+        assert row == asdict(result) and list(row) == list(asdict(result))
+        if result.natural_key is not None:
+            assert row["natural_key"] is not result.natural_key  # a copy, as asdict made
