@@ -32,13 +32,14 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-#: ``json.dumps(body, sort_keys=True, separators=(",", ":"))`` without a new encoder per body.
-_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+#: ``json.dumps(value, sort_keys=True, separators=(",", ":"))`` without a new encoder per call: the
+#: canonical JSON of batch digests and of the spool's lines (tuples written as arrays).
+canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 def body_digest(bodies: Iterable[Any]) -> str:
     """A stable digest of JSON bodies (key order does not matter): each body's canonical JSON and a newline."""
-    return hashlib.sha256("".join([_canonical(body) + "\n" for body in bodies]).encode()).hexdigest()
+    return hashlib.sha256("".join([canonical_json(body) + "\n" for body in bodies]).encode()).hexdigest()
 
 
 def batch_idempotency_key(base: str, batch_index: int, round_index: int, bodies: Iterable[Any]) -> str:

@@ -13,11 +13,9 @@ import json
 import tempfile
 from collections.abc import Iterator
 
+from intacct_provider.bulk.batching import canonical_json
 from intacct_provider.bulk.records import Item
 
-#: One encoder for every line (``json.dumps`` with these options builds a new one per call);
-#: tuples are written as the JSON arrays they are read back from.
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 _decode = json.JSONDecoder().decode
 
 
@@ -40,7 +38,7 @@ class Spool:
         self._file.close()
 
     def add(self, item: Item) -> None:
-        line = (_encode([item.index, item.body, item.natural]) + "\n").encode()
+        line = (canonical_json([item.index, item.body, item.natural]) + "\n").encode()
         self._digest.update(line)
         self._file.write(line)
         self.count += 1
