@@ -46,7 +46,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from intacct_provider.catalog.registry import OBJECTS_PREFIX, resolve_path
 from intacct_provider.core import answers
+from intacct_provider.core.backoff import backoff
+from intacct_provider.core.query import MAX_QUERY_PAGE, QUERY_PATH
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
@@ -55,9 +58,6 @@ from intacct_provider.exceptions import (
     IntacctProtocolError,
     IntacctRequestError,
 )
-from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
-from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH
-from intacct_provider.retrying import backoff
 
 if TYPE_CHECKING:
     from intacct_provider.hooks.intacct import IntacctHook
@@ -83,14 +83,14 @@ class ComparisonRule(Protocol):
 
 
 class RegistryRule:
-    """The registry's comparison rule for one object path (interface 1 of ``objects.py``).
+    """The registry's comparison rule for one object path (interface 1 of ``catalog/registry.py``).
 
     A registered object brings its own ``lookup_filters`` (natural key) and ``differences``;
     an unregistered raw path has no natural key and compares the body's top-level fields.
     """
 
     def __init__(self, path: str) -> None:
-        from intacct_provider.objects import REGISTRY
+        from intacct_provider.catalog.registry import REGISTRY
 
         self.path = path
         self.entry = next((obj for obj in REGISTRY.values() if obj.path == path), None)
@@ -99,7 +99,7 @@ class RegistryRule:
         return self.entry.lookup_filters(body) if self.entry is not None else None
 
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
-        from intacct_provider.objects import differences
+        from intacct_provider.catalog.registry import differences
 
         return differences(self.path, body, record)
 
