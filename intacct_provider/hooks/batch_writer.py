@@ -47,13 +47,14 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct_provider.catalog.bulk_records import Item
 from intacct_provider.catalog.registry import OBJECTS_PREFIX
 from intacct_provider.core.backoff import backoff
 from intacct_provider.core.batch_answers import ItemAnswer, UnreadableAnswer, read_items
 from intacct_provider.core.batching import MAX_BATCH_SIZE, batch_idempotency_key, body_digest
+from intacct_provider.core.pages import DEFAULT_MAX_QUERIES
 from intacct_provider.core.query import MAX_QUERY_PAGE
 from intacct_provider.core.results import Result
 from intacct_provider.core.settle import judge, newest_first
@@ -66,10 +67,10 @@ from intacct_provider.exceptions import (
     IntacctTransportError,
 )
 from intacct_provider.hooks.pacing import Pacer
-from intacct_provider.hooks.settlement import FirstPost, find_recent_identical
+from intacct_provider.hooks.settlement import FirstPost, Sender, find_recent_identical
 
 if TYPE_CHECKING:
-    from intacct_provider.hooks.intacct import IntacctHook
+    from intacct_provider.core.query_spec import QuerySpec
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,25 @@ NOT_PROCESSED = (IntacctRateLimitError, IntacctTransportError, IntacctServerErro
 INVALID_BATCH = frozenset({400, 422})
 
 Natural = tuple[tuple[str, str], ...]
+
+
+class BatchChannel(Sender, Protocol):
+    """What the writer needs of the hook (:class:`~intacct_provider.hooks.intacct.IntacctHook` is one):
+    send, read records, and read a query to its end."""
+
+    def iter_query(
+        self,
+        object: str | QuerySpec,
+        fields: Any = None,
+        filters: Any = None,
+        filter_expression: str | None = None,
+        order_by: Any = None,
+        page_size: int = MAX_QUERY_PAGE,
+        max_records: int | None = None,
+        *,
+        filter_parameters: Mapping[str, Any] | None = None,
+        max_queries: int = DEFAULT_MAX_QUERIES,
+    ) -> Iterator[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -94,7 +114,7 @@ class BatchWriter:
 
     def __init__(
         self,
-        hook: IntacctHook,
+        hook: BatchChannel,
         path: str,
         key_fields: Sequence[str],
         *,

@@ -36,7 +36,7 @@ from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctNotFoundError
 from intacct_provider.hooks.paging import read_all
 from intacct_provider.hooks.progress import Progress
-from intacct_provider.hooks.settlement import CreateSettlement, RegistryRule, reference
+from intacct_provider.hooks.settlement import CreateSettlement, RegistryRule
 from intacct_provider.hooks.transport import ENTITY_HEADER, USER_AGENT, SyncTransport
 
 log = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ class IntacctHook(BaseHook):
         path = f"{OBJECTS_PREFIX}{resolve_path(object)}/{_key(key)}"
         response = self.send("PATCH", path, json_body=dict(changes))
         payload = answers.read(answers.Shape.REFERENCE, response.status_code, response.text, method="PATCH", path=path)
-        return reference(payload["ia::result"])
+        return answers.reference(payload["ia::result"])
 
     def delete_record(self, object: str, key: str | int) -> None:
         """Delete a record (Intacct answers 204)."""
