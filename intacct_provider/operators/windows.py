@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from intacct_provider.catalog.validation import check_int
 from intacct_provider.exceptions import IntacctValidationError
 
 #: Seconds as text: ASCII digits with an optional fraction.
@@ -120,4 +119,6 @@ def positive_int_or_none(parameter: str, value: Any) -> int | None:
     """A positive integer, or ``None`` when the argument is left empty."""
     if value is None or value == "":
         return None
+    from intacct_provider.catalog.validation import check_int  # validation machinery: only when a task runs
+
     return check_int(parameter, value, minimum=1)
