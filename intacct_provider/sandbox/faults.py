@@ -4,7 +4,10 @@ Each fault is a rule with a countdown.  Faults are checked in the order they wer
 matching ``latency`` faults add up, and at most one other fault fires per request.  ``after`` lets
 the first N matching requests through untouched, so a fault can strike in the middle of a run.
 An ``item_status`` fault hits one item (``item``, 0-based) of an array write: that item fails with
-``status`` while the rest of the batch is processed (see :mod:`.bulk`).
+``status`` while the rest of the batch is processed (see :mod:`.bulk`). A ``commit_then_status``
+fault performs the request (a create commits, every record of an array) and then answers
+``status`` anyway (a 500 from a server that failed after writing): the ambiguous answer a client
+must settle by looking up, never by sending again.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import Any
 
-KINDS = ("status", "reset", "commit_then_drop", "latency", "expire_token", "item_status")
+KINDS = ("status", "reset", "commit_then_drop", "commit_then_status", "latency", "expire_token", "item_status")
 _ERROR_STATUSES = frozenset(int(status) for status in HTTPStatus if status >= 400)
 
 _HTML = (
@@ -66,7 +69,7 @@ def make_fault(
         raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
     if not isinstance(count, int) or count < 1:
         raise ValueError("count must be a positive integer")
-    if kind in ("status", "item_status") and (status not in _ERROR_STATUSES):
+    if kind in ("status", "item_status", "commit_then_status") and (status not in _ERROR_STATUSES):
         raise ValueError("a status fault needs an HTTP error status such as 429, 500, 502, 503 or 504")
     if not isinstance(after, int) or after < 0 or not isinstance(item, int) or item < 0:
         raise ValueError("after and item must be integers >= 0")

@@ -130,6 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.api.handle(request)
             self._drop(reset=False)
             return None
+        if fault.kind == "commit_then_status":
+            self.server.api.handle(request)
+            return _status_response(fault, envelope)
         if fault.kind == "item_status":
             request.item_fault = fault
             return self.server.api.handle(request)
