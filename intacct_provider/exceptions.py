@@ -94,6 +94,8 @@ class IntacctValidationError(IntacctPermanentError, ValueError):
     def __init__(self, parameter: str, expectation: str, value: Any = None, *, show_value: bool = True) -> None:
         self.parameter = parameter
         self.expectation = expectation
+        #: The offending value, when the message shows it (a bulk task's results file names it too).
+        self.value = value if show_value else None
         got = f", got {value!r}" if show_value else ""
         super().__init__(f"{parameter}: expected {expectation}{got}")
 
@@ -110,6 +112,7 @@ class IntacctInputError(IntacctValidationError):
         self.parameter = parameter
         self.problems = list(problems)
         self.expectation = "; ".join(self.problems)
+        self.value = None
         IntacctError.__init__(self, f"{parameter}: {self.expectation}")
 
 

@@ -14,7 +14,7 @@ still accepted wherever an object is expected.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -93,15 +93,12 @@ class IntacctObject:
     def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         """Query filters that find the record this create body makes, or ``None`` if it names no key.
 
-        A bill without a ``billNumber`` (Intacct numbers it) has no key the client knows:
-        only its idempotency key protects it.
+        A bill without a ``billNumber`` (Intacct numbers it) has no key the client knows: a lost
+        create of it is settled by comparing content instead.
         """
-        if not self.natural_key:
-            return None
-        values = [dotted(body, name) for name in self.natural_key]
-        if any(value in (None, "") for value in values):
-            return None
-        return [{"$eq": {name: value}} for name, value in zip(self.natural_key, values, strict=True)]
+        key = NaturalKey(self.natural_key)
+        natural = key.of(body)
+        return None if natural is None else key.filters([natural])
 
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
         """The compared fields in which an existing record does not match this create body.
@@ -330,14 +327,95 @@ def entry(obj: str | IntacctObject, parameter: str = "object") -> IntacctObject:
     raise IntacctValidationError(parameter, f"a registered object ({', '.join(sorted(REGISTRY))})", obj)
 
 
+def registered(path: str) -> IntacctObject | None:
+    """The registry entry of an Intacct path (``None``: a raw path nobody registered)."""
+    return next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
+
+
+def natural_key_of(path: str, body: Mapping[str, Any], lookup: Any = None) -> tuple[tuple[str, ...], Natural | None]:
+    """The natural-key fields of the object at ``path`` and ``body``'s values of them.
+
+    ``lookup`` (``[{"$eq": {field: value}}, ...]``) names them instead, for a create whose
+    caller knows better than the registry (a raw path, say).
+    """
+    if not lookup:
+        known = registered(path)
+        key = NaturalKey(known.natural_key if known is not None else ())
+        return key.fields, key.of(body)
+    from intacct_provider.exceptions import IntacctValidationError
+
+    if not isinstance(lookup, (list, tuple)):
+        raise IntacctValidationError("lookup", 'a list of {"$eq": {field: value}} filters', lookup)
+    pairs = []
+    for index, condition in enumerate(lookup):
+        equal = condition.get("$eq") if isinstance(condition, Mapping) and len(condition) == 1 else None
+        if not isinstance(equal, Mapping) or len(equal) != 1:
+            raise IntacctValidationError(
+                f"lookup[{index}]",
+                'an {"$eq": {field: value}} filter (a natural key, matched field by field)',
+                condition,
+            )
+        ((name, value),) = equal.items()
+        pairs.append((str(name), value if type(value) is str else str(value)))
+    return tuple(name for name, _ in pairs), tuple(pairs)
+
+
 def differences(obj: str | IntacctObject, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
     """``obj``'s comparison rule; an unregistered path compares the body's top-level scalars."""
     path = resolve_path(obj)
-    known = next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
+    known = registered(path)
     if known is not None:
         return known.differences(body, record)
     scalars = tuple(name for name, value in body.items() if not isinstance(value, (Mapping, list)))
     return IntacctObject(name=path, path=path, list_key="", label=path, compared=scalars).differences(body, record)
+
+
+#: A record's natural key as ``((field, value as text), ...)``, in the order of its fields.
+Natural = tuple[tuple[str, str], ...]
+
+
+class NaturalKey:
+    """The fields that name a record a user created (vendor + bill number), read out of create bodies.
+
+    The one natural key of every write: the single create looks its record up by it, a bulk task
+    checks its input for repeats and settles a batch by it, an upsert matches on it. Dotted field
+    names are split once here, not once per record.
+    """
+
+    def __init__(self, fields: Sequence[str]) -> None:
+        self.fields = tuple(fields)
+        self._paths = tuple((name, tuple(name.split("."))) for name in self.fields)
+
+    def of(self, body: Mapping[str, Any]) -> Natural | None:
+        """``((field, value), ...)`` of ``body``; ``None`` if there are no fields or any value is empty."""
+        if not self._paths:
+            return None
+        values = []
+        for name, parts in self._paths:
+            value: Any = body
+            for part in parts:
+                value = value.get(part) if type(value) is dict or isinstance(value, Mapping) else None
+            if value is None or value == "":
+                return None
+            values.append((name, value if type(value) is str else str(value)))
+        return tuple(values)
+
+    def filters(self, naturals: Iterable[Natural]) -> list[dict[str, Any]]:
+        """Query filters matching every record holding one of ``naturals`` (``$eq`` for one, ``$in`` for more).
+
+        For several keys the filters match the cross product of their values, a superset: the
+        caller keeps the rows whose own natural key is one of those asked for.
+        """
+        wanted = list(naturals)
+        filters: list[dict[str, Any]] = []
+        for position, name in enumerate(self.fields):
+            values = sorted({natural[position][1] for natural in wanted})
+            filters.append({"$eq": {name: values[0]}} if len(values) == 1 else {"$in": {name: values}})
+        return filters
+
+    def of_row(self, row: Mapping[str, Any]) -> Natural:
+        """The natural key of a flat query row (dotted names are its keys), to match it with a body's."""
+        return tuple((name, str(row.get(name))) for name in self.fields)
 
 
 def dotted(value: Any, name: str) -> Any:

@@ -9,8 +9,9 @@ attempt as an :class:`Outcome` and act on the :class:`Decision` returned by
   were never made for everything.
 * **Renew** the token once per call on 401 (or the 400 "Invalid token" some
   tenants send); a second refusal in the same call is an auth error.
-* **Settle** a write whose answer was lost or cut short: it may or may not have
-  happened, so it is never re-sent blindly (the create settlement looks it up).
+* **Settle** a create whose answer was lost or cut short, or that was answered
+  with a 5xx: it may or may not have happened, so it is never re-sent blindly
+  (the write engine looks it up first).
 * **Fail** on everything else, at once.
 """
 
@@ -125,7 +126,7 @@ def decide(
     """The next step after ``outcome``, the ``attempt``-th try (0-based) of a call.
 
     ``resend_safe`` is false for creates: only answers proving the server did not act
-    (a connection never made, a 429) may be re-sent; any other lost answer is settled.
+    (a connection never made, a 429) may be re-sent; a lost answer or a 5xx is settled.
     At the ``token_endpoint`` nothing is renewed and any final HTTP answer is ``DONE``:
     :class:`~intacct_provider.core.tokens.TokenState` reads refusals itself.
     """
@@ -139,9 +140,9 @@ def decide(
     status = outcome.status or 0
     if not token_endpoint and outcome.invalid_token:
         return RENEW if renewals < MAX_RENEWALS else FAIL
+    if not resend_safe and status >= 500:
+        return SETTLE  # a create answered 5xx may have been committed before the server failed
     if status in RETRYABLE_STATUSES:
-        if not resend_safe and status != 429:
-            return SETTLE
         if can_retry:
             return Decision(Action.RETRY, backoff(attempt, outcome.headers, rng=rng))
         return DONE if token_endpoint else FAIL
@@ -152,7 +153,7 @@ def failure(decision: Decision, outcome: Outcome, *, method: str, path: str, att
     """The error a loop raises for a ``FAIL`` or ``SETTLE`` decision (Intacct's own words when it sent any)."""
     if decision.action is Action.SETTLE:
         what = (
-            f"Intacct's gateway answered HTTP {outcome.status} to this {method}"
+            f"Intacct answered HTTP {outcome.status} to this {method}{_said(outcome)}"
             if outcome.status is not None
             else f"the answer to this {method} was lost ({outcome.reason})"
         )
@@ -166,6 +167,14 @@ def failure(decision: Decision, outcome: Outcome, *, method: str, path: str, att
             path=path,
         )
     return error_from_response(outcome.status or 0, outcome.text, method=method, path=path)
+
+
+def _said(outcome: Outcome) -> str:
+    """`` (what Intacct said)`` of a server error, when its body holds one (a gateway's HTML page does not)."""
+    said = error_from_response(outcome.status or 0, outcome.text)
+    if said.message.startswith("Intacct answered HTTP"):  # no JSON error body
+        return ""
+    return f" ({'; '.join(said.details) or said.message})"
 
 
 class Call:

@@ -1,28 +1,37 @@
-"""The outcome of one input record of a bulk write: what the writer reports and the results file holds.
+"""The outcome of one input record of a write: what the write engine reports and the results file holds.
 
-A plain value, shared by the writer that decides it (:mod:`intacct_provider.hooks.batch_writer`)
-and the task that counts, checkpoints and writes it (:mod:`intacct_provider.operators.bulk_task`).
+A plain value, shared by the engine that decides it (:mod:`intacct_provider.hooks.writes`) and the
+bulk task that counts, checkpoints and writes it (:mod:`intacct_provider.operators.bulk_task`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-STATUSES = ("created", "updated", "unchanged", "failed", "skipped")
+#: ``exists``: the record was already in Intacct, identical, before this task sent it (an earlier
+#: run made it): nothing new was created and nothing failed.
+STATUSES = ("created", "exists", "updated", "unchanged", "failed", "skipped")
 #: Statuses of records this task changed in Intacct.
 WRITTEN = ("created", "updated")
 
 
 @dataclass(frozen=True)
 class Result:
-    """The outcome of one input record."""
+    """The outcome of one input record.
+
+    ``field`` and ``value`` name what was wrong with a skipped record (the argument, and the value
+    it had); ``error`` says why a record failed or was skipped.
+    """
 
     index: int
     status: str
     natural_key: dict[str, str] | None = None
     key: str | None = None
     error: str | None = None
+    field: str | None = None
+    value: Any = None
 
     def as_row(self) -> dict[str, Any]:
         """``dataclasses.asdict`` written out (it deep-copies generically: slow for one row per record)."""
@@ -33,8 +42,27 @@ class Result:
             "natural_key": natural,
             "key": self.key,
             "error": self.error,
+            "field": self.field,
+            "value": json_safe(self.value),
         }
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Result:
         return cls(**row)
+
+    def names(self) -> str:
+        """``record 4 (vendor.id=VEND-1, billNumber=B-7)``: how a message names this record."""
+        natural = self.natural_key
+        named = f" ({', '.join(f'{k}={v}' for k, v in natural.items())})" if natural else ""
+        return f"record {self.index}{named}"
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as JSON can hold it exactly: amounts and dates as their text, never a float."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(name): json_safe(item) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return str(value)

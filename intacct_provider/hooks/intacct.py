@@ -11,7 +11,7 @@ It is a facade over modules with one job each:
   envelope, so a strange answer is an error, never an empty result;
 * :mod:`~intacct_provider.hooks.paging` with :mod:`~intacct_provider.core.pages`: full
   reads, 4000 rows a page, concurrent, with overlap checks and a bounded query count;
-* :mod:`~intacct_provider.hooks.settlement`: creates that never post twice.
+* :mod:`~intacct_provider.hooks.writes`: the write engine, creates that never post twice.
 
 No I/O in ``__init__``: the connection, session and token are fetched lazily.
 """
@@ -36,13 +36,14 @@ from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctNotFoundError
 from intacct_provider.hooks.paging import read_all
 from intacct_provider.hooks.progress import Progress
-from intacct_provider.hooks.settlement import CreateSettlement, RegistryRule
 from intacct_provider.hooks.transport import ENTITY_HEADER, USER_AGENT, SyncTransport
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import requests
+
+    from intacct_provider.hooks.writes import Written
 
 __all__ = ["ENTITY_HEADER", "USER_AGENT", "IntacctHook"]
 
@@ -226,21 +227,55 @@ class IntacctHook(BaseHook):
     ) -> dict[str, Any]:
         """Create a record; return its reference ``{"key", "id", "href"}``. Never creates twice.
 
-        A lost, cut-short or unreadable answer, or a 409, is settled by
-        :class:`~intacct_provider.hooks.settlement.CreateSettlement`: look-up by ``lookup``
-        (default: the registry's natural key of ``payload``) or, with none, by content among
-        records created since the first POST, then a replay of ``idempotency_key``, else
-        :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError`.
-        ``resumed=True`` says an earlier try of the same task may have created it already;
-        ``posted_at`` (``time.time()`` when that try began posting) bounds the content look-up
-        to records created since, so an identical record from an earlier run is not taken for it.
+        See :meth:`create_or_find`, which also says whether the record was made now or found.
         """
+        reference = self.create_or_find(
+            object, payload, idempotency_key=idempotency_key, lookup=lookup, resumed=resumed, posted_at=posted_at
+        ).reference
+        assert reference is not None  # a failure raised
+        return reference
+
+    def create_or_find(
+        self,
+        object: str,
+        payload: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        lookup: Any = None,
+        resumed: bool = False,
+        posted_at: float | None = None,
+    ) -> Written:
+        """Create a record through the write engine (:mod:`~intacct_provider.hooks.writes`), or find it.
+
+        A lost, cut-short, unreadable or 5xx answer, or a 409, is settled by a look-up before
+        anything is posted again: by ``lookup`` (``$eq`` filters; default: the registry's natural
+        key of ``payload``) or, with none, by content among records created since the first POST;
+        then a replay of ``idempotency_key``, else
+        :class:`~intacct_provider.exceptions.IntacctAmbiguousWriteError`. ``resumed=True`` says an
+        earlier try of the same task may have created it already; ``posted_at`` (``time.time()``
+        when that try began posting) bounds the content look-up to records created since, so an
+        identical record from an earlier run is not taken for it. The result's ``status`` is
+        ``created``, or ``exists`` when an identical record was already there (``how`` says how
+        it was found); a failure raises.
+        """
+        from intacct_provider.catalog.bulk_records import Item
+        from intacct_provider.catalog.registry import natural_key_of
+        from intacct_provider.hooks.writes import WriteEngine
+
         path = resolve_path(object)
-        settlement = CreateSettlement(
-            self, path, payload, idempotency_key=idempotency_key, lookup=lookup, rule=RegistryRule(path),
-            posted_at=posted_at,
+        fields, natural = natural_key_of(path, payload, lookup)
+        engine = WriteEngine(self, path, fields, rounds=self.settings.max_retries + 1)
+        (written,) = engine.create(
+            [Item(0, dict(payload), natural)], lambda _round, _sent: idempotency_key, single=True,
+            resumed=resumed, posted_at=posted_at,
         )  # fmt: skip
-        return settlement.run(resumed=resumed)
+        if written.error is not None:
+            raise written.error
+        return written
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request of this hook (all its threads) back for ``seconds``: the task's one pacer."""
+        self.transport.pause(seconds)
 
     def update_record(self, object: str, key: str | int, changes: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH the given fields of a record; return its reference."""

@@ -1,7 +1,9 @@
 """The pause several threads share: a 429 seen by one of them slows them all.
 
-Used by the sync transport and the bulk writer. The waits themselves are decided by the
-pure rules of :mod:`intacct_provider.core.backoff`; this module only holds threads back.
+One per hook, held by its sync transport: a 429 the transport sees and a back-off the write
+engine asks for (``IntacctHook.pause``) hold back every thread of the task, slept with the
+transport's own sleep. The waits themselves are decided by the pure rules of
+:mod:`intacct_provider.core.backoff`; this module only holds threads back.
 """
 
 from __future__ import annotations

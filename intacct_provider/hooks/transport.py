@@ -50,7 +50,7 @@ class SyncTransport:
         self._session: requests.Session | None = None
         self._tokens = TokenState(settings)
         self._auth_lock = threading.Lock()
-        self._pacer = Pacer()  # one 429 holds back every thread of this hook
+        self._pacer = Pacer()  # one 429 (or a write engine's back-off) holds back every thread of this hook
         self._count_lock = threading.Lock()
         self.sleep: Callable[[float], None] = time.sleep
         #: Attempts repeated so far (429, 5xx, dropped connections), for the progress lines' summary.
@@ -73,6 +73,10 @@ class SyncTransport:
             session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
             self._session = session
         return self._session
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request of this hook back for ``seconds`` (slept, with :attr:`sleep`, before the next one)."""
+        self._pacer.pause(seconds)
 
     def close(self) -> None:
         if self._session is not None:

@@ -6,7 +6,8 @@ is parsed.)
 Records have the shape of the single-create operator's arguments and are checked by the same
 functions, all of them before the first request. They are sent as array requests of up to 500
 records, several in flight, and every record's outcome is written to a JSON Lines file. See
-``intacct_provider.hooks.batch_writer`` for how a lost answer is settled without creating twice.
+``intacct_provider.hooks.writes`` (the write engine the single create shares) for how a lost
+answer is settled without creating twice.
 
 Data awareness: the object's Intacct asset gets an event listing the written keys when the task
 succeeds, and OpenLineage names the object (and the results file) as outputs. A task that fails
@@ -35,7 +36,10 @@ ON_ERROR = ("fail", "continue")
 
 
 class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
-    """Create many records of one object; XCom ``{"created", "failed", "skipped", "results_path"}``.
+    """Create many records of one object; XCom ``{"created", "exists", "failed", "skipped", "results_path"}``.
+
+    A record already in Intacct, identical (an earlier run of the same file made it), is
+    reported ``exists`` with its key, not created again and not a failure.
 
     :param object: a registry name (``bill``, ``invoice``, ``journal_entry``, ``vendor``,
         ``customer``) or an Intacct path; for a raw path records are sent as Intacct bodies.
@@ -47,17 +51,19 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
     :param on_error: ``"fail"``: any invalid record stops the task before anything is sent, and
         records Intacct refuses fail the task after every other record was written;
         ``"continue"``: invalid records are skipped, refused ones reported, the task succeeds.
-    :param output_path: where to write one JSON line per input record (``index``,
-        ``natural_key``, ``key``, ``status``, ``error``); any ``ObjectStoragePath``.
+    :param output_path: where to write one JSON line per input record (``index``, ``status``,
+        ``natural_key``, ``key``, ``error``, and for a skipped record the argument at fault and its
+        value, ``field`` and ``value``); any ``ObjectStoragePath``.
     :param idempotency_key: base of the batches' idempotency keys (default: derived from the DAG,
         task, run and map index, so every try of one task instance derives the same keys).
     :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
-        its event's ``extra`` is ``{"keys", "count", "failed", "skipped", "results_path"}``: the
-        created (and updated) records' keys, at most 100, and their count.
+        its event's ``extra`` is ``{"keys", "count", "exists", "failed", "skipped", "results_path"}``:
+        the created (and updated) records' keys, at most 100, their count, and how many records
+        were already there.
     """
 
     operation: ClassVar[str] = "create"
-    statuses: ClassVar[tuple[str, ...]] = ("created", "failed", "skipped")
+    statuses: ClassVar[tuple[str, ...]] = ("created", "exists", "failed", "skipped")
     template_fields: tuple[str, ...] = (
         *IntacctBaseOperator.template_fields,
         "object",
@@ -100,29 +106,22 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         import dataclasses
 
         from intacct_provider.catalog.bulk_fields import FieldRecordingPreparer
-        from intacct_provider.catalog.registry import REGISTRY, resolve_path
+        from intacct_provider.catalog.registry import registered, resolve_path
         from intacct_provider.core.results import WRITTEN, Result
-        from intacct_provider.hooks.batch_writer import BatchWriter
-        from intacct_provider.hooks.pacing import Pacer
+        from intacct_provider.hooks.writes import WriteEngine
         from intacct_provider.operators.asset_events import writes_extra
         from intacct_provider.operators.bulk_task.run import IntacctBulkWriteError, run_bulk
         from intacct_provider.operators.create import default_idempotency_key
 
         path = resolve_path(self.object)
-        obj = next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
+        obj = registered(path)
         preparer = FieldRecordingPreparer(obj, self.key_fields(obj))
         plan = self._plan(context, preparer)
         assets = self.intacct_outlets(path)  # checked before any request
         base = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
-        writer = BatchWriter(
-            self.hook,
-            path,
-            plan.preparer.key_fields,
-            idempotency_base=base,
-            max_rounds=self.hook.settings.max_retries + 1,
-            pacer=Pacer(),
-        )
-        summary, results = run_bulk(plan, writer, self.statuses)
+        # One engine for the task's worker threads, over the hook's one pacer.
+        engine = WriteEngine(self.hook, path, plan.preparer.key_fields, rounds=self.hook.settings.max_retries + 1)
+        summary, results = run_bulk(plan, engine, base, self.statuses)
         # Records were written even if some failed: lineage says so either way (events only on success).
         self.record_lineage(
             path,
@@ -138,7 +137,9 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
                 f"{results.describe_failures()}"
             )
         written = sum(results.counts[status] for status in WRITTEN)
-        outcome = {name: summary[name] for name in ("failed", "skipped", "results_path")}
+        outcome: dict[str, Any] = {
+            name: summary[name] for name in ("exists", "failed", "skipped", "results_path") if name in summary
+        }
         self.emit_assets(context, assets, {**writes_extra(results.written_keys, written), **outcome})
         return summary
 

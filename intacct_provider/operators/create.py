@@ -15,11 +15,15 @@ inside the task or as an Airflow task retry:
 2. The key, and the created record's key once known, are kept in
    ``context["task_state_store"]`` (Airflow 3.3+), which survives task retries;
    a retry whose record is already known reads it back instead of posting.
-3. A lost answer is settled by looking the record up by its natural key (vendor
-   + bill number, customer + invoice number, vendor/customer id, a journal
-   entry's journal, date, description and lines), never by a blind second post.
-   Sage documents a reused idempotency key as a 409, so a replay is only a bonus
-   where a tenant offers one.
+3. A lost answer, a 5xx or a 409 is settled by the write engine
+   (:mod:`intacct_provider.hooks.writes`, the bulk operators' too): the record is
+   looked up by its natural key (vendor + bill number, customer + invoice number,
+   vendor/customer id, a journal entry's journal, date, description and lines) or,
+   with none, by content, never by a blind second post. Sage documents a reused
+   idempotency key as a 409, so a replay is only a bonus where a tenant offers one.
+4. A record found identical that was there before this task sent it (an earlier
+   run made it) is adopted, not created again: the log says so and the XCom has
+   ``"adopted": true``.
 """
 
 from __future__ import annotations
@@ -45,8 +49,37 @@ from intacct_provider.operators.lineage import IntacctLineageMixin
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from intacct_provider.hooks.writes import How
+
 #: Name of this operator's entry in ``task_state_store``; renaming it breaks in-flight retries.
 STATE_KEY = "intacct_create"
+
+
+def _try_number(context: Context) -> int:
+    return int(getattr(context["ti"], "try_number", 1) or 1)
+
+
+def _report(log: Any, label: str, reference: dict[str, Any], how: How | None, *, knows_first_try: bool) -> bool:
+    """Say in the log what the create did; whether it adopted a record that was there before (an earlier run's)."""
+    from intacct_provider.hooks.writes import How
+
+    named = f"{label} {reference.get('id')} (key {reference.get('key')})"
+    if how is How.FOUND:
+        log.info("Created %s: its answer was lost, and the look-up found the record this create made", named)
+    elif how is How.EARLIER_TRY:
+        log.info("%s was created by an earlier try of this task; nothing new was created", named)
+    elif how is How.EXISTED and knows_first_try:
+        log.info("Adopted %s, created by an earlier run; nothing new was created", named)
+        return True
+    elif how is How.EXISTED:
+        log.info(
+            "Adopted %s, created before this try began (by an earlier try of this task or an earlier run); "
+            "nothing new was created by this try",
+            named,
+        )
+    else:
+        log.info("Created %s", named)
+    return False
 
 
 def default_idempotency_key(context: Context) -> str:
@@ -60,7 +93,10 @@ def default_idempotency_key(context: Context) -> str:
 
 
 class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
-    """Create one record of any registered object; returns ``{"ia::result": {"href", "id", "key"}}``.
+    """Create one record of any registered object; returns ``{"ia::result": {"href", "id", "key"}, "adopted": bool}``.
+
+    ``adopted`` is true when an identical record made by an earlier run was found instead (a re-run
+    of the same bill number, say): nothing new was created, and the log says so.
 
     :param object: registry name (``"vendor"``, ``"bill"``...); not templated (it decides the arguments).
     :param record: the object's arguments (a mapping or JSON text), e.g. ``{"vendor_id": "V-1",
@@ -131,30 +167,12 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
 
     def build_payload(self) -> dict[str, Any]:
         """The checked Intacct body: mapped arguments plus ``extra_fields``, valid by the contract (no I/O)."""
-        import inspect
+        from intacct_provider.catalog.bodies import BodyBuilder
 
-        from intacct_provider.catalog.body_check import check_body, merge_extra_fields
-        from intacct_provider.catalog.validation import parse_json
-        from intacct_provider.exceptions import IntacctValidationError
+        prefix = "" if self.arguments else "record."  # the named operators' arguments are their own
+        return BodyBuilder(entry(self.object)).build(self.record_arguments(), extra=self.extra_fields, prefix=prefix)
 
-        obj = entry(self.object)
-        arguments = self.record_arguments()
-        mapping = obj.payload_function()
-        if mapping is None:
-            body = dict(arguments)
-        else:
-            accepted = inspect.signature(mapping).parameters
-            unknown = sorted(set(arguments) - set(accepted))
-            if unknown:
-                raise IntacctValidationError(
-                    f"record.{unknown[0]}", f"one of {', '.join(accepted)}", None, show_value=False
-                )
-            body = mapping(**arguments)
-        body = merge_extra_fields(body, self.extra_fields)
-        check_body(obj, body, extra=parse_json("extra_fields", self.extra_fields))
-        return body
-
-    def execute(self, context: Context) -> dict[str, dict[str, Any]]:
+    def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.validation import check_header_value
         from intacct_provider.operators.asset_events import writes_extra
 
@@ -167,30 +185,38 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         remembered = store.get(STATE_KEY, None) if store is not None else None
         state: dict[str, Any] = remembered if isinstance(remembered, dict) else {}
         record = state.get("record")
+        adopted = False
         if isinstance(record, dict) and state.get("idempotency_key") == key:
             self.log.info("An earlier try created %s %s; reading it back", obj.label, record.get("key"))
             found = self.hook.get_record(obj.path, str(record["key"]))
             reference = {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}
+            adopted = bool(state.get("adopted"))
         else:
             # An earlier try that stored this key but no record may have created it before dying.
-            # When it began posting (wall clock, so a retry on another worker can tell): the content
-            # look-up of a record with no natural key considers only records created since.
+            # When it began posting (wall clock, so a retry on another worker can tell): the look-ups
+            # count only records created since as this task's, the older identical ones as an earlier run's.
             resumed = state.get("idempotency_key") == key
             posted_at = state.get("posted_at") if resumed else time.time()
             if store is not None and not resumed:
                 store.set(STATE_KEY, {"idempotency_key": key, "record": None, "posted_at": posted_at})
-            reference = self.hook.create_record(
-                obj.path, payload, idempotency_key=key, lookup=obj.lookup_filters(payload), resumed=resumed,
+            written = self.hook.create_or_find(
+                obj.path, payload, idempotency_key=key, resumed=resumed,
                 posted_at=posted_at if isinstance(posted_at, (int, float)) else None,
             )  # fmt: skip
-            state = {"idempotency_key": key, "record": reference}
+            assert written.reference is not None  # a failure raised
+            reference = written.reference
+            # Whether this create knows about every earlier try of this task instance: without that an
+            # older identical record may be an earlier try's (Airflow < 3.3 keeps no state between tries).
+            knows_first_try = resumed or _try_number(context) == 1
+            adopted = _report(self.log, obj.label, reference, written.how, knows_first_try=knows_first_try)
+            state = {"idempotency_key": key, "record": reference, "adopted": adopted}
             if store is not None:
                 store.set(STATE_KEY, state)
-            self.log.info("Created %s %s (key %s)", obj.label, reference.get("id"), reference.get("key"))
         self.after_create(context, reference, state)
         self.emit_assets(context, assets, writes_extra([reference["key"]]))
         self.record_lineage(obj.path, "output", fields=list(payload))
-        return {"ia::result": {"href": reference.get("href"), "id": reference.get("id"), "key": reference["key"]}}
+        result = {"href": reference.get("href"), "id": reference.get("id"), "key": reference["key"]}
+        return {"ia::result": result, "adopted": adopted}
 
     def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
         """Run once the record exists (also on a retry that found it); the bill operator submits here."""

@@ -1,7 +1,10 @@
 """Create tasks that Airflow itself retries (``retries=2, retry_delay=0``), for tests/test_retry_safety.py.
 
-* ``intacct_retry_bill``: a plain bill create; with a connection whose ``max_retries`` is 0 the
-  provider cannot settle a lost answer inside the task, so the task fails and Airflow retries it.
+With ``params.die_while_settling`` try 1 dies at its first look-up, as a worker killed right after a
+POST whose answer was lost would (the provider settles a lost answer inside the task otherwise):
+only an Airflow retry can then settle the create.
+
+* ``intacct_retry_bill``: a plain bill create.
 * ``intacct_retry_bill_no_store``: the same on "an Airflow without ``task_state_store``": the
   operator never sees the store, so only the look-up / idempotency-key replay can stop a duplicate.
 * ``intacct_retry_bill_crash_after_create``: try 1 creates the bill (and records it in
@@ -12,7 +15,7 @@
   posting date, description and lines), retried by Airflow.
 * ``intacct_retry_vendor``: a vendor (found by its id), retried by Airflow.
 
-Params: ``vendor_id``, ``bill_number`` (empty: Intacct numbers the bill), ``amount``.
+Params: ``vendor_id``, ``bill_number`` (empty: Intacct numbers the bill), ``amount``, ``die_while_settling``.
 """
 
 from __future__ import annotations
@@ -31,17 +34,52 @@ from intacct_provider.operators import (
 )
 
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=0)}
-PARAMS = {"vendor_id": "VEND-200", "bill_number": "", "amount": "321.00"}
+PARAMS = {"vendor_id": "VEND-200", "bill_number": "", "amount": "321.00", "die_while_settling": False}
+QUERY_PATH = "/services/core/query"
 
 
-class BillWithoutStateStore(IntacctCreateBillOperator):
+class DiesWhileSettling:
+    """With ``params.die_while_settling``, try 1 dies at its first look-up (a worker lost after its POST)."""
+
+    hook: Any
+
+    def execute(self, context: Any) -> Any:
+        if context["ti"].try_number == 1 and (context.get("params") or {}).get("die_while_settling"):
+            send = self.hook.send
+
+            def send_or_die(method: str, path: str, **kwargs: Any) -> Any:
+                if path == QUERY_PATH:
+                    raise RuntimeError("simulated worker loss before the look-up that settles a lost create")
+                return send(method, path, **kwargs)
+
+            self.hook.send = send_or_die
+        return super().execute(context)  # type: ignore[misc]
+
+
+class Bill(DiesWhileSettling, IntacctCreateBillOperator):
+    """A bill create whose try 1 can die while settling."""
+
+
+class Invoice(DiesWhileSettling, IntacctCreateInvoiceOperator):
+    """An invoice create whose try 1 can die while settling."""
+
+
+class JournalEntry(DiesWhileSettling, IntacctCreateJournalEntryOperator):
+    """A journal entry create whose try 1 can die while settling."""
+
+
+class Vendor(DiesWhileSettling, IntacctCreateVendorOperator):
+    """A vendor create whose try 1 can die while settling."""
+
+
+class BillWithoutStateStore(Bill):
     """What the operator sees on Airflow < 3.3: a context without ``task_state_store``."""
 
     def execute(self, context: Any) -> Any:
         return super().execute({k: v for k, v in context.items() if k != "task_state_store"})
 
 
-class BillCrashingAfterCreate(IntacctCreateBillOperator):
+class BillCrashingAfterCreate(Bill):
     """Try 1 creates and remembers the bill, then dies before returning."""
 
     def execute(self, context: Any) -> Any:
@@ -51,7 +89,7 @@ class BillCrashingAfterCreate(IntacctCreateBillOperator):
         return result
 
 
-def _bill(cls: type[IntacctCreateBillOperator]) -> IntacctCreateBillOperator:
+def _bill(cls: type[Bill]) -> IntacctCreateBillOperator:
     return cls(
         task_id="create_bill",
         vendor_id="{{ params.vendor_id }}",
@@ -68,7 +106,7 @@ def _bill(cls: type[IntacctCreateBillOperator]) -> IntacctCreateBillOperator:
 
 
 for dag_id, operator_class in (
-    ("intacct_retry_bill", IntacctCreateBillOperator),
+    ("intacct_retry_bill", Bill),
     ("intacct_retry_bill_no_store", BillWithoutStateStore),
     ("intacct_retry_bill_crash_after_create", BillCrashingAfterCreate),
 ):
@@ -88,7 +126,7 @@ with DAG(
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    params={"prefix": "RS"},
+    params={"prefix": "RS", "die_while_settling": False},
 ) as intacct_retry_invoice_mapped:
 
     @task
@@ -108,7 +146,7 @@ with DAG(
             )
         ]
 
-    IntacctCreateInvoiceOperator.partial(task_id="create_invoice", **RETRIES).expand_kwargs(orders())
+    Invoice.partial(task_id="create_invoice", **RETRIES).expand_kwargs(orders())
 
 
 with DAG(
@@ -116,9 +154,9 @@ with DAG(
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    params={"description": "Retry safety accrual", "amount": "75.25"},
+    params={"description": "Retry safety accrual", "amount": "75.25", "die_while_settling": False},
 ) as intacct_retry_journal_entry:
-    IntacctCreateJournalEntryOperator(
+    JournalEntry(
         task_id="create_entry",
         journal_id="GJ",
         posting_date="2026-11-30",
@@ -135,8 +173,6 @@ with DAG(
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    params={"vendor_id": "VEND-RETRY"},
+    params={"vendor_id": "VEND-RETRY", "die_while_settling": False},
 ) as intacct_retry_vendor:
-    IntacctCreateVendorOperator(
-        task_id="create_vendor", vendor_id="{{ params.vendor_id }}", name="Retry Safety Ltd", **RETRIES
-    )
+    Vendor(task_id="create_vendor", vendor_id="{{ params.vendor_id }}", name="Retry Safety Ltd", **RETRIES)

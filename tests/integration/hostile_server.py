@@ -289,10 +289,12 @@ class RecordStore:
         return self.get(request)
 
     def get(self, request: Request) -> Reply:
-        record = self.records.get(request.path.rsplit("/", 1)[-1])
-        if record is None:
+        """GET by key, or a batch GET of ``k1,k2`` (the records in the order asked)."""
+        keys = request.path.rsplit("/", 1)[-1].split(",")
+        records = [self.records.get(key) for key in keys]
+        if any(record is None for record in records):
             return Reply(404, error_body("no such record"))
-        return Reply(body={"ia::result": record})
+        return Reply(body={"ia::result": records if len(keys) > 1 else records[0]})
 
     def query(self, request: Request) -> Reply:
         body = request.json()

@@ -244,7 +244,7 @@ def test_bulk_create_event_lists_the_created_keys(intacct_sandbox, intacct_conn,
     assert len(created) == summary["created"] == 12
     extra = extra_of(ctx, op.outlets[0])
     assert sorted(extra.pop("keys")) == sorted(created.values())
-    assert extra == {"count": 12, "failed": 0, "skipped": 0, "results_path": summary["results_path"]}
+    assert extra == {"count": 12, "exists": 0, "failed": 0, "skipped": 0, "results_path": summary["results_path"]}
 
 
 def test_bulk_upsert_event_lists_created_and_updated_keys_only(intacct_sandbox, intacct_conn):
@@ -300,7 +300,7 @@ def test_a_partly_failed_bulk_task_emits_no_event_and_continue_counts_failures(i
     written = tagged_bills(intacct_sandbox, "asset-part")
     extra = extra_of(ctx, op.outlets[0])
     assert sorted(extra.pop("keys")) == sorted(written.values()) and len(written) == 5
-    assert extra == {"count": 5, "failed": 1, "skipped": 0, "results_path": None}
+    assert extra == {"count": 5, "exists": 0, "failed": 1, "skipped": 0, "results_path": None}
 
 
 def test_a_resumed_bulk_task_lists_the_keys_written_by_its_earlier_try(intacct_sandbox, intacct_conn):
@@ -384,7 +384,9 @@ def test_bulk_and_workflow_events_of_a_dag_run(run_dag, intacct_sandbox, tmp_pat
     bill_keys = {r.get("billNumber"): r["key"] for r in intacct_sandbox.records("accounts-payable/bill")}
     loaded = events["load_bills", BILLS_URI]
     assert sorted(loaded.pop("keys")) == sorted(bill_keys[f"ASSETRUN-B{i}"] for i in range(2))
-    assert loaded == {"count": 2, "failed": 0, "skipped": 0, "results_path": xcoms["load_bills"]["results_path"]}
+    assert loaded == {
+        "count": 2, "exists": 0, "failed": 0, "skipped": 0, "results_path": xcoms["load_bills"]["results_path"]
+    }  # fmt: skip
     assert results.read_text().count("\n") == 2
 
     submitted = events["submit_bill", BILLS_URI]

@@ -360,9 +360,9 @@ RULES: list[tuple[str, Callable[[Sides], Any], Callable[[Sides], Any]]] = [
     (
         "a reused idempotency key is a 409, settled by the bill number",
         lambda s: assert_(IntacctCreateBillOperator(task_id="b", idempotency_key="CONF-1", bill_number="CONF-1",
-                                                    **BILL_ARGS).execute(s.context())
+                                                    **BILL_ARGS).execute(s.context())["ia::result"]
                           == IntacctCreateBillOperator(task_id="b", idempotency_key="CONF-1", bill_number="CONF-1",
-                                                       **BILL_ARGS).execute(s.context())),
+                                                       **BILL_ARGS).execute(s.context())["ia::result"]),
         lambda s: _reuse_is_409(s),
     ),
     (

@@ -175,10 +175,13 @@ def test_get_operator_200_with_ia_error_is_not_a_record(server, connect):
 
 
 def test_create_200_with_ia_error_keeps_intacct_message(server, connect):
+    """A success status with an error inside does not say what happened: looked up, then Intacct's words."""
     server.on(VENDOR_ROUTE, Reply(201, error_body("Vendor VEND-9 is on hold")))
-    with pytest.raises(IntacctError, match="Vendor VEND-9 is on hold"):
+    server.on(QUERY_PATH, Reply(body=page([])))
+    with pytest.raises(IntacctError, match="Vendor VEND-9 is on hold") as info:
         run(IntacctCreateVendorOperator, vendor_id="VEND-9", name="Nine")
     assert len(server.calls(VENDOR_ROUTE, "POST")) == 1
+    assert "looked up afterwards by id=VEND-9, it does not exist" in str(info.value)
 
 
 # ============================================================ 2. silent partial syncs

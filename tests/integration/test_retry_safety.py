@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from intacct_provider.exceptions import IntacctAmbiguousWriteError, IntacctConflictError
+from intacct_provider.exceptions import IntacctAmbiguousWriteError, IntacctConflictError, IntacctServerError
 from intacct_provider.operators import IntacctCreateBillOperator, IntacctCreateJournalEntryOperator
 
 BILL = "accounts-payable/bill"
@@ -90,8 +90,8 @@ def state_store_rows(dag_run):
         return {(r.task_id, r.map_index, r.key): r.value for r in rows}
 
 
-def context(task_id="create_bill", run_id="run-1", store=None):
-    ti = SimpleNamespace(dag_id="retry_safety", task_id=task_id, run_id=run_id, map_index=-1)
+def context(task_id="create_bill", run_id="run-1", store=None, try_number=1):
+    ti = SimpleNamespace(dag_id="retry_safety", task_id=task_id, run_id=run_id, map_index=-1, try_number=try_number)
     ctx = {"ti": ti}
     if store is not None:
         ctx["task_state_store"] = store
@@ -219,15 +219,19 @@ def test_lost_answer_after_a_read_timeout_is_settled(run_dag, intacct_sandbox, i
 
 
 # --------------------------------------------------------- (b) Airflow retries the task
+DIE = {"die_while_settling": True}
+
+
 @pytest.mark.parametrize("dag_id", ["intacct_retry_bill", "intacct_retry_bill_no_store"])
 def test_airflow_retry_after_lost_answer_creates_one_bill(run_dag, intacct_sandbox, intacct_conn, setting, dag_id):
-    """max_retries=0: try 1 fails on the lost answer; try 2 looks the bill up by number before posting."""
+    """Try 1 dies before it can look its lost bill up; try 2 looks the bill up by number before posting."""
     intacct_conn(max_retries=0)
     before = keys(intacct_sandbox, BILL)
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
-    dag_run, xcoms = run_dag(dag_id, file="retry_safety", conf={"bill_number": "RS-AF-1"})
+    dag_run, xcoms = run_dag(dag_id, file="retry_safety", conf={"bill_number": "RS-AF-1", **DIE})
     assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
     bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms, "RS-AF-1")
+    assert xcoms["create_bill"]["adopted"] is False  # made by this task instance's try 1, not an earlier run
     if not HAS_TASK_STATE_STORE:
         return  # nothing stored anywhere: the single bill above is the whole proof on this Airflow
     stored = state_store_rows(dag_run)
@@ -254,7 +258,7 @@ def test_airflow_retry_of_a_bill_without_number_finds_what_try_1_created(
     before = keys(intacct_sandbox, BILL)
     sent_before = len(posts(intacct_sandbox, BILL))
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
-    dag_run, xcoms = run_dag("intacct_retry_bill", file="retry_safety", conf=conf)
+    dag_run, xcoms = run_dag("intacct_retry_bill", file="retry_safety", conf={**conf, **DIE})
     created = new_records(intacct_sandbox, BILL, before)
     assert len(created) == 1  # try 1's bill, and never a second one
     if not HAS_TASK_STATE_STORE and setting[0] == "conflict":
@@ -272,7 +276,7 @@ def test_airflow_retry_of_a_journal_entry_finds_it_by_content(run_dag, intacct_s
     intacct_conn(max_retries=0)
     before = keys(intacct_sandbox, JOURNAL_ENTRY)
     intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/general-ledger/journal-entry$")
-    dag_run, xcoms = run_dag("intacct_retry_journal_entry", file="retry_safety")
+    dag_run, xcoms = run_dag("intacct_retry_journal_entry", file="retry_safety", conf=DIE)
     assert task_tries(dag_run)[("create_entry", -1)] == ("success", 2)
     created = new_records(intacct_sandbox, JOURNAL_ENTRY, before)
     assert len(created) == 1
@@ -283,7 +287,7 @@ def test_airflow_retry_of_a_journal_entry_finds_it_by_content(run_dag, intacct_s
 def test_airflow_retry_of_a_vendor_finds_it_by_id(run_dag, intacct_sandbox, intacct_conn, setting):
     intacct_conn(max_retries=0)
     intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/accounts-payable/vendor$")
-    dag_run, xcoms = run_dag("intacct_retry_vendor", file="retry_safety")
+    dag_run, xcoms = run_dag("intacct_retry_vendor", file="retry_safety", conf=DIE)
     assert task_tries(dag_run)[("create_vendor", -1)] == ("success", 2)
     matching = [r for r in intacct_sandbox.records(VENDOR) if r["id"] == "VEND-RETRY"]
     assert [r["key"] for r in matching] == [xcoms["create_vendor"]["ia::result"]["key"]]
@@ -309,7 +313,7 @@ def test_airflow_retries_mapped_creates(run_dag, intacct_sandbox, intacct_conn, 
     intacct_conn(max_retries=0)
     before = keys(intacct_sandbox, INVOICE)
     intacct_sandbox.inject("commit_then_drop", count=3, method="POST", path=INVOICE_POST)
-    dag_run, xcoms = run_dag("intacct_retry_invoice_mapped", file="retry_safety", conf={"prefix": "RS-MAP"})
+    dag_run, xcoms = run_dag("intacct_retry_invoice_mapped", file="retry_safety", conf={"prefix": "RS-MAP", **DIE})
     assert dag_run.state == "success"
     tries = task_tries(dag_run)
     assert [tries[("create_invoice", i)] for i in range(3)] == [("success", 2)] * 3
@@ -344,21 +348,25 @@ def test_example_invoice_per_order_with_every_answer_lost(run_dag, intacct_sandb
 # ------------------------------------------------ operator.execute twice, with and without a store
 @pytest.mark.parametrize("with_store", [True, False], ids=["task_state_store", "no-task_state_store"])
 def test_second_try_after_lost_answer_by_execute(intacct_sandbox, intacct_conn, setting, with_store):
+    """Try 1's answer is lost and its look-up fails too (a 503): it fails; try 2 settles it."""
     intacct_conn(max_retries=0)
     store = MemoryStore() if with_store else None
     before = keys(intacct_sandbox, BILL)
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
-    with pytest.raises(IntacctAmbiguousWriteError):
+    intacct_sandbox.inject("status", status=503, method="POST", path="/services/core/query$")
+    with pytest.raises(IntacctServerError):
         bill_operator(bill_number="RS-EX-1").execute(context(store=store))
     if with_store:
         assert store["intacct_create"]["record"] is None  # the key is remembered, the record not yet known
-    result = bill_operator(bill_number="RS-EX-1").execute(context(store=store))
+    result = bill_operator(bill_number="RS-EX-1").execute(context(store=store, try_number=2))
     created = new_records(intacct_sandbox, BILL, before)
     assert [r["key"] for r in created] == [result["ia::result"]["key"]]
+    assert result["adopted"] is False  # try 1 of this task made it
     if with_store:
         assert store["intacct_create"]["record"]["key"] == result["ia::result"]["key"]
         intacct_sandbox.clear_requests()
-        assert bill_operator(bill_number="RS-EX-1").execute(context(store=store)) == result  # a third try reads it
+        third = bill_operator(bill_number="RS-EX-1").execute(context(store=store, try_number=3))
+        assert third == result  # a third try reads it back
         assert posts(intacct_sandbox, BILL) == []
 
 
@@ -425,7 +433,9 @@ def test_same_idempotency_key_different_body_is_a_clear_conflict(intacct_sandbox
     assert [r["key"] for r in new_records(intacct_sandbox, BILL, before)] == [first["ia::result"]["key"]]
     # The same key with the same body and number: a replay, or a 409 settled by the number. Still one bill.
     again = bill_operator(idempotency_key="ORDER-42", bill_number="RS-42").execute(context(run_id="run-3"))
-    assert again == first
+    assert again["ia::result"] == first["ia::result"]
+    # A 409 settled by the number is said to be an earlier run's; a replayed answer cannot be told from a create.
+    assert again["adopted"] is (setting[0] == "conflict")
     assert len(new_records(intacct_sandbox, BILL, before)) == 1
 
 
@@ -438,12 +448,19 @@ def test_same_key_different_bill_number_is_a_conflict_not_the_old_bill(intacct_s
     assert [r["billNumber"] for r in new_records(intacct_sandbox, BILL, before)] == ["RS-43-A"]
 
 
-def test_duplicate_bill_number_from_an_earlier_run_is_found(intacct_sandbox, intacct_conn, setting):
+def test_duplicate_bill_number_from_an_earlier_run_is_found(intacct_sandbox, intacct_conn, setting, capsys):
     before = keys(intacct_sandbox, BILL)
     first = bill_operator(bill_number="RS-DUP-1").execute(context(run_id="run-1"))
     intacct_sandbox.clear_requests()
+    capsys.readouterr()
     second = bill_operator(bill_number="RS-DUP-1").execute(context(run_id="run-2"))  # another run, another key
-    assert second == first
+    assert second == {"ia::result": first["ia::result"], "adopted": True} and first["adopted"] is False
+    bill = first["ia::result"]
+    said = capsys.readouterr().out  # the task log (Airflow's structured logger writes to stdout here)
+    assert (
+        f"Adopted AP bill {bill['id']} (key {bill['key']}), created by an earlier run; nothing new was created" in said
+    )
+    assert "Created AP bill" not in said
     statuses = [r["status"] for r in posts(intacct_sandbox, BILL)]
     assert statuses == [409]  # Intacct refused the duplicate number; the look-up then found the bill
     assert [r["billNumber"] for r in new_records(intacct_sandbox, BILL, before)] == ["RS-DUP-1"]
@@ -455,23 +472,37 @@ def test_duplicate_bill_number_in_a_dag_rerun(run_dag, intacct_sandbox):
     _, first = run_dag("intacct_retry_bill", file="retry_safety", conf={"bill_number": "RS-RERUN-1"})
     dag_run, second = run_dag("intacct_retry_bill", file="retry_safety", conf={"bill_number": "RS-RERUN-1"})
     assert dag_run.state == "success"
-    assert second["create_bill"] == first["create_bill"]
+    assert second["create_bill"] == {"ia::result": first["create_bill"]["ia::result"], "adopted": True}
     assert [r["billNumber"] for r in new_records(intacct_sandbox, BILL, before)] == ["RS-RERUN-1"]
 
 
 # ------------------------------------------------------------- what the errors say
 @pytest.mark.parametrize("bill_number", [None, "RS-MSG-1"], ids=["intacct-numbered", "bill-number"])
 def test_ambiguous_error_says_what_was_tried(intacct_sandbox, intacct_conn, bill_number):
+    """max_retries=0: lost before it committed, the bill is looked up (not found) but not posted again."""
     intacct_conn(max_retries=0)
-    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    intacct_sandbox.inject("status", status=504, method="POST", path=BILL_POST)
     with pytest.raises(IntacctAmbiguousWriteError) as info:
         bill_operator(bill_number=bill_number, idempotency_key="ORDER-7").execute(context())
-    assert [r for r in intacct_sandbox.requests if r["path"] == "/services/core/query"] == []  # no look-up made
+    assert len([r for r in intacct_sandbox.requests if r["path"] == "/services/core/query"]) == 1  # looked up
+    assert len(posts(intacct_sandbox, BILL)) == 1
     text = str(info.value)
     assert "may or may not have been created" in text
-    assert "max_retries is 0, so it was neither looked up nor replayed in this task" in text
+    assert "it was not sent again: the connection's max_retries is 0" in text
+    by = "by vendor.id=VEND-200, billNumber=RS-MSG-1" if bill_number else "by content"
+    assert f"looked up afterwards {by}, it does not exist" in text
     assert "check Intacct before creating it again" in text
     assert "ORDER-7" in text  # the key an Airflow retry of the task will resend
+
+
+def test_a_lost_create_is_settled_inside_the_task_even_with_max_retries_0(intacct_sandbox, intacct_conn, setting):
+    """Committed, then the answer lost: the look-up that follows at once finds the bill; no POST again."""
+    intacct_conn(max_retries=0)
+    before = keys(intacct_sandbox, BILL)
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    result = bill_operator(bill_number="RS-MR0-1").execute(context())
+    assert [r["key"] for r in new_records(intacct_sandbox, BILL, before)] == [result["ia::result"]["key"]]
+    assert len(posts(intacct_sandbox, BILL)) == 1 and result["adopted"] is False
 
 
 def test_key_conflict_names_the_key(intacct_sandbox, intacct_conn):

@@ -1,7 +1,9 @@
 """Per-record results: what happened to each input record, and their JSON Lines file.
 
-One row per input record -- ``{"index", "natural_key", "key", "status", "error"}`` -- with
-``status`` one of ``created``, ``updated``, ``unchanged``, ``failed``, ``skipped``. Rows are
+One row per input record -- ``{"index", "status", "natural_key", "key", "error", "field", "value"}``
+-- with ``status`` one of ``created``, ``exists`` (already there, identical: an earlier run made
+it), ``updated``, ``unchanged``, ``failed``, ``skipped``; a skipped record names the argument at
+fault (``field``) and the value it had. Rows are
 written in input order (:class:`InputOrder`) as soon as every earlier batch has finished, which
 keeps memory flat however many records a task writes; only failures are kept in memory, to
 name them when the task fails.
@@ -65,11 +67,14 @@ class ResultsWriter:
         return summary
 
     def describe_failures(self) -> str:
-        named = "; ".join(
-            f"record {f.index}{_key_text(f.natural_key)}: {f.error}" for f in self.failures[:MAX_NAMED_FAILURES]
-        )
-        more = len(self.failures) - MAX_NAMED_FAILURES
-        return named + (f"; and {more} more" if more > 0 else "")
+        return describe(self.failures, MAX_NAMED_FAILURES)
+
+
+def describe(rows: list[Result], limit: int) -> str:
+    """The first ``limit`` rows, each named with its natural key and reason, then how many more."""
+    named = "; ".join(f"{row.names()}: {row.error}" for row in rows[:limit])
+    more = len(rows) - limit
+    return named + (f"; and {more} more" if more > 0 else "")
 
 
 class InputOrder:
@@ -111,7 +116,3 @@ class InputOrder:
             while self._skipped_at < len(self.skipped) and self.skipped[self._skipped_at].index < row.index:
                 self._skipped_at += 1
             self.writer.write([*self.skipped[start : self._skipped_at], row])
-
-
-def _key_text(natural_key: dict[str, str] | None) -> str:
-    return f" ({', '.join(f'{k}={v}' for k, v in natural_key.items())})" if natural_key else ""

@@ -25,19 +25,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider.catalog.bulk_records import BulkRecordsError, DuplicateKeys, Item, Preparer, Problem, problem_of
-from intacct_provider.core.batching import batches
+from intacct_provider.core.batching import batch_idempotency_key, batches
 from intacct_provider.core.results import Result
 from intacct_provider.exceptions import IntacctPermanentError, IntacctValidationError
 from intacct_provider.hooks.progress import Progress, duration
 from intacct_provider.operators.bulk_task.checkpoint import Checkpoint, StateStore
-from intacct_provider.operators.bulk_task.results import InputOrder, ResultsWriter
+from intacct_provider.operators.bulk_task.results import InputOrder, ResultsWriter, describe
 from intacct_provider.operators.bulk_task.source import Source
 from intacct_provider.operators.bulk_task.spool import Spool
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
-    from intacct_provider.hooks.batch_writer import BatchWriter
+    from intacct_provider.hooks.writes import Keys, WriteEngine
+
+#: Skipped or failed records named in the task's log (every one is in the results file).
+MAX_LOGGED = 5
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ def preflight(plan: BulkPlan, spool: Spool) -> PreflightReport:
                 raise IntacctValidationError("record", str(record), show_value=False)
             item = plan.preparer.prepare(index, record)
         except IntacctValidationError as exc:
-            problems.append(problem_of(index, exc))
+            problems.append(problem_of(index, exc, record, plan.preparer))
             continue
         problem = duplicates.check(item)
         if problem is None and plan.operation == "upsert" and item.natural is None:
@@ -96,23 +99,25 @@ def preflight(plan: BulkPlan, spool: Spool) -> PreflightReport:
     return PreflightReport(total, problems)
 
 
-def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> tuple[dict[str, Any], ResultsWriter]:
+def run_bulk(
+    plan: BulkPlan, engine: WriteEngine, idempotency_base: str, statuses: tuple[str, ...]
+) -> tuple[dict[str, Any], ResultsWriter]:
     """Run the whole task; return its XCom summary and the results (failures included)."""
     with Spool() as spool:
         report = preflight(plan, spool)
         fingerprint = hashlib.sha256(
-            f"{plan.operation}|{writer.path}|{plan.batch_size}|{writer.key_fields}|{spool.digest()}".encode()
+            f"{plan.operation}|{engine.path}|{plan.batch_size}|{engine.key.fields}|{spool.digest()}".encode()
         ).hexdigest()
         checkpoint = Checkpoint(plan.store, fingerprint)
         finished = checkpoint.finished()
         if finished:
             log.info("Resuming: %d batches were finished by an earlier try", len(finished))
         with ResultsWriter(plan.output_path) as results:
-            skipped = [Result(p.index, "skipped", error=f"{p.field}: {p.reason()}") for p in report.problems]
+            skipped = [_skipped(problem) for problem in report.problems]
             ordered = InputOrder(results, skipped)
             done_before = 0
             for index, batch_results in finished.items():
-                writer.claim([row.key for row in batch_results])  # an earlier try's records are this task's
+                engine.claim([row.key for row in batch_results])  # an earlier try's records are this task's
                 ordered.add(index, batch_results)
                 done_before += len(batch_results)
             todo = checkpoint.begin(  # each batch's start is stored before it is handed to a worker
@@ -120,11 +125,11 @@ def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> 
                 for index, batch in enumerate(batches(spool.items(), plan.batch_size))
                 if index not in finished
             )
-            progress = BulkProgress(f"{writer.path} {plan.operation}", spool.count - done_before, writer)
+            progress = BulkProgress(f"{engine.path} {plan.operation}", spool.count - done_before, engine)
             try:
                 _drive(
                     todo,
-                    _action(plan, writer, checkpoint),
+                    _action(plan, engine, idempotency_base, checkpoint),
                     plan.max_concurrency,
                     functools.partial(_finish, checkpoint, ordered, progress),
                 )
@@ -132,17 +137,35 @@ def run_bulk(plan: BulkPlan, writer: BatchWriter, statuses: tuple[str, ...]) -> 
                 ordered.close()
                 progress.finish()
     log.info("Bulk %s of %d records: %s", plan.operation, report.total, dict(results.counts))
+    _log_named("Skipped", skipped, report.total, results, "not valid, so not sent")
+    _log_named("Failed", results.failures, report.total, results, "refused by Intacct or not settled")
     return results.summary(statuses), results
 
 
-class BulkProgress(Progress):
-    """Progress of the records sent, checked after every batch: API requests and re-sends as the writer counts them."""
+def _skipped(problem: Problem) -> Result:
+    """The results row of a record the pre-flight refused: its natural key if its arguments name one, the bad value."""
+    got = f", got {problem.value!r}" if problem.value is not None else ""
+    natural = dict(problem.natural) if problem.natural is not None else None
+    error = f"{problem.field}: {problem.reason()}{got}"
+    return Result(problem.index, "skipped", natural, error=error, field=problem.field, value=problem.value)
 
-    def __init__(self, what: str, total: int, writer: BatchWriter, **kwargs: Any) -> None:
+
+def _log_named(what: str, rows: list[Result], total: int, results: ResultsWriter, why: str) -> None:
+    """``Skipped 3 of 45 records (...): record 4 (vendor.id=..., billNumber=...): <reason>; ...; and 1 more``."""
+    if not rows:
+        return
+    where = f"; every record's result is in {results.path}" if results.path is not None else ""
+    log.warning("%s %d of %d records (%s): %s%s", what, len(rows), total, why, describe(rows, MAX_LOGGED), where)
+
+
+class BulkProgress(Progress):
+    """Progress of the records sent, checked after every batch: API requests and re-sends as the engine counts them."""
+
+    def __init__(self, what: str, total: int, engine: WriteEngine, **kwargs: Any) -> None:
         """``kwargs``: :class:`Progress`'s ``logger``, ``clock`` and ``every``."""
         kwargs.setdefault("logger", log)
         super().__init__(what, total=total, unit="records", **kwargs)
-        self.writer = writer
+        self.engine = engine
         self._transport_retries = self._retried()
 
     def batch(self, records: int) -> None:
@@ -165,20 +188,31 @@ class BulkProgress(Progress):
         return summary
 
     def _count_requests(self) -> None:
-        self.queries = self.writer.requests
-        self.retries = self.writer.resends + self._retried() - self._transport_retries
+        self.queries = self.engine.requests
+        self.retries = self.engine.resends + self._retried() - self._transport_retries
 
     def _retried(self) -> int:
-        transport = getattr(self.writer.hook, "transport", None)
+        transport = getattr(self.engine.channel, "transport", None)
         return int(getattr(transport, "retries", 0) or 0)
 
 
-def _action(plan: BulkPlan, writer: BatchWriter, checkpoint: Checkpoint) -> Callable[[int, list[Item]], list[Result]]:
-    if plan.operation == "upsert":
-        return writer.upsert
-    if plan.resumed:  # an earlier try may have sent a batch: the checkpoint says whether, and when
-        return lambda index, items: writer.create(index, items, *checkpoint.earlier_try(index))
-    return lambda index, items: writer.create(index, items, False)
+def _action(
+    plan: BulkPlan, engine: WriteEngine, idempotency_base: str, checkpoint: Checkpoint
+) -> Callable[[int, list[Item]], list[Result]]:
+    def keys(batch_index: int) -> Keys:
+        """The key of each send of one batch: its index, the round and the exact bodies (``core.batching``)."""
+        return lambda round_index, sent: batch_idempotency_key(
+            idempotency_base, batch_index, round_index, [item.body for item in sent]
+        )
+
+    def write(index: int, items: list[Item]) -> list[Result]:
+        if plan.operation == "upsert":
+            return [written.result() for written in engine.upsert(items, keys(index))]
+        # A retried task: an earlier try may have sent a batch; the checkpoint says whether, and when.
+        resumed, posted_at = checkpoint.earlier_try(index) if plan.resumed else (False, None)
+        return [written.result() for written in engine.create(items, keys(index), resumed=resumed, posted_at=posted_at)]
+
+    return write
 
 
 def _finish(

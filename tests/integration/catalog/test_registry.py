@@ -79,7 +79,10 @@ def test_generic_create_maps_named_arguments_for_registered_objects(intacct_sand
 
 
 def test_generic_create_refuses_unknown_record_keys_before_any_request(intacct_sandbox, intacct_conn):
-    with pytest.raises(IntacctValidationError, match=r"record\.vendorid: expected one of vendor_id, name"):
+    with pytest.raises(
+        IntacctValidationError,
+        match=r"record\.vendorid: expected an argument of the AP vendor create — did you mean 'vendor_id'\?",
+    ):
         IntacctCreateRecordOperator(task_id="v", object="vendor", record={"vendorid": "V", "name": "N"}).execute(
             context()
         )

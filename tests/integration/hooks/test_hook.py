@@ -209,7 +209,10 @@ def test_create_is_never_blindly_resent(hook, intacct_sandbox, monkeypatch):
     monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
     before = len(intacct_sandbox.records(BILL))
     intacct_sandbox.inject("status", status=504, method="POST", path="/objects/accounts-payable/bill$")
-    with pytest.raises(IntacctAmbiguousWriteError, match="it was not posted again; check Intacct"):
+    with pytest.raises(
+        IntacctAmbiguousWriteError,
+        match="so it was not sent again; looked up afterwards by content, it does not exist; check Intacct",
+    ):
         hook.create_record("bill", NEW_BILL)
     assert len(api_calls(intacct_sandbox, "POST", "/objects/accounts-payable/bill")) == 1
     assert len(intacct_sandbox.records(BILL)) == before
@@ -361,7 +364,10 @@ def test_no_row_skipped_in_a_custom_order_when_a_read_row_moves(hook, intacct_sa
 def test_a_different_record_with_the_same_natural_key_is_a_conflict_not_a_success(hook, intacct_sandbox):
     from intacct_provider.exceptions import IntacctConflictError
 
-    with pytest.raises(IntacctConflictError, match=r"'VEND-100' \(key 33\) already exists and differs .* in name"):
+    with pytest.raises(
+        IntacctConflictError,
+        match=r"AP vendor 'VEND-100' \(key 33\) already has its natural key and differs .* in name",
+    ):
         hook.create_record(
             "vendor",
             {"id": "VEND-100", "name": "Totally Different Supplier Ltd"},

@@ -25,7 +25,7 @@ def test_creates_every_record_once_in_array_batches(intacct_sandbox, intacct_con
     records = bills(35, "ok")
     out = tmp_path / "results.jsonl"
     summary = operator(records=records, output_path=str(out)).execute(context())
-    assert summary == {"created": 35, "failed": 0, "skipped": 0, "results_path": str(out)}
+    assert summary == {"created": 35, "exists": 0, "failed": 0, "skipped": 0, "results_path": str(out)}
     assert copies(intacct_sandbox, "ok") == {f"ok-{i}": 1 for i in range(35)}
     posts = bill_posts(intacct_sandbox)
     assert sorted(len(p["body"]) for p in posts) == [5, 10, 10, 10]
@@ -66,6 +66,9 @@ def test_on_error_continue_skips_bad_records(intacct_sandbox, intacct_conn, tmp_
     assert "skip-3" not in copies(intacct_sandbox, "skip") and len(copies(intacct_sandbox, "skip")) == 11
     row = read_results(out)[3]
     assert row["status"] == "skipped" and row["error"].startswith("date_created: expected")
+    assert row["error"].endswith("got '2026-02-30'")
+    assert (row["field"], row["value"]) == ("date_created", "2026-02-30")
+    assert row["natural_key"] == {"vendor.id": "VEND-100", "billNumber": "skip-3"}  # named, though never sent
 
 
 @pytest.mark.parametrize("shape", ["composite", "bare", "atomic"])
@@ -158,5 +161,11 @@ def test_results_file_is_in_input_order_and_progress_is_logged(intacct_sandbox, 
     assert indexes == list(range(45))
     lines = [r.getMessage() for r in caplog.records if r.name == "intacct_provider.operators.bulk_task.run"]
     requests = len([r for r in intacct_sandbox.requests if r["path"].startswith("/objects/")])
-    assert lines[-2].startswith("accounts-payable/bill create: 42 records in ")
-    assert lines[-2].endswith(f", {requests} API requests (billed transactions), 0 retries")
+    (summary_line,) = [line for line in lines if line.startswith("accounts-payable/bill create: 42 records in ")]
+    assert summary_line.endswith(f", {requests} API requests (billed transactions), 0 retries")
+    (skipped,) = [line for line in lines if line.startswith("Skipped ")]
+    assert skipped.startswith(
+        "Skipped 3 of 45 records (not valid, so not sent): record 4 (vendor.id=VEND-100, billNumber=order-4): "
+        "date_due: expected a real calendar date as YYYY-MM-DD, got '2026-13-01'; record 17 "
+    )
+    assert skipped.endswith(f"every record's result is in {out}")

@@ -50,7 +50,7 @@ def test_task_killed_mid_run_is_retried_by_airflow(run_dag, intacct_sandbox, dag
     assert dag_run.state == "success"
     assert task_tries(dag_run)[("bulk_bills", -1)] == ("success", 2)
     assert copies(intacct_sandbox, tag) == {f"{tag}-{i}": 1 for i in range(60)}
-    assert xcoms["bulk_bills"] == {"created": 60, "failed": 0, "skipped": 0, "results_path": None}
+    assert xcoms["bulk_bills"] == {"created": 60, "exists": 0, "failed": 0, "skipped": 0, "results_path": None}
     rows = state_store_rows(dag_run)
     if dag_id == "intacct_bulk_retry" and HAS_TASK_STATE_STORE:
         header = rows[("bulk_bills", -1, "intacct_bulk")]

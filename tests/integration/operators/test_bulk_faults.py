@@ -10,7 +10,6 @@ key is not trusted, so a server ignoring it -- simulated by never sending it -- 
 from __future__ import annotations
 
 import time
-from collections import Counter
 
 import pytest
 from bulk_helpers import BILL, BILL_POST, MemoryStore, bill_posts, bills, context, copies, fast_backoff, read_results  # noqa: F401 - fast_backoff is an autouse fixture
@@ -323,30 +322,32 @@ def test_retry_without_a_store_fails_a_bill_it_cannot_tell_from_an_older_twin(
 
 
 def test_lost_batch_records_without_numbers_confirmed_missing_are_sent_again(intacct_sandbox, intacct_conn):
-    """The content look-up adopts the records that exist and returns only the missing ones to send."""
+    """The content look-up adopts the records that exist and sends only the missing ones, in one request."""
     from intacct_provider.catalog.bulk_records import Preparer
     from intacct_provider.catalog.registry import BILL as BILL_OBJECT
-    from intacct_provider.hooks.batch_writer import BatchWriter, Sending
     from intacct_provider.hooks.intacct import IntacctHook
-    from intacct_provider.hooks.pacing import Pacer
-    from intacct_provider.hooks.settlement import FirstPost
+    from intacct_provider.hooks.writes import How, WriteEngine
 
     preparer = Preparer(BILL_OBJECT, ())
     items = [preparer.prepare(i, record) for i, record in enumerate(bills(4, "half", numbered=False))]
     hook = IntacctHook()
-    writer = BatchWriter(hook, BILL, (), idempotency_base="t", max_rounds=2, pacer=Pacer())
-    batch = Sending(FirstPost(), Counter())
-    batch.first_post.mark()
+    engine = WriteEngine(hook, BILL, (), rounds=2)
+    began = time.time()  # an earlier try began posting the batch; two of its records were created
     answer = hook.send("POST", f"/objects/{BILL}", json_body=[items[0].body, items[2].body], resend_safe=False)
     made = [row["key"] for row in answer.json()["ia::result"]]
-    results: dict = {}
-    missing = writer._settle(items, results, batch, "the answer was lost")
-    assert [item.index for item in missing] == [1, 3]
-    assert {index: (r.status, r.key) for index, r in results.items()} == {
-        0: ("created", made[0]),
-        2: ("created", made[1]),
-    }
+    intacct_sandbox.clear_requests()
+    written = engine.create(items, lambda _round, _sent: "half-key", resumed=True, posted_at=began)
     hook.close()
+    assert [(w.status, w.how) for w in written] == [
+        ("created", How.EARLIER_TRY),
+        ("created", How.ANSWERED),
+        ("created", How.EARLIER_TRY),
+        ("created", How.ANSWERED),
+    ]
+    assert [written[0].reference["key"], written[2].reference["key"]] == made
+    (post,) = bill_posts(intacct_sandbox)
+    assert [body["description"] for body in post["body"]] == ["half-1", "half-3"]
+    assert copies(intacct_sandbox, "half") == {f"half-{i}": 1 for i in range(4)}
 
 
 def test_a_bill_found_while_an_identical_one_of_another_batch_is_in_flight_is_not_taken(
@@ -361,15 +362,14 @@ def test_a_bill_found_while_an_identical_one_of_another_batch_is_in_flight_is_no
 
     from intacct_provider.catalog.bulk_records import Preparer
     from intacct_provider.catalog.registry import BILL as BILL_OBJECT
-    from intacct_provider.hooks.batch_writer import BatchWriter
     from intacct_provider.hooks.intacct import IntacctHook
-    from intacct_provider.hooks.pacing import Pacer
+    from intacct_provider.hooks.writes import WriteEngine
 
     preparer = Preparer(BILL_OBJECT, ())
     (record,) = bills(1, "inflight", numbered=False)
     first, second = preparer.prepare(0, record), preparer.prepare(1, record)
     hook = IntacctHook()
-    writer = BatchWriter(hook, BILL, (), idempotency_base="t", max_rounds=2, pacer=Pacer())
+    writer = WriteEngine(hook, BILL, (), rounds=2)
     answered, release = threading.Event(), threading.Event()
     send = IntacctHook.send
 
@@ -382,20 +382,20 @@ def test_a_bill_found_while_an_identical_one_of_another_batch_is_in_flight_is_no
 
     monkeypatch.setattr(IntacctHook, "send", holding)
     out: dict = {}
-    batch_b = threading.Thread(target=lambda: out.update(b=writer.create(1, [second], False)), name="batch-b")
+    batch_b = threading.Thread(target=lambda: out.update(b=writer.create([second], lambda r, s: "b")), name="batch-b")
     batch_b.start()
     assert answered.wait(60)
     intacct_sandbox.inject("status", status=504, method="POST", path=BILL_POST)  # A's POST: lost, not committed
     try:
-        (result_a,) = writer.create(0, [first], False)
+        (result_a,) = writer.create([first], lambda r, s: "a")
     finally:
         release.set()
         batch_b.join(60)
     hook.close()
     (result_b,) = out["b"]
     assert result_b.status == "created"
-    assert result_a.status == "failed" and result_a.key is None
-    assert "identical records of other batches of this task were being sent" in result_a.error
+    assert result_a.status == "failed" and result_a.reference is None
+    assert "identical records of other batches of this task were being sent" in str(result_a.error)
     assert copies(intacct_sandbox, "inflight")["inflight-0"] == 1
 
 
@@ -423,3 +423,106 @@ def test_journal_entry_sharing_its_natural_key_is_settled_by_its_lines(intacct_s
     assert len(shared) == 2  # the first task's and ours, nothing twice
     ours = next(r for r in shared if str(r["lines"][0]["txnAmount"]).startswith("20"))
     assert read_results(out)[0]["key"] == str(ours["key"])
+
+
+# ------------------------------------------------------ a batch committed, then answered 500 (issue 19)
+#: (idempotency, id_semantics): Sage's documented 409 and the schema's id = key first.
+SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
+
+
+@pytest.fixture(params=SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])
+def setting(request, intacct_sandbox):
+    """Every reading of what the contract leaves open: a repeated key replayed or refused, id = key or number."""
+    intacct_sandbox.idempotency, intacct_sandbox.id_semantics = request.param
+    return request.param
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
+def test_a_batch_committed_then_answered_500_is_looked_up_not_sent_again(
+    intacct_sandbox, intacct_conn, tmp_path, setting, numbered
+):
+    """A 500 does not prove the server did nothing: every record exists once and is reported created."""
+    tag = f"c500{'n' if numbered else 'u'}"
+    intacct_sandbox.inject("commit_then_status", status=500, method="POST", path=BILL_POST, after=2)
+    summary, rows = run(tmp_path, bills(COUNT, tag, numbered=numbered))
+    assert (summary["created"], summary["exists"], summary["failed"]) == (COUNT, 0, 0)
+    assert_exactly_once(intacct_sandbox, tag, rows)
+    assert len(copies(intacct_sandbox, tag)) == COUNT
+    assert {row["status"] for row in rows.values()} == {"created"}
+    posts = bill_posts(intacct_sandbox)
+    assert len(posts) == 6 and [p["status"] for p in posts].count(500) == 1  # found, not sent again
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
+def test_two_thousand_bills_in_batches_of_100_with_the_first_batch_answered_500(
+    intacct_sandbox, intacct_conn, tmp_path, numbered
+):
+    """Issue 19's reproduction: 2,000 bills, batch 100, one refused bill in the first batch, which committed and
+    was answered 500. Before, 100 bills were created twice (no numbers) or 99 reported failed (numbers)."""
+    tag = f"i19{'n' if numbered else 'u'}"
+    records = bills(2000, tag, numbered=numbered)
+    records[7]["vendor_id"] = "VEND-NOPE"  # refused by Intacct, not by the pre-flight
+    intacct_sandbox.inject("commit_then_status", status=500, method="POST", path=BILL_POST)
+    summary, rows = run(tmp_path, records, batch_size=100, max_concurrency=1)  # the first POST is batch 0's
+    held = copies(intacct_sandbox, tag)
+    assert len(held) == 1999 and set(held.values()) == {1}  # every valid bill once, none twice
+    assert (summary["created"], summary["exists"], summary["failed"]) == (1999, 0, 1)
+    assert rows[7]["status"] == "failed" and "VEND-NOPE" in rows[7]["error"]
+    for index, row in rows.items():
+        if index != 7:
+            assert row["status"] == "created" and row["key"], (index, row)
+    first_batch = [p for p in bill_posts(intacct_sandbox) if p["body"][0]["description"] == f"{tag}-0"]
+    assert [len(p["body"]) for p in first_batch] == [100]  # only the missing (refused) bill went out again
+    resent = [p for p in bill_posts(intacct_sandbox) if len(p["body"]) == 1]
+    assert [p["body"][0]["description"] for p in resent] == [f"{tag}-7"]
+
+
+# ------------------------------------------------------ a re-run of the same file (issue 23)
+def test_a_rerun_of_an_identical_file_reports_its_records_as_already_there(
+    intacct_sandbox, intacct_conn, tmp_path, replay, caplog
+):
+    """A new run (new keys) of a file already loaded: each bill "already exists", is found identical, and is
+    reported ``exists`` with its key -- not created twice, not a failure -- in the file, XCom and asset event."""
+    import logging
+
+    from airflow.sdk.execution_time.context import OutletEventAccessors
+
+    records = bills(25, "again-file")
+    first, first_rows = run(tmp_path, records)
+    assert first["created"] == 25
+    out = tmp_path / "rerun.jsonl"
+    operator = IntacctBulkCreateOperator(
+        task_id="bulk", object="bill", records=records, batch_size=10, output_path=str(out), emit_asset=True,
+        asset_company_id="SANDBOX-CO",
+    )  # fmt: skip
+    ctx = context()
+    ctx["ti"].run_id = "run-2"  # another run: other idempotency keys
+    ctx["outlet_events"] = OutletEventAccessors()
+    caplog.set_level(logging.INFO, logger="intacct_provider.operators.bulk_task.run")
+    summary = operator.execute(ctx)
+    assert summary == {"created": 0, "exists": 25, "failed": 0, "skipped": 0, "results_path": str(out)}
+    rows = read_results(out)
+    assert {row["status"] for row in rows.values()} == {"exists"}
+    assert {i: row["key"] for i, row in rows.items()} == {i: row["key"] for i, row in first_rows.items()}
+    assert rows[3]["natural_key"] == {"vendor.id": "VEND-100", "billNumber": "again-file-3"}
+    assert len(copies(intacct_sandbox, "again-file")) == 25 and set(copies(intacct_sandbox, "again-file").values()) == {
+        1
+    }
+    extra = ctx["outlet_events"][operator.outlets[0]].extra
+    assert (extra["count"], extra["exists"], extra["failed"], extra["keys"]) == (0, 25, 0, [])
+    assert "Bulk create of 25 records: {'exists': 25}" in [r.getMessage() for r in caplog.records]
+
+
+def test_failed_records_are_named_in_the_log(intacct_sandbox, intacct_conn, tmp_path, caplog):
+    import logging
+
+    records = bills(12, "named")
+    for bad in (2, 5, 6, 8, 9, 10, 11):
+        records[bad]["vendor_id"] = "VEND-NOPE"
+    caplog.set_level(logging.INFO, logger="intacct_provider.operators.bulk_task.run")
+    summary, _rows = run(tmp_path, records)
+    assert summary["failed"] == 7
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Failed ")]
+    assert line.startswith("Failed 7 of 12 records (refused by Intacct or not settled): record 2 (vendor.id=VEND-NOPE")
+    assert "; and 2 more; every record's result is in " in line  # the first five, then a count
+    assert "record 9 " in line and "record 10 " not in line

@@ -69,7 +69,9 @@ def test_a_dag_run_emits_the_intacct_datasets(airflow_db, intacct_conn, intacct_
     # The bulk create writes the bills and its results file (the file's columns are its own).
     (bills, results_file) = written("load_bills")
     assert bills[:2] == (intacct, "accounts-payable/bill") and {"vendor", "billNumber", "lines"} <= set(bills[2])
-    assert results_file == ("file", str(results), ["index", "status", "natural_key", "key", "error"])
+    assert results_file == (
+        "file", str(results), ["index", "status", "natural_key", "key", "error", "field", "value"]
+    )  # fmt: skip
     assert results.read_text().count("\n") == 2
     assert written("submit_bill") == [(intacct, "accounts-payable/bill", ["state"])]
 

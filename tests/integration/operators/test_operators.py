@@ -99,10 +99,11 @@ def test_create_uses_a_stable_idempotency_key(intacct_sandbox, intacct_conn):
         vendor_id="VEND-100", date_created="2026-11-01", date_due="2026-11-02", line_items=LINES, currency="USD"
     )
     first = IntacctCreateBillOperator(task_id="b", bill_number="K-1", **kwargs).execute(context())
-    # The same task instance again: the same key (a 409 by default, settled by the bill number).
+    # The same task instance again: the same key (a 409 by default, settled by the bill number). The bill
+    # predates this execution's first POST, so it is reported as adopted: nothing new was created.
     again = IntacctCreateBillOperator(task_id="b", bill_number="K-1", **kwargs).execute(context())
     other_run = IntacctCreateBillOperator(task_id="b", bill_number="K-2", **kwargs).execute(context(run_id="run-2"))
-    assert first == again
+    assert again == {"ia::result": first["ia::result"], "adopted": True} and first["adopted"] is False
     assert other_run["ia::result"]["key"] != first["ia::result"]["key"]
     keys = [r["headers"].get("Idempotency-Key") for r in posted(intacct_sandbox, "accounts-payable/bill")]
     assert keys[0] == keys[1] != keys[2] and keys[0].startswith("airflow-")

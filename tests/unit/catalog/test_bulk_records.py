@@ -9,11 +9,10 @@ from intacct_provider.catalog.bulk_records import (
     DuplicateKeys,
     Preparer,
     Problem,
-    natural_key,
     problem_of,
 )
 from intacct_provider.catalog.payloads import bill_payload
-from intacct_provider.catalog.registry import BILL, VENDOR
+from intacct_provider.catalog.registry import BILL, VENDOR, NaturalKey
 from intacct_provider.core.batching import batch_idempotency_key, batches
 from intacct_provider.exceptions import IntacctValidationError
 
@@ -75,9 +74,21 @@ def test_raw_path_records_are_bodies():
 
 
 def test_natural_key_needs_every_field():
-    assert natural_key({"vendor": {"id": "V"}, "billNumber": ""}, ("vendor.id", "billNumber")) is None
-    assert natural_key({"id": 5}, ("id",)) == (("id", "5"),)
-    assert natural_key({"id": 5}, ()) is None
+    assert NaturalKey(("vendor.id", "billNumber")).of({"vendor": {"id": "V"}, "billNumber": ""}) is None
+    assert NaturalKey(("id",)).of({"id": 5}) == (("id", "5"),)
+    assert NaturalKey(()).of({"id": 5}) is None
+
+
+def test_a_skipped_record_is_named_by_the_natural_key_its_arguments_hold():
+    preparer = Preparer(BILL, BILL.natural_key)
+    record = {**BILL_RECORD, "date_due": "2026-13-01"}
+    with pytest.raises(IntacctValidationError) as info:
+        preparer.prepare(4, record)
+    problem = problem_of(4, info.value, record, preparer)
+    assert (problem.field, problem.value) == ("date_due", "2026-13-01")
+    assert problem.natural == (("vendor.id", "VEND-100"), ("billNumber", "B-1"))
+    assert preparer.natural_of({"vendor_id": "VEND-100"}) is None  # no bill number: no key to name it by
+    assert Preparer(None, ("id",)).natural_of({"id": "X-1", "oops": object()}) == (("id", "X-1"),)
 
 
 def test_duplicate_natural_keys_name_the_first_record():
@@ -125,9 +136,10 @@ def test_a_misspelt_record_argument_names_the_closest_one():
 
 def test_every_problem_of_a_line_is_reported_without_a_stray_expected():
     record = {**BILL_RECORD, "line_items": [{"glaccountno": "6700", "amout": "12.50", "memmo": "x"}]}
+    preparer = Preparer(BILL, BILL.natural_key)
     with pytest.raises(IntacctValidationError) as info:
-        Preparer(BILL, BILL.natural_key).prepare(4, record)
-    text = problem_of(4, info.value).describe()
+        preparer.prepare(4, record)
+    text = problem_of(4, info.value, record, preparer).describe()
     assert text.startswith("record 4: line_items[0]: ")
     assert "unknown key 'amout' — did you mean 'amount'?" in text and "'memmo'" in text
     assert "expected unknown key" not in text

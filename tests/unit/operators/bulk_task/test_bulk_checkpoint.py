@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from intacct_provider.core.results import Result
 from intacct_provider.operators.bulk_task.checkpoint import STATE_KEY, Checkpoint
@@ -43,9 +44,18 @@ def test_results_file_and_summary(tmp_path):
     path = ObjectStoragePath(f"file://{tmp_path}/out/results.jsonl")
     with ResultsWriter(path) as writer:
         writer.write([Result(1, "created", {"id": "V-1"}, "33"), Result(0, "failed", {"id": "V-0"}, error="no")])
-        writer.write([Result(2, "skipped", error="date_due: expected a date")])
+        writer.write([Result(2, "skipped", error="date_due: expected a date", field="date_due", value=Decimal("1.5"))])
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
-    assert rows[0] == {"index": 1, "status": "created", "natural_key": {"id": "V-1"}, "key": "33", "error": None}
+    assert rows[0] == {
+        "index": 1,
+        "status": "created",
+        "natural_key": {"id": "V-1"},
+        "key": "33",
+        "error": None,
+        "field": None,
+        "value": None,
+    }
+    assert (rows[2]["field"], rows[2]["value"]) == ("date_due", "1.5")  # a value as its exact text, never a float
     assert [r["status"] for r in rows] == ["created", "failed", "skipped"]
     assert writer.summary(("created", "failed", "skipped")) == {
         "created": 1,

@@ -22,7 +22,7 @@ def test_lines_per_batch_at_most_every_ten_seconds_and_a_summary(caplog):
     caplog.set_level(logging.INFO, logger=LOGGER)
     clock = FakeClock()
     transport = SimpleNamespace(retries=3)  # retries before this run are not counted
-    writer = SimpleNamespace(requests=0, resends=0, hook=SimpleNamespace(transport=transport))
+    writer = SimpleNamespace(requests=0, resends=0, channel=SimpleNamespace(transport=transport))
     progress = BulkProgress(
         "accounts-payable/bill create", 10_000, writer, logger=logging.getLogger(LOGGER), clock=clock
     )

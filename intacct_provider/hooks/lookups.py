@@ -1,0 +1,185 @@
+"""The look-ups that settle writes: the I/O behind the pure verdicts of :mod:`intacct_provider.core.settle`.
+
+Two ways to find the record a write may have made, both over the hook's ``send``
+(:class:`~intacct_provider.hooks.channel.Channel`), each request counted:
+
+* **by natural key** (:meth:`Lookups.by_natural_key`): one query for the natural keys of any
+  number of records (``$eq`` for one, ``$in`` for many, read to its end by
+  :func:`~intacct_provider.hooks.paging.read_all`), then one batch GET of every record holding
+  one of them, newest first, to compare in full;
+* **by content** (:meth:`Lookups.by_content`), for records without a natural key: the records
+  whose scalar fields equal the body's, newest first by ``audit.createdDateTime``, created since
+  the write's first POST began on the server's own clock (the look-up answer's ``Date``), read in
+  full and judged by :func:`~intacct_provider.core.settle.judge_by_content`. Bodies sharing
+  their content filters are looked up in one query.
+
+The ``Date`` of the natural-key query's answer dates its window too, so an adopted record can be
+told from an identical one an earlier run made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from intacct_provider.catalog.registry import OBJECTS_PREFIX, Natural, NaturalKey, differences
+from intacct_provider.core import answers
+from intacct_provider.core.batch_answers import read_items
+from intacct_provider.core.batching import MAX_BATCH_SIZE
+from intacct_provider.core.pages import DEFAULT_MAX_QUERIES
+from intacct_provider.core.query import MAX_QUERY_PAGE, QUERY_PATH
+from intacct_provider.core.query_spec import QuerySpec
+from intacct_provider.core.settle import (
+    CONTENT_CANDIDATES,
+    CREATED,
+    FirstPost,
+    Row,
+    Verdict,
+    content_filters,
+    judge_by_content,
+    newest_first,
+    open_rows,
+    page_reaches_back,
+    window_start,
+)
+from intacct_provider.exceptions import IntacctError, IntacctRequestError
+from intacct_provider.hooks.channel import Channel
+from intacct_provider.hooks.paging import read_all
+
+
+@dataclass(frozen=True)
+class Holders:
+    """The records holding some natural keys: full records per key, newest first, and when the server said so."""
+
+    records: dict[Natural, list[Mapping[str, Any]]]
+    #: The window's start on the server's clock (``None``: no first POST known, or no ``Date``).
+    since: datetime | None
+
+
+class Lookups:
+    """The look-ups of one object's writes; ``count`` is told of every request (each one billed)."""
+
+    def __init__(self, channel: Channel, path: str, key: NaturalKey, count: Callable[[int], None]) -> None:
+        self.channel = channel
+        self.path = path
+        self.url = f"{OBJECTS_PREFIX}{path}"
+        self.key = key
+        self.count = count
+
+    def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+        """The registry's comparison rule for this object."""
+        return differences(self.path, body, record)
+
+    # ---------------------------------------------------------------- by natural key
+    def by_natural_key(self, naturals: Collection[Natural], first_post: FirstPost | None = None) -> Holders:
+        """Every record holding one of ``naturals``: one query (all its pages), then one batch GET."""
+        if not naturals:
+            return Holders({}, None)
+        wanted = set(naturals)
+        spec = QuerySpec.build(self.path, ["key", *self.key.fields], self.key.filters(wanted)).keyed()
+        dates: list[str | None] = []
+
+        def fetch(query: QuerySpec, start: int, size: int) -> dict[str, Any]:
+            page, date = self._query(query, start, size)
+            dates.append(date)
+            return page
+
+        matches: dict[Natural, list[str]] = {}
+        for row in read_all(fetch, spec, page_size=MAX_QUERY_PAGE, workers=1, max_queries=DEFAULT_MAX_QUERIES):
+            natural = self.key.of_row(row)
+            if natural in wanted:
+                matches.setdefault(natural, []).append(str(row["key"]))
+        full = {str(record["key"]): record for record in self.get_many([k for keys in matches.values() for k in keys])}
+        holders = {natural: newest_first([full[key] for key in keys]) for natural, keys in matches.items()}
+        elapsed = first_post.elapsed() if first_post is not None else None
+        return Holders(holders, window_start(dates[0] if dates else None, elapsed))
+
+    # ---------------------------------------------------------------- by content
+    def by_content(
+        self,
+        bodies: Sequence[tuple[Mapping[str, Any], int]],
+        first_post: FirstPost,
+        claimed: Collection[str] = frozenset(),
+        *,
+        any_age: bool = False,
+    ) -> list[Verdict]:
+        """A verdict per distinct body (with how many identical copies of it were sent), in order.
+
+        Bodies sharing their content filters are looked up together; records ``claimed`` (already
+        this task's) are never candidates. ``any_age``: the write's idempotency key was refused as
+        used, so records of any age are candidates (see :func:`~intacct_provider.core.settle.open_rows`).
+        """
+        groups: dict[str, list[int]] = {}
+        for position, (body, _copies) in enumerate(bodies):
+            groups.setdefault(json.dumps(content_filters(body), sort_keys=True, default=str), []).append(position)
+        verdicts: dict[int, Verdict] = {}
+        for positions in groups.values():
+            found = self._content_group([bodies[p] for p in positions], first_post, claimed, any_age)
+            verdicts.update(zip(positions, found, strict=True))
+        return [verdicts[position] for position in range(len(bodies))]
+
+    def _content_group(
+        self,
+        bodies: Sequence[tuple[Mapping[str, Any], int]],
+        first_post: FirstPost,
+        claimed: Collection[str],
+        any_age: bool,
+    ) -> list[Verdict]:
+        """One query, newest first, for bodies sharing their content filters; further pages only past claimed rows."""
+        size = min(MAX_QUERY_PAGE, CONTENT_CANDIDATES - 1 + sum(copies for _, copies in bodies))
+        spec = QuerySpec.build(
+            self.path, ["key", "id", "href", CREATED], content_filters(bodies[0][0]),
+            order_by=[{CREATED: "desc"}, {"key": "desc"}],
+        )  # fmt: skip
+        candidates: list[Row] = []
+        since: datetime | None = None
+        start, more = 1, False
+        while True:
+            try:
+                page, date = self._query(spec, start, size)
+            except IntacctRequestError as exc:  # a field the query service cannot filter on
+                return [Verdict(doubt=f"it cannot be looked up by content ({exc.message})") for _ in bodies]
+            if start == 1 and not any_age:  # the window, from the first answer's Date and the time elapsed since
+                since = window_start(date, first_post.elapsed())
+            rows = page["ia::result"]
+            candidates += open_rows(rows, since, claimed, any_age=any_age)
+            more = page_reaches_back(rows, size, since, any_age=any_age)
+            if not more or len(candidates) >= size or start + size > MAX_QUERY_PAGE:
+                break
+            start += size
+        records = self.get_many([str(row.row["key"]) for row in candidates])
+        return judge_by_content(bodies, candidates, records, self.differences, since=since, more=more)
+
+    # ---------------------------------------------------------------- reads
+    def get_many(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        """Full records by key, in the order asked: up to 500 per batch GET (``/objects/<path>/k1,k2``)."""
+        records = []
+        for start in range(0, len(keys), MAX_BATCH_SIZE):
+            chunk = [quote(key, safe="") for key in keys[start : start + MAX_BATCH_SIZE]]
+            url = f"{self.url}/{','.join(chunk)}"
+            self.count(1)
+            response = self.channel.send("GET", url)
+            if len(chunk) == 1:  # no comma, so Intacct reads it as a GET by key: one record
+                read = answers.read(answers.Shape.RECORD, response.status_code, response.text, method="GET", path=url)
+                records.append(read["ia::result"])
+                continue
+            for key, answer in zip(chunk, read_items(response.status_code, response.text, len(chunk),
+                                                     method="GET", path=url), strict=True):  # fmt: skip
+                if not answer.ok or answer.result is None:
+                    raise IntacctError(f"record {key} could not be read: {answer.error}", method="GET", path=url)
+                records.append(answer.result)
+        return records
+
+    def _query(self, spec: QuerySpec, start: int, size: int) -> tuple[dict[str, Any], str | None]:
+        """One checked query page and the ``Date`` of its answer (the server's clock)."""
+        self.count(1)
+        response = self.channel.send("POST", QUERY_PATH, json_body=spec.body(start, size))
+        page = answers.read(
+            answers.Shape.ROWS, response.status_code, response.text, method="POST", path=QUERY_PATH,
+            require_keys="key" in spec.fields,
+        )  # fmt: skip
+        return page, response.headers.get("Date")
