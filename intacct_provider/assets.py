@@ -25,8 +25,6 @@ from __future__ import annotations
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.catalog.registry import resolve_path
-
 if TYPE_CHECKING:
     from airflow.sdk import Asset
 
@@ -38,6 +36,8 @@ ENTITY_PARAMETER = "entity"
 
 def asset_uri(company_id: str, object: str | IntacctObject, entity: str | None = None) -> str:
     """``intacct://ACME/accounts-payable/bill`` (``?entity=US`` when ``entity`` is set)."""
+    from intacct_provider.catalog.registry import resolve_path  # on use: importing the operators stays cheap
+
     company = _company(company_id)
     query = f"?{urllib.parse.urlencode({ENTITY_PARAMETER: entity})}" if entity else ""
     return f"{SCHEME}://{company}/{resolve_path(object)}{query}"
@@ -71,6 +71,7 @@ def sanitize_uri(uri: urllib.parse.SplitResult) -> urllib.parse.SplitResult:
         raise ValueError(
             f"An intacct:// asset URI needs the company id as its host, e.g. {_EXAMPLE}; got {uri.geturl()!r}"
         )
+    from intacct_provider.catalog.registry import resolve_path
     from intacct_provider.catalog.suggest import suggestion
     from intacct_provider.exceptions import IntacctValidationError
 

@@ -14,10 +14,10 @@ from intacct_provider.catalog.registry import (
     REGISTRY,
     VENDOR,
     IntacctObject,
-    Workflow,
     register,
     resolve_path,
 )
+from intacct_provider.catalog.workflows import Workflow
 
 __all__ = [
     "AP_PAYMENT",

@@ -135,7 +135,7 @@ def _tenant_default(obj: IntacctObject, error: Any) -> bool:
 
 def _argument(obj: IntacctObject, path: list[str], extra: Any) -> str:
     """Name the user's argument for a body path: ``extra_fields.termz`` or ``line_items[0].dimensions``."""
-    from intacct_provider.catalog.registry import dotted
+    from intacct_provider.catalog.identity import dotted
 
     dotted_path = ".".join(p for p in path if not p.startswith("["))
     if isinstance(extra, Mapping) and path and dotted(extra, dotted_path) is not None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from intacct_provider.catalog.bodies import BodyBuilder
-from intacct_provider.catalog.registry import IntacctObject, Natural, NaturalKey
+from intacct_provider.catalog.identity import Natural, NaturalKey
+from intacct_provider.catalog.registry import IntacctObject
 from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
 
 #: Longest list of problems quoted in an error message (all are in the results file).

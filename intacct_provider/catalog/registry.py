@@ -14,52 +14,16 @@ still accepted wherever an object is expected.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from intacct_provider.catalog.identity import Natural
+    from intacct_provider.catalog.workflows import Workflow
 
 #: Path prefix of every object under the API base URL.
 OBJECTS_PREFIX = "/objects/"
-
-
-#: Workflow body field -> the operator argument that fills it (``IntacctWorkflowOperator``).
-WORKFLOW_ARGUMENTS = {"notes": "notes", "memo": "notes", "reverseDate": "reverse_date", "reversedDate": "reverse_date"}
-#: States that come after a posted document (paying it does not undo a submit or an approval).
-_AFTER_POSTED = ("partiallyPaid", "paid", "selected")
-
-
-@dataclass(frozen=True)
-class Workflow:
-    """One documented workflow action, ``POST <path>`` with ``{"key", ...}``, as the contract describes it.
-
-    ``arguments`` maps an operator argument (``reverse_date``) to the body field Intacct names
-    (``reverseDate``); ``required`` lists the arguments the action cannot do without.
-    ``from_states`` are where the action applies; ``done_states`` are where it has already
-    happened, so a retried task can tell that its earlier try succeeded.
-    """
-
-    action: str
-    path: str
-    arguments: Mapping[str, str]
-    required: tuple[str, ...]
-    from_states: tuple[str, ...]
-    done_states: tuple[str, ...]
-
-    @classmethod
-    def from_contract(cls, action: str, facts: Mapping[str, Any]) -> Workflow:
-        """Build one from the contract's ``workflows`` entry (path, body, from, to)."""
-        body = {name: rule for name, rule in facts.get("body", {}).items() if name != "key"}
-        arguments = {WORKFLOW_ARGUMENTS[name]: name for name in body if name in WORKFLOW_ARGUMENTS}
-        required = tuple(WORKFLOW_ARGUMENTS[name] for name, rule in body.items() if rule == "required")
-        reached = [facts.get("to"), facts.get("to_with_approval")]
-        if "submitted" in reached:
-            reached.append("partiallyApproved")
-        if "posted" in reached:
-            reached.extend(_AFTER_POSTED)
-        from_states = tuple(facts.get("from", ()))
-        done = tuple(state for state in reached if state and state not in from_states)
-        return cls(action, facts["path"], arguments, required, from_states, done)
 
 
 @dataclass(frozen=True)
@@ -96,6 +60,8 @@ class IntacctObject:
         A bill without a ``billNumber`` (Intacct numbers it) has no key the client knows: a lost
         create of it is settled by comparing content instead.
         """
+        from intacct_provider.catalog.identity import NaturalKey
+
         key = NaturalKey(self.natural_key)
         natural = key.of(body)
         return None if natural is None else key.filters([natural])
@@ -106,18 +72,9 @@ class IntacctObject:
         Only fields the body sets are compared (Intacct fills in defaults); amounts compare as
         decimals (``"12.5"`` is ``"12.50"``), lines in order by ``line_compared``.
         """
-        mismatched = [name for name in self.compared if not _same(name, dotted(body, name), dotted(record, name))]
-        if "lines" in body and self.line_compared:
-            wanted = body.get("lines") or []
-            have = record.get("lines")
-            have = have if isinstance(have, list) else []
-            if len(wanted) != len(have) or any(
-                not _same(name, dotted(w, name), dotted(h, name))
-                for w, h in zip(wanted, have, strict=False)
-                for name in self.line_compared
-            ):
-                mismatched.append("lines")
-        return mismatched
+        from intacct_provider.catalog.identity import compare
+
+        return compare(self.compared, self.line_compared, body, record)
 
     def payload_function(self) -> Callable[..., dict[str, Any]] | None:
         """The argument-to-body mapping, imported on first use (``None``: the record is the body)."""
@@ -142,6 +99,7 @@ class IntacctObject:
     @property
     def workflows(self) -> dict[str, Workflow]:
         """The documented workflow actions, read from the contract on first use (not at import)."""
+        from intacct_provider.catalog.workflows import Workflow
         from intacct_provider.contract import object_facts
 
         try:
@@ -338,6 +296,8 @@ def natural_key_of(path: str, body: Mapping[str, Any], lookup: Any = None) -> tu
     ``lookup`` (``[{"$eq": {field: value}}, ...]``) names them instead, for a create whose
     caller knows better than the registry (a raw path, say).
     """
+    from intacct_provider.catalog.identity import NaturalKey
+
     if not lookup:
         known = registered(path)
         key = NaturalKey(known.natural_key if known is not None else ())
@@ -366,77 +326,9 @@ def differences(obj: str | IntacctObject, body: Mapping[str, Any], record: Mappi
     known = registered(path)
     if known is not None:
         return known.differences(body, record)
-    scalars = tuple(name for name, value in body.items() if not isinstance(value, (Mapping, list)))
-    return IntacctObject(name=path, path=path, list_key="", label=path, compared=scalars).differences(body, record)
+    from intacct_provider.catalog.identity import compare
 
-
-#: A record's natural key as ``((field, value as text), ...)``, in the order of its fields.
-Natural = tuple[tuple[str, str], ...]
-
-
-class NaturalKey:
-    """The fields that name a record a user created (vendor + bill number), read out of create bodies.
-
-    The one natural key of every write: the single create looks its record up by it, a bulk task
-    checks its input for repeats and settles a batch by it, an upsert matches on it. Dotted field
-    names are split once here, not once per record.
-    """
-
-    def __init__(self, fields: Sequence[str]) -> None:
-        self.fields = tuple(fields)
-        self._paths = tuple((name, tuple(name.split("."))) for name in self.fields)
-
-    def of(self, body: Mapping[str, Any]) -> Natural | None:
-        """``((field, value), ...)`` of ``body``; ``None`` if there are no fields or any value is empty."""
-        if not self._paths:
-            return None
-        values = []
-        for name, parts in self._paths:
-            value: Any = body
-            for part in parts:
-                value = value.get(part) if type(value) is dict or isinstance(value, Mapping) else None
-            if value is None or value == "":
-                return None
-            values.append((name, value if type(value) is str else str(value)))
-        return tuple(values)
-
-    def filters(self, naturals: Iterable[Natural]) -> list[dict[str, Any]]:
-        """Query filters matching every record holding one of ``naturals`` (``$eq`` for one, ``$in`` for more).
-
-        For several keys the filters match the cross product of their values, a superset: the
-        caller keeps the rows whose own natural key is one of those asked for.
-        """
-        wanted = list(naturals)
-        filters: list[dict[str, Any]] = []
-        for position, name in enumerate(self.fields):
-            values = sorted({natural[position][1] for natural in wanted})
-            filters.append({"$eq": {name: values[0]}} if len(values) == 1 else {"$in": {name: values}})
-        return filters
-
-    def of_row(self, row: Mapping[str, Any]) -> Natural:
-        """The natural key of a flat query row (dotted names are its keys), to match it with a body's."""
-        return tuple((name, str(row.get(name))) for name in self.fields)
-
-
-def dotted(value: Any, name: str) -> Any:
-    """``value["a"]["b"]`` for ``"a.b"`` (``None`` when any step is missing)."""
-    for part in name.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _same(name: str, wanted: Any, have: Any) -> bool:
-    """Whether a record's value matches the body's; fields the body leaves out always match."""
-    if wanted in (None, ""):
-        return True
-    if name.rsplit(".", 1)[-1].endswith(("Amount", "amount")):
-        try:
-            return Decimal(str(wanted)) == Decimal(str(have))
-        except InvalidOperation:
-            return False
-    return str(wanted) == str(have)
+    return compare([name for name, value in body.items() if not isinstance(value, (Mapping, list))], (), body, record)
 
 
 def _is_path_segment(segment: str) -> bool:

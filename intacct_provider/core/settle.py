@@ -32,7 +32,8 @@ from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
-from intacct_provider.catalog.registry import differences, dotted
+from intacct_provider.catalog.identity import dotted
+from intacct_provider.catalog.registry import differences
 from intacct_provider.core.answers import reference
 from intacct_provider.core.batch_answers import ItemAnswer, UnreadableAnswer
 from intacct_provider.exceptions import (

@@ -26,7 +26,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from intacct_provider.catalog.registry import OBJECTS_PREFIX, Natural, NaturalKey, differences
+from intacct_provider.catalog.identity import Natural, NaturalKey
+from intacct_provider.catalog.registry import OBJECTS_PREFIX, differences
 from intacct_provider.core import answers
 from intacct_provider.core.batch_answers import read_items
 from intacct_provider.core.batching import MAX_BATCH_SIZE

@@ -43,7 +43,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from intacct_provider.catalog.bulk_records import Item
-from intacct_provider.catalog.registry import OBJECTS_PREFIX, NaturalKey, registered
+from intacct_provider.catalog.identity import NaturalKey
+from intacct_provider.catalog.registry import OBJECTS_PREFIX, registered
 from intacct_provider.core import answers
 from intacct_provider.core.backoff import backoff
 from intacct_provider.core.batch_answers import ItemAnswer, read_items

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.assets import intacct_asset, parse_asset_uri
-
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
 
@@ -99,6 +97,8 @@ class IntacctAssetMixin:
                 "for a templated object pass outlets=[intacct_asset(...)] instead",
                 object,
             )
+        from intacct_provider.assets import intacct_asset  # only with emit_asset: importing operators stays cheap
+
         asset = intacct_asset(self.asset_company_id, object, self.asset_entity)
         if all(getattr(outlet, "uri", None) != asset.uri for outlet in self.outlets):
             self.outlets.append(asset)
@@ -110,6 +110,7 @@ class IntacctAssetMixin:
         record an event for data this task never touched, so it fails the task.
         The connection is read only when there is an Intacct outlet.
         """
+        from intacct_provider.assets import parse_asset_uri
         from intacct_provider.exceptions import IntacctConfigError, IntacctValidationError
 
         found = []

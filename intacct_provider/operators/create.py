@@ -32,16 +32,6 @@ import hashlib
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from intacct_provider.catalog.registry import (
-    AP_PAYMENT,
-    BILL,
-    CUSTOMER,
-    INVOICE,
-    JOURNAL_ENTRY,
-    VENDOR,
-    IntacctObject,
-    entry,
-)
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
@@ -109,7 +99,8 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         its event's ``extra`` is ``{"keys", "count"}``.
     """
 
-    intacct_object: ClassVar[IntacctObject | None] = None
+    #: The registry name of the object a named operator creates (the registry is read when one is built).
+    intacct_object: ClassVar[str | None] = None
     #: The record's keys, as the named operators take them (their templated arguments).
     arguments: ClassVar[tuple[str, ...]] = ()
     template_fields: tuple[str, ...] = (
@@ -142,7 +133,9 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.object = (self.intacct_object or entry(object or "")).name
+        from intacct_provider.catalog.registry import entry
+
+        self.object = entry(self.intacct_object or object or "").name
         self.record = record
         self.extra_fields = extra_fields
         self.idempotency_key = idempotency_key
@@ -170,9 +163,12 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         from intacct_provider.catalog.bodies import BodyBuilder
 
         prefix = "" if self.arguments else "record."  # the named operators' arguments are their own
+        from intacct_provider.catalog.registry import entry
+
         return BodyBuilder(entry(self.object)).build(self.record_arguments(), extra=self.extra_fields, prefix=prefix)
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from intacct_provider.catalog.registry import entry
         from intacct_provider.catalog.validation import check_header_value
         from intacct_provider.operators.asset_events import writes_extra
 
@@ -241,7 +237,7 @@ class IntacctCreateBillOperator(IntacctCreateRecordOperator):
         retry-safe: a retry whose bill is already submitted or posted does not submit it again.
     """
 
-    intacct_object = BILL
+    intacct_object = "bill"
     arguments = ("vendor_id", "date_created", "date_due", "line_items", "bill_number", "reference_number",
                  "description", "currency")  # fmt: skip
     template_fields = (*IntacctCreateRecordOperator.template_fields, "submit")
@@ -271,11 +267,12 @@ class IntacctCreateBillOperator(IntacctCreateRecordOperator):
         return super().build_payload()
 
     def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
+        from intacct_provider.catalog.registry import entry
         from intacct_provider.operators.workflow import check_flag, run_workflow
 
         if not check_flag("submit", self.submit) or state.get("submitted"):
             return
-        run_workflow(self.hook, BILL, "submit", reference["key"], {}, self.log)
+        run_workflow(self.hook, entry("bill"), "submit", reference["key"], {}, self.log)
         store = context.get("task_state_store")
         if store is not None:
             store.set(STATE_KEY, {**state, "submitted": True})
@@ -291,7 +288,7 @@ class IntacctCreateInvoiceOperator(IntacctCreateRecordOperator):
     :param currency: ISO code (``"USD"``), sent as ``currency.txnCurrency``.
     """
 
-    intacct_object = INVOICE
+    intacct_object = "invoice"
     arguments = ("customer_id", "date_created", "date_due", "line_items", "invoice_number", "reference_number",
                  "description", "currency")  # fmt: skip
 
@@ -323,7 +320,7 @@ class IntacctCreateJournalEntryOperator(IntacctCreateRecordOperator):
         when a create's answer is lost.
     """
 
-    intacct_object = JOURNAL_ENTRY
+    intacct_object = "journal_entry"
     arguments = ("journal_id", "posting_date", "lines", "description")
 
     def __init__(
@@ -336,7 +333,7 @@ class IntacctCreateJournalEntryOperator(IntacctCreateRecordOperator):
 class IntacctCreateVendorOperator(IntacctCreateRecordOperator):
     """Create an AP vendor. :param vendor_id: the new vendor's ID. :param name: its name."""
 
-    intacct_object = VENDOR
+    intacct_object = "vendor"
     arguments = ("vendor_id", "name")
 
     def __init__(self, *, vendor_id: str, name: str, **kwargs: Any) -> None:
@@ -347,7 +344,7 @@ class IntacctCreateVendorOperator(IntacctCreateRecordOperator):
 class IntacctCreateCustomerOperator(IntacctCreateRecordOperator):
     """Create an AR customer. :param customer_id: the new customer's ID. :param name: its name."""
 
-    intacct_object = CUSTOMER
+    intacct_object = "customer"
     arguments = ("customer_id", "name")
 
     def __init__(self, *, customer_id: str, name: str, **kwargs: Any) -> None:
@@ -365,7 +362,7 @@ class IntacctCreatePaymentOperator(IntacctCreateRecordOperator):
     :param currency: ISO code (default ``USD``). :param payment_method: default ``printedCheck``.
     """
 
-    intacct_object = AP_PAYMENT
+    intacct_object = "ap_payment"
     arguments = ("vendor_id", "bank_account_id", "payment_date", "bills", "currency", "payment_method",
                  "description", "document_number")  # fmt: skip
 

@@ -17,23 +17,35 @@ configured.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from intacct_provider.hooks.intacct import IntacctHook
 
 
-@dataclass
 class ObjectLineage:
-    """What one task run did to one Intacct object, recorded by ``execute`` for the lineage methods."""
+    """What one task run did to one Intacct object, recorded by ``execute`` for the lineage methods.
 
-    path: str
-    role: Literal["input", "output"]
-    fields: Sequence[str] = ()
-    output_path: str | None = None
-    #: Columns of the ``output_path`` file (a read's file has the read fields).
-    output_fields: Sequence[str] = ()
+    A plain class, not a dataclass: building a dataclass when the module is imported (every DAG parse)
+    costs more than the rest of this module.
+    """
+
+    __slots__ = ("fields", "output_fields", "output_path", "path", "role")
+
+    def __init__(
+        self,
+        path: str,
+        role: Literal["input", "output"],
+        fields: Sequence[str] = (),
+        output_path: str | None = None,
+        output_fields: Sequence[str] = (),
+    ) -> None:
+        self.path = path
+        self.role = role
+        self.fields = fields
+        self.output_path = output_path
+        #: Columns of the ``output_path`` file (a read's file has the read fields).
+        self.output_fields = output_fields
 
 
 class IntacctLineageMixin:

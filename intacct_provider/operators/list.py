@@ -11,16 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from intacct_provider.catalog.registry import (
-    BILL,
-    CUSTOMER,
-    GL_ACCOUNT,
-    INVOICE,
-    JOURNAL_ENTRY,
-    VENDOR,
-    IntacctObject,
-    entry,
-)
 from intacct_provider.operators.base import IntacctBaseOperator
 
 if TYPE_CHECKING:
@@ -40,13 +30,16 @@ class IntacctListOperator(IntacctBaseOperator):
         for bills (templated; kept in ``filter_values``).
     """
 
-    intacct_object: ClassVar[IntacctObject | None] = None
+    #: The registry name of the object a named operator creates (the registry is read when one is built).
+    intacct_object: ClassVar[str | None] = None
     template_fields: tuple[str, ...] = (*IntacctBaseOperator.template_fields, "pagesize", "fields", "filter_values")
 
     def __init__(
         self, *, object: str | None = None, pagesize: int | str = DEFAULT_PAGESIZE, fields: Any = None, **kwargs: Any
     ) -> None:
-        obj = self.intacct_object or entry(object or "")
+        from intacct_provider.catalog.registry import entry  # read when an operator is built, not at import
+
+        obj = entry(self.intacct_object or object or "")
         filter_values = {name: kwargs.pop(name, None) for name in obj.filters}
         super().__init__(**kwargs)
         self.object = obj.name
@@ -55,6 +48,7 @@ class IntacctListOperator(IntacctBaseOperator):
         self.filter_values = filter_values
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
+        from intacct_provider.catalog.registry import entry
         from intacct_provider.catalog.validation import check_id, check_pagesize, parse_json_list
         from intacct_provider.core.query import QUERY_PATH
         from intacct_provider.operators.xcom import collect_for_xcom, page_rows
@@ -76,34 +70,34 @@ class IntacctListOperator(IntacctBaseOperator):
 class IntacctListBillsOperator(IntacctListOperator):
     """List AP bills, optionally of one vendor: ``{"bills": [{"href", "id", "key"}, ...]}`` (``vendor_id``)."""
 
-    intacct_object = BILL
+    intacct_object = "bill"
 
 
 class IntacctListInvoicesOperator(IntacctListOperator):
     """List AR invoices, optionally of one customer: ``{"invoices": [...]}`` (``customer_id``)."""
 
-    intacct_object = INVOICE
+    intacct_object = "invoice"
 
 
 class IntacctListCustomersOperator(IntacctListOperator):
     """List AR customers: ``{"customers": [...]}``."""
 
-    intacct_object = CUSTOMER
+    intacct_object = "customer"
 
 
 class IntacctListVendorsOperator(IntacctListOperator):
     """List AP vendors: ``{"vendors": [...]}``."""
 
-    intacct_object = VENDOR
+    intacct_object = "vendor"
 
 
 class IntacctListGLAccountsOperator(IntacctListOperator):
     """List GL accounts: ``{"accounts": [...]}`` (``id`` is the account number)."""
 
-    intacct_object = GL_ACCOUNT
+    intacct_object = "gl_account"
 
 
 class IntacctListJournalEntriesOperator(IntacctListOperator):
     """List GL journal entries: ``{"entries": [...]}``."""
 
-    intacct_object = JOURNAL_ENTRY
+    intacct_object = "journal_entry"

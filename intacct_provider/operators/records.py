@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
@@ -149,6 +148,7 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import resolve_path
         from intacct_provider.catalog.validation import check_id, check_key, parse_json_list
+        from intacct_provider.exceptions import IntacctValidationError
 
         path = resolve_path(self.object)
         key = None if self.key is None or str(self.key).strip() == "" else check_key("key", self.key)
@@ -190,6 +190,7 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import resolve_path
         from intacct_provider.catalog.validation import check_key, parse_json
+        from intacct_provider.exceptions import IntacctValidationError
         from intacct_provider.operators.asset_events import writes_extra
 
         path = resolve_path(self.object)

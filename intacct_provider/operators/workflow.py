@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
@@ -34,6 +33,8 @@ def check_flag(parameter: str, value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
+    from intacct_provider.exceptions import IntacctValidationError
+
     raise IntacctValidationError(parameter, "true or false", value)
 
 
@@ -56,7 +57,7 @@ def run_workflow(
     A lost answer (or a refusal that raced an earlier try) is settled by reading the state
     again: if the action has happened, the task succeeds; otherwise the error stands.
     """
-    from intacct_provider.exceptions import IntacctError
+    from intacct_provider.exceptions import IntacctError, IntacctValidationError
 
     workflow = obj.workflow(action)
     for name in workflow.required:

@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.providers.common.compat.sdk import conf
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from intacct_provider import exceptions
-from intacct_provider.exceptions import IntacctError
 from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL
 
 if TYPE_CHECKING:
@@ -30,20 +28,17 @@ if TYPE_CHECKING:
     from intacct_provider.hooks.intacct import IntacctHook
 
 #: Error classes an error event may name; any other name is raised as the base ``IntacctError``.
-_EVENT_ERRORS: dict[str, type[IntacctError]] = {
-    cls.__name__: cls
-    for cls in (
-        exceptions.IntacctConfigError,
-        exceptions.IntacctAuthError,
-        exceptions.IntacctNotFoundError,
-        exceptions.IntacctConflictError,
-        exceptions.IntacctRequestError,
-        exceptions.IntacctProtocolError,
-        exceptions.IntacctRateLimitError,
-        exceptions.IntacctServerError,
-        exceptions.IntacctTransportError,
-    )
-}
+_EVENT_ERRORS = (
+    "IntacctConfigError",
+    "IntacctAuthError",
+    "IntacctNotFoundError",
+    "IntacctConflictError",
+    "IntacctRequestError",
+    "IntacctProtocolError",
+    "IntacctRateLimitError",
+    "IntacctServerError",
+    "IntacctTransportError",
+)
 
 
 class IntacctRecordSensor(BaseSensorOperator):
@@ -143,6 +138,8 @@ class IntacctRecordSensor(BaseSensorOperator):
         )
 
     def poke(self, context: Context) -> PokeReturnValue:
+        from intacct_provider import exceptions
+
         match = self._match()
         try:
             page = self.hook.query(match.spec, size=match.page_size)
@@ -156,11 +153,15 @@ class IntacctRecordSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
         """Resume after the trigger fired: hand on its rows, or fail with the error it reported."""
+        from intacct_provider import exceptions
+        from intacct_provider.exceptions import IntacctError
+
         if not isinstance(event, dict):
             raise IntacctError(f"the Intacct query trigger sent no event payload (got {type(event).__name__})")
         status = event.get("status")
         if status == "error":
-            error_class = _EVENT_ERRORS.get(str(event.get("error_type")), IntacctError)
+            name = str(event.get("error_type"))
+            error_class = getattr(exceptions, name) if name in _EVENT_ERRORS else IntacctError
             raise error_class(str(event.get("message") or "the Intacct query trigger reported an error"))
         rows, count = event.get("rows"), event.get("count")
         if status != "success" or not isinstance(rows, list) or not isinstance(count, int):

@@ -11,8 +11,9 @@ from intacct_provider.catalog.bulk_records import (
     Problem,
     problem_of,
 )
+from intacct_provider.catalog.identity import NaturalKey
 from intacct_provider.catalog.payloads import bill_payload
-from intacct_provider.catalog.registry import BILL, VENDOR, NaturalKey
+from intacct_provider.catalog.registry import BILL, VENDOR
 from intacct_provider.core.batching import batch_idempotency_key, batches
 from intacct_provider.exceptions import IntacctValidationError
 
