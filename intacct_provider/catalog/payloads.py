@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from intacct_provider.catalog.model import CUSTOM_PREFIX
 from intacct_provider.catalog.validation import (
     JOURNAL_LINE_SCHEMA,
     LINE_DIMENSIONS,
@@ -40,7 +41,12 @@ def check_currency(parameter: str, value: Any) -> str | None:
 
 
 def _line(line: Mapping[str, Any], text_field: str = "memo") -> dict[str, Any]:
-    """One line; every dimension id key (``locationid``) becomes ``dimensions.<dim>.id``."""
+    """One line; every dimension id key (``locationid``) becomes ``dimensions.<dim>.id``.
+
+    A custom key (``nsp::COST_CODE``) stays on the line as given: whether it is a custom field of
+    the line or a user-defined dimension (then sent as ``dimensions["nsp::..."] = {"key": ...}``)
+    only the company's model says, read when the task runs (``catalog.custom_fields``).
+    """
     body: dict[str, Any] = {"glAccount": {"id": line["glaccountno"]}, "txnAmount": line["amount"]}
     if line.get("memo"):
         body[text_field] = line["memo"]
@@ -49,6 +55,9 @@ def _line(line: Mapping[str, Any], text_field: str = "memo") -> dict[str, Any]:
     }
     if dimensions:
         body["dimensions"] = dimensions
+    for name, value in line.items():  # the company's own line fields and dimensions, sent as given for now
+        if name[:5] == CUSTOM_PREFIX:
+            body[name] = value
     return body
 
 
