@@ -66,8 +66,10 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
     checks = _checks(obj.path, operation, obj.tenant_defaults)
     if checks is None:
         return
-    body = strip_custom(body)
     check, quick = checks
+    if quick is not None and quick(body):
+        return
+    body = strip_custom(body)  # only a body the schema refuses pays for looking for custom names
     if quick is not None and quick(body):
         return
     from intacct_provider.contract import is_read_only_error, unknown_properties

@@ -59,9 +59,41 @@ def custom_paths(body: Mapping[str, Any], lines: str = "lines") -> list[list[str
     return found
 
 
+def has_custom(body: Mapping[str, Any], lines: str = "lines") -> bool:
+    """Whether ``body`` names any custom field or dimension (top level, lines, line dimensions).
+
+    A bulk pre-flight asks this of every record and most have none, so the names of each level are
+    searched at once (one join and one substring search, in C) rather than one by one.
+    """
+    try:
+        if _MARK in "\x00" + "\x00".join(body):
+            return True
+        rows = body.get(lines)
+        if type(rows) is not list:
+            return False
+        for line in rows:
+            if type(line) is dict or isinstance(line, Mapping):
+                if _MARK in "\x00" + "\x00".join(line):
+                    return True
+                dimensions = line.get(DIMENSIONS)
+                if (
+                    dimensions is not None
+                    and (type(dimensions) is dict or isinstance(dimensions, Mapping))
+                    and _MARK in "\x00" + "\x00".join(dimensions)
+                ):
+                    return True
+        return False
+    except TypeError:  # a name that is not text (no custom one, but the others may be)
+        return bool(custom_paths(body, lines))
+
+
+#: A custom name at the start of a name in ``"\x00".join(names)``.
+_MARK = "\x00" + CUSTOM_PREFIX
+
+
 def needs_model(path: str, body: Mapping[str, Any]) -> bool:
     """Whether checking ``body`` needs the tenant's model: a custom object, or any custom name in it."""
-    return is_custom_object(path) or bool(custom_paths(body))
+    return has_custom(body) or is_custom_object(path)
 
 
 def with_model(
@@ -366,7 +398,7 @@ def strip_custom(body: Mapping[str, Any], lines: str = "lines") -> Mapping[str, 
 
     The same object when it has none (the common case costs one scan of the keys).
     """
-    if not custom_paths(body, lines):
+    if not has_custom(body, lines):
         return body
     stripped = {name: value for name, value in body.items() if not is_custom(name)}
     rows = body.get(lines)

@@ -17,6 +17,7 @@ from intacct_provider.catalog.model import CUSTOM_PREFIX
 from intacct_provider.catalog.validation import (
     JOURNAL_LINE_SCHEMA,
     LINE_DIMENSIONS,
+    LINE_ITEM_SCHEMA,
     check_amount,
     check_balanced,
     check_date,
@@ -29,6 +30,8 @@ from intacct_provider.catalog.validation import (
 from intacct_provider.exceptions import IntacctValidationError
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+#: A line's own keys (any other a checked line may have is a custom ``nsp::`` one).
+_LINE_ARGUMENTS = frozenset({*LINE_ITEM_SCHEMA["properties"], *JOURNAL_LINE_SCHEMA["properties"]})
 
 
 def check_currency(parameter: str, value: Any) -> str | None:
@@ -55,9 +58,8 @@ def _line(line: Mapping[str, Any], text_field: str = "memo") -> dict[str, Any]:
     }
     if dimensions:
         body["dimensions"] = dimensions
-    for name, value in line.items():  # the company's own line fields and dimensions, sent as given for now
-        if name[:5] == CUSTOM_PREFIX:
-            body[name] = value
+    if line.keys() - _LINE_ARGUMENTS:  # the company's own line fields and dimensions, sent as given for now
+        body.update((name, value) for name, value in line.items() if name[:5] == CUSTOM_PREFIX)
     return body
 
 
