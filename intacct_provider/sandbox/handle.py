@@ -36,7 +36,17 @@ TenantSource = str | Path | Mapping[str, Any] | Tenant | None
 def _tenant(source: Any) -> Tenant | None:
     if source is None or isinstance(source, Tenant):
         return source
+    if isinstance(source, (str, Path)):  # a file: loaded once while it is unchanged (a fixture names it per test)
+        path = Path(source).resolve()
+        key = (str(path), path.stat().st_mtime_ns if path.exists() else 0)
+        if key not in _LOADED:
+            _LOADED[key] = load_tenant(path)
+        return _LOADED[key]
     return load_tenant(source)
+
+
+#: Tenant files already loaded, by path and modification time (their validators compile once).
+_LOADED: dict[tuple[str, int], Tenant] = {}
 
 
 class IntacctSandbox:

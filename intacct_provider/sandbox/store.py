@@ -23,6 +23,7 @@ from .payments import PAYABLE_STATES, settle
 from .rules import check_record
 from .schema import OBJECTS, ObjectDef, get_path
 from .tables import Table
+from .tenant import TenantError
 from .validation import CONTRACT, Schemas, check_body, is_decimal
 
 if TYPE_CHECKING:
@@ -147,8 +148,12 @@ class Store:
             self.objects[obj.path] = obj
             self.tables[obj.path] = Table(obj)
         for custom in tenant.objects.values():
-            for record in custom.records:
-                self.create(custom.path, copy_json(dict(record)), None, False)
+            for index, record in enumerate(custom.records):
+                try:
+                    self.create(custom.path, copy_json(dict(record)), None, False)
+                except ApiError as error:
+                    details = "; ".join(d["message"] for d in error.details) or error.message
+                    raise TenantError(f"custom_objects.{custom.name}.records[{index}]: {details}") from None
 
     # ----------------------------------------------------------------- lookups
     def table(self, path: str) -> Table:

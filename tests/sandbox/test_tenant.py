@@ -230,6 +230,12 @@ def test_a_tenant_file_that_cannot_describe_a_company_is_refused(tenant: dict, m
         load_tenant(tenant)
 
 
+def test_seed_records_a_custom_object_refuses_are_named() -> None:
+    tenant = {"custom_objects": {"nsp::x": {"fields": {"name": {"type": "string"}}, "records": [{"nmae": "a"}]}}}
+    with pytest.raises(TenantError, match=r"custom_objects.nsp::x.records\[0\]: /nmae is not a valid field"):
+        IntacctSandbox(tenant=tenant).start()
+
+
 def test_the_cli_serves_a_tenant_and_refuses_a_bad_file(tmp_path: Any) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "intacct_provider.sandbox", "--tenant", str(EXAMPLE_TENANT), "--model-service",
