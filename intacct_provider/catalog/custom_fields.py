@@ -207,11 +207,12 @@ class _Checker:
         checked = dict(line)
         udds = model.dimension_names()
         where = f"a custom field or user-defined dimension of {self.label} {lines}"
+        given = line.get(DIMENSIONS)
+        if isinstance(given, Mapping):  # first: a dimension given as a line key below is added to these
+            checked[DIMENSIONS] = self.dimensions(model, [lines, f"[{index}]", DIMENSIONS], given, udds)
         for key, value in line.items():
             path = [lines, f"[{index}]", key]
-            if key == DIMENSIONS and isinstance(value, Mapping):
-                checked[key] = self.dimensions(model, path, value, udds)
-            elif not (self.whole or is_custom(key)):
+            if (key == DIMENSIONS and isinstance(given, Mapping)) or not (self.whole or is_custom(key)):
                 continue
             elif key in model.fields or key in model.refs or key in model.groups or key in model.lists:
                 checked[key] = self.member(model, path, key, value, where)

@@ -261,9 +261,10 @@ class IntacctHook(BaseHook):
 
         Read from the model service (``GET /services/core/model?name=<path>``) once per hook and,
         for the connection's ``model_cache_seconds`` (default 900; 0: per hook only), once per
-        worker process. Raises what the call raises (403, 404 or an empty answer as
-        :class:`~intacct_provider.exceptions.IntacctNotFoundError`, a strange one as
-        :class:`~intacct_provider.exceptions.IntacctProtocolError`).
+        worker process. Raises what the call raises: a 403 as
+        :class:`~intacct_provider.exceptions.IntacctAuthError`, a 404 or an empty answer (Sage's
+        answer for a name it does not know) as :class:`~intacct_provider.exceptions.IntacctNotFoundError`,
+        an answer that is not a model as :class:`~intacct_provider.exceptions.IntacctProtocolError`.
         """
         from intacct_provider.hooks import model_cache
 

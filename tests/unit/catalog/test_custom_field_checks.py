@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from test_model import BILL, field
+from test_tenant_model import BILL, field
 
 from intacct_provider.catalog.custom_fields import check_custom, needs_model, strip_custom, with_model
 from intacct_provider.catalog.model import parse_model
@@ -154,6 +154,11 @@ def test_line_fields_stay_on_the_line_and_dimensions_move_into_its_dimensions():
     }
     assert lines[1] == {"txnAmount": "5.00", "dimensions": {"nsp::project_type": {"key": "10003"}}}
     assert lines[2]["dimensions"] == {"nsp::project_type": {"key": None}}  # unset, as Sage writes it
+    # Whatever the order of the keys, a dimension given as a line key joins the line's dimensions.
+    reordered = {"nsp::project_type": "7", "dimensions": {"location": {"id": "US"}}}
+    assert check({"lines": [reordered]})["lines"][0] == {
+        "dimensions": {"location": {"id": "US"}, "nsp::project_type": {"key": "7"}}
+    }
     assert body["lines"][0]["nsp::project_type"] == 10002  # the caller's body is not changed
 
 
