@@ -5,7 +5,8 @@ exist. What it cannot know is what *should* be there. This script enumerates it 
 itself and checks the built site:
 
 1. every public operator, sensor, trigger, hook (and each public method of the hook),
-   exception, and the sandbox's handle with each of its methods, is in the API reference
+   exception, the sandbox's handle with each of its methods, and the registry's classes and
+   functions (``intacct_provider.objects``), is in the API reference
    (``objects.inv``) under any name: what is checked is the object, so a class documented where
    it is re-exported counts;
 2. every exception of ``intacct_provider.exceptions`` has a row in the errors page's table, which
@@ -108,6 +109,11 @@ def public_surface() -> dict[str, dict[str, Any]]:
         "hook method": methods,
         "exception": classes_in([exceptions.__name__], BaseException),
         "sandbox name": sandbox,
+        "registry name": {
+            name: value
+            for name, value in exported("intacct_provider.objects").items()
+            if inspect.isclass(value) or inspect.isfunction(value)
+        },
     }
 
 
