@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 
+from intacct_provider.catalog.model import TenantModel
 from intacct_provider.catalog.registry import OBJECTS_PREFIX, resolve_path
 from intacct_provider.catalog.validation import check_int
 from intacct_provider.core import answers
@@ -43,8 +44,6 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import requests
-
-    from intacct_provider.catalog.model import TenantModel
 
 __all__ = ["ENTITY_HEADER", "USER_AGENT", "IntacctHook"]
 

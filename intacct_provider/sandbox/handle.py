@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,11 +28,10 @@ from .state import (
 from .tenant import Tenant, load_tenant
 
 CONN_TYPE = "sage_intacct"
-#: A tenant as the handle takes it: a file's path, its parsed JSON, a loaded one, or none.
-TenantSource = str | Path | Mapping[str, Any] | Tenant | None
 
 
 def _tenant(source: Any) -> Tenant | None:
+    """A tenant as the handle takes it (a file's path, its parsed JSON, a loaded one, or None), loaded."""
     if source is None or isinstance(source, Tenant):
         return source
     if isinstance(source, (str, Path)):  # a file: loaded once while it is unchanged (a fixture names it per test)
@@ -89,7 +87,7 @@ class IntacctSandbox:
         id_semantics: str = "key",
         bill_approval: bool = False,
         bulk_result_shape: str = "composite",
-        tenant: TenantSource = None,
+        tenant: Any = None,
         model_service: str = "open",
         model_unknown: str = "empty",
     ) -> None:
@@ -398,7 +396,7 @@ class IntacctSandbox:
     def unfreeze_time(self) -> None:
         self.state.unfreeze_time()
 
-    def reset(self, seed: str | None = None, tenant: TenantSource | object = INITIAL) -> None:
+    def reset(self, seed: str | None = None, tenant: Any = INITIAL) -> None:
         """Back to the seed (``seed`` or the constructor's) with no faults and an empty log.
 
         ``tenant`` (a file, its JSON or a :class:`~.tenant.Tenant`; ``None`` for none) customises the
