@@ -12,7 +12,7 @@ still checked against the contract when it describes the object; a raw path is s
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from intacct_provider.catalog.body_check import check_body, merge_extra_fields
@@ -42,12 +42,21 @@ class BodyBuilder:
         self._accepted = frozenset(self.accepted)
         self._required = frozenset(self.required)
 
-    def build(self, record: Any, *, extra: Any = None, prefix: str = "") -> dict[str, Any]:
+    def build(
+        self,
+        record: Any,
+        *,
+        extra: Any = None,
+        prefix: str = "",
+        custom: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         """The checked body of ``record``; :class:`IntacctValidationError` names the first bad argument.
 
         ``extra`` is the operator's ``extra_fields`` (a bulk record carries its own under that
         name instead); ``prefix`` goes before an unknown or missing argument's name (``record.``
-        for the single-create operator's ``record`` mapping).
+        for the single-create operator's ``record`` mapping). ``custom(body, extra)`` is the
+        company's own check, after Sage's contract (custom fields against the company's model),
+        returning the body to send; the single create runs it in ``execute()`` instead, as it reads.
         """
         if not isinstance(record, Mapping):
             raise IntacctValidationError(prefix.rstrip(".") or "record", "a JSON object", record)
@@ -75,4 +84,6 @@ class BodyBuilder:
             body = merge_extra_fields(body, extra)
         if self.obj is not None:
             check_body(self.obj, body, extra=extra)
+            if custom is not None:
+                body = custom(body, extra)
         return body

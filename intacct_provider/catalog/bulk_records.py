@@ -10,14 +10,19 @@ by input index and field, with the offending value, before anything is sent.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intacct_provider.catalog.bodies import BodyBuilder
+from intacct_provider.catalog.body_check import argument_name
+from intacct_provider.catalog.custom_fields import check_custom, needs_model
 from intacct_provider.catalog.identity import Natural, NaturalKey
 from intacct_provider.catalog.registry import IntacctObject
 from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
+
+if TYPE_CHECKING:
+    from intacct_provider.catalog.model import TenantModel
 
 #: Longest list of problems quoted in an error message (all are in the results file).
 MAX_LISTED = 20
@@ -75,17 +80,43 @@ class BulkRecordsError(IntacctValidationError):
 class Preparer:
     """Turns input records into :class:`Item` s for one object and one natural key (``key_fields``)."""
 
-    def __init__(self, obj: IntacctObject | None, key_fields: Sequence[str]) -> None:
+    def __init__(
+        self,
+        obj: IntacctObject | None,
+        key_fields: Sequence[str],
+        tenant: Callable[[], TenantModel | None] | None = None,
+    ) -> None:
+        """``tenant`` reads the company's model (None: it cannot be read), called once, at the first
+        record with a custom field (or the first of a custom object): the model is a read, so the
+        operator provides it when the task runs, and no request is made for records without any."""
         self.obj = obj
         self.bodies = BodyBuilder(obj)
         self.key = NaturalKey(key_fields)
         self.key_fields = self.key.fields
         self.label = self.bodies.label
+        self._tenant = tenant
+        self._model: TenantModel | None = None
+        self._model_read = False
+        #: The company's own check of each body (custom fields, a custom object), when the model can be read.
+        self._check = self._custom if tenant is not None and obj is not None else None
 
     def prepare(self, index: int, record: Any) -> Item:
         """The checked item; :class:`IntacctValidationError` names the first bad field."""
-        body = self.bodies.build(record)
+        body = self.bodies.build(record, custom=self._check)
         return Item(index, body, self.key.of(body))
+
+    def _custom(self, body: dict[str, Any], extra: Any) -> dict[str, Any]:
+        """The body checked against the company's model, read once for the whole input, when it needs it."""
+        obj = self.obj
+        assert obj is not None and self._tenant is not None
+        if not needs_model(obj.path, body):
+            return body
+        if not self._model_read:
+            self._model = self._tenant()
+            self._model_read = True
+        if self._model is None:  # unreadable: sent as given (the hook logged why, once)
+            return body
+        return check_custom(self._model, body, name=lambda path: argument_name(obj, path, extra), label=obj.label)
 
     def natural_of(self, record: Any) -> Natural | None:
         """The natural key of a record that could not be prepared, read from its arguments where they allow.

@@ -73,6 +73,12 @@ def same(name: str, wanted: Any, have: Any) -> bool:
     """Whether a record's value matches the body's; fields the body leaves out always match."""
     if wanted in (None, ""):
         return True
+    if isinstance(wanted, (int, float, Decimal)) and not isinstance(wanted, bool):
+        # A number custom field: sent as an exact Decimal, read back as a JSON number.
+        try:
+            return Decimal(str(wanted)) == Decimal(str(have))
+        except InvalidOperation:
+            return False
     if name.rsplit(".", 1)[-1].endswith(("Amount", "amount")):
         try:
             return Decimal(str(wanted)) == Decimal(str(have))

@@ -44,7 +44,7 @@ from typing import Any
 
 from intacct_provider.catalog.bulk_records import Item
 from intacct_provider.catalog.identity import NaturalKey
-from intacct_provider.catalog.registry import OBJECTS_PREFIX, registered
+from intacct_provider.catalog.registry import OBJECTS_PREFIX, lookup
 from intacct_provider.core import answers
 from intacct_provider.core.backoff import backoff
 from intacct_provider.core.batch_answers import ItemAnswer, read_items
@@ -137,7 +137,7 @@ class WriteEngine:
         self.path = path
         self.url = f"{OBJECTS_PREFIX}{path}"
         self.key = NaturalKey(key_fields)
-        known = registered(path)
+        known = lookup(path)
         #: How messages name a record of this object (``AP bill``; the path for an unregistered one).
         self.label = known.label if known is not None else path
         self.rounds = max(1, rounds)

@@ -42,9 +42,12 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
     reported ``exists`` with its key, not created again and not a failure.
 
     :param object: a registry name (``bill``, ``invoice``, ``journal_entry``, ``vendor``,
-        ``customer``) or an Intacct path; for a raw path records are sent as Intacct bodies.
+        ``customer``), a custom object (``nsp::cip_asset``) or an Intacct path; for a custom object
+        or a raw path records are sent as Intacct bodies.
     :param records: a list of records (or its JSON text), each shaped like the single-create
-        operator's arguments, e.g. ``{"vendor_id", "date_created", "date_due", "line_items", ...}``.
+        operator's arguments, e.g. ``{"vendor_id", "date_created", "date_due", "line_items", ...}``;
+        custom fields go in ``extra_fields`` and ``line_items`` as for the single create, and are
+        checked against the company's model (read once) before anything is sent.
     :param input_path: instead of ``records``, a JSON Lines file (any ``ObjectStoragePath``).
     :param batch_size: records per array request, 1 to 500.
     :param max_concurrency: requests in flight (default: the connection's ``max_concurrency``).
@@ -56,7 +59,8 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         value, ``field`` and ``value``); any ``ObjectStoragePath``.
     :param idempotency_key: base of the batches' idempotency keys (default: derived from the DAG,
         task, run and map index, so every try of one task instance derives the same keys).
-    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+    :param emit_asset: add the object's asset to ``outlets``
+        (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count", "exists", "failed", "skipped", "results_path"}``:
         the created (and updated) records' keys, at most 100, their count, and how many records
         were already there.
@@ -106,7 +110,7 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         import dataclasses
 
         from intacct_provider.catalog.bulk_fields import FieldRecordingPreparer
-        from intacct_provider.catalog.registry import registered, resolve_path
+        from intacct_provider.catalog.registry import lookup, resolve_path
         from intacct_provider.core.results import WRITTEN, Result
         from intacct_provider.hooks.writes import WriteEngine
         from intacct_provider.operators.asset_events import writes_extra
@@ -114,8 +118,8 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         from intacct_provider.operators.create import default_idempotency_key
 
         path = resolve_path(self.object)
-        obj = registered(path)
-        preparer = FieldRecordingPreparer(obj, self.key_fields(obj))
+        obj = lookup(path)  # a registered object, a custom object's entry, or None for another raw path
+        preparer = FieldRecordingPreparer(obj, self.key_fields(obj), tenant=lambda: self.hook.model_for_check(path))
         plan = self._plan(context, preparer)
         assets = self.intacct_outlets(path)  # checked before any request
         base = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)

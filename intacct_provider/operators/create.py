@@ -39,6 +39,7 @@ from intacct_provider.operators.lineage import IntacctLineageMixin
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from intacct_provider.catalog.registry import IntacctObject
     from intacct_provider.hooks.writes import How
 
 #: Name of this operator's entry in ``task_state_store``; renaming it breaks in-flight retries.
@@ -88,14 +89,18 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     ``adopted`` is true when an identical record made by an earlier run was found instead (a re-run
     of the same bill number, say): nothing new was created, and the log says so.
 
-    :param object: registry name (``"vendor"``, ``"bill"``...); not templated (it decides the arguments).
+    :param object: registry name (``"vendor"``, ``"bill"``...) or a custom object (``"nsp::cip_asset"``);
+        not templated (it decides the arguments).
     :param record: the object's arguments (a mapping or JSON text), e.g. ``{"vendor_id": "V-1",
-        "name": "Acme"}`` for a vendor; for an object without a payload mapping, the Intacct body itself.
+        "name": "Acme"}`` for a vendor; for an object without a payload mapping (a custom object), the
+        Intacct body itself.
     :param extra_fields: Intacct fields the operator does not model (``{"term": {"id": "N30"}}``,
-        custom fields), merged into the body; checked against the contract like everything else.
+        custom fields such as ``{"nsp::APPROVER": "jdoe"}``), merged into the body; standard fields are
+        checked against Sage's contract, custom ones against the company's model when the task runs.
     :param idempotency_key: override the derived key (templated), e.g. an upstream
         document id, so a re-run of the same source document never creates twice.
-    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+    :param emit_asset: add the object's asset to ``outlets``
+        (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count"}``.
     """
 
@@ -161,11 +166,29 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     def build_payload(self) -> dict[str, Any]:
         """The checked Intacct body: mapped arguments plus ``extra_fields``, valid by the contract (no I/O)."""
         from intacct_provider.catalog.bodies import BodyBuilder
-
-        prefix = "" if self.arguments else "record."  # the named operators' arguments are their own
         from intacct_provider.catalog.registry import entry
 
+        prefix = "" if self.arguments else "record."  # the named operators' arguments are their own
         return BodyBuilder(entry(self.object)).build(self.record_arguments(), extra=self.extra_fields, prefix=prefix)
+
+    def tenant_payload(self, obj: IntacctObject, payload: dict[str, Any]) -> dict[str, Any]:
+        """The body checked against the company's own model where it needs it (custom fields, a custom object).
+
+        Reading the model is a read, made in ``execute()`` before the create; the standard fields
+        were checked against Sage's published schema by :meth:`build_payload` without a request.
+        """
+        from intacct_provider.catalog.body_check import argument_name
+        from intacct_provider.catalog.custom_fields import with_model
+        from intacct_provider.catalog.validation import parse_json
+
+        extra = parse_json("extra_fields", self.extra_fields)
+        return with_model(
+            lambda: self.hook.model_for_check(obj.path),
+            obj.path,
+            payload,
+            name=lambda path: argument_name(obj, path, extra),
+            label=obj.label,
+        )
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import entry
@@ -173,7 +196,7 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         from intacct_provider.operators.asset_events import writes_extra
 
         obj = entry(self.object)
-        payload = self.build_payload()
+        payload = self.tenant_payload(obj, self.build_payload())
         assets = self.intacct_outlets(obj.path)  # checked before any request
         given = self.idempotency_key
         key = check_header_value("idempotency_key", given) if given else default_idempotency_key(context)
