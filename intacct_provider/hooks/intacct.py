@@ -38,13 +38,12 @@ from intacct_provider.exceptions import IntacctConfigError, IntacctError, Intacc
 from intacct_provider.hooks.paging import read_all
 from intacct_provider.hooks.progress import Progress
 from intacct_provider.hooks.transport import ENTITY_HEADER, USER_AGENT, SyncTransport
+from intacct_provider.hooks.writes import WriteEngine, Written
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import requests
-
-    from intacct_provider.hooks.writes import Written
 
 __all__ = ["ENTITY_HEADER", "USER_AGENT", "IntacctHook"]
 
@@ -261,7 +260,6 @@ class IntacctHook(BaseHook):
         """
         from intacct_provider.catalog.bulk_records import Item
         from intacct_provider.catalog.registry import natural_key_of
-        from intacct_provider.hooks.writes import WriteEngine
 
         path = resolve_path(object)
         fields, natural = natural_key_of(path, payload, lookup)

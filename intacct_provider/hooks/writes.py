@@ -510,10 +510,11 @@ class _Write:
             if key
             else ""
         )
+        check = "check Intacct before creating it again" if self.operation.settles else "check the record in Intacct"
         for item in items:
             looked = f"; looked up afterwards {_by(item)}, it does not exist" if item.index in self.looked_up else ""
             error = IntacctAmbiguousWriteError(
-                f"{said}; {stop}{looked}{hint}; check Intacct before creating it again",
+                f"{said}; {stop}{looked}{hint}; {check}",
                 status=last.status if last is not None else None,
                 method=self.operation.method,
                 path=self.engine.url,
