@@ -16,7 +16,6 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.providers.common.compat.sdk import conf
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL
@@ -89,7 +88,7 @@ class IntacctRecordSensor(BaseSensorOperator):
         min_count: int | str = 1,
         filter_parameters: Any = None,
         intacct_conn_id: str = DEFAULT_CONN_ID,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        deferrable: bool | None = None,
         poke_interval: timedelta | float = DEFAULT_POKE_INTERVAL,
         **kwargs: Any,
     ) -> None:
@@ -101,6 +100,10 @@ class IntacctRecordSensor(BaseSensorOperator):
         self.min_count = min_count
         self.filter_parameters = filter_parameters
         self.intacct_conn_id = intacct_conn_id
+        if deferrable is None:  # read when a sensor is built, so importing this module reads no configuration
+            from airflow.providers.common.compat.sdk import conf
+
+            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
         self.deferrable = deferrable
 
     @cached_property
