@@ -89,6 +89,16 @@ class IntacctObject:
     #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
     #: does not insist on them; Intacct (and the sandbox) does when the tenant has no default.
     tenant_defaults: tuple[str, ...] = ()
+    #: The header amounts a copy of the records must match to the cent (``totalTxnAmount``): what a
+    #: tie-out (``IntacctTieOutOperator``) compares and totals by default, with ``state_field``.
+    amount_fields: tuple[str, ...] = ()
+    #: The field holding the record's state or status (``state``; ``status`` for master data).
+    state_field: str | None = None
+
+    @property
+    def tie_out_fields(self) -> tuple[str, ...]:
+        """What a tie-out compares by default: the amounts, then the state."""
+        return (*self.amount_fields, *((self.state_field,) if self.state_field else ()))
 
     def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         """Query filters that find the record this create body makes, or ``None`` if it names no key.
@@ -187,6 +197,8 @@ BILL = IntacctObject(
         "description": "description",
         "currency": "currency",
     },
+    amount_fields=("totalTxnAmount",),
+    state_field="state",
 )
 INVOICE = IntacctObject(
     name="invoice",
@@ -208,6 +220,8 @@ INVOICE = IntacctObject(
         "description": "description",
         "currency": "currency",
     },
+    amount_fields=("totalTxnAmount",),
+    state_field="state",
 )
 CUSTOMER = IntacctObject(
     name="customer",
@@ -218,6 +232,7 @@ CUSTOMER = IntacctObject(
     compared=("id", "name"),
     payload="intacct_provider.catalog.payloads:customer_payload",
     arguments={"id": "customer_id", "name": "name"},
+    state_field="status",
 )
 VENDOR = IntacctObject(
     name="vendor",
@@ -228,12 +243,14 @@ VENDOR = IntacctObject(
     compared=("id", "name"),
     payload="intacct_provider.catalog.payloads:vendor_payload",
     arguments={"id": "vendor_id", "name": "name"},
+    state_field="status",
 )
 GL_ACCOUNT = IntacctObject(
     name="gl_account",
     path="general-ledger/account",
     list_key="accounts",
     label="GL account",
+    state_field="status",
 )
 JOURNAL_ENTRY = IntacctObject(
     name="journal_entry",
@@ -257,6 +274,7 @@ JOURNAL_ENTRY = IntacctObject(
         "lines": "lines",
         "description": "description",
     },
+    state_field="state",
 )
 AP_PAYMENT = IntacctObject(
     name="ap_payment",
@@ -275,6 +293,7 @@ AP_PAYMENT = IntacctObject(
         "description": "description",
         "documentNumber": "document_number",
     },
+    state_field="state",
 )
 
 REGISTRY: dict[str, IntacctObject] = {
