@@ -84,7 +84,7 @@ class TableLoad:
         on_new_fields: str = "add",
         entity: str | None = None,
         synced_at: dt.datetime,
-        batch_rows: int = BATCH_ROWS,
+        batch_rows: int | None = None,
     ) -> None:
         self.target = target
         self.columns = list(columns)
@@ -94,7 +94,7 @@ class TableLoad:
         self.on_new_fields = on_new_fields
         self.entity = entity
         self.synced_at = synced_at
-        self.batch_rows = batch_rows
+        self.batch_rows = batch_rows or BATCH_ROWS
         self.counts = LoadCounts()
         #: Columns the table has that this run does not read (a field the tenant removed): written as NULL.
         self.extra: list[str] = []
