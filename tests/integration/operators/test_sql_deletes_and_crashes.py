@@ -182,7 +182,7 @@ def test_a_load_process_killed_mid_transaction_leaves_the_previous_table(warehou
     hook.update_record("bill", before[0]["key"], {"description": "changed after the first load"})
     marker = tmp_path / "mid-load"
     env = {**os.environ, f"AIRFLOW_CONN_{CONN_ID.upper()}": sqlite_connection(warehouse)}
-    process = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+    process = subprocess.Popen(  # this interpreter, a fixed script
         [sys.executable, "-c", KILLED_LOAD, str(marker), json.dumps(FIELDS)], env=env
     )
     try:

@@ -35,7 +35,10 @@ from intacct_provider.exceptions import IntacctValidationError
         ("nsp::approver_name", "nsp__approver_name"),
         ("nsp::approverName", "nsp__approver_name"),
         ("vendor.nsp::REGION", "vendor_nsp__region"),
-        ("paymentInformation.totalBaseAmountSelectedForPayment", "payment_information_total_base_amount_selected_for_payment"),
+        (
+            "paymentInformation.totalBaseAmountSelectedForPayment",
+            "payment_information_total_base_amount_selected_for_payment",
+        ),
     ],
 )
 def test_columns_are_lower_snake_case(field, column):
@@ -76,7 +79,7 @@ def test_two_fields_sharing_a_column_are_refused_naming_both():
 def test_every_problem_of_a_plan_is_reported_at_once():
     with pytest.raises(ColumnError) as raised:
         plan_columns(['bad"name', "vendorId", "vendor.id"], {})
-    assert "bad\"name" in str(raised.value) and "vendor_id" in str(raised.value)
+    assert 'bad"name' in str(raised.value) and "vendor_id" in str(raised.value)
 
 
 def test_plan_puts_key_first_and_types_from_the_schema():
@@ -157,7 +160,7 @@ def test_values_read_back_compare_as_their_kind():
 
 @pytest.mark.parametrize("name", ["Bills", "bills-2026", "1bills", "_bills", "x" * 64, "", None, "bills; drop"])
 def test_table_names_are_checked(name):
-    with pytest.raises(IntacctValidationError, match="^table: expected"):
+    with pytest.raises(IntacctValidationError, match=r"^table: expected"):
         check_identifier("table", name)
 
 
