@@ -35,7 +35,7 @@ from intacct_provider.core.columns import (
     SYSTEM_COLUMNS,
     Column,
     ColumnError,
-    row_values,
+    row_converter,
     same_value,
     to_value,
 )
@@ -96,6 +96,11 @@ class TableLoad:
         self.synced_at = synced_at
         self.batch_rows = batch_rows or BATCH_ROWS
         self.counts = LoadCounts()
+        self._convert = row_converter(self.columns)
+        self._binders = [target.binder(c.kind, c.field) for c in self.columns]
+        self._synced_bound = target.bind("timestamp", synced_at)
+        #: The table was created by this run: every row is new, no stored row to read first.
+        self._created = False
         #: Columns the table has that this run does not read (a field the tenant removed): written as NULL.
         self.extra: list[str] = []
         self._old_exists = False
@@ -169,6 +174,7 @@ class TableLoad:
         sql = self.target.create_table_sql(table, self.columns, entity=bool(self.entity), primary_key=self.key_names)
         log.info("Creating table %s", self.target.qualified(table))
         self.target.execute(conn, sql)
+        self._created = table == self.target.table
 
     def _check_shape(self, existing: Sequence[str]) -> None:
         """A table made by another kind of load (no system columns, other entity scoping) is refused."""
@@ -207,10 +213,13 @@ class TableLoad:
         self, values: Sequence[Any], *, deleted: bool = False, deleted_at: dt.datetime | None = None
     ) -> list[Any]:
         target = self.target
-        row = [target.bind(c.kind, v, c.field) for c, v in zip(self.columns, values, strict=True)]
+        row = [
+            value if binder is None or value is None else binder(value)
+            for binder, value in zip(self._binders, values, strict=True)
+        ]
         if self.entity:
             row.append(self.entity)
-        row += [target.bind("timestamp", self.synced_at), deleted, target.bind("timestamp", deleted_at)]
+        row += [self._synced_bound, deleted, None if deleted_at is None else target.bind("timestamp", deleted_at)]
         return row + [None] * len(self.extra)
 
     def _write(self, conn: Any, batch: list[Row]) -> None:
@@ -218,11 +227,12 @@ class TableLoad:
         tombstones = [row for row in batch if row.get("_deleted") is True]
         self.counts.rows += len(live)
         try:
-            values = [row_values(self.columns, row) for row in live]
+            values = [self._convert(row) for row in live]
         except ColumnError as exc:
             raise IntacctWarehouseError(f"{exc}; nothing was written to {self.target.qualified()}") from None
         keys = [str(v[0]) for v in values]
-        stored = self._stored(conn, [*keys, *(str(row.get("key")) for row in tombstones)])
+        tombstone_keys = [str(row.get("key")) for row in tombstones]
+        stored = self._stored(conn, tombstone_keys if self.mode == "append" else [*keys, *tombstone_keys])
         if self.mode == "append":
             self.counts.inserted += len(values)
             self.target.execute_many(
@@ -234,26 +244,26 @@ class TableLoad:
             self._delete(conn, tombstones, stored)
 
     def _merge(self, conn: Any, keys: list[str], values: list[list[Any]], stored: dict[str, tuple[Any, ...]]) -> None:
-        changed, unchanged = [], []
+        new, changed, unchanged = [], [], []
         for key, row in zip(keys, values, strict=True):
             before = stored.get(key)
             if before is None:
-                self.counts.inserted += 1
-                changed.append(row)
+                new.append(row)
             elif self._differs(before, row):
-                self.counts.updated += 1
                 changed.append(row)
             else:
                 unchanged.append(key)
+        self.counts.inserted += len(new)
+        self.counts.updated += len(changed)
         target = self.target
+        insert = target.insert_sql(self.write_table, self._names)
         if self.mode == "replace":
-            target.execute_many(
-                conn, target.insert_sql(self.write_table, self._names), [self._bound(v) for v in values]
-            )
+            target.execute_many(conn, insert, [self._bound(v) for v in values])
             return
-        target.execute_many(
-            conn, target.upsert_sql(self.write_table, self._names, self.key_names), [self._bound(v) for v in changed]
-        )
+        # New keys are absent (read in this transaction): a plain insert; changed ones take the dialect's upsert.
+        target.execute_many(conn, insert, [self._bound(v) for v in new])
+        upsert = target.upsert_sql(self.write_table, self._names, self.key_names)
+        target.execute_many(conn, upsert, [self._bound(v) for v in changed])
         for chunk in _chunks(unchanged, KEYS_PER_STATEMENT):
             sql = (
                 f"UPDATE {target.qualified()} SET {target.quote(SYNCED_AT)} = {target.placeholder} "  # noqa: S608
@@ -309,8 +319,8 @@ class TableLoad:
     # --------------------------------------------------------------- reading
     def _stored(self, conn: Any, keys: list[str]) -> dict[str, tuple[Any, ...]]:
         """The stored rows of ``keys`` in the table compared against: field values, extras, ``_deleted``."""
-        if self.mode == "replace" and not self._old_exists:
-            return {}
+        if self._created or (self.mode == "replace" and not self._old_exists):
+            return {}  # an empty table holds no stored row
         target = self.target
         selected = [c.name for c in self.columns] + self.extra + [DELETED]
         found: dict[str, tuple[Any, ...]] = {}

@@ -19,7 +19,7 @@ float 10.5 — so decimals are ``TEXT`` holding the exact decimal text. Other da
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from decimal import Decimal
 from functools import cached_property
@@ -142,21 +142,23 @@ class SqlTarget:
 
     def bind(self, kind: Kind, value: Any, field: str = "") -> Any:
         """A Python value of ``kind`` as this database's driver takes it (never a float)."""
-        if value is None:
-            return None
+        binder = self.binder(kind, field)
+        return value if binder is None or value is None else binder(value)
+
+    def binder(self, kind: Kind, field: str = "") -> Callable[[Any], Any] | None:
+        """How a non-null value of ``kind`` is bound here; ``None``: as it is (looked up once per column)."""
         if kind == "decimal":
-            assert isinstance(value, Decimal)
             if self.dialect_name == "sqlite":
-                return decimal_text(value)
+                return decimal_text
             if self.dialect_name not in TESTED_DIALECTS:
-                _check_fits(value, field)
-            return value
+                return lambda value: _check_fits(value, field)
+            return None
         if self.dialect_name == "sqlite":
             if kind == "date":
-                return value.isoformat()
+                return _isoformat
             if kind == "timestamp":
-                return timestamp_text(value)
-        return value
+                return timestamp_text
+        return None
 
     # ---------------------------------------------------------- transactions
     @contextmanager
@@ -265,7 +267,11 @@ def timestamp_text(value: dt.datetime) -> str:
     return f"{text}.{value.microsecond:06d}Z" if value.microsecond else f"{text}Z"
 
 
-def _check_fits(value: Decimal, field: str) -> None:
+def _isoformat(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def _check_fits(value: Decimal, field: str) -> Decimal:
     exponent = value.as_tuple().exponent
     scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     digits = len(value.as_tuple().digits) - scale
@@ -274,3 +280,4 @@ def _check_fits(value: Decimal, field: str) -> None:
             f"field {field!r}: {value} does not fit NUMERIC({GENERIC_PRECISION}, {GENERIC_SCALE}) exactly; "
             "it is refused rather than rounded"
         )
+    return value
