@@ -25,8 +25,8 @@ class TableLineage:
 
     object_path: str
     fields: Sequence[str]
-    namespace: str
-    name: str
+    #: The table; its dataset name is worked out only when OpenLineage asks (its imports are not cheap).
+    target: SqlTarget
     #: (column, SQL type) of the table, for its schema facet.
     columns: Sequence[tuple[str, str]] = ()
     #: (assertion, success, column) of a tie-out.
@@ -73,14 +73,13 @@ def facets_on_complete(hook: IntacctHook, recorded: TableLineage | None, role: s
     settings = hook.settings
     source = object_dataset(settings.company_id, recorded.object_path, settings.entity_id, recorded.fields)
     facets: dict[str, Any] = {}
+    namespace, name = table_name(recorded.target)
     if recorded.columns:
         facets["schema"] = SchemaDatasetFacet(
             fields=[SchemaDatasetFacetFields(name=name, type=sql_type) for name, sql_type in recorded.columns]
         )
     if role == "output":
-        return OperatorLineage(
-            inputs=[source], outputs=[Dataset(namespace=recorded.namespace, name=recorded.name, facets=facets)]
-        )
+        return OperatorLineage(inputs=[source], outputs=[Dataset(namespace=namespace, name=name, facets=facets)])
     from openlineage.client.generated.base import InputDataset
     from openlineage.client.generated.data_quality_assertions_dataset import (
         Assertion,
@@ -92,7 +91,5 @@ def facets_on_complete(hook: IntacctHook, recorded: TableLineage | None, role: s
             Assertion(assertion=name, success=success, column=column) for name, success, column in recorded.assertions
         ]
     )
-    table = InputDataset(
-        namespace=recorded.namespace, name=recorded.name, facets=facets, inputFacets={"dataQualityAssertions": quality}
-    )
+    table = InputDataset(namespace=namespace, name=name, facets=facets, inputFacets={"dataQualityAssertions": quality})
     return OperatorLineage(inputs=[source, table])

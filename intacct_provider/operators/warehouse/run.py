@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from intacct_provider.core.columns import DELETED, DELETED_AT, ENTITY, SYNCED_AT, Column, check_identifier
 from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.operators.warehouse.arguments import choice, flag, positive
-from intacct_provider.operators.warehouse.lineage import TableLineage, table_name
+from intacct_provider.operators.warehouse.lineage import TableLineage
 from intacct_provider.operators.warehouse.load import (
     DELETE_MODES,
     MODES,
@@ -148,7 +148,7 @@ class LoadTask(_Table):
             "window": read.window,
         }
         return result, TableLineage(
-            self.path, [c.field for c in columns], *table_name(target), columns=table_columns(target, columns, entity)
+            self.path, [c.field for c in columns], target, columns=table_columns(target, columns, entity)
         )
 
 
@@ -241,7 +241,7 @@ class TieOutTask(_Table):
             *((f"equal_{c.name}", not any(d.field == c.field for d in tie.different), c.name) for c in columns[1:]),
             *((f"total_{name}", a == b, _column(columns, name)) for name, (a, b) in tie.totals.items()),
         ]
-        lineage = TableLineage(self.path, [c.field for c in columns], *table_name(target), assertions=assertions)
+        lineage = TableLineage(self.path, [c.field for c in columns], target, assertions=assertions)
         return tie, result, lineage
 
 
