@@ -214,5 +214,7 @@ class IntacctTieOutOperator(_WarehouseOperator):
         if task.on_mismatch == "warn":
             self.log.warning("%s", message)
             return result
-        context["ti"].xcom_push(key="tie_out", value=result)
+        ti = context.get("ti")
+        if ti is not None:  # the result stays readable after the failure (a failed task returns nothing)
+            ti.xcom_push(key="tie_out", value=result)
         raise IntacctTieOutError(message, result)
