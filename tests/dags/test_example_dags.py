@@ -87,7 +87,7 @@ def test_daily_ap_ar_sync(run_dag, intacct_sandbox, tmp_path, warehouse_db):
         if name in ("bill", "invoice"):  # loaded into the warehouse and tied out
             records = [r for r in intacct_sandbox.records(path) if in_window(r, *summary["window"])]
             with sqlite3.connect(warehouse_db) as db:
-                stored = db.execute(f"SELECT key, total_txn_amount FROM intacct_{name}s").fetchall()
+                stored = db.execute(f"SELECT key, total_txn_amount FROM intacct_{name}s").fetchall()  # noqa: S608
             assert sorted(k for k, _ in stored) == sorted(expected)
             assert sum(Decimal(a) for _, a in stored) == sum(Decimal(r["totalTxnAmount"]) for r in records)
             assert xcoms[f"load_{name}s"]["inserted"] == len(expected)
