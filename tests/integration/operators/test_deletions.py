@@ -46,7 +46,9 @@ def new_bill(hook, number):
     return hook.create_record("bill", payload)["key"]
 
 
-@pytest.fixture(params=[("key", "key"), ("id", "key"), ("id", "number")], ids=["objectId=key", "objectId=id", "id=number"])
+@pytest.fixture(
+    params=[("key", "key"), ("id", "key"), ("id", "number")], ids=["objectId=key", "objectId=id", "id=number"]
+)
 def setting(request, intacct_sandbox):
     """(what the trail's objectId holds, what a bill's id is): each reading the contract allows."""
     intacct_sandbox.audit_object_id, intacct_sandbox.id_semantics = request.param
