@@ -91,7 +91,7 @@ def delete_a_bill_between_two_runs(sandbox: Any) -> str:
     sandbox.freeze_time("2026-01-06T15:30:00Z")  # the demo company's clock: the deletion lands on 2026-01-06
     sandbox.delete_record("accounts-payable/bill", bill["key"])
     sandbox.unfreeze_time()
-    print(f"\nDeleted {bill['state']} bill {bill['key']} in Intacct on 2026-01-06 (the first sync copied it); next run:")
+    print(f"\nDeleted {bill['state']} bill {bill['key']} in Intacct on 2026-01-06 (copied by the first sync):")
     state = run_dag("intacct_daily_ap_ar_sync", {"lookback_seconds": 3600}, "2026-01-07")
     for line in (HOME / "sync" / "2026-01-06" / "bill.jsonl").read_text().splitlines():
         if json.loads(line).get("_deleted"):

@@ -190,7 +190,8 @@ class SyncRead:
             if (item["key"] is not None and item["key"] in by_key) or (item["key"] is None and item["id"] in by_id):
                 self.deleted += 1
                 yield item
-        self.log.info("%s: %d deleted records (tombstones)", self.path, self.deleted)
+        if self.mode:
+            self.log.info("%s: %d deleted records (tombstones) after the rows", self.path, self.deleted)
 
     # ------------------------------------------------------------ the audit trail
     def _trail_tombstones(self) -> list[dict[str, Any]]:

@@ -102,7 +102,7 @@ def test_a_trail_page_that_contradicts_its_count_fails(server, hook):
 def test_a_403_names_the_fix_and_is_permanent(server, hook):
     refused = {"ia::result": {"ia::error": {"code": "forbidden", "message": "Permission denied"}}}
     server.play([token(), Answer(403, refused)])
-    with pytest.raises(IntacctAuditTrailError, match="Permission denied.*'Audit trail' permission") as caught:
+    with pytest.raises(IntacctAuditTrailError, match=r"Permission denied.*'Audit trail' permission") as caught:
         read(hook).rows()
     assert caught.value.status == 403
 
@@ -118,10 +118,11 @@ def test_ids_name_the_key_only_when_the_tenant_shows_it(server, hook):
     by_id = {"audit_object_id": "id"}
     sample_same = page([{"key": "9", "id": "9"}, {"key": "8", "id": "8"}])
     server.play([token(), page([deletion("2001")]), sample_same, page([])])
-    assert list(read(hook, **by_id).rows())[0]["key"] == "2001"
+    [same] = list(read(hook, **by_id).rows())
+    assert same["key"] == "2001"
     sample_numbers = page([{"key": "9", "id": "9"}, {"key": "8", "id": "BILL-108"}])
     server.play([page([deletion("BILL-1")]), sample_numbers, page([])])
-    tombstone = list(read(hook, **by_id).rows())[0]
+    [tombstone] = list(read(hook, **by_id).rows())
     assert (tombstone["key"], tombstone["id"]) == (None, "BILL-1")
     check = next(r["body"] for r in server.requests if r["body"] and r["body"].get("object") == BILL)
     assert check["fields"] == ["key", "id"] and check["size"] == 100
