@@ -251,3 +251,33 @@ def test_bad_arguments_fail_before_any_request(intacct_sandbox, intacct_conn, kw
     with pytest.raises(IntacctValidationError, match=parameter):
         run_query(object="bill", **kwargs)
     assert intacct_sandbox.requests == []
+
+
+@pytest.fixture
+def memory_scheme(monkeypatch):
+    """fsspec's in-memory filesystem under ``memory://``, registered the way a provider registers s3://."""
+    from airflow.sdk.io import fs
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    monkeypatch.setitem(fs._BUILTIN_SCHEME_TO_FS, "memory", lambda _conn_id, _options: MemoryFileSystem())
+    fs._register_filesystems.cache_clear()
+    yield
+    fs._register_filesystems.cache_clear()
+    MemoryFileSystem.store.clear()
+
+
+def test_keys_mode_keeps_its_set_in_object_storage(intacct_sandbox, intacct_conn, hook, memory_scheme):
+    from airflow.sdk import ObjectStoragePath
+
+    state = "memory://intacct-state/vendors.keys"
+    day1 = {"modified_since": "2030-01-01T00:00:00Z", "modified_until": "2030-01-02T00:00:00Z"}
+    day2 = {"modified_since": "2030-01-02T00:00:00Z", "modified_until": "2030-01-03T00:00:00Z"}
+    intacct_sandbox.freeze_time("2030-01-01T12:00:00Z")
+    key = hook.create_record("vendor", {"id": "VEND-900", "name": "Short-lived"})["key"]
+    run_query(object="vendor", fields=["key"], **day1, track_deletes="keys", keys_state_path=state)
+    assert key in ObjectStoragePath(state).read_text().splitlines()
+    hook.delete_record("vendor", key)
+    rows = run_query(object="vendor", fields=["key"], **day2, track_deletes="keys", keys_state_path=state)
+    assert rows == [{"key": key, "id": None, "_deleted": True, "_deleted_at": "2030-01-03T00:00:00Z"}]
+    assert key in ObjectStoragePath(state + ".previous").read_text().splitlines()
+    assert key not in ObjectStoragePath(state).read_text().splitlines()
