@@ -14,9 +14,8 @@ ObjectStoragePath URI (``s3://bucket/intacct``) in production; the default comes
 Bills and invoices also land in warehouse tables (``intacct_bills``, ``intacct_invoices``) of the
 ``warehouse_conn_id`` connection (default ``intacct_warehouse``, any common-sql database: SQLite,
 PostgreSQL, ...), merged by key in one transaction per run, deleted records flagged
-(``_deleted``); the run ends by proving that each
-table ties out with Intacct for the window it loaded (keys, amounts and states; a mismatch fails
-the run, naming the keys).
+(``_deleted``); the run ends by proving that each table ties out with Intacct for the window it
+loaded (keys, amounts and states; a mismatch fails the run, naming the keys).
 
 Each sync task emits an event for its object's Asset (``emit_asset=True``):
 ``intacct://<company>/accounts-payable/bill`` and so on, with ``extra = {"count",
@@ -119,6 +118,7 @@ with DAG(
             modified_since="{{ data_interval_start }}",
             modified_until="{{ data_interval_end }}",
             lookback="{{ params.lookback_seconds }}",
+            track_deletes=True,  # deleted bills are flagged _deleted (deletes="soft")
         )
         # The same window the load read (its look-back included), checked against Intacct again.
         tie_out = IntacctTieOutOperator(

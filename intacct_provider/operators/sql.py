@@ -49,7 +49,11 @@ class IntacctToSqlOperator(_WarehouseOperator):
     :param modified_since: lower bound of ``audit.modifiedDateTime`` (inclusive), e.g. ``{{ data_interval_start }}``.
     :param modified_until: upper bound (exclusive), e.g. ``{{ data_interval_end }}``.
     :param lookback: widen the window backwards (a timedelta or seconds); default none, as the query operator.
-    :param track_deletes: apply the records deleted in Intacct (the sync read of the deletions issue).
+    :param track_deletes: apply the records deleted in Intacct: ``True`` (the audit trail, read before
+        the rows) or ``"keys"`` (compare key sets, kept at ``keys_state_path``), as for
+        ``IntacctQueryOperator``; ``id`` is then loaded too (a tombstone may name its record by id).
+    :param keys_state_path: where ``track_deletes="keys"`` keeps the key set between runs.
+    :param audit_object_id: what the audit trail's ``objectId`` holds, ``"key"`` (default) or ``"id"``.
     :param mode: ``"merge"`` (upsert by key), ``"append"`` (every read as new rows) or ``"replace"``
         (rebuild the table, then swap it in).
     :param deletes: ``"soft"`` (``_deleted = true``, ``_deleted_at``) or ``"hard"`` (delete the rows).
@@ -73,6 +77,8 @@ class IntacctToSqlOperator(_WarehouseOperator):
         "modified_until",
         "lookback",
         "track_deletes",
+        "keys_state_path",
+        "audit_object_id",
         "mode",
         "deletes",
         "create_table",
@@ -94,6 +100,8 @@ class IntacctToSqlOperator(_WarehouseOperator):
         modified_until: Any = None,
         lookback: Any = None,
         track_deletes: Any = False,
+        keys_state_path: Any = None,
+        audit_object_id: Any = "key",
         mode: str = "merge",
         deletes: str = "soft",
         create_table: Any = True,
@@ -111,6 +119,8 @@ class IntacctToSqlOperator(_WarehouseOperator):
         self.modified_until = modified_until
         self.lookback = lookback
         self.track_deletes = track_deletes
+        self.keys_state_path = keys_state_path
+        self.audit_object_id = audit_object_id
         self.mode = mode
         self.deletes = deletes
         self.create_table = create_table

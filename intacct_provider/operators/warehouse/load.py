@@ -231,6 +231,8 @@ class TableLoad:
         except ColumnError as exc:
             raise IntacctWarehouseError(f"{exc}; nothing was written to {self.target.qualified()}") from None
         keys = [str(v[0]) for v in values]
+        if any(row.get("key") is None for row in tombstones):
+            tombstones = self._by_id(conn, tombstones)
         tombstone_keys = [str(row.get("key")) for row in tombstones]
         stored = self._stored(conn, tombstone_keys if self.mode == "append" else [*keys, *tombstone_keys])
         if self.mode == "append":
@@ -315,6 +317,34 @@ class TableLoad:
             target.execute_many(
                 conn, sql, [[True, target.bind("timestamp", when), synced, key, *scope] for key, _row, when in present]
             )
+
+    def _by_id(self, conn: Any, tombstones: list[Row]) -> list[Row]:
+        """Tombstones naming their record by ``id`` alone, given the ``key`` of each row holding that id.
+
+        The audit trail may name a deleted record by its ``id`` (Sage leaves it open); the table
+        knows which key carried it. Without an ``id`` column nothing can be matched, which is said.
+        """
+        named = [row for row in tombstones if row.get("key") is not None]
+        by_id = {str(row["id"]): row for row in tombstones if row.get("key") is None and row.get("id") is not None}
+        if not by_id:
+            return named
+        target = self.target
+        if not any(c.field == "id" for c in self.columns):
+            log.warning(
+                "%d deletions name their record by id only, and %s has no id column: not applied",
+                len(by_id), target.qualified(),
+            )  # fmt: skip
+            return named
+        entity = f" AND {target.quote(ENTITY)} = {target.placeholder}" if self.entity else ""
+        ids = list(by_id)
+        for chunk in _chunks(ids, KEYS_PER_STATEMENT):
+            sql = (
+                f"SELECT {target.quote('key')}, {target.quote('id')} FROM {target.qualified()} "  # noqa: S608
+                f"WHERE {target.quote('id')} IN ({target.marks(len(chunk))}){entity}"
+            )
+            for key, record_id in target.execute(conn, sql, [*chunk, *self._scope()]) or ():
+                named.append({**by_id[str(record_id)], "key": str(key)})
+        return named
 
     # --------------------------------------------------------------- reading
     def _stored(self, conn: Any, keys: list[str]) -> dict[str, tuple[Any, ...]]:

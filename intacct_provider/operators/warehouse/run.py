@@ -23,7 +23,7 @@ from intacct_provider.operators.warehouse.load import (
     NEW_SUFFIX,
     TableLoad,
 )
-from intacct_provider.operators.warehouse.source import WindowRead, leaf_schemas, plan, record_schema
+from intacct_provider.operators.warehouse.source import leaf_schemas, plan, record_schema
 from intacct_provider.operators.warehouse.target import SqlTarget, sql_hook
 from intacct_provider.operators.warehouse.tie_out import TableSide, TieOut, chunks, compare
 
@@ -71,7 +71,9 @@ class LoadTask(_Table):
     since: dt.datetime | None
     until: dt.datetime | None
     lookback: dt.timedelta
-    track_deletes: bool
+    track_deletes: bool | str
+    keys_state_path: Any
+    audit_object_id: str
     mode: str
     deletes: str
     create_table: bool
@@ -80,6 +82,7 @@ class LoadTask(_Table):
     @classmethod
     def check(cls, operator: Any) -> LoadTask:
         from intacct_provider.catalog.validation import parse_json_list
+        from intacct_provider.core.deletions import audit_object_id, track_deletes_mode
         from intacct_provider.core.query_spec import QuerySpec
         from intacct_provider.operators.windows import parse_instant, parse_lookback
 
@@ -87,7 +90,7 @@ class LoadTask(_Table):
         listed = parse_json_list("fields", operator.fields)
         spec = QuerySpec.build(path, listed or None, operator.filters)  # checks the fields and filters
         mode = choice("mode", operator.mode, MODES)
-        track_deletes = flag("track_deletes", operator.track_deletes)
+        track_deletes = track_deletes_mode(operator.track_deletes)
         if mode == "replace":
             if track_deletes:
                 raise IntacctValidationError(
@@ -113,6 +116,8 @@ class LoadTask(_Table):
             until=until,
             lookback=parse_lookback(operator.lookback),
             track_deletes=track_deletes,
+            keys_state_path=operator.keys_state_path,
+            audit_object_id=audit_object_id(operator.audit_object_id),
             mode=mode,
             deletes=choice("deletes", operator.deletes, DELETE_MODES),
             create_table=flag("create_table", operator.create_table),
@@ -122,17 +127,20 @@ class LoadTask(_Table):
     def run(self, hook: IntacctHook) -> tuple[dict[str, Any], TableLineage]:
         """Read the window, load it in one transaction; return the XCom and the lineage record."""
         from intacct_provider.core.query_spec import QuerySpec
+        from intacct_provider.operators.sync import SyncRead
 
         synced_at = dt.datetime.now(dt.UTC)
-        columns = plan(self.path, self.fields, leaf_schemas(record_schema(self.path)))
-        if self.track_deletes:
-            raise IntacctValidationError(
-                "track_deletes", "False: deletion tracking needs the sync read of issue 21", self.track_deletes
-            )
+        fields = self.fields
+        if self.track_deletes and fields is not None and "id" not in fields:
+            fields = [*fields, "id"]  # a tombstone may name its record by id alone
+        columns = plan(self.path, fields, leaf_schemas(record_schema(self.path)))
         spec = QuerySpec.build(self.path, [c.field for c in columns], self.filters)
+        read = SyncRead(
+            hook, spec, since=self.since, until=self.until, lookback=self.lookback, track_deletes=self.track_deletes,
+            keys_state_path=self.keys_state_path, audit_object_id=self.audit_object_id,
+        )  # fmt: skip
         entity = hook.settings.entity_id
         target = self.target()
-        read = WindowRead(hook, spec, since=self.since, until=self.until, lookback=self.lookback)
         load = TableLoad(
             target, columns, mode=self.mode, deletes=self.deletes, create_table=self.create_table,
             on_new_fields=self.on_new_fields, entity=entity, synced_at=synced_at,
@@ -220,20 +228,21 @@ class TieOutTask(_Table):
         from intacct_provider.operators.windows import window_filters
 
         columns = plan(self.path, self.compare, leaf_schemas(record_schema(self.path)))
-        extra, _window = window_filters(self.since, self.until, dt.timedelta(0))
-        spec = QuerySpec.build(self.path, [c.field for c in columns], self.filters).and_filters(extra)
-        target = self.target()
+        window = window_filters(self.since, self.until, dt.timedelta(0))
+        spec = QuerySpec.build(self.path, [c.field for c in columns], self.filters)
+        spec = spec.and_filters(window.filters, window.expression)
         windowed = self.since is not None or self.until is not None
-        table_rows = TableSide(target, columns, hook.settings.entity_id).read(
-            (self.since, self.until) if windowed else None
-        )
+        table = TableSide(self.target(), columns, hook.settings.entity_id)
+        table_rows = table.read((self.since, self.until) if windowed else None)
         tie = compare(
             hook.iter_query(spec),
             table_rows,
             columns,
             complete=not self.narrowed,
             still_exists=lambda keys: set(existing_keys(hook, self.path, keys)),
+            stored=table.rows_for if windowed else None,
         )
+        target = table.target
         result = tie.result(self.max_reported)
         assertions = [
             ("missing", not tie.missing, None),

@@ -14,14 +14,14 @@ column) are looked up by key in Intacct, and only keys Intacct no longer has at 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from intacct_provider.core.columns import DELETED, ENTITY, Column, ColumnError, column_name, same_value, to_value
 from intacct_provider.exceptions import IntacctWarehouseError
-from intacct_provider.operators.warehouse.target import SqlTarget, timestamp_text
+from intacct_provider.operators.warehouse.target import KEYS_PER_STATEMENT, SqlTarget, timestamp_text
 
 #: Keys looked up in one ``$in`` query when checking whether out-of-scope table keys still exist.
 KEYS_PER_LOOKUP = 4000
@@ -117,6 +117,23 @@ class TableSide:
             rows = target.execute(conn, sql, parameters) or []
         return {str(row[0]): tuple(row[1:]) for row in rows}
 
+    def rows_for(self, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """``key`` → compared values of the live rows with these keys, wherever they are stamped."""
+        target = self.target
+        found: dict[str, tuple[Any, ...]] = {}
+        selected = ", ".join(target.quote(c.name) for c in self.columns)
+        entity = f" AND {target.quote(ENTITY)} = {target.placeholder}" if self.entity else ""
+        with target.transaction() as conn:
+            for chunk in chunks(keys, KEYS_PER_STATEMENT):
+                sql = (
+                    f"SELECT {selected} FROM {target.qualified()} WHERE {target.quote(DELETED)} = {target.placeholder}"  # noqa: S608
+                    f" AND {target.quote('key')} IN ({target.marks(len(chunk))}){entity}"
+                )
+                parameters = [False, *chunk, *([self.entity] if self.entity else [])]
+                for row in target.execute(conn, sql, parameters) or ():
+                    found[str(row[0])] = tuple(row[1:])
+        return found
+
     def _check(self, existing: Sequence[str], windowed: bool) -> None:
         where = self.target.qualified()
         lacking = [f"{c.field} ({c.name})" for c in self.columns if c.name not in existing]
@@ -139,17 +156,21 @@ def compare(
     columns: Sequence[Column],
     *,
     complete: bool,
-    still_exists: Any = None,
+    still_exists: Callable[[list[str]], set[str]] | None = None,
+    stored: Callable[[list[str]], dict[str, tuple[Any, ...]]] | None = None,
 ) -> TieOut:
     """Compare Intacct's rows with the table's (``table_rows`` is consumed).
 
     ``complete``: Intacct's rows are the whole scope, so a table key they lack is extra. Otherwise
     ``still_exists(keys)`` returns the keys Intacct still has, and only the others are extra.
+    ``stored(keys)``: the live rows of keys Intacct returned that ``table_rows`` lacks (a record
+    in Intacct's window whose stamp in the table is outside it, or null); without it they are missing.
     """
     compared = list(columns[1:])
     amounts = [c for c in compared if c.kind == "decimal"]
     totals = {c.field: [Decimal(0), Decimal(0)] for c in amounts}
     tie = TieOut(totals=totals)
+    unmatched: list[tuple[str, list[Any], list[Any]]] = []
     for row in intacct_rows:
         key = str(row.get("key"))
         tie.checked += 1
@@ -158,26 +179,48 @@ def compare(
         except ColumnError as exc:
             raise IntacctWarehouseError(str(exc)) from None
         _add(totals, amounts, compared, values, 0)
-        stored = table_rows.pop(key, None)
-        if stored is None:
-            tie.missing.append(key)
+        before = table_rows.pop(key, None)
+        if before is None:
+            unmatched.append((key, [row.get(c.field) for c in compared], values))
             continue
-        _add(totals, amounts, compared, stored, 1)
-        differing = [
-            Difference(key, c.field, _text(c, row.get(c.field)), _text(c, old))
-            for c, old, new in zip(compared, stored, values, strict=True)
-            if not same_value(c.kind, old, new)
-        ]
-        if differing:
-            tie.different_keys += 1
-            tie.different.extend(differing)
+        _match(tie, totals, amounts, compared, key, [row.get(c.field) for c in compared], values, before)
+    found = stored([key for key, _raw, _values in unmatched]) if stored and unmatched else {}
+    for key, raw, values in unmatched:
+        if key in found:
+            _match(tie, totals, amounts, compared, key, raw, values, found[key])
+        else:
+            tie.missing.append(key)
     leftover = sorted(table_rows, key=_key_order)
-    gone = set(leftover) if complete else set(leftover) - set(still_exists(leftover) if leftover else ())
+    gone = set(leftover)
+    if gone and not complete and still_exists is not None:
+        gone -= still_exists(leftover)
     tie.extra = [key for key in leftover if key in gone]
     for key in tie.extra:
         _add(totals, amounts, compared, table_rows[key], 1)
     tie.missing.sort(key=_key_order)
     return tie
+
+
+def _match(
+    tie: TieOut,
+    totals: dict[str, list[Decimal]],
+    amounts: Sequence[Column],
+    compared: Sequence[Column],
+    key: str,
+    raw: list[Any],
+    values: list[Any],
+    stored: tuple[Any, ...],
+) -> None:
+    """Compare one key present on both sides: the table's amounts count, each differing field is listed."""
+    _add(totals, amounts, compared, stored, 1)
+    differing = [
+        Difference(key, c.field, _text(c, sent), _text(c, old))
+        for c, sent, old, new in zip(compared, raw, stored, values, strict=True)
+        if not same_value(c.kind, old, new)
+    ]
+    if differing:
+        tie.different_keys += 1
+        tie.different.extend(differing)
 
 
 def _add(

@@ -199,3 +199,62 @@ def test_a_load_process_killed_mid_transaction_leaves_the_previous_table(warehou
     result = run_load()
     assert (result["inserted"], result["updated"]) == (0, 1)
     assert len(rows(warehouse, "bills")) == len(intacct_sandbox.records(BILL))
+
+
+# ------------------------------------------------------------ deletions read from Intacct
+T0 = "2030-01-01T00:00:00Z"
+DAY = {"modified_since": "2030-01-01T00:00:00Z", "modified_until": "2030-01-02T00:00:00Z"}
+
+
+def new_bill(hook, number):
+    payload = {
+        "vendor": {"id": "VEND-100"},
+        "createdDate": "2029-12-01",
+        "dueDate": "2029-12-31",
+        "billNumber": number,
+        "currency": {"txnCurrency": "USD"},
+        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "10.00", "dimensions": {"location": {"id": "US"}}}],
+    }
+    return hook.create_record("bill", payload)["key"]
+
+
+def sync(**kwargs):
+    arguments = {"task_id": "l", "object": "bill", "sql_conn_id": CONN_ID, "table": "bills", "fields": FIELDS}
+    return IntacctToSqlOperator(**{**arguments, **kwargs}).execute(context())
+
+
+@pytest.mark.parametrize("deletes", ["soft", "hard"])
+def test_records_deleted_in_intacct_are_applied_from_the_audit_trail(warehouse, intacct_sandbox, hook, deletes):
+    intacct_sandbox.freeze_time(T0)
+    kept, doomed = new_bill(hook, "WH-1"), new_bill(hook, "WH-2")
+    intacct_sandbox.advance_time(86400)
+    first = sync(deletes=deletes)  # everything, the two new bills included
+    assert first["deleted"] == 0
+    intacct_sandbox.freeze_time("2030-01-02T10:00:00Z")
+    hook.delete_record("bill", doomed)
+    intacct_sandbox.advance_time(86400)
+    window = {"modified_since": "2030-01-02T00:00:00Z", "modified_until": "2030-01-03T00:00:00Z"}
+    result = sync(deletes=deletes, track_deletes=True, **window)
+    assert (result["rows"], result["deleted"]) == (0, 1)
+    stored = {r["key"]: r for r in rows(warehouse, "bills")}
+    assert kept in stored and stored[kept]["_deleted"] == 0
+    if deletes == "soft":
+        assert stored[doomed]["_deleted"] == 1 and stored[doomed]["_deleted_at"] == "2030-01-02T10:00:00Z"
+    else:
+        assert doomed not in stored
+    assert sync(deletes=deletes, track_deletes=True, **window)["deleted"] == 0  # the same window again
+
+
+def test_deletions_named_by_id_are_matched_through_the_id_column(warehouse, intacct_sandbox, hook):
+    intacct_sandbox.audit_object_id = "id"
+    intacct_sandbox.freeze_time(T0)
+    key = hook.create_record("vendor", {"id": "VEND-900", "name": "Short-lived"})["key"]
+    intacct_sandbox.advance_time(3600)
+    vendors = {"object": "vendor", "table": "vendors", "fields": ["name"], "track_deletes": True}
+    sync(**vendors, **DAY, audit_object_id="id")  # the daily task: the same arguments each run
+    hook.delete_record("vendor", key)
+    intacct_sandbox.advance_time(86400)
+    result = sync(**vendors, **DAY, audit_object_id="id")
+    assert result["deleted"] == 1
+    (row,) = [r for r in rows(warehouse, "vendors") if r["key"] == key]
+    assert (row["id"], row["_deleted"]) == ("VEND-900", 1)  # id loaded because deletions were tracked
