@@ -230,3 +230,18 @@ def test_the_run_time_is_utc(warehouse, intacct_sandbox):
     after = dt.datetime.now(dt.UTC)
     synced = {dt.datetime.fromisoformat(r["_synced_at"].replace("Z", "+00:00")) for r in rows(warehouse)}
     assert len(synced) == 1 and before <= synced.pop() <= after
+
+
+def test_the_object_asset_event_carries_the_load_counts(warehouse, intacct_sandbox):
+    from collections import defaultdict
+    from types import SimpleNamespace
+
+    ctx = {**context(), "outlet_events": defaultdict(SimpleNamespace)}
+    operator = IntacctToSqlOperator(
+        task_id="load", object="bill", sql_conn_id=CONN_ID, table="intacct_bills", fields=["id"],
+        emit_asset=True, asset_company_id="SANDBOX-CO",
+    )  # fmt: skip
+    result = operator.execute(ctx)
+    (asset,) = operator.outlets
+    assert asset.uri == "intacct://SANDBOX-CO/accounts-payable/bill"
+    assert ctx["outlet_events"][asset].extra == result
