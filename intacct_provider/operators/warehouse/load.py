@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -117,14 +119,39 @@ class TableLoad:
         return self.target.table + NEW_SUFFIX if self.mode == "replace" else self.target.table
 
     def run(self, rows: Iterable[Row]) -> LoadCounts:
-        """Write every row (live rows, then tombstones) in one transaction; return the counts."""
+        """Write every row (live rows, then tombstones) in one transaction; return the counts.
+
+        Two threads: this one reads the rows (the hook fetches the next pages meanwhile) and
+        converts each batch; a writer thread owns the database connection, prepares the table
+        (before the first row is read, so a refused table costs no query) and writes the batches
+        as they come, so the database's work overlaps the reading. A failure on either side stops
+        both, and the transaction is rolled back.
+        """
+        handoff = Handoff(depth=2)
+        writer = threading.Thread(target=handoff.serve, args=(self._write_all,), name="intacct-sql-writer", daemon=True)
+        writer.start()
+        try:
+            handoff.wait_ready()
+            for batch in _batches(rows, self.batch_rows):
+                handoff.put(self._converted(batch))
+        except BaseException:
+            handoff.abort()
+            writer.join()
+            raise
+        handoff.finish()
+        writer.join()
+        handoff.raise_error()
+        return self.counts
+
+    def _write_all(self, handoff: Handoff) -> None:
+        """The writer thread's whole transaction: the table, every batch, the swap of a replace."""
         with self.target.transaction() as conn:
             self._prepare(conn)
-            for batch in _batches(rows, self.batch_rows):
+            handoff.ready.set()
+            for batch in handoff.batches():
                 self._write(conn, batch)
             if self.mode == "replace":
                 self._swap(conn)
-        return self.counts
 
     # -------------------------------------------------------------- the table
     def _prepare(self, conn: Any) -> None:
@@ -222,14 +249,18 @@ class TableLoad:
         row += [self._synced_bound, deleted, None if deleted_at is None else target.bind("timestamp", deleted_at)]
         return row + [None] * len(self.extra)
 
-    def _write(self, conn: Any, batch: list[Row]) -> None:
+    def _converted(self, batch: list[Row]) -> Converted:
+        """A batch's live rows as column values (in the reading thread), and its tombstones."""
         live = [row for row in batch if row.get("_deleted") is not True]
         tombstones = [row for row in batch if row.get("_deleted") is True]
         self.counts.rows += len(live)
         try:
-            values = [self._convert(row) for row in live]
+            return Converted([self._convert(row) for row in live], tombstones)
         except ColumnError as exc:
             raise IntacctWarehouseError(f"{exc}; nothing was written to {self.target.qualified()}") from None
+
+    def _write(self, conn: Any, batch: Converted) -> None:
+        values, tombstones = batch.values, batch.tombstones
         keys = [str(v[0]) for v in values]
         if any(row.get("key") is None for row in tombstones):
             tombstones = self._by_id(conn, tombstones)
@@ -404,6 +435,73 @@ class TableLoad:
             f"FROM {target.qualified()} WHERE {target.quote(ENTITY)} <> {target.placeholder}"
         )
         target.execute(conn, sql, [self.entity])
+
+
+@dataclass
+class Converted:
+    """One batch on its way to the writer: live rows as column values, then the tombstones."""
+
+    values: list[list[Any]]
+    tombstones: list[Row]
+
+
+_STOP, _ABORT = object(), object()
+
+
+class _Aborted(Exception):
+    """The reading side failed: the writer leaves its transaction, which rolls it back."""
+
+
+class Handoff:
+    """Batches from the reading thread to the writing thread, through a bounded queue.
+
+    At most ``depth`` batches wait, so memory stays a few batches however slow the database is.
+    An error on the writing side is raised in the reading thread at its next batch; a failure of
+    the reading side aborts the writer, which rolls its transaction back.
+    """
+
+    def __init__(self, depth: int) -> None:
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+
+    def serve(self, work: Any) -> None:
+        """The writer thread: run ``work(self)``; on failure keep taking batches until told to stop."""
+        try:
+            work(self)
+        except _Aborted:
+            pass
+        except BaseException as exc:
+            self.error = exc
+            self.ready.set()
+            while self.queue.get() not in (_STOP, _ABORT):
+                continue  # unblock a reader waiting to hand over a batch
+        finally:
+            self.ready.set()
+
+    def batches(self) -> Iterator[Any]:
+        while (item := self.queue.get()) is not _STOP:
+            if item is _ABORT:
+                raise _Aborted
+            yield item
+
+    def wait_ready(self) -> None:
+        self.ready.wait()
+        self.raise_error()
+
+    def put(self, batch: Any) -> None:
+        self.raise_error()
+        self.queue.put(batch)
+
+    def finish(self) -> None:
+        self.queue.put(_STOP)
+
+    def abort(self) -> None:
+        self.queue.put(_ABORT)
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
