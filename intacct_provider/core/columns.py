@@ -34,7 +34,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 Kind = Literal["decimal", "integer", "date", "timestamp", "boolean", "json", "text"]
-KINDS: tuple[Kind, ...] = ("decimal", "integer", "date", "timestamp", "boolean", "json", "text")
 
 #: The prefix of a custom (tenant-defined) field or object name.
 CUSTOM_PREFIX = "nsp::"
@@ -310,13 +309,10 @@ def same_value(kind: Kind, stored: Any, new: Any) -> bool:
         return False
 
 
-def row_values(columns: Sequence[Column], row: Mapping[str, Any]) -> list[Any]:
-    """The Python values of one flat query row, in column order (a missing field is ``None``)."""
-    return row_converter(columns)(row)
-
-
 def row_converter(columns: Sequence[Column]) -> Callable[[Mapping[str, Any]], list[Any]]:
-    """:func:`row_values` for many rows of the same columns: the per-column work is looked up once.
+    """A function giving the Python values of one flat query row, in column order (a missing field: ``None``).
+
+    The per-column work is looked up once, not per value.
 
     A load converts every value of 200,000 rows; this keeps that to one call per value.
     """
