@@ -133,7 +133,7 @@ class LoadTask(_Table):
         fields = self.fields
         if self.track_deletes and fields is not None and "id" not in fields:
             fields = [*fields, "id"]  # a tombstone may name its record by id alone
-        columns = plan(self.path, fields, leaf_schemas(record_schema(self.path)))
+        columns = plan(self.path, fields, leaf_schemas(record_schema(hook, self.path)))
         spec = QuerySpec.build(self.path, [c.field for c in columns], self.filters)
         read = SyncRead(
             hook, spec, since=self.since, until=self.until, lookback=self.lookback, track_deletes=self.track_deletes,
@@ -227,7 +227,7 @@ class TieOutTask(_Table):
         from intacct_provider.core.query_spec import QuerySpec
         from intacct_provider.operators.windows import window_filters
 
-        columns = plan(self.path, self.compare, leaf_schemas(record_schema(self.path)))
+        columns = plan(self.path, self.compare, leaf_schemas(record_schema(hook, self.path)))
         window = window_filters(self.since, self.until, dt.timedelta(0))
         spec = QuerySpec.build(self.path, [c.field for c in columns], self.filters)
         spec = spec.and_filters(window.filters, window.expression)
