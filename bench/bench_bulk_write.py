@@ -63,7 +63,7 @@ def bill(tag: str, i: int) -> dict[str, Any]:
 
 
 def body(tag: str, i: int) -> dict[str, Any]:
-    from intacct_provider.payloads import bill_payload
+    from intacct_provider.catalog.payloads import bill_payload
 
     return bill_payload(**bill(tag, i))
 
@@ -131,8 +131,8 @@ def ours(total: int, batch: int, tag: str) -> float:
 
 def preflight_seconds(total: int) -> float:
     """Client-side checking alone (payload mapping + contract validation of every record), no I/O."""
-    from intacct_provider.bulk.records import Preparer
-    from intacct_provider.objects import BILL
+    from intacct_provider.catalog.bulk_records import Preparer
+    from intacct_provider.catalog.registry import BILL
 
     records = [bill("PREFLIGHT", i) for i in range(total)]
     preparer = Preparer(BILL, BILL.natural_key)

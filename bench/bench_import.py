@@ -36,7 +36,7 @@ TASK_TIME_ONLY = (
     "jsonschema",
     "intacct_provider.sandbox",
     "intacct_provider.hooks",
-    "intacct_provider.validation",
+    "intacct_provider.catalog.validation",
     "intacct_provider.triggers",
 )
 TIMING = """

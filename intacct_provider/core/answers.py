@@ -117,3 +117,8 @@ def _protocol(problem: str, status: int, text: str, method: str, path: str) -> I
         method=method,
         path=path,
     )
+
+
+def reference(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"key", "id", "href"}`` of a record or a create's answer (its key already checked)."""
+    return {"key": str(record["key"]), "id": record.get("id"), "href": record.get("href")}

@@ -23,13 +23,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from intacct_provider.core.backoff import RETRYABLE_STATUSES, backoff
 from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
     IntacctError,
     IntacctTransportError,
     error_from_response,
 )
-from intacct_provider.retrying import RETRYABLE_STATUSES, backoff
 
 log = logging.getLogger(__name__)
 

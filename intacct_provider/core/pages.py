@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from intacct_provider.core.answers import next_start, total_count
+from intacct_provider.core.query import MAX_QUERY_PAGE, QUERY_PATH
 from intacct_provider.exceptions import IntacctError, IntacctProtocolError
-from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH
 
 #: Extra passes a read makes when the result set changed while it was paging.
 MAX_REPAIR_PASSES = 2

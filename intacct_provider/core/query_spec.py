@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from intacct_provider.exceptions import IntacctValidationError
-from intacct_provider.objects import resolve_path
-from intacct_provider.query import (
+from intacct_provider.catalog.registry import resolve_path
+from intacct_provider.catalog.validation import check_int, parse_json, parse_json_list
+from intacct_provider.core.query import (
     MAX_QUERY_PAGE,
     Filter,
     check_filter_expression,
@@ -26,7 +26,7 @@ from intacct_provider.query import (
     normalize_filters,
     normalize_order_by,
 )
-from intacct_provider.validation import check_int, parse_json, parse_json_list
+from intacct_provider.exceptions import IntacctValidationError
 
 #: Argument name → Intacct's ``filterParameters`` property, with the type each takes.
 FILTER_PARAMETERS: dict[str, tuple[str, type]] = {

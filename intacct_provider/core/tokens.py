@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import logging
 
-from intacct_provider.connection import ConnectionSettings
+from intacct_provider.core.connection import ConnectionSettings
 from intacct_provider.core.decisions import Request
+from intacct_provider.core.oauth import TOKEN_PATH, read_token_answer, token_form
 from intacct_provider.exceptions import IntacctAuthError
-from intacct_provider.oauth import TOKEN_PATH, read_token_answer, token_form
 
 log = logging.getLogger(__name__)
 

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.connection import ConnectionSettings
 from intacct_provider.core import answers
+from intacct_provider.core.connection import ConnectionSettings
 from intacct_provider.core.decisions import Action, Call, Outcome, Request, Transport
+from intacct_provider.core.query import QUERY_PATH
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.core.tokens import TokenState
 from intacct_provider.exceptions import IntacctConfigError
 from intacct_provider.hooks.transport import USER_AGENT, request_headers, timeouts
-from intacct_provider.query import QUERY_PATH
 
 if TYPE_CHECKING:
     import httpx

@@ -25,19 +25,19 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 
-from intacct_provider.connection import ConnectionSettings
+from intacct_provider.catalog.registry import OBJECTS_PREFIX, resolve_path
+from intacct_provider.catalog.validation import check_int
 from intacct_provider.core import answers
+from intacct_provider.core.connection import ConnectionSettings
 from intacct_provider.core.decisions import Request
 from intacct_provider.core.pages import DEFAULT_MAX_QUERIES
+from intacct_provider.core.query import MAX_QUERY_PAGE, QUERY_PATH
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctConfigError, IntacctError, IntacctNotFoundError
 from intacct_provider.hooks.paging import read_all
-from intacct_provider.hooks.settlement import CreateSettlement, RegistryRule, reference
+from intacct_provider.hooks.progress import Progress
+from intacct_provider.hooks.settlement import CreateSettlement, RegistryRule
 from intacct_provider.hooks.transport import ENTITY_HEADER, USER_AGENT, SyncTransport
-from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
-from intacct_provider.progress import Progress
-from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH
-from intacct_provider.validation import check_int
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ class IntacctHook(BaseHook):
         path = f"{OBJECTS_PREFIX}{resolve_path(object)}/{_key(key)}"
         response = self.send("PATCH", path, json_body=dict(changes))
         payload = answers.read(answers.Shape.REFERENCE, response.status_code, response.text, method="PATCH", path=path)
-        return reference(payload["ia::result"])
+        return answers.reference(payload["ia::result"])
 
     def delete_record(self, object: str, key: str | int) -> None:
         """Delete a record (Intacct answers 204)."""
@@ -283,7 +283,7 @@ def _spec(
 
 
 def _key(key: str | int) -> str:
-    from intacct_provider.validation import key_path_segment
+    from intacct_provider.catalog.validation import key_path_segment
 
     return key_path_segment("key", key)
 

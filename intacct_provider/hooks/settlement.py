@@ -46,7 +46,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from intacct_provider.catalog.registry import OBJECTS_PREFIX, resolve_path
 from intacct_provider.core import answers
+from intacct_provider.core.backoff import backoff
+from intacct_provider.core.query import MAX_QUERY_PAGE, QUERY_PATH
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
@@ -55,12 +58,9 @@ from intacct_provider.exceptions import (
     IntacctProtocolError,
     IntacctRequestError,
 )
-from intacct_provider.objects import OBJECTS_PREFIX, resolve_path
-from intacct_provider.query import MAX_QUERY_PAGE, QUERY_PATH
-from intacct_provider.retrying import backoff
 
 if TYPE_CHECKING:
-    from intacct_provider.hooks.intacct import IntacctHook
+    from intacct_provider.core.connection import ConnectionSettings
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,68 @@ CREATED = "audit.createdDateTime"
 CLOCK_MARGIN = 5.0
 
 
+class Answer(Protocol):
+    """What the write paths read of an HTTP answer (a ``requests.Response`` is one)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+class Sender(Protocol):
+    """What the content look-up needs of the hook: send a call, read a record.
+
+    Protocols rather than :class:`~intacct_provider.hooks.intacct.IntacctHook` itself: the hook
+    uses this module, so this module names only what it needs, and no import runs back.
+    """
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        resend_safe: bool = True,
+    ) -> Answer: ...
+
+    def get_record(self, object: str, key: str | int, fields: Any = None) -> dict[str, Any]: ...
+
+
+class Sleeper(Protocol):
+    """The transport's sleep (tests replace it)."""
+
+    sleep: Callable[[float], None]
+
+
+class Channel(Sender, Protocol):
+    """What settling one create needs of the hook: the look-up, a query page, the retry budget and sleep."""
+
+    @property
+    def settings(self) -> ConnectionSettings: ...
+
+    @property
+    def transport(self) -> Sleeper: ...
+
+    def query(
+        self,
+        object: str | QuerySpec,
+        fields: Any = None,
+        filters: Any = None,
+        filter_expression: str | None = None,
+        order_by: Any = None,
+        start: int = 1,
+        size: int = 100,
+        *,
+        filter_parameters: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
+
+
 class ComparisonRule(Protocol):
     """How to find the record a create body made, and tell whether a found record is it."""
 
@@ -83,14 +145,14 @@ class ComparisonRule(Protocol):
 
 
 class RegistryRule:
-    """The registry's comparison rule for one object path (interface 1 of ``objects.py``).
+    """The registry's comparison rule for one object path (interface 1 of ``catalog/registry.py``).
 
     A registered object brings its own ``lookup_filters`` (natural key) and ``differences``;
     an unregistered raw path has no natural key and compares the body's top-level fields.
     """
 
     def __init__(self, path: str) -> None:
-        from intacct_provider.objects import REGISTRY
+        from intacct_provider.catalog.registry import REGISTRY
 
         self.path = path
         self.entry = next((obj for obj in REGISTRY.values() if obj.path == path), None)
@@ -99,7 +161,7 @@ class RegistryRule:
         return self.entry.lookup_filters(body) if self.entry is not None else None
 
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
-        from intacct_provider.objects import differences
+        from intacct_provider.catalog.registry import differences
 
         return differences(self.path, body, record)
 
@@ -153,7 +215,7 @@ class Found:
 
 
 def find_recent_identical(
-    hook: IntacctHook,
+    hook: Sender,
     object: str,
     wanted: Sequence[tuple[Mapping[str, Any], int]],
     first_post: FirstPost,
@@ -189,7 +251,7 @@ def find_recent_identical(
 
 
 def _look_up(
-    hook: IntacctHook,
+    hook: Sender,
     object: str,
     bodies: Sequence[tuple[Mapping[str, Any], int]],
     first_post: FirstPost,
@@ -239,7 +301,7 @@ def _look_up(
         elif unknown or len(recent) > copies:
             results.append(Found([], _why_inconclusive(recent, unknown, since, copies)))
         else:
-            results.append(Found([reference(row) for row in recent]))
+            results.append(Found([answers.reference(row) for row in recent]))
     return results
 
 
@@ -248,7 +310,7 @@ class CreateSettlement:
 
     def __init__(
         self,
-        hook: IntacctHook,
+        hook: Channel,
         object: str,
         body: Mapping[str, Any],
         *,
@@ -320,7 +382,7 @@ class CreateSettlement:
                 method="POST",
                 path=self.path,
             ) from None
-        return reference(payload["ia::result"])
+        return answers.reference(payload["ia::result"])
 
     def find_by_key(self) -> dict[str, Any] | None:
         """The record this create made, found by its natural key; only different records there is a conflict."""
@@ -350,7 +412,7 @@ class CreateSettlement:
         if not found.records:
             return None
         log.info("Found the %s this create made by content: key %s", self.path, found.records[0]["key"])
-        return reference(found.records[0])
+        return answers.reference(found.records[0])
 
     def compare(self, filters: list[dict[str, Any]], *, conflict: bool) -> dict[str, Any] | None:
         """Read the (most recent) records matching ``filters`` and adopt the one identical to the body.
@@ -369,7 +431,7 @@ class CreateSettlement:
         identical = [row for row, mismatched in compared if not mismatched]
         if len(identical) == 1:
             log.info("Found the %s this create made: key %s", self.path, identical[0]["key"])
-            return reference(identical[0])
+            return answers.reference(identical[0])
         if identical:
             log.warning("%d identical %s records: cannot tell which one this create made", len(identical), self.path)
         elif conflict and compared:
@@ -482,11 +544,6 @@ def _why_inconclusive(
         f"records identical to it exist (keys {keys}) without a creation stamp, or identical to another record "
         "sent with it, to tell whether one is its own"
     )
-
-
-def reference(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"key", "id", "href"}`` of a record or a create's answer (its key already checked)."""
-    return {"key": str(record["key"]), "id": record.get("id"), "href": record.get("href")}
 
 
 def _key_conflict(exc: IntacctConflictError, key: str, lookup: Any, *, lost_earlier: bool) -> IntacctConflictError:

@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider import __version__
-from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings
+from intacct_provider.core.connection import CONNECT_TIMEOUT, ConnectionSettings
 from intacct_provider.core.decisions import Action, Call, Outcome, Request, Transport
 from intacct_provider.core.tokens import TokenState
-from intacct_provider.retrying import Pacer
+from intacct_provider.hooks.pacing import Pacer
 
 if TYPE_CHECKING:
     import requests

@@ -32,7 +32,7 @@ class IntacctOperatorMeta(BaseOperatorMeta):
         try:
             return super().__call__(*args, **kwargs)
         except TypeError as exc:
-            from intacct_provider.suggest import argument_error
+            from intacct_provider.catalog.suggest import argument_error
 
             better = argument_error(cls, kwargs, exc)
             if better is None:

@@ -1,12 +1,12 @@
 """Bulk writes: create or upsert thousands of records in one task, exactly once, resumable.
 
-(The bulk machinery in ``intacct_provider.bulk`` is imported when a task runs, not when a DAG
+(The bulk machinery in ``intacct_provider.operators.bulk_task`` is imported when a task runs, not when a DAG
 is parsed.)
 
 Records have the shape of the single-create operator's arguments and are checked by the same
 functions, all of them before the first request. They are sent as array requests of up to 500
 records, several in flight, and every record's outcome is written to a JSON Lines file. See
-``intacct_provider.bulk.writer`` for how a lost answer is settled without creating twice.
+``intacct_provider.hooks.batch_writer`` for how a lost answer is settled without creating twice.
 
 Data awareness: the object's Intacct asset gets an event listing the written keys when the task
 succeeds, and OpenLineage names the object (and the results file) as outputs. A task that fails
@@ -20,16 +20,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from intacct_provider.assets import IntacctAssetMixin
-from intacct_provider.lineage import IntacctLineageMixin
+from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
+from intacct_provider.operators.lineage import IntacctLineageMixin
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from intacct_provider.bulk.records import Preparer
-    from intacct_provider.bulk.run import BulkPlan
-    from intacct_provider.objects import IntacctObject
+    from intacct_provider.catalog.bulk_records import Preparer
+    from intacct_provider.catalog.registry import IntacctObject
+    from intacct_provider.operators.bulk_task.run import BulkPlan
 
 ON_ERROR = ("fail", "continue")
 
@@ -99,14 +99,14 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
     def execute(self, context: Context) -> dict[str, Any]:
         import dataclasses
 
-        from intacct_provider.assets import writes_extra
-        from intacct_provider.bulk.fields import FieldRecordingPreparer
-        from intacct_provider.bulk.results import WRITTEN, Result
-        from intacct_provider.bulk.run import IntacctBulkWriteError, run_bulk
-        from intacct_provider.bulk.writer import BatchWriter
-        from intacct_provider.objects import REGISTRY, resolve_path
+        from intacct_provider.catalog.bulk_fields import FieldRecordingPreparer
+        from intacct_provider.catalog.registry import REGISTRY, resolve_path
+        from intacct_provider.core.results import WRITTEN, Result
+        from intacct_provider.hooks.batch_writer import BatchWriter
+        from intacct_provider.hooks.pacing import Pacer
+        from intacct_provider.operators.asset_events import writes_extra
+        from intacct_provider.operators.bulk_task.run import IntacctBulkWriteError, run_bulk
         from intacct_provider.operators.create import default_idempotency_key
-        from intacct_provider.retrying import Pacer
 
         path = resolve_path(self.object)
         obj = next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
@@ -144,10 +144,10 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
 
     def _plan(self, context: Context, preparer: Preparer) -> BulkPlan:
         """Check the arguments (before any request) and gather what the run needs."""
-        from intacct_provider.bulk.batching import MAX_BATCH_SIZE
-        from intacct_provider.bulk.run import BulkPlan
-        from intacct_provider.bulk.source import record_source
+        from intacct_provider.core.batching import MAX_BATCH_SIZE
         from intacct_provider.exceptions import IntacctValidationError
+        from intacct_provider.operators.bulk_task.run import BulkPlan
+        from intacct_provider.operators.bulk_task.source import record_source
 
         batch_size = _positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
         if self.on_error not in ON_ERROR:
@@ -193,8 +193,8 @@ class IntacctBulkUpsertOperator(IntacctBulkCreateOperator):
         self.match_on = match_on
 
     def key_fields(self, obj: IntacctObject | None) -> tuple[str, ...]:
+        from intacct_provider.catalog.validation import parse_json_list
         from intacct_provider.exceptions import IntacctValidationError
-        from intacct_provider.validation import parse_json_list
 
         if self.match_on in (None, "", []):
             fields = super().key_fields(obj)

@@ -28,10 +28,19 @@ import hashlib
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from intacct_provider.assets import IntacctAssetMixin
-from intacct_provider.lineage import IntacctLineageMixin
-from intacct_provider.objects import AP_PAYMENT, BILL, CUSTOMER, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject, entry
+from intacct_provider.catalog.registry import (
+    AP_PAYMENT,
+    BILL,
+    CUSTOMER,
+    INVOICE,
+    JOURNAL_ENTRY,
+    VENDOR,
+    IntacctObject,
+    entry,
+)
+from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
+from intacct_provider.operators.lineage import IntacctLineageMixin
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -110,8 +119,8 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
 
     def record_arguments(self) -> dict[str, Any]:
         """The record's arguments: the named operator's own, or the ``record`` mapping."""
+        from intacct_provider.catalog.validation import parse_json
         from intacct_provider.exceptions import IntacctValidationError
-        from intacct_provider.validation import parse_json
 
         if self.arguments:
             return {name: getattr(self, name) for name in self.arguments}
@@ -124,9 +133,9 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         """The checked Intacct body: mapped arguments plus ``extra_fields``, valid by the contract (no I/O)."""
         import inspect
 
-        from intacct_provider.body_check import check_body, merge_extra_fields
+        from intacct_provider.catalog.body_check import check_body, merge_extra_fields
+        from intacct_provider.catalog.validation import parse_json
         from intacct_provider.exceptions import IntacctValidationError
-        from intacct_provider.validation import parse_json
 
         obj = entry(self.object)
         arguments = self.record_arguments()
@@ -146,8 +155,8 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         return body
 
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
-        from intacct_provider.assets import writes_extra
-        from intacct_provider.validation import check_header_value
+        from intacct_provider.catalog.validation import check_header_value
+        from intacct_provider.operators.asset_events import writes_extra
 
         obj = entry(self.object)
         payload = self.build_payload()

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from intacct_provider.objects import BILL, CUSTOMER, GL_ACCOUNT, INVOICE, JOURNAL_ENTRY, VENDOR, IntacctObject, entry
+from intacct_provider.catalog.registry import (
+    BILL,
+    CUSTOMER,
+    GL_ACCOUNT,
+    INVOICE,
+    JOURNAL_ENTRY,
+    VENDOR,
+    IntacctObject,
+    entry,
+)
 from intacct_provider.operators.base import IntacctBaseOperator
 
 if TYPE_CHECKING:
@@ -46,9 +55,9 @@ class IntacctListOperator(IntacctBaseOperator):
         self.filter_values = filter_values
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
-        from intacct_provider.query import QUERY_PATH
-        from intacct_provider.validation import check_id, check_pagesize, parse_json_list
-        from intacct_provider.xcom import collect_for_xcom, page_rows
+        from intacct_provider.catalog.validation import check_id, check_pagesize, parse_json_list
+        from intacct_provider.core.query import QUERY_PATH
+        from intacct_provider.operators.xcom import collect_for_xcom, page_rows
 
         obj = entry(self.object)
         size = check_pagesize(self.pagesize)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.assets import IntacctAssetMixin
 from intacct_provider.exceptions import IntacctValidationError
-from intacct_provider.lineage import IntacctLineageMixin
+from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
+from intacct_provider.operators.lineage import IntacctLineageMixin
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -89,7 +89,7 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
 
     def execute(self, context: Context) -> Any:
         from intacct_provider.core.query_spec import QuerySpec
-        from intacct_provider.windows import (
+        from intacct_provider.operators.windows import (
             parse_instant,
             parse_lookback,
             positive_int_or_none,
@@ -113,7 +113,7 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
             self.emit_assets(context, assets, {"count": count, "window": window, "path": target})
             self.record_lineage(path, "input", fields=spec.fields, output_path=target)
             return {"path": target, "count": count, "object": path, "window": window}
-        from intacct_provider.xcom import collect_for_xcom
+        from intacct_provider.operators.xcom import collect_for_xcom
 
         collected = collect_for_xcom(rows, what=f"the {path} rows matching this query")
         self.log.info("Read %d %s rows (window %s)", len(collected), path, window)
@@ -147,8 +147,8 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
         self.fields = fields
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from intacct_provider.objects import resolve_path
-        from intacct_provider.validation import check_id, check_key, parse_json_list
+        from intacct_provider.catalog.registry import resolve_path
+        from intacct_provider.catalog.validation import check_id, check_key, parse_json_list
 
         path = resolve_path(self.object)
         key = None if self.key is None or str(self.key).strip() == "" else check_key("key", self.key)
@@ -188,9 +188,9 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         self.declare_asset(object)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from intacct_provider.assets import writes_extra
-        from intacct_provider.objects import resolve_path
-        from intacct_provider.validation import check_key, parse_json
+        from intacct_provider.catalog.registry import resolve_path
+        from intacct_provider.catalog.validation import check_key, parse_json
+        from intacct_provider.operators.asset_events import writes_extra
 
         path = resolve_path(self.object)
         key = check_key("key", self.key)

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.assets import IntacctAssetMixin
 from intacct_provider.exceptions import IntacctValidationError
-from intacct_provider.lineage import IntacctLineageMixin
+from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
+from intacct_provider.operators.lineage import IntacctLineageMixin
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from intacct_provider.catalog.registry import IntacctObject
     from intacct_provider.hooks.intacct import IntacctHook
-    from intacct_provider.objects import IntacctObject
 
 
 def check_flag(parameter: str, value: Any) -> bool:
@@ -122,9 +122,9 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
         self.declare_asset(object)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from intacct_provider.assets import writes_extra
-        from intacct_provider.objects import entry
-        from intacct_provider.validation import check_date, check_id, check_text
+        from intacct_provider.catalog.registry import entry
+        from intacct_provider.catalog.validation import check_date, check_id, check_text
+        from intacct_provider.operators.asset_events import writes_extra
 
         obj = entry(self.object)
         obj.workflow(str(self.action))

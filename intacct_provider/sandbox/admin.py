@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .api import ApiResponse, json_response
+from .messages import ApiResponse, json_response
 from .requestlog import MASK
 from .state import SandboxState
 

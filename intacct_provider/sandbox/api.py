@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,10 +16,10 @@ from intacct_provider import contract
 
 from . import bulk
 from .auth import FORM_TYPE
-from .errors import ApiError, detail, render
-from .faults import Fault
+from .errors import ApiError, detail
 from .gcpause import gc_paused
 from .idempotency import fingerprint
+from .messages import ApiRequest, ApiResponse, error_response, json_response
 from .query import parse_query
 from .schema import OBJECTS, ObjectDef, fields_of
 from .state import SandboxState
@@ -40,38 +38,6 @@ _ROUTE_METHODS = (
     (re.compile(r"^/services/core/query$"), ("POST",)),
     (_WORKFLOW, ("POST",)),
 )
-
-
-@dataclass
-class ApiRequest:
-    """A request as the API sees it: path relative to /ia/api/v1, raw body."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: Message
-    body: bytes
-    item_fault: Fault | None = None  # an ``item_status`` fault for one item of an array write
-
-
-@dataclass
-class ApiResponse:
-    """A response ready for the wire."""
-
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def json_response(status: int, payload: Any) -> ApiResponse:
-    return ApiResponse(status, json.dumps(payload, separators=(",", ":")).encode())
-
-
-def error_response(error: ApiError, envelope: str, headers: dict[str, str] | None = None) -> ApiResponse:
-    response = json_response(error.status, render(error, envelope))
-    response.headers.update(headers or {})
-    return response
 
 
 def _reference(record: dict[str, Any]) -> dict[str, Any]:

@@ -10,35 +10,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .amounts import amount_paid, compute_totals, money
+from .behaviour import Behaviour, Records
 from .errors import ApiError, detail
-
-if TYPE_CHECKING:
-    from .store import Store
 
 BILL = "accounts-payable/bill"
 PAYABLE_STATES = ("posted", "partiallyPaid")
 
 
-def _bills(store: Store, payment: dict[str, Any]) -> list[tuple[int, dict[str, Any], Decimal]]:
+def _bills(records: Records, payment: dict[str, Any]) -> list[tuple[int, dict[str, Any], Decimal]]:
     """(detail index, bill, amount) of every detail; references were checked before."""
     found = []
     for index, item in enumerate(payment["details"]):
-        bill = store.resolve(BILL, item["bill"])
+        bill = records.resolve(BILL, item["bill"])
         assert bill is not None
         found.append((index, bill, Decimal(item["txnCurrency"].get("paymentAmount") or 0)))
     return found
 
 
-def check_payment(store: Store, payment: dict[str, Any]) -> None:
+def check_payment(records: Records, payment: dict[str, Any]) -> None:
     """422 for a payment that cannot be applied to its bills."""
     problems = []
     entity = payment["entity"]["id"]
-    vendor = store.resolve("accounts-payable/vendor", payment["vendor"])
+    vendor = records.resolve("accounts-payable/vendor", payment["vendor"])
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for index, bill, amount in _bills(store, payment):
+    for index, bill, amount in _bills(records, payment):
         target = f"/details/{index}"
         name = f"Bill {bill['id']}"
         totals[bill["key"]] += amount
@@ -66,27 +64,43 @@ def check_payment(store: Store, payment: dict[str, Any]) -> None:
         raise ApiError.from_details(422, problems)
 
 
-def apply_payment(store: Store, payment: dict[str, Any]) -> None:
+def refuse_change(records: Records, payment: dict[str, Any], changes: dict[str, Any]) -> None:
+    """422: a payment is never changed; it is deleted and created again."""
+    message = "A payment cannot be changed; delete it and create another"
+    raise ApiError.from_details(422, [detail("operationNotAllowed", message, payment["key"])])
+
+
+def apply_payment(records: Records, payment: dict[str, Any]) -> None:
     """Pay the bills: their paid totals, amounts due and states (partiallyPaid / paid)."""
     total = Decimal(0)
-    for _, bill, amount in _bills(store, payment):
+    for _, bill, amount in _bills(records, payment):
         total += amount
-        settle(store, bill, amount_paid(bill) + amount, payment.get("paymentDate"))
+        settle(records, bill, amount_paid(bill) + amount, payment.get("paymentDate"))
     payment["txnCurrency"]["totalPaid"] = money(total)
     payment["baseCurrency"] = {"currency": payment["txnCurrency"]["currency"], "totalPaid": money(total)}
     payment["txnPaidDate"] = payment.get("paymentDate")
 
 
-def unapply_payment(store: Store, payment: dict[str, Any]) -> None:
+def unapply_payment(records: Records, payment: dict[str, Any]) -> None:
     """Take a deleted payment back off its bills."""
-    for _, bill, amount in _bills(store, payment):
-        settle(store, bill, amount_paid(bill) - amount, None)
+    for _, bill, amount in _bills(records, payment):
+        settle(records, bill, amount_paid(bill) - amount, None)
 
 
-def settle(store: Store, bill: dict[str, Any], paid: Decimal, paid_on: str | None) -> None:
+def settle(records: Records, bill: dict[str, Any], paid: Decimal, paid_on: str | None) -> None:
     """Set a bill's (or invoice's) paid total, amount due and state from what is now paid."""
     compute_totals(bill, paid)
     due = Decimal(bill["totalTxnAmountDue"])
     bill["state"] = "paid" if due == 0 else ("partiallyPaid" if paid else "posted")
     bill["paymentInformation"]["fullyPaidDate"] = paid_on if due == 0 else None
-    store.touch(bill)
+    records.touch(bill)
+
+
+#: The payment's hooks on its object definition (:mod:`.schema`): checked against its bills when
+#: created, applied to them once complete, never changed, taken back off them when deleted.
+PAYMENT = Behaviour(
+    check=(check_payment,),
+    on_create=(apply_payment,),
+    before_update=(refuse_change,),
+    before_delete=(unapply_payment,),
+)

@@ -21,7 +21,7 @@ from .auth import FORM_TYPE
 from .store import copy_json
 
 if TYPE_CHECKING:
-    from .api import ApiRequest
+    from .messages import ApiRequest
 
 MASK = "***"
 _SECRET_FIELDS = frozenset({"client_secret", "refresh_token", "access_token", "password"})

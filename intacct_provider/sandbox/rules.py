@@ -16,10 +16,10 @@ from .errors import ApiError, detail
 from .schema import DIMENSION_PATHS, OBJECTS, ObjectDef, get_parts
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .tables import Tables
 
 
-def check_record(store: Store, obj: ObjectDef, record: dict[str, Any], key: str | None) -> None:
+def check_record(store: Tables, obj: ObjectDef, record: dict[str, Any], key: str | None) -> None:
     """Raise 422 for broken business rules, then 409 for unique-key conflicts.
 
     ``key`` is the record's own key on update (so it does not conflict with itself), None on create.
@@ -78,7 +78,7 @@ def _references(refs: tuple[tuple[str, str], ...]) -> _Plan:
 
 
 def _reference_problems(
-    store: Store,
+    store: Tables,
     refs: tuple[tuple[str, str], ...],
     data: dict[str, Any],
     pointer: str,
@@ -112,7 +112,7 @@ def _reference_problems(
     return problems
 
 
-def _dimension_problems(store: Store, line: dict[str, Any], index: int) -> list[dict[str, str]]:
+def _dimension_problems(store: Tables, line: dict[str, Any], index: int) -> list[dict[str, str]]:
     """Some GL accounts require a dimension on every line that posts to them."""
     ref = line.get("glAccount")
     account = store.resolve("general-ledger/account", ref) if isinstance(ref, dict) else None
@@ -153,7 +153,7 @@ def _balance_problems(record: dict[str, Any]) -> list[dict[str, str]]:
     return []
 
 
-def _unique_conflict(store: Store, obj: ObjectDef, record: dict[str, Any], key: str | None) -> dict[str, str] | None:
+def _unique_conflict(store: Tables, obj: ObjectDef, record: dict[str, Any], key: str | None) -> dict[str, str] | None:
     table = store.table(obj.path)
     if obj.party and obj.number_field:
         number = record.get(obj.number_field)

@@ -15,6 +15,9 @@ from typing import Any
 
 from intacct_provider import contract
 
+from .behaviour import PLAIN, Behaviour
+from .payments import PAYMENT
+
 # Field types the query service compares by: "key" (numeric string), "string", "decimal" (decimal
 # string), "date", "timestamp", "boolean", "enum", "number", "array", "object".
 STRINGISH = frozenset({"string", "enum", "date", "timestamp"})
@@ -57,6 +60,8 @@ class ObjectDef:
     min_lines: int = 0  # business rule (422): a document needs at least one line
     header_refs: tuple[tuple[str, str], ...] = ()  # (reference field, object path)
     line_refs: tuple[tuple[str, str], ...] = ()
+    #: What this object does beyond the shared rules (hooks the store runs: :mod:`.behaviour`).
+    behaviour: Behaviour = PLAIN
 
     @property
     def facts(self) -> dict[str, Any]:
@@ -152,6 +157,7 @@ OBJECTS: dict[str, ObjectDef] = {
             lines="details",
             header_refs=(("vendor", "accounts-payable/vendor"),),
             line_refs=(("bill", "accounts-payable/bill"),),
+            behaviour=PAYMENT,
         ),
     )
 }

@@ -19,9 +19,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .admin import Admin
-from .api import Api, ApiRequest, ApiResponse, error_response
+from .api import Api
 from .errors import ApiError
 from .faults import Fault, html_page
+from .messages import ApiRequest, ApiResponse, error_response
 from .requestlog import new_entry
 from .state import SandboxState
 

@@ -19,9 +19,10 @@ from intacct_provider import contract
 from .amounts import amount_paid, compute_totals, money
 from .clock import Clock
 from .errors import ApiError, detail
-from .payments import PAYABLE_STATES, apply_payment, check_payment, settle, unapply_payment
+from .payments import PAYABLE_STATES, settle
 from .rules import check_record
 from .schema import OBJECTS, ObjectDef, get_path
+from .tables import Table
 from .validation import check_body, is_decimal
 
 ID_SEMANTICS = ("key", "number")
@@ -111,45 +112,6 @@ def document_id(obj: ObjectDef, record: dict[str, Any], id_semantics: str) -> st
     if obj.number_field:
         return str(record[obj.number_field])
     return f"{obj.number_prefix}{record['txnNumber']}"
-
-
-class Table:
-    """Records of one object type plus the indexes the rules need.
-
-    ``records`` is always in ascending key order: keys only grow, seeds insert in order, and
-    updates replace in place.  Listing and the query service rely on this to skip a sort.
-    """
-
-    def __init__(self, obj: ObjectDef) -> None:
-        self.obj = obj
-        self.records: dict[str, dict[str, Any]] = {}
-        self.ids: dict[str, str] = {}  # id -> key
-        self.numbers: dict[tuple[str, str], str] = {}  # documents: (party id, number) -> key
-        self.next_key = obj.first_key
-        self.next_number = 100
-
-    def index(self, record: dict[str, Any]) -> None:
-        key = record["key"]
-        self.records[key] = record
-        self.next_key = max(self.next_key, int(key) + 1)
-        self.ids[record["id"]] = key
-        if self.obj.party and self.obj.number_field:
-            self.numbers[(record[self.obj.party]["id"], record[self.obj.number_field])] = key
-
-    def unindex(self, record: dict[str, Any]) -> None:
-        del self.records[record["key"]]
-        self._forget(record)
-
-    def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        """Swap a record for its updated version, keeping its place in key order."""
-        self._forget(old)
-        self.index(new)
-
-    def _forget(self, record: dict[str, Any]) -> None:
-        if self.ids.get(record["id"]) == record["key"]:
-            del self.ids[record["id"]]
-        if self.obj.party and self.obj.number_field:
-            self.numbers.pop((record[self.obj.party]["id"], record[self.obj.number_field]), None)
 
 
 class Store:
@@ -243,8 +205,8 @@ class Store:
             # Only customers may omit their id (Sage: not in RequiredProperties): sequencing numbers it.
             record["id"] = f"C-{key}"
         check_record(self, obj, record, None)
-        if path == "accounts-payable/payment":
-            check_payment(self, record)
+        for check in obj.behaviour.check:
+            check(self, record)
         stamp = self.clock.stamp()
         record["key"], record["href"] = key, f"/objects/{path}/{key}"
         record["audit"] = self._audit(stamp, stamp)
@@ -254,8 +216,8 @@ class Store:
             record["id"] = document_id(obj, record, self.id_semantics)
         if obj.party:
             compute_totals(record, Decimal(0))
-        if path == "accounts-payable/payment":
-            apply_payment(self, record)
+        for on_create in obj.behaviour.on_create:
+            on_create(self, record)
         table.index(record)
         return record
 
@@ -264,9 +226,8 @@ class Store:
         obj = table.obj
         current = self.get(path, key, entity)
         check_body(path, body, operation="update", lines=obj.lines)
-        if path == "accounts-payable/payment":
-            message = "A payment cannot be changed; delete it and create another"
-            raise ApiError.from_details(422, [detail("operationNotAllowed", message, key)])
+        for before_update in obj.behaviour.before_update:
+            before_update(self, current, body)
         record = copy_record(current)
         for name, _ in obj.header_refs:
             if name in body:  # a reference is replaced whole: a new id must not meet the old key
@@ -277,6 +238,8 @@ class Store:
             message = f"The lines of a {obj.label} with payments applied cannot be changed"
             raise ApiError.from_details(422, [detail("hasPayments", message, "/lines")])
         check_record(self, obj, record, key)
+        for check in obj.behaviour.check:
+            check(self, record)
         if obj.number_field and not record.get(obj.number_field):
             record[obj.number_field] = current[obj.number_field]
         if obj.transaction:
@@ -293,8 +256,8 @@ class Store:
         if table.obj.party and amount_paid(record) != 0:
             message = f"The {table.obj.label} has payments applied and cannot be deleted"
             raise ApiError.from_details(422, [detail("hasPayments", message, key)])
-        if path == "accounts-payable/payment":
-            unapply_payment(self, record)
+        for before_delete in table.obj.behaviour.before_delete:
+            before_delete(self, record)
         if not table.obj.transaction:
             holder = self._referencing(table.obj, record)
             if holder is not None:

@@ -15,7 +15,7 @@ from .errors import ApiError, detail
 from .schema import OBJECTS
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .tables import Tables
 
 
 def _check_body(spec: dict[str, Any], body: dict[str, Any]) -> None:
@@ -40,7 +40,7 @@ def _check_body(spec: dict[str, Any], body: dict[str, Any]) -> None:
 
 
 def run_workflow(
-    store: Store, path: str, action: str, body: dict[str, Any], entity: str | None, *, approval: bool
+    store: Tables, path: str, action: str, body: dict[str, Any], entity: str | None, *, approval: bool
 ) -> dict[str, Any]:
     """Apply ``action`` to the record ``body["key"]`` names; returns the changed record.
 

@@ -2,7 +2,7 @@
 
 Approval and payment flows wait on Intacct (a bill becomes paid, a customer's
 invoices appear). The sensor runs in all three Airflow modes with one rule,
-:class:`~intacct_provider.matching.RecordMatch`: ``poke`` and
+:class:`~intacct_provider.core.matching.RecordMatch`: ``poke`` and
 ``reschedule`` ask the synchronous hook, ``deferrable=True`` hands the same
 query to :class:`~intacct_provider.triggers.query.IntacctQueryTrigger` so the
 wait costs no worker slot. Whatever the mode, the XCom is
@@ -26,8 +26,8 @@ from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERV
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from intacct_provider.core.matching import RecordMatch
     from intacct_provider.hooks.intacct import IntacctHook
-    from intacct_provider.matching import RecordMatch
 
 #: Error classes an error event may name; any other name is raised as the base ``IntacctError``.
 _EVENT_ERRORS: dict[str, type[IntacctError]] = {
@@ -114,8 +114,8 @@ class IntacctRecordSensor(BaseSensorOperator):
         return IntacctHook(intacct_conn_id=self.intacct_conn_id)
 
     def _match(self) -> RecordMatch:
+        from intacct_provider.core.matching import RecordMatch
         from intacct_provider.core.query_spec import QuerySpec  # validation machinery: only when a task runs
-        from intacct_provider.matching import RecordMatch
 
         spec = QuerySpec.build(
             self.object, self.fields, self.filters, self.filter_expression, filter_parameters=self.filter_parameters

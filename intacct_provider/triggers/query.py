@@ -1,6 +1,6 @@
 """Wait for Intacct records without holding a worker: the query trigger.
 
-It polls with the same :class:`~intacct_provider.matching.RecordMatch` rule as the
+It polls with the same :class:`~intacct_provider.core.matching.RecordMatch` rule as the
 sensor's poke and reschedule modes, through the async client.
 
 The trigger only reads, so a triggerer that restarts and runs it again repeats
@@ -17,9 +17,9 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from intacct_provider.core.matching import RecordMatch
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import TRANSIENT_ERRORS, IntacctError
-from intacct_provider.matching import RecordMatch
 from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL
 
 

@@ -1,4 +1,4 @@
-"""Bulk creates that Airflow itself retries (``retries=1, retry_delay=0``), for tests/integration/test_bulk_dag.py.
+"""Bulk creates that Airflow itself retries (``retries=1, retry_delay=0``), for tests/integration/operators/test_bulk_dag.py.
 
 * ``intacct_bulk_retry``: 60 bills in batches of ten; a test loses a batch's answer and makes the
   look-ups that would settle it fail, so try 1 dies mid-run and try 2 resumes from

@@ -2,7 +2,7 @@
 
 A read to a file, a create and an update (lineage only); a bulk upsert of vendors, a bulk create
 of bills with a results file, and a workflow action on one of those bills (each with
-``emit_asset=True``). tests/integration/test_lineage.py runs it under the OpenLineage file
+``emit_asset=True``). tests/integration/operators/test_lineage.py runs it under the OpenLineage file
 transport, tests/integration/test_assets.py reads its asset events from the metadata DB.
 
 Params: ``out`` (the read's file), ``results`` (the bulk create's results file), ``tag`` (ids and

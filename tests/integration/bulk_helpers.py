@@ -67,5 +67,5 @@ def bill_posts(sandbox: Any) -> list[dict[str, Any]]:
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries wait milliseconds, not seconds (``backoff`` reads these at call time); import it to use it."""
-    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_BASE", 0.01)
-    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_CAP", 0.05)
+    monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_CAP", 0.05)

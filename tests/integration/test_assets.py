@@ -13,8 +13,7 @@ from airflow.sdk.execution_time.context import OutletEventAccessors
 from bulk_helpers import BILL_POST, MemoryStore, bills
 from bulk_helpers import context as bulk_context
 
-from intacct_provider.assets import asset_uri, intacct_asset, parse_asset_uri, writes_extra
-from intacct_provider.bulk.run import IntacctBulkWriteError
+from intacct_provider.assets import asset_uri, intacct_asset, parse_asset_uri
 from intacct_provider.exceptions import IntacctConfigError, IntacctValidationError
 from intacct_provider.get_provider_info import get_provider_info
 from intacct_provider.operators import (
@@ -27,6 +26,8 @@ from intacct_provider.operators import (
     IntacctUpdateRecordOperator,
     IntacctWorkflowOperator,
 )
+from intacct_provider.operators.asset_events import writes_extra
+from intacct_provider.operators.bulk_task.run import IntacctBulkWriteError
 
 COMPANY = "SANDBOX-CO"  # the sandbox's company id
 BILLS_URI = f"intacct://{COMPANY}/accounts-payable/bill"

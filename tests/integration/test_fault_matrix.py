@@ -60,8 +60,8 @@ VENDOR = "accounts-payable/vendor"
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch):
     """Exponential backoff in milliseconds (``backoff`` reads these at call time); Retry-After stays honoured."""
-    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_BASE", 0.01)
-    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_CAP", 0.05)
+    monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_CAP", 0.05)
 
 
 class TokenExpiry:

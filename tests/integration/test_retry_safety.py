@@ -38,8 +38,8 @@ HAS_TASK_STATE_STORE = importlib.util.find_spec("airflow.models.task_state_store
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch):
     """Retries wait milliseconds, not seconds (``backoff`` reads these at call time)."""
-    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_BASE", 0.01)
-    monkeypatch.setattr("intacct_provider.retrying.BACKOFF_CAP", 0.05)
+    monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_CAP", 0.05)
 
 
 @pytest.fixture(params=SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])

@@ -394,7 +394,7 @@ def test_async_client_vars_hold_no_token_or_secret(sandbox):
 
 
 def test_secret_is_text_when_used_and_masked_in_every_repr():
-    from intacct_provider.connection import Secret
+    from intacct_provider.core.connection import Secret
 
     secret = Secret("cs-Repr-Check-4kT9wQ")
     assert (
@@ -406,7 +406,7 @@ def test_secret_is_text_when_used_and_masked_in_every_repr():
 
 
 def test_scrub_replaces_raw_and_url_encoded_secrets_but_not_short_words():
-    from intacct_provider.connection import Secret
+    from intacct_provider.core.connection import Secret
     from intacct_provider.exceptions import IntacctError, scrub
 
     Secret("cs-Scrub+Me/Now-8pX2")

@@ -9,13 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from intacct_provider.catalog.suggest import did_you_mean, suggestion
 from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
 from intacct_provider.operators import (
     IntacctCreateBillOperator,
     IntacctCreateJournalEntryOperator,
     IntacctQueryOperator,
 )
-from intacct_provider.suggest import did_you_mean, suggestion
 
 BILL = {"vendor_id": "VEND-100", "date_created": "2026-11-01", "date_due": "2026-11-30"}
 

@@ -18,7 +18,7 @@ class FakeClock:
 
 
 def test_the_hook_logs_progress_of_a_long_read(intacct_sandbox, hook, caplog, monkeypatch):
-    monkeypatch.setattr("intacct_provider.progress.monotonic", FakeClock(step=4))
+    monkeypatch.setattr("intacct_provider.hooks.progress.monotonic", FakeClock(step=4))
     caplog.set_level(logging.INFO, logger="intacct_provider.hooks.intacct")
     intacct_sandbox.clear_requests()
     rows = list(hook.iter_query("bill", fields=["key"], page_size=7))

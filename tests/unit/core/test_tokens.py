@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from intacct_provider.connection import ConnectionSettings
+from intacct_provider.core.connection import ConnectionSettings
 from intacct_provider.core.tokens import RENEW_MARGIN, TokenState
 from intacct_provider.exceptions import IntacctAuthError, IntacctServerError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from intacct_provider.connection import CONNECT_TIMEOUT, ConnectionSettings, Secret
+from intacct_provider.core.connection import CONNECT_TIMEOUT, ConnectionSettings, Secret
 from intacct_provider.hooks.transport import _Watchdog, timeouts
 
 

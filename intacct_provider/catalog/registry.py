@@ -1,0 +1,365 @@
+"""The one registry of Intacct objects the provider knows by name, each with its contract.
+
+An entry says everything the provider needs about an object: its path, how a
+list names its rows, which operator arguments filter a list, how to find the
+record a create made (its natural key and ``lookup_filters``), how to tell our
+record from someone else's (``differences``), how operator arguments become a
+body (a dotted reference to the mapping function, so importing this module
+stays cheap), its default state and its documented workflow actions. Adding an
+object is one entry here: the generic list, create and workflow operators work
+for it at once. Any raw Intacct path such as ``"purchasing/document"`` is
+still accepted wherever an object is expected.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+#: Path prefix of every object under the API base URL.
+OBJECTS_PREFIX = "/objects/"
+
+
+#: Workflow body field -> the operator argument that fills it (``IntacctWorkflowOperator``).
+WORKFLOW_ARGUMENTS = {"notes": "notes", "memo": "notes", "reverseDate": "reverse_date", "reversedDate": "reverse_date"}
+#: States that come after a posted document (paying it does not undo a submit or an approval).
+_AFTER_POSTED = ("partiallyPaid", "paid", "selected")
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """One documented workflow action, ``POST <path>`` with ``{"key", ...}``, as the contract describes it.
+
+    ``arguments`` maps an operator argument (``reverse_date``) to the body field Intacct names
+    (``reverseDate``); ``required`` lists the arguments the action cannot do without.
+    ``from_states`` are where the action applies; ``done_states`` are where it has already
+    happened, so a retried task can tell that its earlier try succeeded.
+    """
+
+    action: str
+    path: str
+    arguments: Mapping[str, str]
+    required: tuple[str, ...]
+    from_states: tuple[str, ...]
+    done_states: tuple[str, ...]
+
+    @classmethod
+    def from_contract(cls, action: str, facts: Mapping[str, Any]) -> Workflow:
+        """Build one from the contract's ``workflows`` entry (path, body, from, to)."""
+        body = {name: rule for name, rule in facts.get("body", {}).items() if name != "key"}
+        arguments = {WORKFLOW_ARGUMENTS[name]: name for name in body if name in WORKFLOW_ARGUMENTS}
+        required = tuple(WORKFLOW_ARGUMENTS[name] for name, rule in body.items() if rule == "required")
+        reached = [facts.get("to"), facts.get("to_with_approval")]
+        if "submitted" in reached:
+            reached.append("partiallyApproved")
+        if "posted" in reached:
+            reached.extend(_AFTER_POSTED)
+        from_states = tuple(facts.get("from", ()))
+        done = tuple(state for state in reached if state and state not in from_states)
+        return cls(action, facts["path"], arguments, required, from_states, done)
+
+
+@dataclass(frozen=True)
+class IntacctObject:
+    """One Intacct object and its contract.
+
+    ``filters`` maps a list operator argument (``vendor_id``) to the query field it filters
+    (``vendor.id``). ``natural_key`` names the body fields that identify a record a user
+    created (vendor + bill number; a journal entry's journal, date and description): a create
+    whose answer was lost is settled by looking them up, never by trusting ``id`` (which is the
+    system ``key`` by spec). ``compared`` and ``line_compared`` are the body fields (dotted)
+    that must match for a found record to be ours; ``payload`` is ``"module:function"``
+    mapping operator arguments to a body (``None``: the record given is the body itself).
+    """
+
+    name: str
+    path: str
+    list_key: str
+    label: str
+    filters: Mapping[str, str] = field(default_factory=dict)
+    natural_key: tuple[str, ...] = ()
+    compared: tuple[str, ...] = ()
+    line_compared: tuple[str, ...] = ()
+    payload: str | None = None
+    #: Body field -> operator argument, so a schema error names what the user typed.
+    arguments: Mapping[str, str] = field(default_factory=dict)
+    #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
+    #: does not insist on them; Intacct (and the sandbox) does when the tenant has no default.
+    tenant_defaults: tuple[str, ...] = ()
+
+    def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+        """Query filters that find the record this create body makes, or ``None`` if it names no key.
+
+        A bill without a ``billNumber`` (Intacct numbers it) has no key the client knows:
+        only its idempotency key protects it.
+        """
+        if not self.natural_key:
+            return None
+        values = [dotted(body, name) for name in self.natural_key]
+        if any(value in (None, "") for value in values):
+            return None
+        return [{"$eq": {name: value}} for name, value in zip(self.natural_key, values, strict=True)]
+
+    def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+        """The compared fields in which an existing record does not match this create body.
+
+        Only fields the body sets are compared (Intacct fills in defaults); amounts compare as
+        decimals (``"12.5"`` is ``"12.50"``), lines in order by ``line_compared``.
+        """
+        mismatched = [name for name in self.compared if not _same(name, dotted(body, name), dotted(record, name))]
+        if "lines" in body and self.line_compared:
+            wanted = body.get("lines") or []
+            have = record.get("lines")
+            have = have if isinstance(have, list) else []
+            if len(wanted) != len(have) or any(
+                not _same(name, dotted(w, name), dotted(h, name))
+                for w, h in zip(wanted, have, strict=False)
+                for name in self.line_compared
+            ):
+                mismatched.append("lines")
+        return mismatched
+
+    def payload_function(self) -> Callable[..., dict[str, Any]] | None:
+        """The argument-to-body mapping, imported on first use (``None``: the record is the body)."""
+        if self.payload is None:
+            return None
+        module, _, name = self.payload.partition(":")
+        function: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module), name)
+        return function
+
+    @property
+    def default_state(self) -> str | None:
+        """The state a new record starts in, as the contract says (a bill: ``draft``)."""
+        from intacct_provider.contract import object_facts
+
+        try:
+            state = object_facts(self.path).get("state") or {}
+        except KeyError:
+            return None
+        default = state.get("default")
+        return None if default is None else str(default)
+
+    @property
+    def workflows(self) -> dict[str, Workflow]:
+        """The documented workflow actions, read from the contract on first use (not at import)."""
+        from intacct_provider.contract import object_facts
+
+        try:
+            documented = object_facts(self.path).get("workflows") or {}
+        except KeyError:
+            documented = {}
+        return {action: Workflow.from_contract(action, facts) for action, facts in documented.items()}
+
+    def workflow(self, action: str) -> Workflow:
+        """The documented workflow ``action`` of this object, or a validation error naming those there are."""
+        workflows = self.workflows
+        if action not in workflows:
+            from intacct_provider.exceptions import IntacctValidationError
+
+            known = ", ".join(workflows) or "none documented"
+            raise IntacctValidationError("action", f"a workflow action of {self.name} ({known})", action)
+        return workflows[action]
+
+
+_DOCUMENT_LINE = ("glAccount.id", "txnAmount", "memo", "dimensions.location.id", "dimensions.department.id")
+
+BILL = IntacctObject(
+    name="bill",
+    path="accounts-payable/bill",
+    list_key="bills",
+    label="AP bill",
+    filters={"vendor_id": "vendor.id"},
+    natural_key=("vendor.id", "billNumber"),
+    compared=("vendor.id", "billNumber", "createdDate", "dueDate", "currency.txnCurrency", "referenceNumber"),
+    line_compared=_DOCUMENT_LINE,
+    payload="intacct_provider.catalog.payloads:bill_payload",
+    tenant_defaults=("currency", "currency.txnCurrency", "lines.dimensions", "lines.dimensions.location"),
+    arguments={
+        "vendor": "vendor_id",
+        "createdDate": "date_created",
+        "dueDate": "date_due",
+        "lines": "line_items",
+        "billNumber": "bill_number",
+        "referenceNumber": "reference_number",
+        "description": "description",
+        "currency": "currency",
+    },
+)
+INVOICE = IntacctObject(
+    name="invoice",
+    path="accounts-receivable/invoice",
+    list_key="invoices",
+    label="AR invoice",
+    filters={"customer_id": "customer.id"},
+    natural_key=("customer.id", "invoiceNumber"),
+    compared=("customer.id", "invoiceNumber", "invoiceDate", "dueDate", "currency.txnCurrency", "referenceNumber"),
+    line_compared=_DOCUMENT_LINE,
+    payload="intacct_provider.catalog.payloads:invoice_payload",
+    arguments={
+        "customer": "customer_id",
+        "invoiceDate": "date_created",
+        "dueDate": "date_due",
+        "lines": "line_items",
+        "invoiceNumber": "invoice_number",
+        "referenceNumber": "reference_number",
+        "description": "description",
+        "currency": "currency",
+    },
+)
+CUSTOMER = IntacctObject(
+    name="customer",
+    path="accounts-receivable/customer",
+    list_key="customers",
+    label="AR customer",
+    natural_key=("id",),
+    compared=("id", "name"),
+    payload="intacct_provider.catalog.payloads:customer_payload",
+    arguments={"id": "customer_id", "name": "name"},
+)
+VENDOR = IntacctObject(
+    name="vendor",
+    path="accounts-payable/vendor",
+    list_key="vendors",
+    label="AP vendor",
+    natural_key=("id",),
+    compared=("id", "name"),
+    payload="intacct_provider.catalog.payloads:vendor_payload",
+    arguments={"id": "vendor_id", "name": "name"},
+)
+GL_ACCOUNT = IntacctObject(
+    name="gl_account",
+    path="general-ledger/account",
+    list_key="accounts",
+    label="GL account",
+)
+JOURNAL_ENTRY = IntacctObject(
+    name="journal_entry",
+    path="general-ledger/journal-entry",
+    list_key="entries",
+    label="GL journal entry",
+    natural_key=("glJournal.id", "postingDate", "description"),
+    compared=("glJournal.id", "postingDate", "description", "referenceNumber"),
+    line_compared=(
+        "glAccount.id",
+        "txnAmount",
+        "txnType",
+        "description",
+        "dimensions.location.id",
+        "dimensions.department.id",
+    ),
+    payload="intacct_provider.catalog.payloads:journal_entry_payload",
+    arguments={
+        "glJournal": "journal_id",
+        "postingDate": "posting_date",
+        "lines": "lines",
+        "description": "description",
+    },
+)
+AP_PAYMENT = IntacctObject(
+    name="ap_payment",
+    path="accounts-payable/payment",
+    list_key="payments",
+    label="AP payment",
+    filters={"vendor_id": "vendor.id"},
+    payload="intacct_provider.catalog.payloads:ap_payment_payload",
+    arguments={
+        "financialEntity": "bank_account_id",
+        "vendor": "vendor_id",
+        "paymentMethod": "payment_method",
+        "paymentDate": "payment_date",
+        "txnCurrency": "currency",
+        "details": "bills",
+        "description": "description",
+        "documentNumber": "document_number",
+    },
+)
+
+REGISTRY: dict[str, IntacctObject] = {
+    obj.name: obj for obj in (BILL, INVOICE, CUSTOMER, VENDOR, GL_ACCOUNT, JOURNAL_ENTRY, AP_PAYMENT)
+}
+
+
+def register(obj: IntacctObject) -> IntacctObject:
+    """Add an object to the registry (one entry makes it listable, creatable and workflow-capable)."""
+    REGISTRY[obj.name] = obj
+    return obj
+
+
+def resolve_path(obj: str | IntacctObject) -> str:
+    """Return the Intacct path for a registry name, a registry entry or a raw path.
+
+    Raw paths must look like ``area/object`` so a typo such as ``"bills"`` fails
+    here, naming the known objects, rather than as a 404 from Intacct.
+    """
+    if isinstance(obj, IntacctObject):
+        return obj.path
+    text = str(obj).strip().strip("/")
+    if text.startswith(OBJECTS_PREFIX.strip("/") + "/"):
+        text = text[len(OBJECTS_PREFIX) - 1 :]
+    if text in REGISTRY:
+        return REGISTRY[text].path
+    parts = text.split("/")
+    if len(parts) == 2 and all(parts) and all(_is_path_segment(p) for p in parts):
+        return text
+    from intacct_provider.catalog.suggest import suggestion
+    from intacct_provider.exceptions import IntacctValidationError
+
+    known = ", ".join(sorted(REGISTRY))
+    raise IntacctValidationError(
+        "object",
+        f"a registry name ({known}) or an Intacct path like 'accounts-payable/bill', got {obj!r}"
+        + suggestion(text, [*REGISTRY, *(o.path for o in REGISTRY.values())]),
+        obj,
+        show_value=False,
+    )
+
+
+def entry(obj: str | IntacctObject, parameter: str = "object") -> IntacctObject:
+    """The registry entry for a name or path; an unregistered object is a validation error."""
+    if isinstance(obj, IntacctObject):
+        return obj
+    path = resolve_path(obj)
+    for candidate in REGISTRY.values():
+        if candidate.path == path:
+            return candidate
+    from intacct_provider.exceptions import IntacctValidationError
+
+    raise IntacctValidationError(parameter, f"a registered object ({', '.join(sorted(REGISTRY))})", obj)
+
+
+def differences(obj: str | IntacctObject, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+    """``obj``'s comparison rule; an unregistered path compares the body's top-level scalars."""
+    path = resolve_path(obj)
+    known = next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
+    if known is not None:
+        return known.differences(body, record)
+    scalars = tuple(name for name, value in body.items() if not isinstance(value, (Mapping, list)))
+    return IntacctObject(name=path, path=path, list_key="", label=path, compared=scalars).differences(body, record)
+
+
+def dotted(value: Any, name: str) -> Any:
+    """``value["a"]["b"]`` for ``"a.b"`` (``None`` when any step is missing)."""
+    for part in name.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _same(name: str, wanted: Any, have: Any) -> bool:
+    """Whether a record's value matches the body's; fields the body leaves out always match."""
+    if wanted in (None, ""):
+        return True
+    if name.rsplit(".", 1)[-1].endswith(("Amount", "amount")):
+        try:
+            return Decimal(str(wanted)) == Decimal(str(have))
+        except InvalidOperation:
+            return False
+    return str(wanted) == str(have)
+
+
+def _is_path_segment(segment: str) -> bool:
+    return all(ch.isalnum() or ch in "-_" for ch in segment)

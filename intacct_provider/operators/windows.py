@@ -1,0 +1,124 @@
+"""Incremental windows and JSON Lines output for ``IntacctQueryOperator``.
+
+Kept apart from the operator module so parsing a DAG file does not import them:
+they run only when a query task does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from intacct_provider.exceptions import IntacctValidationError
+
+#: Seconds as text: ASCII digits with an optional fraction.
+_ASCII_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
+#: The audit field incremental reads filter on.
+MODIFIED_FIELD = "audit.modifiedDateTime"
+
+
+def parse_instant(parameter: str, value: Any) -> dt.datetime | None:
+    """A timezone-aware UTC instant from a datetime or an ISO-8601 string (``None``/empty: unbounded)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        instant = value
+    elif isinstance(value, str):
+        try:
+            instant = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            expected = "an ISO-8601 timestamp such as 2026-11-26T00:00:00Z"
+            raise IntacctValidationError(parameter, expected, value) from None
+    else:
+        raise IntacctValidationError(parameter, "a datetime or an ISO-8601 timestamp", value)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(dt.UTC)
+
+
+def parse_lookback(value: Any) -> dt.timedelta:
+    """A look-back window: a timedelta or a number of seconds (``"3600"`` from a template is fine)."""
+    if value is None or value == "":
+        return dt.timedelta(0)
+    if isinstance(value, dt.timedelta):
+        seconds = value.total_seconds()
+    else:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = -1.0
+        if isinstance(value, bool) or (isinstance(value, str) and not _ASCII_SECONDS.fullmatch(value.strip())):
+            seconds = -1.0  # float() would also read "٣٦٠٠" or "1e3": a typo must not become a window
+    if not seconds >= 0 or math.isinf(seconds):
+        raise IntacctValidationError("lookback", "a timedelta or a non-negative number of seconds", value)
+    return dt.timedelta(seconds=seconds)
+
+
+def _stamp(instant: dt.datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def window_filters(
+    since: dt.datetime | None, until: dt.datetime | None, lookback: dt.timedelta
+) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """Filters for ``since - lookback <= modified < until`` and the effective window.
+
+    The upper bound is exclusive so consecutive data intervals do not overlap;
+    the look-back deliberately re-reads a margin because Intacct's modified
+    stamp can lag related changes (rows are de-duplicated by key).
+    """
+    if since is not None and until is not None and until <= since:
+        hint = (
+            " (an empty data interval: Airflow 3's cron schedules are zero-width unless the DAG uses "
+            "CronDataIntervalTimetable or [scheduler] create_cron_data_intervals = True)"
+            if until == since
+            else ""
+        )
+        raise IntacctValidationError(
+            "modified_until", f"a time after modified_since ({_stamp(since)}){hint}", _stamp(until)
+        )
+    start = since - lookback if since is not None else None
+    filters: list[dict[str, Any]] = []
+    if start is not None:
+        filters.append({"$gte": {MODIFIED_FIELD: _stamp(start)}})
+    if until is not None:
+        filters.append({"$lt": {MODIFIED_FIELD: _stamp(until)}})
+    return filters, [_stamp(start) if start else None, _stamp(until) if until else None]
+
+
+def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, int]:
+    """Stream rows as JSON Lines; a local file appears only when complete (written aside, then renamed)."""
+    count = 0
+    if "://" in target and not target.startswith("file://"):
+        from airflow.sdk import ObjectStoragePath
+
+        remote = ObjectStoragePath(target)
+        remote.parent.mkdir(parents=True, exist_ok=True)
+        with remote.open("w") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, separators=(",", ":"), default=str) + "\n")
+                count += 1
+        return str(remote), count
+    local = target[len("file://") :] if target.startswith("file://") else target
+    os.makedirs(os.path.dirname(os.path.abspath(local)), exist_ok=True)
+    partial = f"{local}.part"
+    with open(partial, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, separators=(",", ":"), default=str) + "\n")
+            count += 1
+    os.replace(partial, local)
+    return target, count
+
+
+def positive_int_or_none(parameter: str, value: Any) -> int | None:
+    """A positive integer, or ``None`` when the argument is left empty."""
+    if value is None or value == "":
+        return None
+    from intacct_provider.catalog.validation import check_int  # validation machinery: only when a task runs
+
+    return check_int(parameter, value, minimum=1)

@@ -1,0 +1,425 @@
+"""Fault matrix for bulk creates: every record created exactly once and every failure reported.
+
+Each scenario runs under both readings of a repeated ``Idempotency-Key`` (the sandbox replays
+the first answer, or refuses it with 409 as Sage documents), with bills that carry a number
+(found again by vendor + number) and, where it matters, bills left to Intacct's numbering
+(found again by content, among the bills created since their batch's first POST began; the
+key is not trusted, so a server ignoring it -- simulated by never sending it -- gets no twin).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from bulk_helpers import BILL, BILL_POST, MemoryStore, bill_posts, bills, context, copies, fast_backoff, read_results  # noqa: F401 - fast_backoff is an autouse fixture
+
+from intacct_provider.exceptions import IntacctAuthError
+from intacct_provider.operators import IntacctBulkCreateOperator
+from intacct_provider.operators.bulk_task.checkpoint import STATE_KEY
+
+COUNT = 60  # six batches of ten
+
+
+@pytest.fixture(params=[True, False], ids=["replay", "conflict"])
+def replay(request, intacct_sandbox):
+    intacct_sandbox.idempotency = "replay" if request.param else "conflict"
+    return request.param
+
+
+def run(tmp_path, records, store=None, try_number=1, **kwargs):
+    kwargs.setdefault("batch_size", 10)
+    kwargs.setdefault("max_concurrency", 2)
+    out = tmp_path / f"results-{try_number}.jsonl"
+    op = IntacctBulkCreateOperator(
+        task_id="bulk", object="bill", records=records, on_error="continue", output_path=str(out), **kwargs
+    )
+    return op.execute(context(store, try_number)), read_results(out)
+
+
+def assert_exactly_once(sandbox, tag, rows, count=COUNT):
+    """One bill per record, and each created row names the bill holding that record."""
+    held = copies(sandbox, tag)
+    assert all(n == 1 for n in held.values()), {d: n for d, n in held.items() if n > 1}
+    assert sorted(rows) == list(range(count))
+    for index, row in rows.items():
+        if row["status"] == "created":
+            assert held[f"{tag}-{index}"] == 1
+            assert sandbox.get_record("accounts-payable/bill", row["key"])["description"] == f"{tag}-{index}"
+        else:
+            assert row["status"] == "failed" and row["error"]
+
+
+def test_committed_then_dropped_batch_is_looked_up_not_reposted(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=2)
+    summary, rows = run(tmp_path, bills(COUNT, "drop"))
+    assert summary["created"] == COUNT and summary["failed"] == 0
+    assert_exactly_once(intacct_sandbox, "drop", rows)
+    assert len(bill_posts(intacct_sandbox)) == 6  # the dropped batch was found, not sent again
+
+
+def test_dropped_batch_without_numbers_is_looked_up_by_content_before_any_resend(
+    intacct_sandbox, intacct_conn, tmp_path, replay
+):
+    """Each bill of the committed-then-dropped batch is found by content: none is sent again, under either setting."""
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=1)
+    summary, rows = run(tmp_path, bills(COUNT, "nonum", numbered=False))
+    assert_exactly_once(intacct_sandbox, "nonum", rows)
+    assert len(copies(intacct_sandbox, "nonum")) == COUNT  # the dropped batch was created, once
+    assert summary["created"] == COUNT and summary["failed"] == 0
+    content_queries = [r for r in intacct_sandbox.requests if r["path"].endswith("/query")]
+    assert len(content_queries) == 10  # one look-up per record of the dropped batch
+    assert all(q["body"]["orderBy"][0] == {"audit.createdDateTime": "desc"} for q in content_queries)
+    assert len(bill_posts(intacct_sandbox)) == 6  # six batches; the dropped one was not sent again
+
+
+@pytest.fixture
+def key_ignored(monkeypatch):
+    """A server that ignores ``Idempotency-Key``: the sandbox never sees one, so a repeat creates again."""
+    from intacct_provider.hooks.intacct import IntacctHook
+
+    send = IntacctHook.send
+
+    def without_key(self, method, path, *, headers=None, **kwargs):
+        kept = {name: value for name, value in (headers or {}).items() if name.lower() != "idempotency-key"}
+        return send(self, method, path, headers=kept or None, **kwargs)
+
+    monkeypatch.setattr(IntacctHook, "send", without_key)
+
+
+def test_dropped_batch_without_numbers_on_a_server_ignoring_the_key(
+    intacct_sandbox, intacct_conn, tmp_path, key_ignored
+):
+    """Replaying the request would create every bill of the batch twice; the look-up adopts them instead."""
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=1)
+    summary, rows = run(tmp_path, bills(COUNT, "nokey", numbered=False))
+    assert "Idempotency-Key" not in bill_posts(intacct_sandbox)[0]["headers"]
+    assert_exactly_once(intacct_sandbox, "nokey", rows)
+    assert summary["created"] == COUNT and summary["failed"] == 0
+    assert len(bill_posts(intacct_sandbox)) == 6
+
+
+def twin_an_hour_ago(sandbox, record, task_id="earlier"):
+    """Create ``record`` as an earlier run would have, its audit stamp an hour before now."""
+    sandbox.freeze_time(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600)))
+    try:
+        made = IntacctBulkCreateOperator(task_id=task_id, object="bill", records=[record])
+        assert made.execute(context(task_id=task_id))["created"] == 1
+    finally:
+        sandbox.unfreeze_time()
+    (twin,) = [r for r in sandbox.records(BILL) if r.get("description") == record["description"]]
+    return str(twin["key"])
+
+
+@pytest.mark.parametrize("fault", ["commit_then_drop", "504"])
+def test_an_identical_bill_from_before_the_batch_began_is_not_adopted(
+    intacct_sandbox, intacct_conn, tmp_path, replay, fault
+):
+    """An earlier run's twin is older than the batch's first POST: never taken for the lost bill.
+
+    Committed then dropped, the batch's own bill is the one inside the window and is adopted; lost
+    before it committed (504), nothing is inside the window, so the bill is sent again and a second,
+    new bill exists beside the twin.
+    """
+    records = bills(10, f"old{fault}", numbered=False)
+    twin = twin_an_hour_ago(intacct_sandbox, records[3])
+    if fault == "504":
+        intacct_sandbox.inject("status", status=504, method="POST", path=BILL_POST)
+    else:
+        intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    summary, rows = run(tmp_path, records)
+    assert summary["created"] == 10 and summary["failed"] == 0
+    assert copies(intacct_sandbox, f"old{fault}")[f"old{fault}-3"] == 2  # the twin and this run's bill
+    assert rows[3]["key"] != twin
+    del rows[3]
+    for index in rows:
+        assert copies(intacct_sandbox, f"old{fault}")[f"old{fault}-{index}"] == 1, index
+    posts = bill_posts(intacct_sandbox)
+    assert len(posts) == (3 if fault == "504" else 2)  # with the twin's own POST
+    if fault == "504":  # all of the lost send was missing: the same request again, with its own key
+        assert posts[1]["headers"]["Idempotency-Key"] == posts[2]["headers"]["Idempotency-Key"]
+
+
+def test_a_batch_committing_after_the_client_gave_up_is_not_doubled(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Read timeout at 1 s, commit at 1.5 s: the look-up finds nothing yet, so the same request goes again.
+
+    Sent with the lost request's own key, whichever of the two the sandbox handles second is replayed
+    (``replay``) or refused (``conflict``): one bill per record. A new key would have made two.
+    """
+    intacct_conn(timeout=1)
+    intacct_sandbox.inject("latency", method="POST", path=BILL_POST, latency_ms=1500)
+    summary, rows = run(tmp_path, bills(5, "late", numbered=False))
+    deadline = time.monotonic() + 10
+    while any(r["status"] is None for r in bill_posts(intacct_sandbox)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the slow first POST is still being served: count once it has committed
+    assert_exactly_once(intacct_sandbox, "late", rows, count=5)
+    assert len(copies(intacct_sandbox, "late")) == 5 and summary["created"] == 5
+    posts = bill_posts(intacct_sandbox)
+    assert len({p["headers"]["Idempotency-Key"] for p in posts}) == 1
+
+
+def test_identical_records_without_numbers_in_a_dropped_batch(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Two identical bills sent together are judged together: the two recent identical bills are theirs."""
+    records = bills(10, "twin", numbered=False)
+    records[1] = dict(records[0])
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=0)
+    summary, rows = run(tmp_path, records, max_concurrency=1)
+    assert copies(intacct_sandbox, "twin")["twin-0"] == 2 and len(copies(intacct_sandbox, "twin")) == 9
+    assert len(bill_posts(intacct_sandbox)) == 1  # found, not sent again
+    assert summary["created"] == 10
+    made = {r["key"] for r in intacct_sandbox.records(BILL) if r.get("description") == "twin-0"}
+    assert {rows[0]["key"], rows[1]["key"]} == made
+
+
+def test_identical_records_beside_an_older_twin_in_a_batch_lost_before_commit(
+    intacct_sandbox, intacct_conn, tmp_path, replay
+):
+    """Two identical bills, an older third one, the batch lost uncommitted: both are created, the twin is left."""
+    records = bills(4, "pair", numbered=False)
+    records[1] = dict(records[0])
+    twin = twin_an_hour_ago(intacct_sandbox, records[0])
+    intacct_sandbox.inject("status", status=504, method="POST", path=BILL_POST)
+    summary, rows = run(tmp_path, records)
+    assert summary["created"] == 4
+    assert copies(intacct_sandbox, "pair")["pair-0"] == 3
+    assert twin not in {rows[0]["key"], rows[1]["key"]} and rows[0]["key"] != rows[1]["key"]
+
+
+def test_more_identical_recent_bills_than_records_fail_loudly(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Someone else made the same bill while ours was lost: which one is ours cannot be told, nothing is sent."""
+    from intacct_provider.hooks.intacct import IntacctHook
+
+    records = bills(3, "race", numbered=False)
+    other = IntacctHook()
+    lost = {"done": False}
+    send = IntacctHook.send
+
+    def racing(self, method, path, **kwargs):
+        try:
+            return send(self, method, path, **kwargs)
+        finally:
+            if path == f"/objects/{BILL}" and method == "POST" and not lost["done"]:
+                lost["done"] = True  # another client's identical bill lands inside our window
+                send(other, "POST", f"/objects/{BILL}", json_body=kwargs["json_body"][2:], resend_safe=False)
+
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(IntacctHook, "send", racing)
+        summary, rows = run(tmp_path, records)
+    other.close()
+    assert (summary["created"], summary["failed"]) == (2, 1)
+    assert copies(intacct_sandbox, "race") == {"race-0": 1, "race-1": 1, "race-2": 2}
+    assert "2 records identical to it were created since it began" in rows[2]["error"]
+    assert "it was not sent again: check Intacct" in rows[2]["error"]
+
+
+def test_gateway_errors_and_resets_on_batches(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("status", status=503, method="POST", path=BILL_POST, after=1)
+    intacct_sandbox.inject("reset", method="POST", path=BILL_POST, after=3)
+    intacct_sandbox.inject("status", status=502, html=True, method="POST", path=BILL_POST, after=4)
+    summary, rows = run(tmp_path, bills(COUNT, "gw"))
+    assert summary["created"] == COUNT
+    assert_exactly_once(intacct_sandbox, "gw", rows)
+
+
+def test_429_storm_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("status", status=429, retry_after=0.02, count=8, method="POST", path=BILL_POST, after=2)
+    summary, rows = run(tmp_path, bills(COUNT, "storm", numbered=False))
+    assert summary["created"] == COUNT
+    assert_exactly_once(intacct_sandbox, "storm", rows)
+    statuses = [p["status"] for p in bill_posts(intacct_sandbox)]
+    assert statuses.count(429) == 8 and statuses.count(201) == 6
+
+
+def test_token_expiry_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("expire_token", method="POST", path=BILL_POST, after=2)
+    summary, rows = run(tmp_path, bills(COUNT, "tok", numbered=False))
+    assert summary["created"] == COUNT
+    assert_exactly_once(intacct_sandbox, "tok", rows)
+
+
+def test_one_record_of_a_batch_fails(intacct_sandbox, intacct_conn, tmp_path, replay):
+    intacct_sandbox.inject("item_status", status=503, method="POST", path=BILL_POST, item=3, after=1)
+    intacct_sandbox.inject("item_status", status=422, method="POST", path=BILL_POST, item=0, after=3)
+    summary, rows = run(tmp_path, bills(COUNT, "item", numbered=False))
+    assert_exactly_once(intacct_sandbox, "item", rows)
+    assert (summary["created"], summary["failed"]) == (COUNT - 1, 1)  # the 503 record was sent again
+    (failed,) = [row for row in rows.values() if row["status"] == "failed"]
+    assert "injected by the sandbox" in failed["error"]
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
+def test_task_killed_mid_run_resumes_from_its_checkpoint(intacct_sandbox, intacct_conn, tmp_path, replay, numbered):
+    records = bills(COUNT, "kill", numbered=numbered)
+    store = MemoryStore()
+    intacct_sandbox.inject("status", status=403, method="POST", path=BILL_POST, after=3)
+    with pytest.raises(IntacctAuthError):
+        run(tmp_path, records, store=store)
+    done = store[STATE_KEY]["done"]
+    assert 2 <= len(done) < 6
+    first_try_posts = len(bill_posts(intacct_sandbox))
+    summary, rows = run(tmp_path, records, store=store, try_number=2)
+    assert summary["created"] == COUNT and summary["failed"] == 0
+    assert_exactly_once(intacct_sandbox, "kill", rows)
+    assert len(copies(intacct_sandbox, "kill")) == COUNT
+    # The retry sent only the batches without a checkpoint, each looked up first.
+    assert len(bill_posts(intacct_sandbox)) - first_try_posts <= 6 - len(done)
+
+
+def test_task_killed_mid_run_without_task_state_store(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Airflow < 3.3: no checkpoint, so the retry looks every batch up by natural key first."""
+    records = bills(COUNT, "nostore")
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=2)
+    intacct_sandbox.inject("status", status=403, method="POST", path=BILL_POST, after=3)
+    with pytest.raises(IntacctAuthError):
+        run(tmp_path, records)
+    summary, rows = run(tmp_path, records, try_number=2)
+    assert summary["created"] == COUNT
+    assert_exactly_once(intacct_sandbox, "nostore", rows)
+    assert len(copies(intacct_sandbox, "nostore")) == COUNT
+
+
+def test_retry_settles_a_dropped_batch_without_numbers_within_the_window_its_first_try_stored(
+    intacct_sandbox, intacct_conn, tmp_path, replay
+):
+    """Try 1 dies looking its dropped batch up; try 2 adopts those bills (created since the stored start), posts none."""
+    records = bills(COUNT, "again", numbered=False)
+    twin = twin_an_hour_ago(intacct_sandbox, records[25])  # in the dropped batch: older, never adopted
+    store = MemoryStore()
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=2)  # batch 2
+    intacct_sandbox.inject("status", status=403, method="POST", path="/services/core/query$")
+    with pytest.raises(IntacctAuthError):
+        run(tmp_path, records, store=store, max_concurrency=1)
+    assert "2" in store[STATE_KEY]["started"] and 2 not in store[STATE_KEY]["done"]
+    summary, rows = run(tmp_path, records, store=store, try_number=2, max_concurrency=1)
+    assert summary["created"] == COUNT and summary["failed"] == 0
+    assert copies(intacct_sandbox, "again")["again-25"] == 2 and rows[25]["key"] != twin
+    del rows[25]
+    for index in rows:
+        assert copies(intacct_sandbox, "again")[f"again-{index}"] == 1, index
+    assert len(bill_posts(intacct_sandbox)) == 1 + 6  # the twin's, then each batch once: batch 2 was not re-sent
+
+
+def test_retry_without_a_store_fails_a_bill_it_cannot_tell_from_an_older_twin(
+    intacct_sandbox, intacct_conn, tmp_path, replay
+):
+    """Airflow < 3.3: the retry does not know when try 1 posted, so an identical bill could be either: fail, loudly."""
+    records = bills(10, "blind", numbered=False)
+    twin_an_hour_ago(intacct_sandbox, records[4])
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
+    intacct_sandbox.inject("status", status=403, method="POST", path="/services/core/query$")
+    with pytest.raises(IntacctAuthError):
+        run(tmp_path, records)
+    summary, rows = run(tmp_path, records, try_number=2)
+    held = copies(intacct_sandbox, "blind")
+    assert held["blind-4"] == 2 and all(n == 1 for d, n in held.items() if d != "blind-4")  # nothing twice
+    assert rows[4]["status"] == "failed"
+    assert "an earlier try of this task may have sent it" in rows[4]["error"]
+    assert "whether one of them is its own cannot be told" in rows[4]["error"]
+    assert "check Intacct" in rows[4]["error"]
+    # Bills try 1 made, and no older twin: without a window they cannot be told from an older twin either.
+    assert summary["failed"] == 10 and len(bill_posts(intacct_sandbox)) == 1 + 1
+
+
+def test_lost_batch_records_without_numbers_confirmed_missing_are_sent_again(intacct_sandbox, intacct_conn):
+    """The content look-up adopts the records that exist and returns only the missing ones to send."""
+    from intacct_provider.catalog.bulk_records import Preparer
+    from intacct_provider.catalog.registry import BILL as BILL_OBJECT
+    from intacct_provider.hooks.batch_writer import BatchWriter, Sending
+    from intacct_provider.hooks.intacct import IntacctHook
+    from intacct_provider.hooks.pacing import Pacer
+    from intacct_provider.hooks.settlement import FirstPost
+
+    preparer = Preparer(BILL_OBJECT, ())
+    items = [preparer.prepare(i, record) for i, record in enumerate(bills(4, "half", numbered=False))]
+    hook = IntacctHook()
+    writer = BatchWriter(hook, BILL, (), idempotency_base="t", max_rounds=2, pacer=Pacer())
+    batch = Sending(FirstPost(), Counter())
+    batch.first_post.mark()
+    answer = hook.send("POST", f"/objects/{BILL}", json_body=[items[0].body, items[2].body], resend_safe=False)
+    made = [row["key"] for row in answer.json()["ia::result"]]
+    results: dict = {}
+    missing = writer._settle(items, results, batch, "the answer was lost")
+    assert [item.index for item in missing] == [1, 3]
+    assert {index: (r.status, r.key) for index, r in results.items()} == {
+        0: ("created", made[0]),
+        2: ("created", made[1]),
+    }
+    hook.close()
+
+
+def test_a_bill_found_while_an_identical_one_of_another_batch_is_in_flight_is_not_taken(
+    intacct_sandbox, intacct_conn, monkeypatch
+):
+    """Batch B's bill is committed but its answer not yet read when batch A's lost bill is looked up.
+
+    The bill found may be B's: A's record fails, saying so, rather than take it (which would leave
+    one bill for two records) or send it again blindly; B keeps its own bill.
+    """
+    import threading
+
+    from intacct_provider.catalog.bulk_records import Preparer
+    from intacct_provider.catalog.registry import BILL as BILL_OBJECT
+    from intacct_provider.hooks.batch_writer import BatchWriter
+    from intacct_provider.hooks.intacct import IntacctHook
+    from intacct_provider.hooks.pacing import Pacer
+
+    preparer = Preparer(BILL_OBJECT, ())
+    (record,) = bills(1, "inflight", numbered=False)
+    first, second = preparer.prepare(0, record), preparer.prepare(1, record)
+    hook = IntacctHook()
+    writer = BatchWriter(hook, BILL, (), idempotency_base="t", max_rounds=2, pacer=Pacer())
+    answered, release = threading.Event(), threading.Event()
+    send = IntacctHook.send
+
+    def holding(self, method, path, **kwargs):
+        response = send(self, method, path, **kwargs)
+        if threading.current_thread().name == "batch-b" and (method, path) == ("POST", f"/objects/{BILL}"):
+            answered.set()
+            release.wait(60)
+        return response
+
+    monkeypatch.setattr(IntacctHook, "send", holding)
+    out: dict = {}
+    batch_b = threading.Thread(target=lambda: out.update(b=writer.create(1, [second], False)), name="batch-b")
+    batch_b.start()
+    assert answered.wait(60)
+    intacct_sandbox.inject("status", status=504, method="POST", path=BILL_POST)  # A's POST: lost, not committed
+    try:
+        (result_a,) = writer.create(0, [first], False)
+    finally:
+        release.set()
+        batch_b.join(60)
+    hook.close()
+    (result_b,) = out["b"]
+    assert result_b.status == "created"
+    assert result_a.status == "failed" and result_a.key is None
+    assert "identical records of other batches of this task were being sent" in result_a.error
+    assert copies(intacct_sandbox, "inflight")["inflight-0"] == 1
+
+
+def test_journal_entry_sharing_its_natural_key_is_settled_by_its_lines(intacct_sandbox, intacct_conn, tmp_path, replay):
+    """Journal, date and description are not unique: after a lost answer the one identical entry is adopted."""
+
+    def entry(amount: str) -> dict:
+        lines = [
+            {"glaccountno": "6700", "amount": amount, "tr_type": "debit"},
+            {"glaccountno": "1000", "amount": amount, "tr_type": "credit"},
+        ]
+        return {"journal_id": "GJ", "posting_date": "2026-11-02", "lines": lines, "description": "shared accrual"}
+
+    first = IntacctBulkCreateOperator(task_id="je1", object="journal_entry", records=[entry("10.00")])
+    assert first.execute(context(task_id="je1"))["created"] == 1
+    intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/general-ledger/journal-entry$")
+    out = tmp_path / "je.jsonl"
+    second = IntacctBulkCreateOperator(
+        task_id="je2", object="journal_entry", records=[entry("20.00")], output_path=str(out)
+    )
+    assert second.execute(context(task_id="je2"))["created"] == 1
+    shared = [
+        r for r in intacct_sandbox.records("general-ledger/journal-entry") if r["description"] == "shared accrual"
+    ]
+    assert len(shared) == 2  # the first task's and ours, nothing twice
+    ours = next(r for r in shared if str(r["lines"][0]["txnAmount"]).startswith("20"))
+    assert read_results(out)[0]["key"] == str(ours["key"])

@@ -1,0 +1,72 @@
+"""The 207 reader: every plausible per-record shape, and refusal of anything it cannot tie to a record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from intacct_provider.core.batch_answers import UnreadableAnswer, read_items
+
+REF = {"key": "7", "id": "B-1", "href": "/objects/accounts-payable/bill/7"}
+ERROR = {
+    "code": "operationFailed",
+    "message": "Vendor 'NOPE' does not exist",
+    "supportId": "ABC123",
+    "details": [{"code": "referenceNotFound", "message": "Vendor 'NOPE' does not exist", "target": "/vendor/id"}],
+}
+
+
+def read(payload, count, status=207):
+    return read_items(status, json.dumps(payload), count, method="POST", path="/objects/accounts-payable/bill")
+
+
+def meta(total, ok):
+    return {"totalCount": total, "totalSuccess": ok, "totalError": total - ok}
+
+
+def test_all_success_plain_references():
+    answers = read({"ia::result": [REF, {**REF, "key": "8"}], "ia::meta": meta(2, 2)}, 2, status=201)
+    assert [a.result["key"] for a in answers] == ["7", "8"]
+    assert all(a.ok for a in answers)
+
+
+def test_composite_shape_in_request_order():
+    items = [{"ia::status": 201, "ia::result": REF}, {"ia::status": 422, "ia::error": ERROR}]
+    ok, bad = read({"ia::result": items, "ia::meta": meta(2, 1)}, 2)
+    assert ok.ok and ok.result == REF
+    assert not bad.ok and bad.status == 422 and not bad.transient
+    assert "Vendor 'NOPE' does not exist" in bad.error and "ABC123" in bad.error
+
+
+def test_bare_shape_has_no_invented_status():
+    ok, bad = read({"ia::result": [REF, {"ia::error": ERROR}], "ia::meta": meta(2, 1)}, 2)
+    assert ok.ok and not bad.ok and bad.status is None
+    assert "HTTP" not in bad.error
+
+
+def test_nested_error_envelope_per_item_and_transient_statuses():
+    items = [{"ia::status": 503, "ia::result": {"ia::error": ERROR}}, {"ia::status": 429, "ia::error": ERROR}]
+    first, second = read({"ia::result": items}, 2)
+    assert first.transient and second.transient
+
+
+@pytest.mark.parametrize(
+    ("payload", "why"),
+    [
+        ({"ia::result": [REF]}, "lists 1 results"),
+        ({"ia::result": {"key": "1"}}, "no ia::result array"),
+        ({"ia::result": [REF, {"something": "else"}]}, "neither a record nor an error"),
+        ({"ia::result": [REF, {**REF, "key": ""}]}, "neither a record nor an error"),
+        ({"ia::result": [REF, REF], "ia::meta": meta(2, 1)}, "contradicting"),
+        ({"ia::result": [{"ia::status": "201", "ia::result": REF}, REF]}, "neither a record nor an error"),
+    ],
+)
+def test_unreadable_answers_are_refused(payload, why):
+    with pytest.raises(UnreadableAnswer, match=why):
+        read(payload, 2)
+
+
+def test_non_json_answer_is_refused():
+    with pytest.raises(UnreadableAnswer, match="is not JSON"):
+        read_items(200, "<html>ok</html>", 1, method="POST", path="/objects/x/y")

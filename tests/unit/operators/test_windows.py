@@ -1,0 +1,59 @@
+"""windows: incremental-read bounds and JSON Lines output, without a server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from intacct_provider.exceptions import IntacctValidationError
+from intacct_provider.operators.windows import (
+    parse_instant,
+    parse_lookback,
+    positive_int_or_none,
+    window_filters,
+    write_json_lines,
+)
+
+UTC = dt.UTC
+
+
+def test_window_filters_with_lookback():
+    since, until = parse_instant("s", "2026-11-01T00:00:00Z"), parse_instant("u", "2026-11-02T00:00:00+00:00")
+    filters, window = window_filters(since, until, parse_lookback("3600"))
+    assert filters == [
+        {"$gte": {"audit.modifiedDateTime": "2026-10-31T23:00:00Z"}},
+        {"$lt": {"audit.modifiedDateTime": "2026-11-02T00:00:00Z"}},
+    ]
+    assert window == ["2026-10-31T23:00:00Z", "2026-11-02T00:00:00Z"]
+
+
+def test_an_empty_interval_is_refused_with_a_hint():
+    instant = dt.datetime(2026, 11, 1, tzinfo=UTC)
+    with pytest.raises(IntacctValidationError, match="CronDataIntervalTimetable"):
+        window_filters(instant, instant, dt.timedelta(0))
+
+
+@pytest.mark.parametrize("value", ["-1", "inf", True, "x"])
+def test_bad_lookback(value):
+    with pytest.raises(IntacctValidationError):
+        parse_lookback(value)
+
+
+def test_positive_int_or_none_uses_the_one_checker():
+    assert positive_int_or_none("max_records", "") is None
+    assert positive_int_or_none("max_records", "12") == 12
+    with pytest.raises(IntacctValidationError, match="max_records: expected a positive integer"):
+        positive_int_or_none("max_records", "²")
+
+
+def test_json_lines_appear_only_when_complete(tmp_path):
+    target = tmp_path / "out" / "rows.jsonl"
+    path, count = write_json_lines(str(target), iter([{"key": "1"}, {"key": "2"}]))
+    assert (
+        path == str(target)
+        and count == 2
+        and [json.loads(line) for line in target.read_text().splitlines()] == [{"key": "1"}, {"key": "2"}]
+    )
+    assert not (tmp_path / "out" / "rows.jsonl.part").exists()
