@@ -10,7 +10,7 @@
 # Every leg runs even when one fails, one after the other (each keeps both cores busy with its xdist workers);
 # the closing summary gives each leg's versions, outcome and times.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 strict=${COMPAT_STRICT:-}
 if [ -z "$strict" ]; then
