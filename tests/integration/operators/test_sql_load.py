@@ -233,10 +233,15 @@ def test_the_run_time_is_utc(warehouse, intacct_sandbox):
 
 
 def test_the_object_asset_event_carries_the_load_counts(warehouse, intacct_sandbox):
-    from collections import defaultdict
     from types import SimpleNamespace
 
-    ctx = {**context(), "outlet_events": defaultdict(SimpleNamespace)}
+    class OutletEvents(dict):
+        """Airflow's accessor, keyed by URI (an Asset is not hashable on Airflow 3.1)."""
+
+        def __getitem__(self, asset):
+            return self.setdefault(asset.uri, SimpleNamespace())
+
+    ctx = {**context(), "outlet_events": OutletEvents()}
     operator = IntacctToSqlOperator(
         task_id="load", object="bill", sql_conn_id=CONN_ID, table="intacct_bills", fields=["id"],
         emit_asset=True, asset_company_id="SANDBOX-CO",
