@@ -19,6 +19,7 @@ from .idempotency import IdempotencyBook
 from .requestlog import readable
 from .seed import SEEDS, build_store
 from .store import ID_SEMANTICS, Store, copy_record
+from .tenant import Tenant
 
 DEFAULT_CLIENT_ID = "sandbox-client-id"
 DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the documented sandbox default
@@ -26,8 +27,14 @@ DEFAULT_COMPANY_ID = "SANDBOX-CO"
 DEFAULT_USER_ID = "sandbox-api-user"
 DEFAULT_TOKEN_TTL = 43200
 IDEMPOTENCY = ("conflict", "replay")
+#: ``reset()``'s default tenant: the one the sandbox was started with.
+INITIAL = object()
 #: Readings of a mixed (207) bulk answer; see :mod:`.bulk`.
 BULK_SHAPES = ("composite", "bare", "atomic")
+#: The model service answers (``open``) or refuses every call with 403 (``forbidden``).
+MODEL_SERVICE = ("open", "forbidden")
+#: How the model service answers a name it does not know: an empty list (the spec) or a 404.
+MODEL_UNKNOWN = ("empty", "error")
 
 
 @dataclass
@@ -55,6 +62,10 @@ class Settings:
     audit_object_id: str = "key"  # the audit trail's objectId: the record's key; "id": its id
     audit_trail: str = "allowed"  # the API user may read the audit trail; "refused": 403
     null_modified_stamps: bool = False  # a new record's audit.modifiedDateTime stays null until modified
+    #: The company's own custom fields, custom objects and dimensions (``--tenant FILE``).
+    tenant: Tenant | None = None
+    model_service: str = "open"  # "forbidden": the model service answers 403 (custom fields then unchecked)
+    model_unknown: str = "empty"  # a name the model service does not know: [] (the spec) or "error" (404)
 
     def check(self) -> None:
         """Refuse impossible settings up front rather than misbehaving on the wire."""
@@ -72,6 +83,10 @@ class Settings:
             raise ValueError(f"audit_object_id must be one of {', '.join(OBJECT_ID_FIELDS)}")
         if self.audit_trail not in PERMISSIONS:
             raise ValueError(f"audit_trail must be one of {', '.join(PERMISSIONS)}")
+        if self.model_service not in MODEL_SERVICE:
+            raise ValueError(f"model_service must be one of {', '.join(MODEL_SERVICE)}")
+        if self.model_unknown not in MODEL_UNKNOWN:
+            raise ValueError(f"model_unknown must be one of {', '.join(MODEL_UNKNOWN)}")
         if self.invalid_token_status not in (400, 401):
             raise ValueError("invalid_token_status must be 400 or 401")
         if self.max_concurrency is not None and self.max_concurrency < 1:
@@ -94,20 +109,27 @@ class SandboxState:
         self.idempotency = IdempotencyBook(self.clock)
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
-        self.store = build_store(
-            settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics
-        )
-        _apply_store_settings(self.store, settings)
+        self.store = self._build(settings)
 
-    def reset(self, seed: str | None = None) -> None:
+    def _build(self, settings: Settings) -> Store:
+        store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
+        if settings.tenant is not None:
+            store.apply_tenant(settings.tenant)
+        _apply_store_settings(store, settings)
+        return store
+
+    def reset(self, seed: str | None = None, tenant: Tenant | object | None = INITIAL) -> None:
         """Back to the seed with the initial settings: no faults, keys, log or frozen clock.
 
-        Issued tokens stay valid, so a client that cached one keeps working across tests.
+        ``tenant``: the company's customisations after this reset (``None``: none; by default those
+        the sandbox was started with). Issued tokens stay valid, so a client that cached one keeps
+        working across tests.
         """
-        settings = replace(self.initial, seed=seed or self.initial.seed)
+        chosen = self.initial.tenant if tenant is INITIAL else tenant
+        assert chosen is None or isinstance(chosen, Tenant)
+        settings = replace(self.initial, seed=seed or self.initial.seed, tenant=chosen)
         settings.check()
-        store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
-        _apply_store_settings(store, settings)
+        store = self._build(settings)
         with self.lock:
             self.settings = settings
             self.store = store
@@ -118,6 +140,8 @@ class SandboxState:
 
     def update(self, **changes: Any) -> None:
         """Change settings at run time (tests switching envelope, token status, ...)."""
+        if "tenant" in changes:
+            raise ValueError("a tenant changes the company's objects: apply it with reset(tenant=...)")
         with self.lock:
             candidate = replace(self.settings, **changes)
             candidate.check()
