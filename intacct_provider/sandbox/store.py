@@ -140,7 +140,6 @@ class Store:
         #: Leave a new record's ``audit.modifiedDateTime`` null until it is first modified (a
         #: setting: Sage's model service calls the stamp nullable, its schema does not).
         self.null_modified_stamps = False
-
         #: Where writes are validated from: the contract's schemas, or a tenant's.
         self.schemas: Schemas = CONTRACT
         self.tenant: Tenant | None = None
@@ -154,6 +153,7 @@ class Store:
         for obj in tenant.custom_defs():
             self.objects[obj.path] = obj
             self.tables[obj.path] = Table(obj)
+        seeded = self.audit.mark()
         for custom in tenant.objects.values():
             for index, record in enumerate(custom.records):
                 try:
@@ -161,6 +161,7 @@ class Store:
                 except ApiError as error:
                     details = "; ".join(d["message"] for d in error.details) or error.message
                     raise TenantError(f"custom_objects.{custom.name}.records[{index}]: {details}") from None
+        self.audit.rollback(seeded)  # seed records have no history, as the contract objects' seed has none
 
     # ----------------------------------------------------------------- lookups
     def table(self, path: str) -> Table:
