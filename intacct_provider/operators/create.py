@@ -117,6 +117,17 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         for name in self.arguments:
             setattr(self, name, arguments[name])
 
+    def record_name(self) -> str:
+        """``AP bill 'CSV-2' of vendor VEND-200 dated 2026-11-02``: what the user typed, for every error."""
+        from intacct_provider.catalog.naming import record_name
+
+        obj = entry(self.object)
+        if self.arguments:
+            given: Any = {name: getattr(self, name, None) for name in self.arguments}
+        else:
+            given = self.record if isinstance(self.record, dict) else None
+        return record_name(obj.label, given, master=obj.natural_key == ("id",))
+
     def record_arguments(self) -> dict[str, Any]:
         """The record's arguments: the named operator's own, or the ``record`` mapping."""
         from intacct_provider.catalog.validation import parse_json

@@ -146,6 +146,11 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
         self.id = id
         self.fields = fields
 
+    def record_name(self) -> str:
+        """``bill key 2001`` / ``vendor id VEND-100``: the record the get was for."""
+        by = f"key {self.key}" if self.key not in (None, "") else f"id {self.id}"
+        return f"{self.object} {by}"
+
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import resolve_path
         from intacct_provider.catalog.validation import check_id, check_key, parse_json_list
@@ -186,6 +191,10 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         self.key = key
         self.changes = changes
         self.declare_asset(object)
+
+    def record_name(self) -> str:
+        """``bill key 2001``: the record the update was for."""
+        return f"{self.object} key {self.key}"
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import resolve_path

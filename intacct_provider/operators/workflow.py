@@ -121,6 +121,10 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
         self.reverse_date = reverse_date
         self.declare_asset(object)
 
+    def record_name(self) -> str:
+        """``bill key 2051 (submit)``: the record and the action that failed on it."""
+        return f"{self.object} key {self.key} ({self.action})"
+
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import entry
         from intacct_provider.catalog.validation import check_date, check_id, check_text

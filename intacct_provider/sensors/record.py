@@ -21,7 +21,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from intacct_provider import exceptions
 from intacct_provider.exceptions import IntacctError
-from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL
+from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL, IntacctOperatorMeta
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -46,7 +46,7 @@ _EVENT_ERRORS: dict[str, type[IntacctError]] = {
 }
 
 
-class IntacctRecordSensor(BaseSensorOperator):
+class IntacctRecordSensor(BaseSensorOperator, metaclass=IntacctOperatorMeta):
     """Succeed once at least ``min_count`` records of ``object`` match ``filters``.
 
     Every argument below is templated; ``filters`` and ``fields`` may be JSON
