@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.bases.operator import BaseOperatorMeta
@@ -43,6 +43,9 @@ class IntacctOperatorMeta(BaseOperatorMeta):
         return super().__new__(mcs, name, bases, namespace, **kwargs)
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        refused = _templates_where_none_render(cls, kwargs)
+        if refused is not None:
+            raise refused
         try:
             return super().__call__(*args, **kwargs)
         except TypeError as exc:
@@ -52,6 +55,32 @@ class IntacctOperatorMeta(BaseOperatorMeta):
             if better is None:
                 raise
             raise better from None
+
+
+def not_templated(cls: type) -> dict[str, str]:
+    """Every argument of ``cls`` that is not templated, with why (``not_templated`` of each class, merged)."""
+    merged: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(vars(klass).get("not_templated", {}))
+    return merged
+
+
+def _templates_where_none_render(cls: type, kwargs: dict[str, Any]) -> Exception | None:
+    """An error for a Jinja template given to an argument that is not templated, or ``None``.
+
+    Left alone, ``on_error="{{ params.on_error }}"`` would fail later as ``expected 'fail' or
+    'continue', got '{{ params.on_error }}'``, which does not say why the template never rendered.
+    """
+    problems = [
+        f"{name}: not templated ({why}), got {kwargs[name]!r}"
+        for name, why in not_templated(cls).items()
+        if isinstance(kwargs.get(name), str) and "{{" in kwargs[name]
+    ]
+    if not problems:
+        return None
+    from intacct_provider.exceptions import IntacctArgumentError
+
+    return IntacctArgumentError(f"{cls.__name__}(task_id={kwargs.get('task_id')!r})", problems)
 
 
 def _naming_the_record(execute: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,6 +112,9 @@ class IntacctBaseOperator(BaseOperator, metaclass=IntacctOperatorMeta):
     """Holds ``intacct_conn_id`` and builds the :class:`IntacctHook` on first use."""
 
     template_fields: tuple[str, ...] = ("intacct_conn_id",)
+    #: Arguments that are not templated, with why: they shape the task when the DAG is parsed.
+    #: Every other argument is templated (``tests/unit/operators/test_templated_arguments.py``).
+    not_templated: ClassVar[dict[str, str]] = {}
     ui_color = "#00dc06"  # Sage green
     ui_fgcolor = "#000000"
 

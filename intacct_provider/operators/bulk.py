@@ -65,6 +65,9 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         "input_path",
         "output_path",
         "idempotency_key",
+        "batch_size",
+        "max_concurrency",
+        "on_error",
     )
     template_fields_renderers: ClassVar[dict[str, str]] = {"records": "json"}
 
@@ -150,6 +153,8 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         from intacct_provider.operators.bulk_task.source import record_source
 
         batch_size = _positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
+        if isinstance(self.on_error, str) and self.on_error.strip() in ON_ERROR:
+            self.on_error = self.on_error.strip()  # a template may render " continue\n"
         if self.on_error not in ON_ERROR:
             raise IntacctValidationError("on_error", "'fail' or 'continue'", self.on_error)
         concurrency = (

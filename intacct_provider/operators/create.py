@@ -82,6 +82,9 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         "extra_fields",
         "idempotency_key",
     )
+    not_templated: ClassVar[dict[str, str]] = {
+        "object": "it decides which arguments the operator takes, when the DAG is parsed",
+    }
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "record": "json",
         "extra_fields": "json",
@@ -106,6 +109,15 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if self.intacct_object is not None and (object is not None or record is not None):
+            from intacct_provider.exceptions import IntacctArgumentError
+
+            given = "object" if object is not None else "record"
+            raise IntacctArgumentError(
+                f"{type(self).__name__}(task_id={self.task_id!r})",
+                [f"unknown argument {given!r}: this operator creates {self.intacct_object.label}s, whose fields "
+                 f"are its own arguments ({', '.join(self.arguments)})"],
+            )  # fmt: skip
         self.object = (self.intacct_object or entry(object or "")).name
         self.record = record
         self.extra_fields = extra_fields

@@ -49,9 +49,10 @@ _EVENT_ERRORS: dict[str, type[IntacctError]] = {
 class IntacctRecordSensor(BaseSensorOperator, metaclass=IntacctOperatorMeta):
     """Succeed once at least ``min_count`` records of ``object`` match ``filters``.
 
-    Every argument below is templated; ``filters`` and ``fields`` may be JSON
-    text or native lists. They are checked before any request (and before
-    deferring), so a typo fails at once instead of polling until the timeout.
+    Every argument below is templated (``deferrable`` too: ``"{{ params.wait_in_triggerer }}"``),
+    except Airflow's ``poke_interval``; ``filters`` and ``fields`` may be JSON text or native
+    lists. They are checked before any request (and before deferring), so a typo fails at once
+    instead of polling until the timeout.
 
     :param object: registry name (``bill``) or Intacct path (``accounts-payable/bill``).
     :param filters: Intacct filters, e.g. ``[{"$eq": {"key": "2001"}}, {"$eq": {"state": "paid"}}]``,
@@ -74,7 +75,11 @@ class IntacctRecordSensor(BaseSensorOperator, metaclass=IntacctOperatorMeta):
         "fields",
         "min_count",
         "filter_parameters",
+        "deferrable",
     )
+    not_templated: ClassVar[dict[str, str]] = {
+        "poke_interval": "Airflow's sensor reads it when the DAG is parsed",
+    }
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "filters": "json",
         "fields": "json",
@@ -123,7 +128,10 @@ class IntacctRecordSensor(BaseSensorOperator, metaclass=IntacctOperatorMeta):
         return RecordMatch.build(spec, self.min_count)
 
     def execute(self, context: Context) -> Any:
+        from intacct_provider.operators.workflow import check_flag
+
         match = self._match()
+        self.deferrable = check_flag("deferrable", self.deferrable)
         if not self.deferrable:
             return super().execute(context)
         from intacct_provider.triggers.query import (

@@ -41,7 +41,7 @@ from intacct_provider.catalog.naming import VALUE_CHARS, record_name, with_posit
             {"vendor_id": "VEND-200", "payment_date": "2026-11-03", "bills": [{"key": "1"}]},
             False,
             "AP payment of vendor VEND-200 dated 2026-11-03",
-        ),  # fmt: skip
+        ),
         ("company-config/location", {"id": "US-CA", "name": "California"}, False, "company-config/location US-CA"),
         ("AP bill", None, False, "AP bill"),
         ("AP bill", {"vendor_id": "  ", "bill_number": None, "line_items": [{"a": 1}]}, False, "AP bill"),
