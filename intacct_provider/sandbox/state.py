@@ -16,6 +16,7 @@ from .errors import ENVELOPES, ApiError
 from .faults import FaultBook, make_fault
 from .idempotency import IdempotencyBook
 from .requestlog import readable
+from .schema import resolve_object
 from .seed import SEEDS, build_store
 from .store import ID_SEMANTICS, copy_record
 
@@ -161,7 +162,8 @@ class SandboxState:
 
     def record_payment(self, path: str, key: str, amount: str | None = None) -> dict[str, Any]:
         """Pay a bill (through an AP payment record) or an invoice, in full (``amount`` None) or in
-        part; returns the updated bill or invoice, ValueError if refused."""
+        part; returns the updated bill or invoice, ValueError if refused.  ``path`` may be a name (``bill``)."""
+        path = resolve_object(path)
         with self.lock:
             try:
                 return copy_record(self.store.pay(path, key, amount))
@@ -169,6 +171,7 @@ class SandboxState:
                 raise ValueError(error.message) from None
 
     def records(self, path: str, entity: str | None = None, include_private: bool = False) -> list[dict[str, Any]]:
+        path = resolve_object(path)
         with self.lock:
             try:
                 return [copy_record(rec) for rec in self.store.visible(path, entity, include_private)]
@@ -176,6 +179,7 @@ class SandboxState:
                 raise ValueError(error.message) from None
 
     def get_record(self, path: str, key: str) -> dict[str, Any]:
+        path = resolve_object(path)
         with self.lock:
             try:
                 return copy_record(self.store.get(path, key, None))

@@ -252,3 +252,16 @@ def test_body_must_be_a_json_object(api: Client, raw: bytes) -> None:
 def test_delete_accepts_an_empty_json_body(api: Client) -> None:
     key = api.create(BILL, bill_body()).json()["ia::result"]["key"]
     assert api.delete(f"/objects/{BILL}/{key}", data=b"{}").status_code == 204
+
+
+def test_the_sandbox_knows_every_registry_name() -> None:
+    """The handle and the admin routes take the names operators take (``object="bill"``)."""
+    from intacct_provider.catalog.registry import REGISTRY
+    from intacct_provider.sandbox.schema import NAMES, OBJECTS, resolve_object
+
+    for name, obj in REGISTRY.items():
+        assert NAMES.get(name) == obj.path, name
+        assert resolve_object(name) == resolve_object(obj.path) == resolve_object(f"/objects/{obj.path}") == obj.path
+    assert set(NAMES.values()) == set(OBJECTS)
+    with pytest.raises(ValueError, match="unknown object 'bills': expected a name"):
+        resolve_object("bills")
