@@ -21,6 +21,9 @@ faults, throttling or the request log.  Each route below is the sandbox's addres
   optional (all that is due); 200 ``{"ia::result": <the bill>}``.
 - ``POST /ia/api/v1/sandbox/clock`` ``{"unfreeze": true}``, ``{"freeze": "2026-11-26T10:00:00Z"}``,
   ``{"advance": 60}`` (applied in that order when combined): 200 ``{"now": "<stamp>"}``.
+- ``GET /ia/api/v1/sandbox/records/<path>/<key>``: the record as an HTML page; the ``webURL`` of the
+  records whose schema has one (bills, invoices, journal entries, vendors, customers, AP payments)
+  leads here, as Intacct's leads to its UI.
 - ``GET /ia/api/v1/sandbox/settings``: the settings (client secret masked); ``PATCH`` (or ``POST``)
   ``{"idempotency": "replay"}`` changes those that may change at run time, answers the settings.
 
@@ -33,18 +36,23 @@ the field; a refusal by the sandbox (a draft bill cannot be paid) is a 400 with 
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from .messages import ApiResponse, json_response
 from .requestlog import MASK
-from .schema import resolve_object
+from .schema import OBJECTS, resolve_object
 from .seed import SEEDS
 from .state import SandboxState
 
 PREFIX = "/ia/api/v1"
+#: The page a record's ``webURL`` points at (Intacct's points at its UI).
+RECORD_PAGE = "/sandbox/records/{path}/{key}"
 _SETTABLE = frozenset(
     {
         "latency_ms",
@@ -175,11 +183,13 @@ ROUTES: tuple[Route, ...] = (
             BodyField("unfreeze", ("boolean",), "back to real time"),
         ),
     ),
+    Route("GET", RECORD_PAGE, "a record as an HTML page: where a record's webURL leads (bills, vendors...)"),
     Route("GET", "/sandbox/settings", "the settings (the client secret masked)"),
     Route("PATCH", "/sandbox/settings", f"change settings: {', '.join(sorted(_SETTABLE))}", open_body=True),
     Route("POST", "/sandbox/settings", "the same as PATCH", open_body=True),
 )
 _BY_ROUTE = {(route.method, route.path): route for route in ROUTES}
+_RECORD_PAGE = re.compile(r"^/sandbox/records/([^/]+/[^/]+)/([^/]+)$")
 
 
 def _public_settings(state: SandboxState) -> dict[str, Any]:
@@ -215,6 +225,9 @@ class Admin:
         }
 
     def handle(self, method: str, path: str, body: bytes) -> ApiResponse:
+        page = _RECORD_PAGE.match(path)
+        if method == "GET" and page:
+            return self._record_page(unquote(page.group(1)), unquote(page.group(2)))
         route = _BY_ROUTE.get((method, path)) or _BY_ROUTE.get((method, path.rstrip("/") + "/"))
         if route is None:
             known = "; ".join(r.name for r in ROUTES)
@@ -231,6 +244,22 @@ class Admin:
         except ValueError as exc:  # AdminError, and the state's own refusals (a draft bill, a bad setting)
             message = str(exc)
             return _problem(400, message if message.startswith(route.name) else f"{route.name}: {message}")
+
+    def _record_page(self, path: str, key: str) -> ApiResponse:
+        """The record as a person would look at it: its label, number and every field (HTML, escaped)."""
+        try:
+            record = self.state.get_record(path, key)
+        except (KeyError, ValueError) as exc:
+            message = exc.args[0] if exc.args else str(exc)
+            return ApiResponse(404, _page("Not found", f"<p>{html.escape(str(message))}</p>"), "text/html")
+        label = OBJECTS[resolve_object(path)].label
+        number = record.get("billNumber") or record.get("invoiceNumber") or record.get("id") or key
+        title = f"{label} {number} (key {key})"
+        rows = "".join(
+            f"<tr><th>{html.escape(name)}</th><td>{html.escape(json.dumps(value))}</td></tr>"
+            for name, value in record.items()
+        )
+        return ApiResponse(200, _page(title, f"<table>{rows}</table>"), "text/html; charset=utf-8")
 
     def _pay(self, body: dict[str, Any]) -> ApiResponse:
         path = resolve_object(body["object"])
@@ -259,6 +288,14 @@ class Admin:
         if "advance" in body:
             self.state.advance_time(float(body["advance"]))
         return self.state.now()
+
+
+def _page(title: str, content: str) -> bytes:
+    escaped = html.escape(title)
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escaped} - Sage Intacct sandbox</title></head>"
+        f"<body><h1>{escaped}</h1><p>Sage Intacct sandbox (SANDBOX: not a real company)</p>{content}</body></html>"
+    ).encode()
 
 
 def _no_content(action: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], ApiResponse]:

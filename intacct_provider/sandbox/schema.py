@@ -64,6 +64,11 @@ class ObjectDef:
     behaviour: Behaviour = PLAIN
 
     @property
+    def has_web_url(self) -> bool:
+        """Sage's record schema has ``webURL`` (the record's page in Intacct's UI)."""
+        return "webURL" in self.fields
+
+    @property
     def facts(self) -> dict[str, Any]:
         return contract.object_facts(self.path)
 

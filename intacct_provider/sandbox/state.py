@@ -90,6 +90,13 @@ class SandboxState:
         self.store = build_store(
             settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics
         )
+        self.web_origin: str | None = None
+
+    def set_web_origin(self, origin: str) -> None:
+        """The server's ``http://host:port``, once bound: what the records' ``webURL`` starts with."""
+        with self.lock:
+            self.web_origin = origin
+            self.store.set_web_origin(origin)
 
     def reset(self, seed: str | None = None) -> None:
         """Back to the seed with the initial settings: no faults, keys, log or frozen clock.
@@ -99,6 +106,8 @@ class SandboxState:
         settings = replace(self.initial, seed=seed or self.initial.seed)
         settings.check()
         store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
+        if self.web_origin is not None:
+            store.set_web_origin(self.web_origin)
         with self.lock:
             self.settings = settings
             self.store = store

@@ -136,3 +136,21 @@ def test_the_docs_page_shows_every_route_and_field() -> None:
         assert f"`{route.name}`" in page, route.name
         for field in route.fields:
             assert f"`{field.name}`" in page, (route.name, field.name)
+
+
+def test_records_with_a_web_url_link_to_their_page(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    """Sage's schemas give bills (vendors, payments...) a webURL; the sandbox's leads to a page of the record."""
+    created = api.create(BILL, bill_body()).json()["ia::result"]
+    bill = api.get(f"/objects/{BILL}/{created['key']}").json()["ia::result"]
+    assert bill["webURL"] == f"{intacct_sandbox.base_url}/sandbox/records/{BILL}/{created['key']}"
+    page = requests.get(bill["webURL"], timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f"(key {created['key']})" in page.text and "&quot;" in page.text  # the fields, escaped
+    seeded = api.get(f"/objects/{VENDOR}/33").json()["ia::result"]
+    assert seeded["webURL"].endswith(f"/sandbox/records/{VENDOR}/33")
+    rows = api.query(object=BILL, fields=["key", "webURL"], filters=[{"$eq": {"key": "2001"}}]).json()["ia::result"]
+    assert rows == [{"key": "2001", "webURL": f"{intacct_sandbox.base_url}/sandbox/records/{BILL}/2001"}]
+    assert "webURL" not in intacct_sandbox.get_record("gl_account", "1")  # not in Sage's schema: no link
+    assert requests.get(f"{intacct_sandbox.base_url}/sandbox/records/{BILL}/99999", timeout=10).status_code == 404
+    intacct_sandbox.reset()
+    assert intacct_sandbox.get_record("bill", "2001")["webURL"] == bill["webURL"].rsplit("/", 1)[0] + "/2001"
