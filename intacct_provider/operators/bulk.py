@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctResultsFileLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -57,6 +58,7 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
     """
 
     operation: ClassVar[str] = "create"
+    operator_extra_links = (IntacctResultsFileLink(),)
     statuses: ClassVar[tuple[str, ...]] = ("created", "failed", "skipped")
     template_fields: tuple[str, ...] = (
         *IntacctBaseOperator.template_fields,
@@ -125,6 +127,9 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
             max_rounds=self.hook.settings.max_retries + 1,
             pacer=Pacer(),
         )
+        from intacct_provider.operators.links import IntacctResultsFileLink, push_link, results_url
+
+        push_link(context, IntacctResultsFileLink, results_url(plan.output_path))  # known before any record is sent
         summary, results = run_bulk(plan, writer, self.statuses)
         # Records were written even if some failed: lineage says so either way (events only on success).
         self.record_lineage(

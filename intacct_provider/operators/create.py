@@ -41,6 +41,7 @@ from intacct_provider.catalog.registry import (
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctRecordLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -71,9 +72,13 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         document id, so a re-run of the same source document never creates twice.
     :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count"}``.
+    :param web_link: read the created record's ``webURL`` for the task's "Intacct record" link in
+        the Airflow UI (one more request, a billed API transaction; objects without ``webURL`` make
+        none); ``False``: no link, no request.
     """
 
     intacct_object: ClassVar[IntacctObject | None] = None
+    operator_extra_links = (IntacctRecordLink(),)
     #: The record's keys, as the named operators take them (their templated arguments).
     arguments: ClassVar[tuple[str, ...]] = ()
     template_fields: tuple[str, ...] = (
@@ -81,6 +86,7 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         "record",
         "extra_fields",
         "idempotency_key",
+        "web_link",
     )
     not_templated: ClassVar[dict[str, str]] = {
         "object": "it decides which arguments the operator takes, when the DAG is parsed",
@@ -106,9 +112,11 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         record: Any = None,
         extra_fields: Any = None,
         idempotency_key: str | None = None,
+        web_link: Any = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.web_link = web_link
         if self.intacct_object is not None and (object is not None or record is not None):
             from intacct_provider.exceptions import IntacctArgumentError
 
@@ -180,9 +188,12 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
         from intacct_provider.catalog.validation import check_header_value
         from intacct_provider.operators.asset_events import writes_extra
+        from intacct_provider.operators.links import link_record
+        from intacct_provider.operators.workflow import check_flag
 
         obj = entry(self.object)
         payload = self.build_payload()
+        fetch_link = check_flag("web_link", self.web_link)
         assets = self.intacct_outlets(obj.path)  # checked before any request
         given = self.idempotency_key
         key = check_header_value("idempotency_key", given) if given else default_idempotency_key(context)
@@ -194,6 +205,7 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
             self.log.info("An earlier try created %s %s; reading it back", obj.label, record.get("key"))
             found = self.hook.get_record(obj.path, str(record["key"]))
             reference = {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}
+            link_record(self, context, obj.path, reference["key"], record=found)
         else:
             # An earlier try that stored this key but no record may have created it before dying.
             # When it began posting (wall clock, so a retry on another worker can tell): the content
@@ -210,6 +222,7 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
             if store is not None:
                 store.set(STATE_KEY, state)
             self.log.info("Created %s %s (key %s)", obj.label, reference.get("id"), reference.get("key"))
+            link_record(self, context, obj.path, reference["key"], fetch=fetch_link)
         self.after_create(context, reference, state)
         self.emit_assets(context, assets, writes_extra([reference["key"]]))
         self.record_lineage(obj.path, "output", fields=list(payload))

@@ -16,6 +16,7 @@ from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctRecordLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -138,6 +139,7 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
     """
 
     template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "id", "fields")
+    operator_extra_links = (IntacctRecordLink(),)
 
     def __init__(self, *, object: str, key: Any = None, id: Any = None, fields: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -169,7 +171,11 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
                 raise IntacctNotFoundError(f"no {path} record with id {record_id!r}", status=404)
             key = str(row["key"])
         assert key is not None
-        return self.hook.get_record(path, key, fields=fields)
+        record = self.hook.get_record(path, key, fields=fields)
+        from intacct_provider.operators.links import link_record
+
+        link_record(self, context, path, key, record=record)  # a full record carries its webURL
+        return record
 
 
 class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
@@ -180,16 +186,20 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     :param changes: the fields to change (a mapping or JSON text), e.g. ``{"description": "approved"}``;
         not ``state``, which only workflow actions change (``IntacctWorkflowOperator``).
     :param emit_asset: add the object's asset to ``outlets``; its event's ``extra`` is ``{"keys", "count"}``.
+    :param web_link: read the record's ``webURL`` after the update for the task's "Intacct record"
+        link (one more request); ``False``: no link, no request.
     """
 
-    template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "changes")
+    template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "changes", "web_link")
     template_fields_renderers = {"changes": "json"}
+    operator_extra_links = (IntacctRecordLink(),)
 
-    def __init__(self, *, object: str, key: Any, changes: Any, **kwargs: Any) -> None:
+    def __init__(self, *, object: str, key: Any, changes: Any, web_link: Any = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.object = object
         self.key = key
         self.changes = changes
+        self.web_link = web_link
         self.declare_asset(object)
 
     def record_name(self) -> str:
@@ -214,8 +224,13 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
                 changes["state"],
             )
         assert key is not None
+        from intacct_provider.operators.links import link_record
+        from intacct_provider.operators.workflow import check_flag
+
+        fetch_link = check_flag("web_link", self.web_link)
         assets = self.intacct_outlets(path)
         reference = self.hook.update_record(path, key, changes)
+        link_record(self, context, path, key, fetch=fetch_link)
         self.emit_assets(context, assets, writes_extra([reference["key"]]))
         self.record_lineage(path, "output", fields=list(changes))
         return {"ia::result": reference}

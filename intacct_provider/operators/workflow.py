@@ -20,6 +20,7 @@ from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctRecordLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -99,9 +100,14 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
     :param reverse_date: ``YYYY-MM-DD``, required by ``reverse``.
     :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count", "action", "state", "performed"}``.
+    :param web_link: read the record's ``webURL`` for the task's "Intacct record" link (one more
+        request); ``False``: no link, no request.
     """
 
-    template_fields = (*IntacctBaseOperator.template_fields, "object", "action", "key", "notes", "reverse_date")
+    template_fields = (
+        *IntacctBaseOperator.template_fields, "object", "action", "key", "notes", "reverse_date", "web_link"
+    )  # fmt: skip
+    operator_extra_links = (IntacctRecordLink(),)
 
     def __init__(
         self,
@@ -111,6 +117,7 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
         key: Any,
         notes: str | None = None,
         reverse_date: Any = None,
+        web_link: Any = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -119,6 +126,7 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
         self.key = key
         self.notes = notes
         self.reverse_date = reverse_date
+        self.web_link = web_link
         self.declare_asset(object)
 
     def record_name(self) -> str:
@@ -138,7 +146,11 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
             "notes": check_text("notes", self.notes),
             "reverse_date": None if self.reverse_date in (None, "") else check_date("reverse_date", self.reverse_date),
         }
+        fetch_link = check_flag("web_link", self.web_link)
         assets = self.intacct_outlets(obj.path)  # checked before any request
+        from intacct_provider.operators.links import link_record
+
+        link_record(self, context, obj.path, key, fetch=fetch_link)  # before the action: a refusal still links
         outcome = run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)
         done = {name: outcome[name] for name in ("action", "state", "performed")}
         self.emit_assets(context, assets, {**writes_extra([key]), **done})
