@@ -105,6 +105,7 @@ class SandboxState:
         """
         settings = replace(self.initial, seed=seed or self.initial.seed)
         settings.check()
+        self.unfreeze_time()  # first: the seed dates yesterday's records by the real clock, not a frozen one
         store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
         if self.web_origin is not None:
             store.set_web_origin(self.web_origin)
