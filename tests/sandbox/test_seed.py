@@ -132,3 +132,28 @@ def test_large_seed_answers_deep_pages() -> None:
         assert len(body["ia::result"]) == 4000 and body["ia::meta"]["totalCount"] == 40000 + len(RECENT_BILLS)
         keys = [int(row["key"]) for row in body["ia::result"]]
         assert keys == list(range(2001 + 20000, 2001 + 24000))
+
+
+def test_the_docs_list_the_whole_demo_company(intacct_sandbox: IntacctSandbox) -> None:
+    """``docs/demo-company.md`` names every master record and counts every transaction as the seed has them."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "demo-company.md").read_text()
+    for name in ("vendor", "customer", "gl_account", "journal", "location", "department", "class", "project"):
+        for record in intacct_sandbox.records(name):
+            row = re.compile(rf"\| {re.escape(record['id'])} \| {re.escape(record['name'])} \| {record['key']} \|")
+            assert row.search(page), (name, record["id"])
+    for label, name in (("AP bills", BILL), ("AR invoices", INVOICE), ("GL journal entries", ENTRY)):
+        records = intacct_sandbox.records(name, include_private=True)
+        assert f"| {label} (`{name}`) | {len(records)} | {records[0]['key']} |" in page
+    payments = intacct_sandbox.records("ap_payment")
+    assert f"| AP payments (`accounts-payable/payment`) | {len(payments)} | {payments[0]['key']} |" in page
+    recent = intacct_sandbox.records(BILL)[-len(RECENT_BILLS) :]
+    for bill in recent:
+        assert f"| bill {bill['billNumber']} (key {bill['key']}) | {bill['vendor']['id']} |" in page
+        assert f"| {bill['totalTxnAmount']} | {bill['state']} |" in page
+    for invoice in intacct_sandbox.records(INVOICE)[-len(RECENT_INVOICES) :]:
+        assert f"| invoice {invoice['invoiceNumber']} (key {invoice['key']}) | {invoice['customer']['id']} |" in page
+    total = sum(Decimal(b["totalTxnAmount"]) for b in recent)
+    assert f"3 bills ({total} USD)" in page
