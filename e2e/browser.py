@@ -243,3 +243,26 @@ def _send_port_as_null(route: Route) -> None:
     if body.get("port") == 0:
         body["port"] = None
     route.continue_(post_data=json.dumps(body))
+
+
+def extra_link(ui: ConnectionsPage, task_page: str, name: str, shot: str) -> str:
+    """Open a task instance's page, find its extra link button ``name``; return its href.
+
+    Airflow 3 lists a task's extra links as buttons (``<a href>``) under "Extra Links" on the task
+    instance's page; a task whose link the api-server cannot resolve shows none.  The screenshot
+    shows the button where a user sees it.
+    """
+    ui.page.goto(f"{ui.airflow_url}{task_page}")
+    link = ui.page.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        details = ui.page.get_by_role("tab", name="Details")
+        if details.count():
+            details.first.click()
+    expect(link).to_be_visible()
+    link.scroll_into_view_if_needed()
+    ui.page.wait_for_timeout(500)
+    ui.page.screenshot(path=str(ui.artifacts / shot))
+    href = link.get_attribute("href")
+    if not href:
+        raise AssertionError(f"the {name!r} link on {task_page} has no href")
+    return href
