@@ -148,10 +148,17 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
         }
         fetch_link = check_flag("web_link", self.web_link)
         assets = self.intacct_outlets(obj.path)  # checked before any request
+        from intacct_provider.exceptions import IntacctError
         from intacct_provider.operators.links import link_record
 
-        link_record(self, context, obj.path, key, fetch=fetch_link)  # before the action: a refusal still links
-        outcome = run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)
+        try:
+            outcome = run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)
+        except IntacctValidationError:
+            raise  # refused before any request: nothing to link to yet
+        except IntacctError:
+            link_record(self, context, obj.path, key, fetch=fetch_link)  # the record Intacct refused to move
+            raise
+        link_record(self, context, obj.path, key, fetch=fetch_link)
         done = {name: outcome[name] for name in ("action", "state", "performed")}
         self.emit_assets(context, assets, {**writes_extra([key]), **done})
         self.record_lineage(obj.path, "output", fields=["state"])
