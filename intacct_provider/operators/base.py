@@ -109,7 +109,7 @@ def _map_index(context: Any) -> int | None:
 
 
 class IntacctBaseOperator(BaseOperator, metaclass=IntacctOperatorMeta):
-    """Holds ``intacct_conn_id`` and builds the :class:`IntacctHook` on first use."""
+    """Holds ``intacct_conn_id`` and builds the :class:`~intacct_provider.hooks.intacct.IntacctHook` on first use."""
 
     template_fields: tuple[str, ...] = ("intacct_conn_id",)
     #: Arguments that are not templated, with why: they shape the task when the DAG is parsed.

@@ -98,7 +98,8 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
     :param key: the record's system key (``{{ ti.xcom_pull('create_bill')['ia::result']['key'] }}``).
     :param notes: optional notes (approve, decline, reverse).
     :param reverse_date: ``YYYY-MM-DD``, required by ``reverse``.
-    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+    :param emit_asset: add the object's asset to ``outlets``
+        (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count", "action", "state", "performed"}``.
     :param web_link: read the record's ``webURL`` for the task's "Intacct record" link (one more
         request); ``False``: no link, no request.
