@@ -4,7 +4,7 @@ Airflow 3 shows a task's extra links as buttons on its task-instance page, as th
 provider's "Monitor Job Run". The link is pushed to XCom under the link's ``xcom_key`` while the
 task runs, as soon as it is known, so the button works while a task is still running or after it
 failed on a later step (a bill created, its submit refused); Airflow reads that key in the
-api-server, and pushes :meth:`get_link`'s value again when the task ends.
+api-server, and pushes the value ``get_link`` reads again when the task ends.
 
 Only links Intacct gave are shown: a record's ``webURL``, which Sage's schemas list for bills,
 invoices, journal entries, vendors, customers and payments. Sage documents no UI URL pattern to
