@@ -249,15 +249,17 @@ def extra_link(ui: ConnectionsPage, task_page: str, name: str, shot: str) -> str
     """Open a task instance's page, find its extra link button ``name``; return its href.
 
     Airflow 3 lists a task's extra links as buttons (``<a href>``) under "Extra Links" on the task
-    instance's page; a task whose link the api-server cannot resolve shows none.  The screenshot
-    shows the button where a user sees it.
+    instance's page (the Details tab on 3.3); a task whose link the api-server cannot resolve shows
+    none.  The screenshot shows the button where a user sees it.
     """
-    ui.page.goto(f"{ui.airflow_url}{task_page}")
     link = ui.page.get_by_role("link", name=name, exact=True)
-    if not link.is_visible():
-        details = ui.page.get_by_role("tab", name="Details")
-        if details.count():
-            details.first.click()
+    for page in (task_page, f"{task_page}/details"):  # the header (some versions) or the Details tab
+        ui.page.goto(f"{ui.airflow_url}{page}")
+        try:
+            expect(link).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            continue
     expect(link).to_be_visible()
     link.scroll_into_view_if_needed()
     ui.page.wait_for_timeout(500)

@@ -84,7 +84,7 @@ class LocalAirflowCheck:
         home = re.search(r"in (\S+) \(a first start", self.output())
         self.home = home.group(1) if home else ""
         self.started = psutil.Process(make.pid).children(recursive=True)
-        names = sorted({" ".join(p.cmdline()[1:3]) for p in self.started if p.is_running()})
+        names = sorted({_describe(p) for p in self.started if p.is_running()})
         return f"ready in {time.monotonic() - started:.0f}s at {self.url}; {len(self.started)} processes: {names}"
 
     def ui_and_login(self) -> str:
@@ -183,7 +183,8 @@ class LocalAirflowCheck:
             self.output()[-800:]
         )
         gone = f"all {len(self.started)} processes gone, ports closed, home removed"
-        return f"make exited {code} {took:.0f}s after Ctrl-C; {gone}"
+        how = f"by {signal.Signals(-code).name}" if code < 0 else f"with {code}"  # make re-raises SIGINT
+        return f"make exited {how} {took:.0f}s after Ctrl-C; {gone}"
 
     def kill_leftovers(self) -> None:
         """Whatever a failed check left running (never reached when Ctrl-C worked)."""
@@ -192,6 +193,15 @@ class LocalAirflowCheck:
                 process.kill()
         if self.make and self.make.poll() is None:
             os.killpg(self.make.pid, signal.SIGKILL)
+
+
+def _describe(process: psutil.Process) -> str:
+    """``airflow scheduler``, ``python -m intacct_provider.sandbox``...: what a process is, in a few words."""
+    try:
+        words = [Path(word).name if "/" in word else word for word in process.cmdline()[:4]]
+    except psutil.Error:
+        return "?"
+    return " ".join(words)
 
 
 def main() -> int:

@@ -3,8 +3,8 @@
 ``docs/first-dag.md``'s route (a fresh clone to ``airflow dags test my_dag`` against the sandbox,
 then ``airflow connections test``) runs in a temporary folder standing for the clone, in a shell
 with no Airflow setting of this test session. Two substitutions, and only these: the clone and
-the virtualenv build are this checkout and its ``.venv`` (building another would take minutes and
-the network), and the sandbox's port 8765 is a free one, so parallel runs cannot collide.
+the virtualenv build are this checkout and the virtualenv running the tests (``.venv``; building
+another would take minutes and the network), and the sandbox's port 8765 is a free one, so parallel runs cannot collide.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def test_the_first_dag_route_runs_command_by_command(tmp_path):
     script = [
         "set -euo pipefail",
         "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT",
-        f". {REPO}/.venv/bin/activate",  # for commands 1 and 2: this checkout and its virtualenv
+        f". {Path(sys.executable).parent / 'activate'}",  # commands 1 and 2: this checkout, the running virtualenv
         *(line.replace(PORT, port) for line in commands[2:]),
         *(line.replace(PORT, port) for line in check.strip().splitlines()),
     ]
