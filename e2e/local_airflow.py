@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"Sandbox:      {sandbox.base_url}  (company {sandbox.connection['extra']['company_id']}; "
                     f"its records: docs/demo-company.md)",
                     f"Connection:   {CONN_ID} -> the sandbox (Admin -> Connections; its Test button works)",
-                    f"DAGs folder:  {args.dags.resolve()}  (DAGs start paused: switch one on, or trigger it)",
+                    f"DAGs folder:  {args.dags.resolve()}  (DAGs start paused: switch one on, then trigger it)",
                     f"Logs:         {supervisor.log_dir}",
                     "Press Ctrl-C to stop everything.",
                 ]
