@@ -1,6 +1,7 @@
 """`make demo`: every example DAG in a real Airflow against the local sandbox, and what each did.
 
-Starts the sandbox (the same server users start with ``python -m intacct_provider.sandbox``),
+Starts the sandbox with the example company's own fields and objects (the same server users start
+with ``python -m intacct_provider.sandbox --tenant intacct_provider/sandbox/tenants/example.json``),
 migrates a SQLite metadata DB in a temporary AIRFLOW_HOME, then runs :data:`STEPS` in order, each
 a small function that runs one DAG with ``dag.test()`` and prints what happened: counts, keys,
 totals (exact decimals, as Intacct holds them), the files written and each task's link into
@@ -200,6 +201,20 @@ def invoice_per_order(demo: Demo) -> None:
     )
 
 
+def custom_fields(demo: Demo) -> None:
+    """The example company's own fields: a bill with custom fields and a line dimension, a custom object."""
+    _, x = demo.run("intacct_custom_fields")
+    created = (x.get("create_bill") or {}).get("ia::result")
+    if created:
+        bill = demo.sandbox.get_record("bill", created["key"])
+        demo.say(
+            f"bill {bill['billNumber']} (key {created['key']}) of {bill['totalTxnAmount']} USD, approver "
+            f"{bill.get('nsp::APPROVER')}, priority {bill.get('nsp::PRIORITY')}; "
+            f"{len(x.get('read_cip_assets') or [])} construction-in-progress assets of the project, total cost "
+            f"{money(row['nsp::COST'] for row in x.get('read_cip_assets') or [])}"
+        )
+
+
 def invoices_from_orders(demo: Demo) -> None:
     _, x = demo.run("intacct_invoices_from_orders", {"base_path": f"file://{HOME}/bulk", "order_count": 100})
     report = x.get("report")
@@ -221,6 +236,7 @@ STEPS: list[Step] = [
     Step("a bill created, submitted, paid, and waited for (deferrable)", bill_payment_flow),
     Step("one invoice per order (dynamic task mapping)", invoice_per_order),
     Step("the day's invoices from an order file (bulk)", invoices_from_orders),
+    Step("the company's own fields and objects (custom fields, a dimension, a custom object)", custom_fields),
 ]
 #: Every example DAG is run by a step; a DAG added to example_dags/ without one fails the demo.
 NOT_RUN: dict[str, str] = {}
@@ -305,6 +321,7 @@ def print_asset_events() -> None:
 
 def main() -> int:
     from intacct_provider.sandbox import IntacctSandbox
+    from intacct_provider.sandbox.tenant import EXAMPLE_TENANT
 
     DAGS.mkdir(parents=True)
     examples = sorted(source.stem for source in (REPO / "example_dags").glob("*.py"))
@@ -321,9 +338,11 @@ def main() -> int:
         }
     )
     try:
-        with IntacctSandbox(seed="demo") as sandbox:
+        # The example company's own fields and objects (custom fields on bills, a custom object, a
+        # user-defined dimension): what intacct_custom_fields writes and reads.
+        with IntacctSandbox(seed="demo", tenant=EXAMPLE_TENANT) as sandbox:
             os.environ["AIRFLOW_CONN_SAGE_INTACCT_DEFAULT"] = sandbox.connection_json()
-            print(f"Sandbox Intacct at {sandbox.base_url} (company {sandbox.company_id})")
+            print(f"Sandbox Intacct at {sandbox.base_url} (company {sandbox.company_id}, tenant {EXAMPLE_TENANT.name})")
             print(f"Airflow home {HOME}: migrating the SQLite metadata DB...")
             subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
             switch_on("intacct_ap_ageing_report")  # scheduled on the bill asset: on before the sync records its event

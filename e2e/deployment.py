@@ -169,8 +169,10 @@ class Sandbox:
         return answer.json() if answer.content else None
 
 
-def start_sandbox(supervisor: Supervisor, env: dict[str, str], timeout: float = 30.0, port: int = 0) -> Sandbox:
-    """Run ``python -m intacct_provider.sandbox --port <port>`` and read its base URL and connection.
+def start_sandbox(
+    supervisor: Supervisor, env: dict[str, str], timeout: float = 30.0, port: int = 0, options: tuple[str, ...] = ()
+) -> Sandbox:
+    """Run ``python -m intacct_provider.sandbox --port <port> <options>``; read its base URL and connection.
 
     The CLI prints the base URL on its first stdout line and the connection JSON on the
     second; stdout goes to a log file (not a pipe) so the server can never block on it.
@@ -178,7 +180,7 @@ def start_sandbox(supervisor: Supervisor, env: dict[str, str], timeout: float = 
     """
     process = supervisor.start(
         "sandbox",
-        [sys.executable, "-u", "-m", "intacct_provider.sandbox", "--host", LOOPBACK, "--port", str(port)],
+        [sys.executable, "-u", "-m", "intacct_provider.sandbox", "--host", LOOPBACK, "--port", str(port), *options],
         env,
     )
 

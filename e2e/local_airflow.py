@@ -1,6 +1,7 @@
 """`make airflow`: the sandbox and a local Airflow with the example DAGs, until Ctrl-C.
 
-The same launcher as the end-to-end check (:mod:`deployment`): the sandbox (its demo company) and
+The same launcher as the end-to-end check (:mod:`deployment`): the sandbox (its demo company, with
+the example tenant's custom fields and objects, as `make demo` has them) and
 Airflow's api-server, scheduler, dag-processor and triggerer as separate processes on 127.0.0.1,
 LocalExecutor on SQLite in a temporary AIRFLOW_HOME. The connection ``sage_intacct_default`` to
 the sandbox is stored in the metadata DB, so it shows under Admin -> Connections, its Test button
@@ -34,6 +35,8 @@ from deployment import (
     start_sandbox,
 )
 
+from intacct_provider.sandbox.tenant import EXAMPLE_TENANT
+
 REPO = Path(__file__).resolve().parent.parent
 CONN_ID = "sage_intacct_default"
 STARTUP_TIMEOUT_S = 600
@@ -64,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     try:
         print(f"Starting the sandbox and Airflow in {home} (a first start migrates the metadata DB)...", flush=True)
-        sandbox = start_sandbox(supervisor, {"PYTHONUNBUFFERED": "1", **_plain_env()}, port=args.sandbox_port)
+        # The example company's own fields and objects too, which intacct_custom_fields writes and reads.
+        tenant = ("--tenant", str(EXAMPLE_TENANT))
+        sandbox = start_sandbox(
+            supervisor, {"PYTHONUNBUFFERED": "1", **_plain_env()}, port=args.sandbox_port, options=tenant
+        )
         extra = {
             "INTACCT_SYNC_BASE_PATH": str(home / "sync"),
             "INTACCT_COMPANY_ID": sandbox.connection["extra"]["company_id"],

@@ -15,7 +15,8 @@ faults, throttling or the request log.  Each route below is the sandbox's addres
   other fields: ``count``, ``method``, ``path`` (a regex searched in the path after ``/ia/api/v1``),
   ``status``, ``retry_after``, ``html``, ``retry_header``, ``latency_ms``, ``after``, ``item``.
 - ``POST /ia/api/v1/sandbox/expire-tokens``: every token issued so far expires (204).
-- ``POST /ia/api/v1/sandbox/reset`` ``{"seed": "demo"}`` (body optional): back to the seed (204).
+- ``POST /ia/api/v1/sandbox/reset`` ``{"seed": "demo", "tenant": "tenant.json"}`` (body optional): back to
+  the seed (204); ``tenant`` is a tenant file's path or its JSON (``null``: no customisations).
 - ``POST /ia/api/v1/sandbox/payments`` ``{"object": "bill", "key": "2001", "amount": "100.00"}``:
   pays a posted bill through an AP payment, as Intacct does (or settles an invoice); ``amount``
   optional (all that is due); 200 ``{"ia::result": <the bill>}``.
@@ -40,15 +41,16 @@ import html
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
 from .messages import ApiResponse, json_response
 from .requestlog import MASK
-from .schema import OBJECTS, resolve_object
+from .schema import resolve_object
 from .seed import SEEDS
 from .state import SandboxState
+from .tenant import load_tenant
 
 PREFIX = "/ia/api/v1"
 #: The page a record's ``webURL`` points at (Intacct's points at its UI).
@@ -65,6 +67,8 @@ _SETTABLE = frozenset(
         "id_semantics",
         "bill_approval",
         "bulk_result_shape",
+        "model_service",
+        "model_unknown",
     }
 )
 
@@ -161,7 +165,15 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/sandbox/reset",
         "back to the seed: records, settings, faults, keys, log, clock",
-        (BodyField("seed", ("string",), f"the seed to load: {' or '.join(SEEDS)} (default: the one started with)"),),
+        (
+            BodyField("seed", ("string",), f"the seed to load: {' or '.join(SEEDS)} (default: the one started with)"),
+            BodyField(
+                "tenant",
+                ("string", "object"),
+                "the company's customisations: a tenant file's path or its JSON; null for none "
+                "(default: those the sandbox was started with)",
+            ),
+        ),
     ),
     Route(
         "POST",
@@ -193,9 +205,18 @@ _RECORD_PAGE = re.compile(r"^/sandbox/records/([^/]+/[^/]+)/([^/]+)$")
 
 
 def _public_settings(state: SandboxState) -> dict[str, Any]:
-    """The settings without credentials: admin routes need no token, so they must not hand one out."""
-    settings = asdict(state.settings)
+    """The settings without credentials: admin routes need no token, so they must not hand one out.
+
+    The tenant is summarised: the objects it adds fields to and its custom objects.
+    """
+    tenant = state.settings.tenant
+    settings = asdict(replace(state.settings, tenant=None))
     settings["client_secret"] = MASK
+    settings["tenant"] = (
+        None
+        if tenant is None
+        else {"objects": sorted({*tenant.fields, *tenant.line_fields}), "custom_objects": sorted(tenant.objects)}
+    )
     return settings
 
 
@@ -216,7 +237,7 @@ class Admin:
             ("POST", "/sandbox/faults"): lambda body: json_response(201, {"fault": state.inject(**body)}),
             ("DELETE", "/sandbox/faults"): _no_content(lambda body: state.clear_faults()),
             ("POST", "/sandbox/expire-tokens"): _no_content(lambda body: state.expire_tokens()),
-            ("POST", "/sandbox/reset"): _no_content(lambda body: state.reset(body.get("seed"))),
+            ("POST", "/sandbox/reset"): _no_content(self._reset),
             ("POST", "/sandbox/payments"): self._pay,
             ("POST", "/sandbox/clock"): lambda body: json_response(200, {"now": self._clock(body)}),
             ("GET", "/sandbox/settings"): lambda body: json_response(200, _public_settings(state)),
@@ -252,7 +273,7 @@ class Admin:
         except (KeyError, ValueError) as exc:
             message = exc.args[0] if exc.args else str(exc)
             return ApiResponse(404, _page("Not found", f"<p>{html.escape(str(message))}</p>"), "text/html")
-        label = OBJECTS[resolve_object(path)].label
+        label = self.state.store.object(resolve_object(path, self.state.store.objects)).label
         number = record.get("billNumber") or record.get("invoiceNumber") or record.get("id") or key
         title = f"{label} {number} (key {key})"
         rows = "".join(
@@ -261,8 +282,14 @@ class Admin:
         )
         return ApiResponse(200, _page(title, f"<table>{rows}</table>"), "text/html; charset=utf-8")
 
+    def _reset(self, body: dict[str, Any]) -> None:
+        if "tenant" in body:  # a tenant file's path or its JSON; null for none
+            self.state.reset(body.get("seed"), None if body["tenant"] is None else load_tenant(body["tenant"]))
+        else:
+            self.state.reset(body.get("seed"))
+
     def _pay(self, body: dict[str, Any]) -> ApiResponse:
-        path = resolve_object(body["object"])
+        path = resolve_object(body["object"], self.state.store.objects)
         record = self.state.record_payment(path, str(body["key"]), body.get("amount"))
         return json_response(200, {"ia::result": record})
 

@@ -62,6 +62,8 @@ class ObjectDef:
     line_refs: tuple[tuple[str, str], ...] = ()
     #: What this object does beyond the shared rules (hooks the store runs: :mod:`.behaviour`).
     behaviour: Behaviour = PLAIN
+    #: Described by Sage's contract (False: a tenant's custom object, with no state or workflows).
+    contract: bool = True
 
     @property
     def has_web_url(self) -> bool:
@@ -70,6 +72,8 @@ class ObjectDef:
 
     @property
     def facts(self) -> dict[str, Any]:
+        if not self.contract:
+            return {"label": self.label, "state": None, "workflows": {}}
         return contract.object_facts(self.path)
 
     @property
@@ -188,17 +192,18 @@ NAMES: dict[str, str] = {
 _OBJECTS_PREFIX = "/objects/"
 
 
-def resolve_object(name: str) -> str:
+def resolve_object(name: str, objects: Iterable[str] = OBJECTS) -> str:
     """The path of ``name``: a short name (``bill``), a path (``accounts-payable/bill``) or ``/objects/<path>``.
 
-    ValueError naming what is accepted otherwise (a sandbox control given a typo should say so,
-    not answer that a record of ``bils`` does not exist).
+    ``objects``: the paths the company has (a tenant's custom objects included; default: the
+    contract's). ValueError naming what is accepted otherwise (a sandbox control given a typo
+    should say so, not answer that a record of ``bils`` does not exist).
     """
     text = name.strip() if isinstance(name, str) else ""
     if text.startswith(_OBJECTS_PREFIX):
         text = text[len(_OBJECTS_PREFIX) :]
     text = text.strip("/")
-    if text in OBJECTS:
+    if text in objects:
         return text
     if text in NAMES:
         return NAMES[text]

@@ -18,7 +18,8 @@ from .idempotency import IdempotencyBook
 from .requestlog import readable
 from .schema import resolve_object
 from .seed import SEEDS, build_store
-from .store import ID_SEMANTICS, copy_record
+from .store import ID_SEMANTICS, Store, copy_record
+from .tenant import Tenant
 
 DEFAULT_CLIENT_ID = "sandbox-client-id"
 DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the documented sandbox default
@@ -26,8 +27,14 @@ DEFAULT_COMPANY_ID = "SANDBOX-CO"
 DEFAULT_USER_ID = "sandbox-api-user"
 DEFAULT_TOKEN_TTL = 43200
 IDEMPOTENCY = ("conflict", "replay")
+#: ``reset()``'s default tenant: the one the sandbox was started with.
+INITIAL = object()
 #: Readings of a mixed (207) bulk answer; see :mod:`.bulk`.
 BULK_SHAPES = ("composite", "bare", "atomic")
+#: The model service answers (``open``) or refuses every call with 403 (``forbidden``).
+MODEL_SERVICE = ("open", "forbidden")
+#: How the model service answers a name it does not know: an empty list (the spec) or a 404.
+MODEL_UNKNOWN = ("empty", "error")
 
 
 @dataclass
@@ -52,6 +59,10 @@ class Settings:
     id_semantics: str = "key"  # a transaction's id is its key; "number": its document number
     bill_approval: bool = False  # submit -> submitted (then approve) instead of straight to posted
     bulk_result_shape: str = "composite"  # per-record shape of a mixed (207) bulk answer
+    #: The company's own custom fields, custom objects and dimensions (``--tenant FILE``).
+    tenant: Tenant | None = None
+    model_service: str = "open"  # "forbidden": the model service answers 403 (custom fields then unchecked)
+    model_unknown: str = "empty"  # a name the model service does not know: [] (the spec) or "error" (404)
 
     def check(self) -> None:
         """Refuse impossible settings up front rather than misbehaving on the wire."""
@@ -65,6 +76,10 @@ class Settings:
             raise ValueError(f"error_envelope must be one of {', '.join(ENVELOPES)}")
         if self.bulk_result_shape not in BULK_SHAPES:
             raise ValueError(f"bulk_result_shape must be one of {', '.join(BULK_SHAPES)}")
+        if self.model_service not in MODEL_SERVICE:
+            raise ValueError(f"model_service must be one of {', '.join(MODEL_SERVICE)}")
+        if self.model_unknown not in MODEL_UNKNOWN:
+            raise ValueError(f"model_unknown must be one of {', '.join(MODEL_UNKNOWN)}")
         if self.invalid_token_status not in (400, 401):
             raise ValueError("invalid_token_status must be 400 or 401")
         if self.max_concurrency is not None and self.max_concurrency < 1:
@@ -87,10 +102,8 @@ class SandboxState:
         self.idempotency = IdempotencyBook(self.clock)
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
-        self.store = build_store(
-            settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics
-        )
         self.web_origin: str | None = None
+        self.store = self._build(settings)
 
     def set_web_origin(self, origin: str) -> None:
         """The server's ``http://host:port``, once bound: what the records' ``webURL`` starts with."""
@@ -98,17 +111,27 @@ class SandboxState:
             self.web_origin = origin
             self.store.set_web_origin(origin)
 
-    def reset(self, seed: str | None = None) -> None:
-        """Back to the seed with the initial settings: no faults, keys, log or frozen clock.
-
-        Issued tokens stay valid, so a client that cached one keeps working across tests.
-        """
-        settings = replace(self.initial, seed=seed or self.initial.seed)
-        settings.check()
-        self.unfreeze_time()  # first: the seed dates yesterday's records by the real clock, not a frozen one
+    def _build(self, settings: Settings) -> Store:
         store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
+        if settings.tenant is not None:
+            store.apply_tenant(settings.tenant)
         if self.web_origin is not None:
             store.set_web_origin(self.web_origin)
+        return store
+
+    def reset(self, seed: str | None = None, tenant: Tenant | object | None = INITIAL) -> None:
+        """Back to the seed with the initial settings: no faults, keys, log or frozen clock.
+
+        ``tenant``: the company's customisations after this reset (``None``: none; by default those
+        the sandbox was started with). Issued tokens stay valid, so a client that cached one keeps
+        working across tests.
+        """
+        chosen = self.initial.tenant if tenant is INITIAL else tenant
+        assert chosen is None or isinstance(chosen, Tenant)
+        settings = replace(self.initial, seed=seed or self.initial.seed, tenant=chosen)
+        settings.check()
+        self.unfreeze_time()  # first: the seed dates yesterday's records by the real clock, not a frozen one
+        store = self._build(settings)
         with self.lock:
             self.settings = settings
             self.store = store
@@ -119,6 +142,8 @@ class SandboxState:
 
     def update(self, **changes: Any) -> None:
         """Change settings at run time (tests switching envelope, token status, ...)."""
+        if "tenant" in changes:
+            raise ValueError("a tenant changes the company's objects: apply it with reset(tenant=...)")
         with self.lock:
             candidate = replace(self.settings, **changes)
             candidate.check()
@@ -173,7 +198,7 @@ class SandboxState:
     def record_payment(self, path: str, key: str, amount: str | None = None) -> dict[str, Any]:
         """Pay a bill (through an AP payment record) or an invoice, in full (``amount`` None) or in
         part; returns the updated bill or invoice, ValueError if refused.  ``path`` may be a name (``bill``)."""
-        path = resolve_object(path)
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return copy_record(self.store.pay(path, key, amount))
@@ -181,7 +206,7 @@ class SandboxState:
                 raise ValueError(error.message) from None
 
     def records(self, path: str, entity: str | None = None, include_private: bool = False) -> list[dict[str, Any]]:
-        path = resolve_object(path)
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return [copy_record(rec) for rec in self.store.visible(path, entity, include_private)]
@@ -189,7 +214,7 @@ class SandboxState:
                 raise ValueError(error.message) from None
 
     def get_record(self, path: str, key: str) -> dict[str, Any]:
-        path = resolve_object(path)
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return copy_record(self.store.get(path, key, None))
