@@ -228,6 +228,31 @@ def invoices_from_orders(demo: Demo) -> None:
         )
 
 
+def a_deletion_between_two_syncs(demo: Demo) -> None:
+    """Delete in Intacct a bill the first sync copied, sync the day of the deletion: its tombstone.
+
+    The sync tracks deletes (``track_deletes=True``): the second run reads the audit trail and writes
+    ``{"key", "id", "_deleted": true, "_deleted_at"}`` after its rows, so the copy drops the bill too.
+    """
+    import pendulum
+
+    base = str(HOME / "sync-deletes")
+    first = pendulum.datetime(2026, 1, 6, tz="UTC")  # covers 2026-01-05, the demo company's first bills
+    _, x = demo.run("intacct_daily_ap_ar_sync", {"base_path": base, "lookback_seconds": 4 * 86400}, logical_date=first)
+    copied = read_lines(x["sync_bills"]["path"])
+    bill = next(row for row in copied if row.get("state") not in ("paid", "partiallyPaid"))  # unpaid: deletable
+    demo.sandbox.freeze_time("2026-01-06T15:30:00Z")  # the demo company's clock: the deletion lands on 2026-01-06
+    demo.sandbox.delete_record("accounts-payable/bill", bill["key"])
+    demo.sandbox.unfreeze_time()
+    demo.say(f"deleted {bill['state']} bill {bill['key']} in Intacct on 2026-01-06 (the first sync copied it)")
+    _, x = demo.run(
+        "intacct_daily_ap_ar_sync", {"base_path": base, "lookback_seconds": 3600}, logical_date=first.add(days=1)
+    )
+    for row in read_lines(x["sync_bills"]["path"]):
+        if row.get("_deleted"):
+            demo.say(f"tombstone in {Path(x['sync_bills']['path']).relative_to(HOME)}: {json.dumps(row)}")
+
+
 #: The demo, in order. The ageing report follows the sync whose asset event triggers it.
 STEPS: list[Step] = [
     Step("every catalog action", catalog_tour),
@@ -237,6 +262,7 @@ STEPS: list[Step] = [
     Step("one invoice per order (dynamic task mapping)", invoice_per_order),
     Step("the day's invoices from an order file (bulk)", invoices_from_orders),
     Step("the company's own fields and objects (custom fields, a dimension, a custom object)", custom_fields),
+    Step("a bill deleted in Intacct between two syncs (its tombstone)", a_deletion_between_two_syncs),
 ]
 #: Every example DAG is run by a step; a DAG added to example_dags/ without one fails the demo.
 NOT_RUN: dict[str, str] = {}

@@ -95,6 +95,10 @@ class IntacctObject:
     #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
     #: does not insist on them; Intacct (and the sandbox) does when the tenant has no default.
     tenant_defaults: tuple[str, ...] = ()
+    #: Sage documents this object's ``id`` as "the same as the ``key``" (bills, invoices, journal
+    #: entries, AP payments). Not relied on blindly (one of Sage's own examples contradicts it): a
+    #: deletion sync checks it on the tenant's records before naming a deleted record's key by its id.
+    id_is_key: bool = False
 
     def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         """Query filters that find the record this create body makes, or ``None`` if it names no key.
@@ -199,6 +203,7 @@ BILL = IntacctObject(
         "description": "description",
         "currency": "currency",
     },
+    id_is_key=True,
 )
 INVOICE = IntacctObject(
     name="invoice",
@@ -220,6 +225,7 @@ INVOICE = IntacctObject(
         "description": "description",
         "currency": "currency",
     },
+    id_is_key=True,
 )
 CUSTOMER = IntacctObject(
     name="customer",
@@ -269,6 +275,7 @@ JOURNAL_ENTRY = IntacctObject(
         "lines": "lines",
         "description": "description",
     },
+    id_is_key=True,
 )
 AP_PAYMENT = IntacctObject(
     name="ap_payment",
@@ -287,6 +294,7 @@ AP_PAYMENT = IntacctObject(
         "description": "description",
         "documentNumber": "document_number",
     },
+    id_is_key=True,
 )
 
 REGISTRY: dict[str, IntacctObject] = {
@@ -390,10 +398,15 @@ def lookup(obj: str | IntacctObject) -> IntacctObject | None:
     return custom_object(path) if is_custom_object(path) else None
 
 
+def registered(path: str) -> IntacctObject | None:
+    """The registry entry of an Intacct path, or ``None`` for a path nobody registered."""
+    return next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
+
+
 def differences(obj: str | IntacctObject, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
     """``obj``'s comparison rule; an unregistered path compares the body's top-level scalars."""
     path = resolve_path(obj)
-    known = next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
+    known = registered(path)
     if known is not None:
         return known.differences(body, record)
     scalars = tuple(name for name, value in body.items() if not isinstance(value, (Mapping, list)))

@@ -67,6 +67,9 @@ _SETTABLE = frozenset(
         "id_semantics",
         "bill_approval",
         "bulk_result_shape",
+        "audit_object_id",
+        "audit_trail",
+        "null_modified_stamps",
         "model_service",
         "model_unknown",
     }
