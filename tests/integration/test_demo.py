@@ -34,3 +34,4 @@ def test_make_demo_runs_every_example_dag_and_reports_it():
     assert "Intacct record: http://127.0.0.1:" in out  # each create's link into Intacct (the sandbox)
     assert "-> bill PAY-" in out and "of 1250.00 is paid, 0.00 due" in out
     assert "-> tombstone in sync-deletes/2026-01-06/bill.jsonl: " in out  # a deletion reaches the copy
+    assert "   ties out: " in out and "the tie-out fails (no retries)" in out  # the warehouse step
