@@ -57,6 +57,12 @@ TASK_TIME_ONLY = (
     "intacct_provider.operators.windows",
     "intacct_provider.operators.xcom",
     "intacct_provider.operators.bulk_task",
+    "intacct_provider.operators.warehouse",
+    "airflow.providers.common.sql",
+    "airflow.providers.sqlite",
+    "airflow.providers.postgres",
+    "psycopg",
+    "psycopg2",
 )
 TIMING = """
 import json, sys, time

@@ -59,6 +59,20 @@ class IntacctObject:
     #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
     #: does not insist on them; Intacct (and the sandbox) does when the tenant has no default.
     tenant_defaults: tuple[str, ...] = ()
+    #: The header amounts a copy of the records must match to the cent (``totalTxnAmount``): what a
+    #: tie-out (``IntacctTieOutOperator``) compares and totals by default, with ``state_field``.
+    amount_fields: tuple[str, ...] = ()
+    #: The field holding the record's state or status (``state``; ``status`` for master data).
+    state_field: str | None = None
+    #: Sage documents this object's ``id`` as "the same as the ``key``" (bills, invoices, journal
+    #: entries, AP payments). Not relied on blindly (one of Sage's own examples contradicts it): a
+    #: deletion sync checks it on the tenant's records before naming a deleted record's key by its id.
+    id_is_key: bool = False
+
+    @property
+    def tie_out_fields(self) -> tuple[str, ...]:
+        """What a tie-out compares by default: the amounts, then the state."""
+        return (*self.amount_fields, *((self.state_field,) if self.state_field else ()))
 
     def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         """Query filters that find the record this create body makes, or ``None`` if it names no key.
@@ -152,6 +166,9 @@ BILL = IntacctObject(
         "description": "description",
         "currency": "currency",
     },
+    amount_fields=("totalTxnAmount",),
+    state_field="state",
+    id_is_key=True,
 )
 INVOICE = IntacctObject(
     name="invoice",
@@ -173,6 +190,9 @@ INVOICE = IntacctObject(
         "description": "description",
         "currency": "currency",
     },
+    amount_fields=("totalTxnAmount",),
+    state_field="state",
+    id_is_key=True,
 )
 CUSTOMER = IntacctObject(
     name="customer",
@@ -183,6 +203,7 @@ CUSTOMER = IntacctObject(
     compared=("id", "name"),
     payload="intacct_provider.catalog.payloads:customer_payload",
     arguments={"id": "customer_id", "name": "name"},
+    state_field="status",
 )
 VENDOR = IntacctObject(
     name="vendor",
@@ -193,12 +214,14 @@ VENDOR = IntacctObject(
     compared=("id", "name"),
     payload="intacct_provider.catalog.payloads:vendor_payload",
     arguments={"id": "vendor_id", "name": "name"},
+    state_field="status",
 )
 GL_ACCOUNT = IntacctObject(
     name="gl_account",
     path="general-ledger/account",
     list_key="accounts",
     label="GL account",
+    state_field="status",
 )
 JOURNAL_ENTRY = IntacctObject(
     name="journal_entry",
@@ -222,6 +245,8 @@ JOURNAL_ENTRY = IntacctObject(
         "lines": "lines",
         "description": "description",
     },
+    state_field="state",
+    id_is_key=True,
 )
 AP_PAYMENT = IntacctObject(
     name="ap_payment",
@@ -240,6 +265,8 @@ AP_PAYMENT = IntacctObject(
         "description": "description",
         "documentNumber": "document_number",
     },
+    state_field="state",
+    id_is_key=True,
 )
 
 REGISTRY: dict[str, IntacctObject] = {
@@ -337,9 +364,9 @@ def lookup(obj: str | IntacctObject) -> IntacctObject | None:
     if isinstance(obj, IntacctObject):
         return obj
     path = resolve_path(obj)
-    for candidate in REGISTRY.values():
-        if candidate.path == path:
-            return candidate
+    known = registered(path)
+    if known is not None:
+        return known
     return custom_object(path) if is_custom_object(path) else None
 
 
@@ -373,9 +400,15 @@ def natural_key_of(path: str, body: Mapping[str, Any], filters: Any = None) -> t
     return tuple(name for name, _ in pairs), tuple(pairs)
 
 
+def registered(path: str) -> IntacctObject | None:
+    """The registry entry of an Intacct path, or ``None`` for a path nobody registered."""
+    return next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
+
+
 def differences(obj: str | IntacctObject, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
     """``obj``'s comparison rule; an unregistered path compares the body's top-level scalars."""
-    known = lookup(obj)
+    path = resolve_path(obj)
+    known = registered(path)  # a custom object's body is compared whole, as another unregistered path's
     if known is not None:
         return known.differences(body, record)
     from intacct_provider.catalog.identity import compare

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctResultsFileLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -67,6 +68,7 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
     """
 
     operation: ClassVar[str] = "create"
+    operator_extra_links = (IntacctResultsFileLink(),)
     statuses: ClassVar[tuple[str, ...]] = ("created", "exists", "failed", "skipped")
     template_fields: tuple[str, ...] = (
         *IntacctBaseOperator.template_fields,
@@ -75,6 +77,9 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         "input_path",
         "output_path",
         "idempotency_key",
+        "batch_size",
+        "max_concurrency",
+        "on_error",
     )
     template_fields_renderers: ClassVar[dict[str, str]] = {"records": "json"}
 
@@ -116,6 +121,7 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         from intacct_provider.operators.asset_events import writes_extra
         from intacct_provider.operators.bulk_task.run import IntacctBulkWriteError, run_bulk
         from intacct_provider.operators.create import default_idempotency_key
+        from intacct_provider.operators.links import push_link, results_url
 
         path = resolve_path(self.object)
         obj = lookup(path)  # a registered object, a custom object's entry, or None for another raw path
@@ -125,6 +131,7 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         base = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
         # One engine for the task's worker threads, over the hook's one pacer.
         engine = WriteEngine(self.hook, path, plan.preparer.key_fields, rounds=self.hook.settings.max_retries + 1)
+        push_link(context, IntacctResultsFileLink, results_url(plan.output_path))  # known before any record is sent
         summary, results = run_bulk(plan, engine, base, self.statuses)
         # Records were written even if some failed: lineage says so either way (events only on success).
         self.record_lineage(
@@ -155,6 +162,8 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         from intacct_provider.operators.bulk_task.source import record_source
 
         batch_size = _positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
+        if isinstance(self.on_error, str) and self.on_error.strip() in ON_ERROR:
+            self.on_error = self.on_error.strip()  # a template may render " continue\n"
         if self.on_error not in ON_ERROR:
             raise IntacctValidationError("on_error", "'fail' or 'continue'", self.on_error)
         concurrency = (

@@ -34,12 +34,22 @@ class IntacctListOperator(IntacctBaseOperator):
     #: The registry name of the object a named operator creates (the registry is read when one is built).
     intacct_object: ClassVar[str | None] = None
     template_fields: tuple[str, ...] = (*IntacctBaseOperator.template_fields, "pagesize", "fields", "filter_values")
+    not_templated: ClassVar[dict[str, str]] = {
+        "object": "it decides which filter arguments the operator takes, when the DAG is parsed",
+    }
 
     def __init__(
         self, *, object: str | None = None, pagesize: int | str = DEFAULT_PAGESIZE, fields: Any = None, **kwargs: Any
     ) -> None:
         from intacct_provider.catalog.registry import entry  # read when an operator is built, not at import
 
+        if self.intacct_object is not None and object is not None:
+            from intacct_provider.exceptions import IntacctArgumentError
+
+            raise IntacctArgumentError(
+                f"{type(self).__name__}(task_id={kwargs.get('task_id')!r})",
+                [f"unknown argument 'object': this operator lists {entry(self.intacct_object).list_key}"],
+            )
         obj = entry(self.intacct_object or object or "")
         filter_values = {name: kwargs.pop(name, None) for name in obj.filters}
         super().__init__(**kwargs)

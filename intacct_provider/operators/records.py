@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctRecordLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -39,7 +40,18 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
         ``s3://bucket/intacct/bills.jsonl``) and return ``{"path", "count", "object", "window"}``.
     :param emit_asset: add the object's asset to ``outlets``
         (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
-        its event's ``extra`` is ``{"count", "window", "path"}``.
+        its event's ``extra`` is ``{"count", "window", "path"}`` (plus ``"deleted"`` when deletions are tracked).
+    :param track_deletes: also write one tombstone ``{"key", "id", "_deleted": true, "_deleted_at"}`` per
+        record deleted in the window, after the rows: ``True`` reads Intacct's audit trail (the task fails
+        before writing anything if it cannot), ``"keys"`` compares every key of the object with the set
+        the previous run stored at ``keys_state_path``; default ``False``. ``count`` then includes the
+        tombstones and ``deleted`` says how many there are. See ``docs/deletions.md``.
+    :param keys_state_path: file path or ``ObjectStoragePath`` URI of the key set (``track_deletes="keys"``).
+    :param audit_object_id: what the audit trail's ``objectId`` holds for this object, ``"key"`` (default)
+        or ``"id"``; Sage does not say ("differs based on the object type").
+
+    A windowed read is ordered by ``audit.modifiedDateTime`` then ``key`` unless ``order_by`` says otherwise;
+    a record whose modified stamp is null is read by its created stamp.
     """
 
     template_fields = (
@@ -55,6 +67,9 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
         "lookback",
         "output_path",
         "filter_parameters",
+        "track_deletes",
+        "keys_state_path",
+        "audit_object_id",
     )
     template_fields_renderers = {"filters": "json", "fields": "json", "filter_parameters": "json"}
 
@@ -72,9 +87,15 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
         lookback: Any = None,
         output_path: Any = None,
         filter_parameters: Any = None,
+        track_deletes: Any = False,
+        keys_state_path: Any = None,
+        audit_object_id: Any = "key",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.track_deletes = track_deletes
+        self.keys_state_path = keys_state_path
+        self.audit_object_id = audit_object_id
         self.filter_parameters = filter_parameters
         self.object = object
         self.fields = fields
@@ -90,36 +111,43 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
 
     def execute(self, context: Context) -> Any:
         from intacct_provider.core.query_spec import QuerySpec
-        from intacct_provider.operators.windows import (
-            parse_instant,
-            parse_lookback,
-            positive_int_or_none,
-            window_filters,
-            write_json_lines,
-        )
+        from intacct_provider.operators.sync import SyncRead
+        from intacct_provider.operators.windows import write_json_lines
 
         spec = QuerySpec.build(
             self.object, self.fields, self.filters, self.filter_expression, self.order_by, self.filter_parameters
         )
-        since = parse_instant("modified_since", self.modified_since)
-        until = parse_instant("modified_until", self.modified_until)
-        extra, window = window_filters(since, until, parse_lookback(self.lookback))
-        spec = spec.and_filters(extra)
-        path = spec.object
+        sync = SyncRead(
+            self.hook,
+            spec,
+            since=self.modified_since,
+            until=self.modified_until,
+            lookback=self.lookback,
+            track_deletes=self.track_deletes,
+            keys_state_path=self.keys_state_path,
+            audit_object_id=self.audit_object_id,
+            max_records=self.max_records,
+            log=self.log,
+        )
+        path, window = spec.object, sync.window
         assets = self.intacct_outlets(path)  # checked before any request
-        rows = self.hook.iter_query(spec, max_records=positive_int_or_none("max_records", self.max_records))
+        rows = sync.rows()  # deletions are read here: a refused audit trail fails before any output
         if self.output_path:
             target, count = write_json_lines(str(self.output_path), rows)
+            deleted = {"deleted": sync.deleted} if sync.mode else {}
             self.log.info("Wrote %d %s rows to %s (window %s)", count, path, target, window)
-            self.emit_assets(context, assets, {"count": count, "window": window, "path": target})
+            self.emit_assets(context, assets, {"count": count, "window": window, "path": target, **deleted})
             self.record_lineage(path, "input", fields=spec.fields, output_path=target)
-            return {"path": target, "count": count, "object": path, "window": window}
+            sync.commit()
+            return {"path": target, "count": count, "object": path, "window": window, **deleted}
         from intacct_provider.operators.xcom import collect_for_xcom
 
         collected = collect_for_xcom(rows, what=f"the {path} rows matching this query")
+        deleted = {"deleted": sync.deleted} if sync.mode else {}
         self.log.info("Read %d %s rows (window %s)", len(collected), path, window)
-        self.emit_assets(context, assets, {"count": len(collected), "window": window, "path": None})
+        self.emit_assets(context, assets, {"count": len(collected), "window": window, "path": None, **deleted})
         self.record_lineage(path, "input", fields=spec.fields)
+        sync.commit()
         return collected
 
 
@@ -139,6 +167,7 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
     """
 
     template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "id", "fields")
+    operator_extra_links = (IntacctRecordLink(),)
 
     def __init__(self, *, object: str, key: Any = None, id: Any = None, fields: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -146,6 +175,11 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
         self.key = key
         self.id = id
         self.fields = fields
+
+    def record_name(self) -> str:
+        """``bill key 2001`` / ``vendor id VEND-100``: the record the get was for."""
+        by = f"key {self.key}" if self.key not in (None, "") else f"id {self.id}"
+        return f"{self.object} {by}"
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import resolve_path
@@ -166,7 +200,11 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
                 raise IntacctNotFoundError(f"no {path} record with id {record_id!r}", status=404)
             key = str(row["key"])
         assert key is not None
-        return self.hook.get_record(path, key, fields=fields)
+        record = self.hook.get_record(path, key, fields=fields)
+        from intacct_provider.operators.links import link_record
+
+        link_record(self, context, path, key, record=record)  # a full record carries its webURL
+        return record
 
 
 class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
@@ -179,17 +217,25 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         (``{"nsp::APPROVER": "jdoe"}``) and a custom object's fields are checked against the company's
         model first (a read, before the PATCH).
     :param emit_asset: add the object's asset to ``outlets``; its event's ``extra`` is ``{"keys", "count"}``.
+    :param web_link: read the record's ``webURL`` after the update for the task's "Intacct record"
+        link (one more request); ``False``: no link, no request.
     """
 
-    template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "changes")
+    template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "changes", "web_link")
     template_fields_renderers = {"changes": "json"}
+    operator_extra_links = (IntacctRecordLink(),)
 
-    def __init__(self, *, object: str, key: Any, changes: Any, **kwargs: Any) -> None:
+    def __init__(self, *, object: str, key: Any, changes: Any, web_link: Any = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.object = object
         self.key = key
         self.changes = changes
+        self.web_link = web_link
         self.declare_asset(object)
+
+    def record_name(self) -> str:
+        """``bill key 2001``: the record the update was for."""
+        return f"{self.object} key {self.key}"
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import resolve_path
@@ -210,6 +256,10 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
                 changes["state"],
             )
         assert key is not None
+        from intacct_provider.operators.links import link_record
+        from intacct_provider.operators.workflow import check_flag
+
+        fetch_link = check_flag("web_link", self.web_link)
         from intacct_provider.catalog.body_check import join_path
         from intacct_provider.catalog.custom_fields import with_model
 
@@ -222,6 +272,7 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         )
         assets = self.intacct_outlets(path)
         reference = self.hook.update_record(path, key, changes)
+        link_record(self, context, path, key, fetch=fetch_link)
         self.emit_assets(context, assets, writes_extra([reference["key"]]))
         self.record_lineage(path, "output", fields=list(changes))
         return {"ia::result": reference}

@@ -12,6 +12,7 @@ import sys
 import threading
 from types import FrameType
 
+from .audit import OBJECT_ID_FIELDS, PERMISSIONS
 from .handle import IntacctSandbox
 from .seed import SEEDS
 from .state import (
@@ -85,6 +86,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="composite",
         help="per-record shape of a mixed (207) bulk answer",
     )
+    parser.add_argument(
+        "--audit-object-id",
+        choices=OBJECT_ID_FIELDS,
+        default="key",
+        help="what the audit trail's objectId holds: the record's key (default) or its id",
+    )
+    parser.add_argument(
+        "--audit-trail",
+        choices=PERMISSIONS,
+        default="allowed",
+        help="whether the API user may read company-config/audit-history (refused: 403)",
+    )
+    parser.add_argument(
+        "--null-modified-stamps",
+        action="store_true",
+        help="a new record's audit.modifiedDateTime stays null until it is first modified",
+    )
     return parser.parse_args(argv)
 
 
@@ -130,6 +148,9 @@ def build(args: argparse.Namespace) -> IntacctSandbox:
         id_semantics=args.id_semantics,
         bill_approval=args.bill_approval,
         bulk_result_shape=args.bulk_result_shape,
+        audit_object_id=args.audit_object_id,
+        audit_trail=args.audit_trail,
+        null_modified_stamps=args.null_modified_stamps,
         tenant=args.tenant,
         model_service=args.model_service,
         model_unknown=args.model_unknown,

@@ -10,12 +10,14 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .audit import OBJECT_ID_FIELDS, PERMISSIONS
 from .auth import TokenAuthority
 from .clock import Clock
 from .errors import ENVELOPES, ApiError
 from .faults import FaultBook, make_fault
 from .idempotency import IdempotencyBook
 from .requestlog import readable
+from .schema import resolve_object
 from .seed import SEEDS, build_store
 from .store import ID_SEMANTICS, Store, copy_record
 from .tenant import Tenant
@@ -58,6 +60,9 @@ class Settings:
     id_semantics: str = "key"  # a transaction's id is its key; "number": its document number
     bill_approval: bool = False  # submit -> submitted (then approve) instead of straight to posted
     bulk_result_shape: str = "composite"  # per-record shape of a mixed (207) bulk answer
+    audit_object_id: str = "key"  # the audit trail's objectId: the record's key; "id": its id
+    audit_trail: str = "allowed"  # the API user may read the audit trail; "refused": 403
+    null_modified_stamps: bool = False  # a new record's audit.modifiedDateTime stays null until modified
     #: The company's own custom fields, custom objects and dimensions (``--tenant FILE``).
     tenant: Tenant | None = None
     model_service: str = "open"  # "forbidden": the model service answers 403 (custom fields then unchecked)
@@ -75,6 +80,10 @@ class Settings:
             raise ValueError(f"error_envelope must be one of {', '.join(ENVELOPES)}")
         if self.bulk_result_shape not in BULK_SHAPES:
             raise ValueError(f"bulk_result_shape must be one of {', '.join(BULK_SHAPES)}")
+        if self.audit_object_id not in OBJECT_ID_FIELDS:
+            raise ValueError(f"audit_object_id must be one of {', '.join(OBJECT_ID_FIELDS)}")
+        if self.audit_trail not in PERMISSIONS:
+            raise ValueError(f"audit_trail must be one of {', '.join(PERMISSIONS)}")
         if self.model_service not in MODEL_SERVICE:
             raise ValueError(f"model_service must be one of {', '.join(MODEL_SERVICE)}")
         if self.model_unknown not in MODEL_UNKNOWN:
@@ -101,12 +110,22 @@ class SandboxState:
         self.idempotency = IdempotencyBook(self.clock)
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
+        self.web_origin: str | None = None
         self.store = self._build(settings)
+
+    def set_web_origin(self, origin: str) -> None:
+        """The server's ``http://host:port``, once bound: what the records' ``webURL`` starts with."""
+        with self.lock:
+            self.web_origin = origin
+            self.store.set_web_origin(origin)
 
     def _build(self, settings: Settings) -> Store:
         store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
         if settings.tenant is not None:
             store.apply_tenant(settings.tenant)
+        _apply_store_settings(store, settings)
+        if self.web_origin is not None:
+            store.set_web_origin(self.web_origin)
         return store
 
     def reset(self, seed: str | None = None, tenant: Tenant | object | None = INITIAL) -> None:
@@ -120,6 +139,7 @@ class SandboxState:
         assert chosen is None or isinstance(chosen, Tenant)
         settings = replace(self.initial, seed=seed or self.initial.seed, tenant=chosen)
         settings.check()
+        self.unfreeze_time()  # first: the seed dates yesterday's records by the real clock, not a frozen one
         store = self._build(settings)
         with self.lock:
             self.settings = settings
@@ -139,6 +159,7 @@ class SandboxState:
             self.settings = candidate
             if candidate.id_semantics != self.store.id_semantics:
                 self.store.set_id_semantics(candidate.id_semantics)
+            _apply_store_settings(self.store, candidate)
 
     def admit(self) -> bool:
         """Count a request in, unless the company already has ``max_concurrency`` in flight."""
@@ -184,9 +205,25 @@ class SandboxState:
         with self.lock:
             self.requests.clear()
 
+    def delete_record(self, path: str, key: str) -> None:
+        """Delete a record through the store's write path (its audit-history entry included);
+        ValueError if Intacct would refuse it.  ``path`` may be a name (``bill``)."""
+        path = resolve_object(path, self.store.objects)
+        with self.lock:
+            try:
+                self.store.delete(path, key, None)
+            except ApiError as error:
+                raise ValueError(error.message) from None
+
+    def audit_trail(self) -> list[dict[str, Any]]:
+        """Copies of the audit-history entries, oldest first (whatever the read permission)."""
+        with self.lock:
+            return [copy_record(entry) for entry in self.store.audit.entries]
+
     def record_payment(self, path: str, key: str, amount: str | None = None) -> dict[str, Any]:
         """Pay a bill (through an AP payment record) or an invoice, in full (``amount`` None) or in
-        part; returns the updated bill or invoice, ValueError if refused."""
+        part; returns the updated bill or invoice, ValueError if refused.  ``path`` may be a name (``bill``)."""
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return copy_record(self.store.pay(path, key, amount))
@@ -194,6 +231,7 @@ class SandboxState:
                 raise ValueError(error.message) from None
 
     def records(self, path: str, entity: str | None = None, include_private: bool = False) -> list[dict[str, Any]]:
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return [copy_record(rec) for rec in self.store.visible(path, entity, include_private)]
@@ -201,6 +239,7 @@ class SandboxState:
                 raise ValueError(error.message) from None
 
     def get_record(self, path: str, key: str) -> dict[str, Any]:
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return copy_record(self.store.get(path, key, None))
@@ -222,3 +261,9 @@ class SandboxState:
     def now(self) -> str:
         with self.lock:
             return self.clock.stamp()
+
+
+def _apply_store_settings(store: Store, settings: Settings) -> None:
+    """The run-time settings the store itself reads (what the trail's objectId holds, null stamps)."""
+    store.audit.object_id = settings.audit_object_id
+    store.null_modified_stamps = settings.null_modified_stamps

@@ -72,4 +72,5 @@ def run_workflow(
             raise ApiError.from_details(422, [detail("invalidDate", message, f"/{date_field}")])
     record["state"] = target
     store.touch(record)
+    store.workflow_done(path, record, action, current)
     return record

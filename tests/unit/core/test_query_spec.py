@@ -71,3 +71,15 @@ def test_page_window_is_checked(start, size, parameter):
     with pytest.raises(IntacctValidationError) as info:
         QuerySpec.build("bill").body(start, size)
     assert info.value.parameter == parameter
+
+
+def test_a_window_with_its_own_expression_is_renumbered_and_anded():
+    window = [{"$gte": {"m": "x"}}, {"$eq": {"m": None}}, {"$gte": {"c": "x"}}]
+    alone = QuerySpec.build("bill").and_filters(window, "1 or (2 and 3)")
+    assert alone.filter_expression == "1 or (2 and 3)" and len(alone.filters) == 3
+    one = QuerySpec.build("bill", filters={"state": "paid"}).and_filters(window, "1 or (2 and 3)")
+    assert one.filter_expression == "1 and (2 or (3 and 4))"
+    two = QuerySpec.build("bill", filters=[{"$eq": {"a": 1}}, {"$eq": {"b": 2}}], filter_expression="1 or 2")
+    assert two.and_filters(window, "1 or (2 and 3)").filter_expression == "(1 or 2) and (3 or (4 and 5))"
+    implicit = QuerySpec.build("bill", filters=[{"$eq": {"a": 1}}, {"$eq": {"b": 2}}])
+    assert implicit.and_filters(window, "1 or (2 and 3)").filter_expression == "(1 and 2) and (3 or (4 and 5))"
