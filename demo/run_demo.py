@@ -222,7 +222,8 @@ def invoices_from_orders(demo: Demo) -> None:
         invoices = [demo.sandbox.get_record("invoice", key) for key in report["keys"].values()]
         summary = report["summary"]
         demo.say(
-            f"{summary['created']} invoices created in one bulk task, {summary['failed']} failed, "
+            f"{summary['created']} invoices created in one bulk task, {summary['exists']} already there, "
+            f"{summary['failed']} failed, "
             f"{summary['skipped']} skipped; total {money(i['totalTxnAmount'] for i in invoices)} USD; "
             f"results in {Path(summary['results_path'].removeprefix('file://')).relative_to(HOME)}"
         )

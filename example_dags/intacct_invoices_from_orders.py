@@ -72,12 +72,15 @@ with DAG(
 
     @task
     def report(summary: dict) -> dict:
-        """What the order system needs back: the invoice key of each order, and the failures."""
+        """What the order system needs back: the invoice key of each order, and the failures.
+
+        ``exists``: a re-run of the same orders found the invoice an earlier run made (same key).
+        """
         invoiced, failed = {}, []
         with ObjectStoragePath(summary["results_path"]).open("r") as results:
             for line in results:
                 row = json.loads(line)
-                if row["status"] == "created":
+                if row["status"] in ("created", "exists"):
                     invoiced[row["natural_key"]["invoiceNumber"]] = row["key"]
                 else:
                     failed.append({"order": row["index"], "error": row["error"]})

@@ -10,7 +10,7 @@ are imported only when there is something to suggest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 #: How alike a candidate must be (difflib ratio) to be suggested; 0.6 is difflib's own default.
@@ -99,7 +99,12 @@ AIRFLOW_INTERNAL_PREFIX = "_airflow"
 FROM_MAPPED = "_airflow_from_mapped"
 
 
-def argument_error(cls: type, kwargs: Mapping[str, Any], error: TypeError) -> Exception | None:
+def argument_error(
+    cls: type,
+    kwargs: Mapping[str, Any],
+    error: TypeError,
+    name_record: Callable[[Mapping[str, Any]], str] | None = None,
+) -> Exception | None:
     """A clearer error for Airflow's ``TypeError`` about missing or unknown operator arguments.
 
     Airflow says ``missing keyword argument 'vendor_id'`` or dumps every unknown
@@ -109,6 +114,7 @@ def argument_error(cls: type, kwargs: Mapping[str, Any], error: TypeError) -> Ex
     ``due_date`` meets ``date_due`` and not ``BaseOperator``'s ``end_date``; a word from
     :data:`ALIASES` is suggested as what it usually means. Keys Airflow adds itself
     (``_airflow_from_mapped``) are never reported. ``None`` for any other ``TypeError``.
+    ``name_record`` names a mapped instance's record from its arguments (a named operator's object).
     """
     text = str(error)
     if text.startswith("missing keyword argument"):
@@ -137,12 +143,9 @@ def argument_error(cls: type, kwargs: Mapping[str, Any], error: TypeError) -> Ex
     from intacct_provider.exceptions import IntacctArgumentError
 
     where = f"{cls.__name__}(task_id={kwargs.get('task_id')!r})"
-    obj = getattr(cls, "intacct_object", None)
-    if kwargs.get(FROM_MAPPED) and obj is not None:
+    if kwargs.get(FROM_MAPPED) and name_record is not None:
         # One mapped instance per input row, all with the same task id: name the row's record.
-        from intacct_provider.catalog.naming import record_name
-
-        where += " for " + record_name(obj.label, kwargs, master=obj.natural_key == ("id",))
+        where += " for " + name_record(kwargs)
     return IntacctArgumentError(where, problems)
 
 

@@ -7,7 +7,7 @@ the HTTP stack until ``execute`` asks for the hook.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -49,10 +49,22 @@ class IntacctOperatorMeta(BaseOperatorMeta):
         except TypeError as exc:
             from intacct_provider.catalog.suggest import argument_error
 
-            better = argument_error(cls, kwargs, exc)
+            better = argument_error(cls, kwargs, exc, _record_namer(cls))
             if better is None:
                 raise
             raise better from None
+
+
+def _record_namer(cls: type) -> Callable[[Mapping[str, Any]], str] | None:
+    """How a named operator's arguments name its record (``None`` for an operator of no one object)."""
+    named = getattr(cls, "intacct_object", None)
+    if named is None:
+        return None
+    from intacct_provider.catalog.naming import record_name
+    from intacct_provider.catalog.registry import entry
+
+    obj = entry(named)
+    return lambda arguments: record_name(obj.label, arguments, master=obj.natural_key == ("id",))
 
 
 def not_templated(cls: type) -> dict[str, str]:

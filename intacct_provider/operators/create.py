@@ -108,8 +108,8 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         none); ``False``: no link, no request.
     """
 
-    #: The registry name of the object a named operator creates (the registry is read when one is built).
-    intacct_object: ClassVar[str | None] = None
+    #: The object a named operator creates: its registry name (the registry is read when one is built) or entry.
+    intacct_object: ClassVar[str | IntacctObject | None] = None
     operator_extra_links = (IntacctRecordLink(),)
     #: The record's keys, as the named operators take them (their templated arguments).
     arguments: ClassVar[tuple[str, ...]] = ()

@@ -16,6 +16,8 @@ from intacct_provider.operators.base import IntacctBaseOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from intacct_provider.catalog.registry import IntacctObject
+
 #: The catalog's default page size (its maximum, 1000, is checked in ``validation``).
 DEFAULT_PAGESIZE = 100
 
@@ -31,8 +33,8 @@ class IntacctListOperator(IntacctBaseOperator):
         for bills (templated; kept in ``filter_values``).
     """
 
-    #: The registry name of the object a named operator creates (the registry is read when one is built).
-    intacct_object: ClassVar[str | None] = None
+    #: The object a named operator lists: its registry name (the registry is read when one is built) or entry.
+    intacct_object: ClassVar[str | IntacctObject | None] = None
     template_fields: tuple[str, ...] = (*IntacctBaseOperator.template_fields, "pagesize", "fields", "filter_values")
     not_templated: ClassVar[dict[str, str]] = {
         "object": "it decides which filter arguments the operator takes, when the DAG is parsed",

@@ -30,7 +30,7 @@ def test_make_demo_runs_every_example_dag_and_reports_it():
     assert "-> invoices: 2 changed in " in out and ", total 3730.00 USD -> sync/" in out
     assert "3 open of 3 bills; due by age: current 4736.40, 1-30 0.00" in out  # the asset-triggered report
     assert "-> 3 invoices, one per order (keys " in out and "total 1650.49 USD" in out
-    assert "-> 100 invoices created in one bulk task, 0 failed, 0 skipped; total 14950.00 USD" in out
+    assert "-> 100 invoices created in one bulk task, 0 already there, 0 failed, 0 skipped; total 14950.00 USD" in out
     assert "Intacct record: http://127.0.0.1:" in out  # each create's link into Intacct (the sandbox)
     assert "-> bill PAY-" in out and "of 1250.00 is paid, 0.00 due" in out
     assert "-> tombstone in sync-deletes/2026-01-06/bill.jsonl: " in out  # a deletion reaches the copy

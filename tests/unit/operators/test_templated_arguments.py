@@ -7,7 +7,7 @@ import inspect
 import pytest
 
 from intacct_provider import operators
-from intacct_provider.catalog.registry import REGISTRY
+from intacct_provider.catalog.registry import REGISTRY, entry
 from intacct_provider.exceptions import IntacctArgumentError
 from intacct_provider.operators.base import not_templated
 from intacct_provider.operators.list import IntacctListOperator
@@ -50,8 +50,9 @@ def test_every_argument_is_templated_or_says_why_not(cls):
 )
 def test_list_filter_arguments_are_rendered_through_filter_values(cls):
     assert "filter_values" in cls.template_fields
-    op = cls(task_id="l", **dict.fromkeys(cls.intacct_object.filters, "{{ params.x }}"))
-    assert op.filter_values == dict.fromkeys(cls.intacct_object.filters, "{{ params.x }}")
+    filters = entry(cls.intacct_object).filters
+    op = cls(task_id="l", **dict.fromkeys(filters, "{{ params.x }}"))
+    assert op.filter_values == dict.fromkeys(filters, "{{ params.x }}")
 
 
 CASES = [(cls, name) for cls in CLASSES for name in not_templated(cls)]
