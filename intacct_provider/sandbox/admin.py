@@ -26,6 +26,8 @@ _SETTABLE = frozenset(
         "idempotency",
         "id_semantics",
         "bill_approval",
+        "bill_approve_state",
+        "payment_flow",
         "bulk_result_shape",
     }
 )

@@ -15,7 +15,9 @@ from .clock import Clock
 from .errors import ENVELOPES, ApiError
 from .faults import FaultBook, make_fault
 from .idempotency import IdempotencyBook
-from .requestlog import readable
+from .readings import Readings
+from .requestlog import readable as readable_entry
+from .schema import readable
 from .seed import SEEDS, build_store
 from .store import ID_SEMANTICS, copy_record
 
@@ -43,14 +45,21 @@ class Settings:
     latency_ms: int = 0
     max_concurrency: int | None = None
     invalid_token_status: int = 401
-    require_document_numbers: bool = False
     error_envelope: str = "nested"
     # Unknowns of the contract, each defaulting to the stricter reading (README: "Sandbox: what
     # follows Sage's contract, and the switches for what is unknown").
+    require_document_numbers: bool = True  # no document sequencing: billNumber/invoiceNumber required
     idempotency: str = "conflict"  # any reuse of an Idempotency-Key -> 409; "replay": same body replays
     id_semantics: str = "key"  # a transaction's id is its key; "number": its document number
-    bill_approval: bool = False  # submit -> submitted (then approve) instead of straight to posted
+    bill_approval: bool = True  # submit -> submitted (then approve); False: straight to posted
+    bill_approve_state: str = "approved"  # a bill's approve answers "approved" (spec enum); "posted"
+    payment_flow: str = "print"  # AP payment: approve, print, confirm ("print"), "approval", "direct"
     bulk_result_shape: str = "composite"  # per-record shape of a mixed (207) bulk answer
+
+    @property
+    def readings(self) -> Readings:
+        """The readings records follow (the store's copy is kept in step by :class:`SandboxState`)."""
+        return Readings(self.bill_approval, self.bill_approve_state, self.payment_flow)
 
     def check(self) -> None:
         """Refuse impossible settings up front rather than misbehaving on the wire."""
@@ -64,6 +73,7 @@ class Settings:
             raise ValueError(f"error_envelope must be one of {', '.join(ENVELOPES)}")
         if self.bulk_result_shape not in BULK_SHAPES:
             raise ValueError(f"bulk_result_shape must be one of {', '.join(BULK_SHAPES)}")
+        self.readings.check()
         if self.invalid_token_status not in (400, 401):
             raise ValueError("invalid_token_status must be 400 or 401")
         if self.max_concurrency is not None and self.max_concurrency < 1:
@@ -89,6 +99,7 @@ class SandboxState:
         self.store = build_store(
             settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics
         )
+        self.store.readings = settings.readings
 
     def reset(self, seed: str | None = None) -> None:
         """Back to the seed with the initial settings: no faults, keys, log or frozen clock.
@@ -98,6 +109,7 @@ class SandboxState:
         settings = replace(self.initial, seed=seed or self.initial.seed)
         settings.check()
         store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
+        store.readings = settings.readings
         with self.lock:
             self.settings = settings
             self.store = store
@@ -114,6 +126,7 @@ class SandboxState:
             self.settings = candidate
             if candidate.id_semantics != self.store.id_semantics:
                 self.store.set_id_semantics(candidate.id_semantics)
+            self.store.readings = candidate.readings
 
     def admit(self) -> bool:
         """Count a request in, unless the company already has ``max_concurrency`` in flight."""
@@ -153,7 +166,7 @@ class SandboxState:
 
     def request_log(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [readable(entry) for entry in self.requests]
+            return [readable_entry(entry) for entry in self.requests]
 
     def clear_requests(self) -> None:
         with self.lock:
@@ -164,21 +177,23 @@ class SandboxState:
         part; returns the updated bill or invoice, ValueError if refused."""
         with self.lock:
             try:
-                return copy_record(self.store.pay(path, key, amount))
+                return copy_record(readable(self.store.table(path).obj, self.store.pay(path, key, amount)))
             except ApiError as error:
                 raise ValueError(error.message) from None
 
     def records(self, path: str, entity: str | None = None, include_private: bool = False) -> list[dict[str, Any]]:
+        """Copies of the records as the API would answer them (no writeOnly fields)."""
         with self.lock:
             try:
-                return [copy_record(rec) for rec in self.store.visible(path, entity, include_private)]
+                obj = self.store.table(path).obj
+                return [copy_record(readable(obj, rec)) for rec in self.store.visible(path, entity, include_private)]
             except ApiError as error:
                 raise ValueError(error.message) from None
 
     def get_record(self, path: str, key: str) -> dict[str, Any]:
         with self.lock:
             try:
-                return copy_record(self.store.get(path, key, None))
+                return copy_record(readable(self.store.table(path).obj, self.store.get(path, key, None)))
             except ApiError as error:
                 raise KeyError(error.message) from None
 
