@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint e2e clean package compat
+.PHONY: demo test lint e2e clean package compat docs
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,e2e]"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,e2e,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -68,5 +68,15 @@ compat: package $(foreach v,$(COMPAT_VERSIONS),.venv-compat-$(v)/.installed)
 	for v in $(COMPAT_VERSIONS); do TEST_WORKERS=$(TEST_WORKERS) bash requirements/compat.sh "$$v" || status=1; done; \
 	exit $$status
 
+# The documentation site (docs/, Sphinx + MyST + furo) built from scratch, offline. -n: every
+# reference to a page, heading or Python name must resolve; -W: any warning fails the build.
+# Then scripts/check_docs.py checks what Sphinx cannot know: every public operator, sensor,
+# trigger, hook method and exception in the API reference, every exception on the errors page,
+# every link between pages, every repository path a page names.
+docs: $(STAMP)
+	rm -rf docs/_build/html docs/_build/doctrees
+	$(BIN)/sphinx-build -b html -n -W --keep-going -q -d docs/_build/doctrees docs docs/_build/html
+	$(BIN)/python scripts/check_docs.py docs/_build/html
+
 clean:
-	rm -rf $(VENV) .venv-compat-* build dist *.egg-info artifacts .airflow-demo
+	rm -rf $(VENV) .venv-compat-* build dist *.egg-info artifacts .airflow-demo docs/_build

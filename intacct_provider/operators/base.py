@@ -41,7 +41,7 @@ class IntacctOperatorMeta(BaseOperatorMeta):
 
 
 class IntacctBaseOperator(BaseOperator, metaclass=IntacctOperatorMeta):
-    """Holds ``intacct_conn_id`` and builds the :class:`IntacctHook` on first use."""
+    """Holds ``intacct_conn_id`` and builds the :class:`~intacct_provider.hooks.intacct.IntacctHook` on first use."""
 
     template_fields: tuple[str, ...] = ("intacct_conn_id",)
     ui_color = "#00dc06"  # Sage green

@@ -51,7 +51,8 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         ``natural_key``, ``key``, ``status``, ``error``); any ``ObjectStoragePath``.
     :param idempotency_key: base of the batches' idempotency keys (default: derived from the DAG,
         task, run and map index, so every try of one task instance derives the same keys).
-    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+    :param emit_asset: add the object's asset to ``outlets``
+        (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count", "failed", "skipped", "results_path"}``: the
         created (and updated) records' keys, at most 100, and their count.
     """

@@ -69,7 +69,8 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         custom fields), merged into the body; checked against the contract like everything else.
     :param idempotency_key: override the derived key (templated), e.g. an upstream
         document id, so a re-run of the same source document never creates twice.
-    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+    :param emit_asset: add the object's asset to ``outlets``
+        (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count"}``.
     """
 

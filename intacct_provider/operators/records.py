@@ -37,7 +37,8 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
         ``as_of_date``, ``include_hierarchy_fields``.
     :param output_path: write JSON Lines here (local path or ``ObjectStoragePath`` URI such as
         ``s3://bucket/intacct/bills.jsonl``) and return ``{"path", "count", "object", "window"}``.
-    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+    :param emit_asset: add the object's asset to ``outlets``
+        (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"count", "window", "path"}``.
     """
 

@@ -122,7 +122,8 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
     :param notes: optional notes (approve, decline, reverse).
     :param reverse_date: ``YYYY-MM-DD``, required by a bill's and an invoice's ``reverse``, optional for
         a payment's.
-    :param emit_asset: add the object's asset to ``outlets`` (see :class:`~intacct_provider.assets.IntacctAssetMixin`);
+    :param emit_asset: add the object's asset to ``outlets``
+        (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count", "action", "state", "performed"}``.
     """
 
