@@ -43,8 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--require-document-numbers",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="billNumber/invoiceNumber required (no document sequencing, the default); "
-        "--no-require-document-numbers: numbers auto-generated",
+        help="billNumber/invoiceNumber required (no document sequencing, the default); off: numbers generated",
     )
     parser.add_argument(
         "--idempotency",
@@ -62,7 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--bill-approval",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="bills need approval: submit leads to submitted (the default); --no-bill-approval: straight to posted",
+        help="bills need approval: submit leads to submitted (the default); off: straight to posted",
     )
     parser.add_argument(
         "--bill-approve-state",
