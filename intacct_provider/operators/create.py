@@ -150,6 +150,9 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
                 raise IntacctValidationError(
                     f"record.{unknown[0]}", f"one of {', '.join(accepted)}", None, show_value=False
                 )
+            missing = [n for n, p in accepted.items() if p.default is inspect.Parameter.empty and n not in arguments]
+            if missing:  # e.g. an AP payment's payment_method: required, never guessed
+                raise IntacctValidationError(f"record.{missing[0]}", "a value (it is required)", None, show_value=False)
             body = mapping(**arguments)
         body = merge_extra_fields(body, self.extra_fields)
         check_body(obj, body, extra=parse_json("extra_fields", self.extra_fields))
