@@ -1,7 +1,7 @@
 """`make demo`: run the example DAGs in a real Airflow against the local sandbox.
 
 Starts the sandbox (the same server users start with
-``python -m intacct_provider.sandbox``), migrates a SQLite
+``python -m intacct_provider.sandbox --tenant intacct_provider/sandbox/tenants/example.json``), migrates a SQLite
 metadata DB in a temporary AIRFLOW_HOME, runs every example DAG with
 ``dag.test()`` and prints what each task returned. Everything stays offline.
 """
@@ -31,6 +31,7 @@ RUNS: list[tuple[str, dict[str, Any], str | None]] = [
     ("intacct_daily_ap_ar_sync", {"lookback_seconds": 4 * 86400}, "2026-01-06"),
     ("intacct_bill_payment_flow", {"vendor_id": "VEND-200", "amount": "1250.00"}, None),
     ("intacct_invoice_per_order", {}, None),
+    ("intacct_custom_fields", {}, None),
 ]
 
 
@@ -100,6 +101,7 @@ def print_asset_events() -> None:
 
 def main() -> int:
     from intacct_provider.sandbox import IntacctSandbox
+    from intacct_provider.sandbox.tenant import EXAMPLE_TENANT
 
     DAGS.mkdir(parents=True)
     for source in (REPO / "example_dags").glob("*.py"):
@@ -116,9 +118,11 @@ def main() -> int:
     )
     failed = []
     try:
-        with IntacctSandbox(seed="demo") as sandbox:
+        # The example company's own fields and objects (custom fields on bills, a custom object, a
+        # user-defined dimension): what intacct_custom_fields writes and reads.
+        with IntacctSandbox(seed="demo", tenant=EXAMPLE_TENANT) as sandbox:
             os.environ["AIRFLOW_CONN_SAGE_INTACCT_DEFAULT"] = sandbox.connection_json()
-            print(f"Sandbox Intacct at {sandbox.base_url} (company {sandbox.company_id})")
+            print(f"Sandbox Intacct at {sandbox.base_url} (company {sandbox.company_id}, tenant {EXAMPLE_TENANT.name})")
             print(f"Airflow home {HOME}: migrating the SQLite metadata DB...")
             subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
             for dag_id, conf, logical_date in RUNS:

@@ -113,6 +113,12 @@ def get_provider_info() -> dict[str, Any]:
                         "description": "Your performance tier's concurrent-request limit (commonly 2).",
                         "schema": {"type": ["integer", "null"], "minimum": 1, "default": 2},
                     },
+                    "model_cache_seconds": {
+                        "label": "Model cache (seconds)",
+                        "description": "How long a worker keeps the company's model of an object (its custom "
+                        "fields) before reading it again; 0 reads it once per task.",
+                        "schema": {"type": ["number", "null"], "minimum": 0, "default": 900},
+                    },
                 },
             }
         ],

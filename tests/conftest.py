@@ -86,6 +86,16 @@ def one_execution_api_per_process() -> None:
     supervisor.InProcessTestSupervisor._api_client = staticmethod(api_client)
 
 
+@pytest.fixture(autouse=True)
+def fresh_model_cache() -> Iterator[None]:
+    """Every test reads the company's models afresh: tests share one sandbox and change its tenant."""
+    from intacct_provider.hooks import model_cache
+
+    model_cache.clear()
+    yield
+    model_cache.clear()
+
+
 @pytest.fixture
 def intacct_conn(intacct_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
     """Point ``sage_intacct_default`` at the sandbox; call it again to change extras."""

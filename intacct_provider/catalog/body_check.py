@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from intacct_provider.catalog.custom_fields import strip_custom
 from intacct_provider.exceptions import IntacctValidationError
 
 if TYPE_CHECKING:
@@ -59,11 +60,16 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
     ``extra`` is the (parsed) ``extra_fields`` mapping: paths it supplied are reported as
     ``extra_fields.<path>``, the others under the operator argument they came from. An object
     the contract does not describe (a raw path someone registered) is left to Intacct to check.
+    The company's own names (``nsp::...``) are not Sage's to describe: they are left out here and
+    checked against the company's model when the task runs (``catalog.custom_fields``).
     """
     checks = _checks(obj.path, operation, obj.tenant_defaults)
     if checks is None:
         return
     check, quick = checks
+    if quick is not None and quick(body):
+        return
+    body = strip_custom(body)  # only a body the schema refuses pays for looking for custom names
     if quick is not None and quick(body):
         return
     from intacct_provider.contract import is_read_only_error, unknown_properties
@@ -92,7 +98,7 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
         expectation = "a value (Intacct requires this field)"
     else:
         expectation = f"a value the contract allows ({error.message})"
-    raise IntacctValidationError(_argument(obj, path, extra), expectation, None, show_value=False)
+    raise IntacctValidationError(argument_name(obj, path, extra), expectation, None, show_value=False)
 
 
 @cache
@@ -133,8 +139,12 @@ def _tenant_default(obj: IntacctObject, error: Any) -> bool:
     return ".".join([*parents, error.message.split("'")[1]]) in obj.tenant_defaults
 
 
-def _argument(obj: IntacctObject, path: list[str], extra: Any) -> str:
-    """Name the user's argument for a body path: ``extra_fields.termz`` or ``line_items[0].dimensions``."""
+def argument_name(obj: IntacctObject, path: list[str], extra: Any) -> str:
+    """Name the user's argument for a body path: ``extra_fields.termz`` or ``line_items[0].dimensions``.
+
+    ``path`` is the body's (``["lines", "[0]", "memo"]``); an object whose record is its body
+    (no payload mapping: a custom object, a raw path) names it under ``record``.
+    """
     from intacct_provider.catalog.registry import dotted
 
     dotted_path = ".".join(p for p in path if not p.startswith("["))
@@ -142,8 +152,15 @@ def _argument(obj: IntacctObject, path: list[str], extra: Any) -> str:
         return "extra_fields." + _join(path)
     if isinstance(extra, Mapping) and path and path[0] in extra and path[0] not in obj.arguments:
         return "extra_fields." + _join(path)
+    if obj.payload is None:
+        return _join(["record", *path])
     head = obj.arguments.get(path[0], path[0]) if path else "record"
     return _join([head, *path[1:]])
+
+
+def join_path(path: list[str]) -> str:
+    """``["lines", "[0]", "memo"]`` as ``lines[0].memo``."""
+    return _join(path)
 
 
 def _join(path: list[str]) -> str:

@@ -7,20 +7,26 @@ union of the top-level fields of every prepared body, in the order first seen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider.catalog.bulk_records import Item, Preparer
 
 if TYPE_CHECKING:
+    from intacct_provider.catalog.model import TenantModel
     from intacct_provider.catalog.registry import IntacctObject
 
 
 class FieldRecordingPreparer(Preparer):
     """A :class:`Preparer` that also notes the top-level fields of each body it prepares."""
 
-    def __init__(self, obj: IntacctObject | None, key_fields: Sequence[str]) -> None:
-        super().__init__(obj, key_fields)
+    def __init__(
+        self,
+        obj: IntacctObject | None,
+        key_fields: Sequence[str],
+        tenant: Callable[[], TenantModel | None] | None = None,
+    ) -> None:
+        super().__init__(obj, key_fields, tenant)
         self._fields: dict[str, None] = {}
 
     def prepare(self, index: int, record: Any) -> Item:

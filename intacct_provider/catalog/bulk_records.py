@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intacct_provider.catalog.body_check import check_body, merge_extra_fields
+from intacct_provider.catalog.body_check import argument_name, check_body, merge_extra_fields
+from intacct_provider.catalog.custom_fields import check_custom, needs_model
 from intacct_provider.catalog.registry import IntacctObject
 from intacct_provider.catalog.suggest import suggestion
 from intacct_provider.catalog.validation import parse_json
 from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
+
+if TYPE_CHECKING:
+    from intacct_provider.catalog.model import TenantModel
 
 #: Longest list of problems quoted in an error message (all are in the results file).
 MAX_LISTED = 20
@@ -79,8 +83,19 @@ class Preparer:
     single-create operator does; a raw path's records are sent as they are.
     """
 
-    def __init__(self, obj: IntacctObject | None, key_fields: Sequence[str]) -> None:
+    def __init__(
+        self,
+        obj: IntacctObject | None,
+        key_fields: Sequence[str],
+        tenant: Callable[[], TenantModel | None] | None = None,
+    ) -> None:
+        """``tenant`` reads the company's model (None: it cannot be read), called once, at the first
+        record with a custom field (or the first of a custom object): the model is a read, so the
+        operator provides it when the task runs, and no request is made for records without any."""
         self.obj = obj
+        self._tenant = tenant
+        self._model: TenantModel | None = None
+        self._model_read = False
         self.builder = obj.payload_function() if obj is not None else None
         self.key_fields = tuple(key_fields)
         self.label = obj.label if obj is not None else "record"
@@ -122,7 +137,19 @@ class Preparer:
                 body = merge_extra_fields(body, extra)
         if self.obj is not None:
             check_body(self.obj, body, extra=extra)
+            if self._tenant is not None and needs_model(self.obj.path, body):
+                body = self._custom(self.obj, body, extra)
         return Item(index, body, _natural(body, self._key_paths))
+
+    def _custom(self, obj: IntacctObject, body: dict[str, Any], extra: Any) -> dict[str, Any]:
+        """The body checked against the company's model, read once for the whole input."""
+        if not self._model_read:
+            assert self._tenant is not None
+            self._model = self._tenant()
+            self._model_read = True
+        if self._model is None:  # unreadable: sent as given (the hook logged why, once)
+            return body
+        return check_custom(self._model, body, name=lambda path: argument_name(obj, path, extra), label=obj.label)
 
 
 def natural_key(body: Mapping[str, Any], fields: Sequence[str]) -> tuple[tuple[str, str], ...] | None:

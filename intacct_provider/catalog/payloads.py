@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from intacct_provider.catalog.model import CUSTOM_PREFIX
 from intacct_provider.catalog.validation import (
     JOURNAL_LINE_SCHEMA,
     LINE_DIMENSIONS,
+    LINE_ITEM_SCHEMA,
     check_amount,
     check_balanced,
     check_date,
@@ -28,6 +30,8 @@ from intacct_provider.catalog.validation import (
 from intacct_provider.exceptions import IntacctValidationError
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+#: A line's own keys (any other a checked line may have is a custom ``nsp::`` one).
+_LINE_ARGUMENTS = frozenset({*LINE_ITEM_SCHEMA["properties"], *JOURNAL_LINE_SCHEMA["properties"]})
 
 
 def check_currency(parameter: str, value: Any) -> str | None:
@@ -40,7 +44,12 @@ def check_currency(parameter: str, value: Any) -> str | None:
 
 
 def _line(line: Mapping[str, Any], text_field: str = "memo") -> dict[str, Any]:
-    """One line; every dimension id key (``locationid``) becomes ``dimensions.<dim>.id``."""
+    """One line; every dimension id key (``locationid``) becomes ``dimensions.<dim>.id``.
+
+    A custom key (``nsp::COST_CODE``) stays on the line as given: whether it is a custom field of
+    the line or a user-defined dimension (then sent as ``dimensions["nsp::..."] = {"key": ...}``)
+    only the company's model says, read when the task runs (``catalog.custom_fields``).
+    """
     body: dict[str, Any] = {"glAccount": {"id": line["glaccountno"]}, "txnAmount": line["amount"]}
     if line.get("memo"):
         body[text_field] = line["memo"]
@@ -49,6 +58,8 @@ def _line(line: Mapping[str, Any], text_field: str = "memo") -> dict[str, Any]:
     }
     if dimensions:
         body["dimensions"] = dimensions
+    if line.keys() - _LINE_ARGUMENTS:  # the company's own line fields and dimensions, sent as given for now
+        body.update((name, value) for name, value in line.items() if name[:5] == CUSTOM_PREFIX)
     return body
 
 

@@ -14,6 +14,7 @@ still accepted wherever an object is expected.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,11 @@ from typing import Any
 
 #: Path prefix of every object under the API base URL.
 OBJECTS_PREFIX = "/objects/"
+#: Where every custom object lives (``platform-apps/nsp::<integration name>``) and its prefix.
+CUSTOM_APPLICATION = "platform-apps"
+CUSTOM_PREFIX = "nsp::"
+#: An integration name: letters, digits and underscores (Platform Services' rule for object names).
+_INTEGRATION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 #: Workflow body field -> the operator argument that fills it (``IntacctWorkflowOperator``): a
@@ -124,10 +130,14 @@ class IntacctObject:
 
         Only fields the body sets are compared (Intacct fills in defaults), and never one Sage marks
         writeOnly (Intacct does not return it: a payment's ``paymentDate``); amounts compare as
-        decimals (``"12.5"`` is ``"12.50"``), lines in order by ``line_compared``.
+        decimals (``"12.5"`` is ``"12.50"``), lines in order by ``line_compared``. The body's own
+        custom fields (``nsp::APPROVER``) are compared too: a record that differs in them is not ours.
         """
         hidden = _write_only(self.path)
-        compared = [name for name in self.compared if name not in hidden]
+        custom = [
+            name for name, value in body.items() if name[:5] == CUSTOM_PREFIX and not isinstance(value, (Mapping, list))
+        ]
+        compared = [name for name in (*self.compared, *custom) if name not in hidden]
         mismatched = [name for name in compared if not _same(name, dotted(body, name), dotted(record, name))]
         lines = self.lines_field
         if lines in body and self.line_compared:
@@ -339,6 +349,9 @@ def resolve_path(obj: str | IntacctObject) -> str:
         text = text[len(OBJECTS_PREFIX) - 1 :]
     if text in REGISTRY:
         return REGISTRY[text].path
+    custom = _custom_object_path(text)
+    if custom is not None:
+        return custom
     parts = text.split("/")
     if len(parts) == 2 and all(parts) and all(_is_path_segment(p) for p in parts):
         return text
@@ -348,24 +361,69 @@ def resolve_path(obj: str | IntacctObject) -> str:
     known = ", ".join(sorted(REGISTRY))
     raise IntacctValidationError(
         "object",
-        f"a registry name ({known}) or an Intacct path like 'accounts-payable/bill', got {obj!r}"
+        f"a registry name ({known}), an Intacct path like 'accounts-payable/bill' or a custom object "
+        f"like 'platform-apps/nsp::cip_asset', got {obj!r}"
         + suggestion(text, [*REGISTRY, *(o.path for o in REGISTRY.values())]),
         obj,
         show_value=False,
     )
 
 
+def _custom_object_path(text: str) -> str | None:
+    """``platform-apps/nsp::<name>`` for ``nsp::<name>`` or ``platform-apps/nsp::<name>``; None otherwise."""
+    name = text[len(CUSTOM_APPLICATION) + 1 :] if text.startswith(CUSTOM_APPLICATION + "/") else text
+    if name.startswith(CUSTOM_PREFIX) and _INTEGRATION_NAME.fullmatch(name[len(CUSTOM_PREFIX) :]):
+        return f"{CUSTOM_APPLICATION}/{name}"
+    return None
+
+
+def is_custom_object(obj: str | IntacctObject) -> bool:
+    """Whether ``obj`` names one of the company's custom objects (``nsp::cip_asset``)."""
+    path = obj.path if isinstance(obj, IntacctObject) else str(obj).strip().strip("/")
+    return _custom_object_path(path.removeprefix(OBJECTS_PREFIX.strip("/") + "/")) is not None
+
+
+def custom_object(path: str) -> IntacctObject:
+    """The registry's view of a custom object: its body is the record itself, its natural key ``id``.
+
+    Sage: "The key and id values for a custom object are always the same", so a create whose body
+    names its ``id`` is looked up by it (as a vendor's is) and one without (Intacct numbers it) by
+    its content; the whole body is checked against the company's model when the task runs.
+    """
+    name = path.rsplit("/", 1)[-1]
+    return IntacctObject(
+        name=path,
+        path=path,
+        list_key="records",
+        label=f"custom object {name}",
+        natural_key=("id",),
+        compared=("id",),
+    )
+
+
 def entry(obj: str | IntacctObject, parameter: str = "object") -> IntacctObject:
-    """The registry entry for a name or path; an unregistered object is a validation error."""
+    """The registry entry for a name or path (a custom object's own); any other unregistered object is an error."""
+    if isinstance(obj, IntacctObject):
+        return obj
+    found = lookup(obj)
+    if found is not None:
+        return found
+    from intacct_provider.exceptions import IntacctValidationError
+
+    raise IntacctValidationError(
+        parameter, f"a registered object ({', '.join(sorted(REGISTRY))}) or a custom object ('nsp::<name>')", obj
+    )
+
+
+def lookup(obj: str | IntacctObject) -> IntacctObject | None:
+    """The registry entry of ``obj``, a custom object's entry, or None for another unregistered path."""
     if isinstance(obj, IntacctObject):
         return obj
     path = resolve_path(obj)
     for candidate in REGISTRY.values():
         if candidate.path == path:
             return candidate
-    from intacct_provider.exceptions import IntacctValidationError
-
-    raise IntacctValidationError(parameter, f"a registered object ({', '.join(sorted(REGISTRY))})", obj)
+    return custom_object(path) if is_custom_object(path) else None
 
 
 def differences(obj: str | IntacctObject, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
@@ -401,6 +459,12 @@ def _same(name: str, wanted: Any, have: Any) -> bool:
     """Whether a record's value matches the body's; fields the body leaves out always match."""
     if wanted in (None, ""):
         return True
+    if isinstance(wanted, (int, float, Decimal)) and not isinstance(wanted, bool):
+        # A number custom field: sent as an exact Decimal, read back as a JSON number.
+        try:
+            return Decimal(str(wanted)) == Decimal(str(have))
+        except InvalidOperation:
+            return False
     if name.rsplit(".", 1)[-1].endswith(("Amount", "amount")):
         try:
             return Decimal(str(wanted)) == Decimal(str(have))

@@ -35,10 +35,14 @@ LINE_DIMENSIONS = {
 }
 
 _ID_SCHEMA = {"type": ["string", "integer"], "minLength": 1}
+#: A line key naming one of the company's own fields or dimensions (``nsp::COST_CODE``): sent as given,
+#: checked against the company's model when the task runs (``catalog.custom_fields``).
+CUSTOM_KEY_PATTERN = "^nsp::"
 LINE_ITEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["glaccountno", "amount"],
     "additionalProperties": False,
+    "patternProperties": {CUSTOM_KEY_PATTERN: {}},
     "properties": {
         "glaccountno": _ID_SCHEMA,
         "amount": {"type": ["string", "number"]},
@@ -273,7 +277,8 @@ def _raise_line_problems(where: str, line: dict[str, Any], validator: Any, schem
 
     known = list(schema["properties"])
     errors = sorted(validator.iter_errors(line), key=lambda e: [str(p) for p in e.path])
-    unknown = [key for key in line if key not in schema["properties"]]
+    custom = re.compile(CUSTOM_KEY_PATTERN)
+    unknown = [key for key in line if key not in schema["properties"] and not custom.match(str(key))]
     guesses = {key: did_you_mean(key, known) for key in unknown}
     problems: list[IntacctValidationError] = []
     for error in errors:

@@ -109,6 +109,11 @@ def _is_key(value: Any) -> bool:
     return (isinstance(value, str) and bool(value.strip())) or (isinstance(value, int) and not isinstance(value, bool))
 
 
+def protocol_error(problem: str, status: int, text: str, method: str, path: str) -> IntacctProtocolError:
+    """The error for a 2xx answer that ``problem`` makes untrustworthy (a call with its own envelope)."""
+    return _protocol(problem, status, text, method, path)
+
+
 def _protocol(problem: str, status: int, text: str, method: str, path: str) -> IntacctProtocolError:
     excerpt = _excerpt(text) if text.strip() else "an empty body"
     return IntacctProtocolError(

@@ -10,9 +10,10 @@ same round sends the same key, and a re-send of only the missing records gets a 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
+
+from intacct_provider.core.exact_json import canonical
 
 T = TypeVar("T")
 
@@ -33,8 +34,9 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 #: ``json.dumps(value, sort_keys=True, separators=(",", ":"))`` without a new encoder per call: the
-#: canonical JSON of batch digests and of the spool's lines (tuples written as arrays).
-canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+#: canonical JSON of batch digests and of the spool's lines (tuples written as arrays; a ``Decimal``,
+#: a number custom field's value, written as its exact number).
+canonical_json = canonical
 
 
 def body_digest(bodies: Iterable[Any]) -> str:

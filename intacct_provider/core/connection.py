@@ -23,6 +23,8 @@ CONNECT_TIMEOUT = 10.0
 DEADLINE_FACTOR = 3
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_CONCURRENCY = 2
+#: Seconds a worker process keeps a company's model of an object (its custom fields) before reading it again.
+DEFAULT_MODEL_CACHE_SECONDS = 900.0
 
 
 class Secret(str):
@@ -63,6 +65,8 @@ class ConnectionSettings:
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     #: Seconds one request may take in all (connect, headers, whole body); ``None``: ``DEADLINE_FACTOR`` x timeout.
     request_deadline: float | None = None
+    #: Seconds a worker process reuses a model read from the model service (0: only within one hook).
+    model_cache_seconds: float = DEFAULT_MODEL_CACHE_SECONDS
 
     @property
     def deadline(self) -> float:
@@ -100,6 +104,9 @@ class ConnectionSettings:
                 _number(conn_id, "max_concurrency", extra.get("max_concurrency"), DEFAULT_MAX_CONCURRENCY, int, 1)
             ),
             request_deadline=_deadline(conn_id, extra),
+            model_cache_seconds=_number(
+                conn_id, "model_cache_seconds", extra.get("model_cache_seconds"), DEFAULT_MODEL_CACHE_SECONDS, float, 0
+            ),
         )
 
 

@@ -71,6 +71,14 @@ class Request:
     resend_safe: bool = True
     authorize: bool = True
 
+    def json_bytes(self) -> bytes | None:
+        """The JSON body as sent, a ``Decimal`` (a number custom field) as its exact number; None without one."""
+        if self.json_body is None:
+            return None
+        from intacct_provider.core.exact_json import dumps
+
+        return dumps(self.json_body).encode()
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -171,8 +171,9 @@ class IntacctAsyncClient:
         try:
             async with asyncio.timeout(deadline):  # connect, headers and the whole body (httpx reads it here)
                 response = await self._client().request(
-                    request.method, self.settings.base_url + request.path, json=request.json_body, data=request.form,
-                    headers=request_headers(self.settings, token, request.headers),
+                    request.method, self.settings.base_url + request.path, content=request.json_bytes(),
+                    data=request.form, headers=request_headers(self.settings, token, request.headers,
+                                                               json=request.json_body is not None),
                 )  # fmt: skip
         except TimeoutError:
             return Outcome(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 
+from intacct_provider.catalog.model import TenantModel
 from intacct_provider.catalog.registry import OBJECTS_PREFIX, resolve_path
 from intacct_provider.catalog.validation import check_int
 from intacct_provider.core import answers
@@ -252,6 +253,100 @@ class IntacctHook(BaseHook):
     def delete_record(self, object: str, key: str | int) -> None:
         """Delete a record (Intacct answers 204)."""
         self.call("DELETE", f"{OBJECTS_PREFIX}{resolve_path(object)}/{_key(key)}")
+
+    # ------------------------------------------------------- the tenant's model
+    def get_model(self, object: str) -> TenantModel:
+        """The company's own model of ``object``: its fields (custom ones included), groups, refs, lists.
+
+        Read from the model service (``GET /services/core/model?name=<path>``) once per hook and,
+        for the connection's ``model_cache_seconds`` (default 900; 0: per hook only), once per
+        worker process. Raises what the call raises: a 403 as
+        :class:`~intacct_provider.exceptions.IntacctAuthError`, a 404 or an empty answer (Sage's
+        answer for a name it does not know) as :class:`~intacct_provider.exceptions.IntacctNotFoundError`,
+        an answer that is not a model as :class:`~intacct_provider.exceptions.IntacctProtocolError`.
+        """
+        from intacct_provider.hooks import model_cache
+
+        path = resolve_path(object)
+        model = self._models.get(path)
+        if model is not None:
+            return model
+        settings = self.settings
+        key = (settings.base_url, settings.company_id, settings.entity_id or "", settings.user_id, path)
+        model = model_cache.get(key) if settings.model_cache_seconds > 0 else None
+        if model is None:
+            model = self._read_model(path)
+            model_cache.put(key, model, settings.model_cache_seconds)
+        self._models[path] = model
+        return model
+
+    def describe(self, object: str) -> dict[str, Any]:
+        """The company's record of ``object`` as a JSON Schema, custom fields included.
+
+        ``{"type": "object", "properties": {...}}`` nested as Intacct nests the record (groups and
+        refs as objects, lists as arrays); each leaf has ``type`` and, where Intacct gives them,
+        ``format``, ``enum``, ``readOnly``, ``writeOnly``. With
+        :func:`intacct_provider.catalog.model.flat_fields` it names the query service's flat columns.
+        """
+        return self.get_model(object).json_schema()
+
+    def model_for_check(self, object: str) -> TenantModel | None:
+        """The model to check custom fields against, or None (logged once) when it cannot be read.
+
+        A 403 (no permission for the model service), a 404 or empty answer, a strange answer or
+        the service down after every retry leaves custom fields unchecked rather than failing a
+        write Intacct itself may accept; the warning says so and why. Other errors (a token
+        refused twice) propagate: the write would fail the same way.
+        """
+        from intacct_provider.exceptions import (
+            TRANSIENT_ERRORS,
+            IntacctAuthError,
+            IntacctNotFoundError,
+            IntacctProtocolError,
+            IntacctRequestError,
+        )
+
+        path = resolve_path(object)
+        unreadable: tuple[type[IntacctError], ...] = (
+            IntacctNotFoundError, IntacctProtocolError, IntacctRequestError, *TRANSIENT_ERRORS,
+        )  # fmt: skip
+        try:
+            return self.get_model(path)
+        except IntacctAuthError as exc:
+            if exc.status != 403:
+                raise
+            reason = str(exc)
+        except unreadable as exc:
+            reason = str(exc)
+        if path not in self._unchecked:
+            self._unchecked.add(path)
+            log.warning(
+                "The company's model of %s cannot be read, so its custom fields go unchecked and are sent as "
+                "given (a line key that is a user-defined dimension stays on the line): %s",
+                path,
+                reason,
+            )
+        return None
+
+    @cached_property
+    def _models(self) -> dict[str, TenantModel]:
+        return {}
+
+    @cached_property
+    def _unchecked(self) -> set[str]:
+        return set()
+
+    def _read_model(self, path: str) -> TenantModel:
+        from urllib.parse import quote
+
+        from intacct_provider.catalog.model import parse_model
+
+        call = f"/services/core/model?name={quote(path, safe='/')}"
+        response = self.send("GET", call)
+        payload = answers.read(answers.Shape.OBJECT, response.status_code, response.text, method="GET", path=call)
+        if "ia::result" not in payload:
+            raise answers.protocol_error("has no ia::result", response.status_code, response.text, "GET", call)
+        return parse_model(path, payload["ia::result"], call=f"GET {call}")
 
     # --------------------------------------------------------------- the UI
     def test_connection(self) -> tuple[bool, str]:

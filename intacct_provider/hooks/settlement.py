@@ -148,15 +148,16 @@ class ComparisonRule(Protocol):
 class RegistryRule:
     """The registry's comparison rule for one object path (interface 1 of ``catalog/registry.py``).
 
-    A registered object brings its own ``lookup_filters`` (natural key) and ``differences``;
-    an unregistered raw path has no natural key and compares the body's top-level fields.
+    A registered object brings its own ``lookup_filters`` (natural key) and ``differences``; a
+    custom object's natural key is ``id`` (the same as its key); another unregistered raw path has
+    no natural key. Both compare the body's top-level fields.
     """
 
     def __init__(self, path: str) -> None:
-        from intacct_provider.catalog.registry import REGISTRY
+        from intacct_provider.catalog.registry import lookup
 
         self.path = path
-        self.entry = next((obj for obj in REGISTRY.values() if obj.path == path), None)
+        self.entry = lookup(path)
 
     def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         return self.entry.lookup_filters(body) if self.entry is not None else None

@@ -111,8 +111,8 @@ class SyncTransport:
         watchdog = _Watchdog(self.settings.deadline)
         try:
             response = self.session().request(
-                request.method, self.settings.base_url + request.path, json=request.json_body, data=request.form,
-                headers=request_headers(self.settings, token, request.headers),
+                request.method, self.settings.base_url + request.path, data=request.json_bytes() or request.form,
+                headers=request_headers(self.settings, token, request.headers, json=request.json_body is not None),
                 timeout=timeouts(self.settings), allow_redirects=False, stream=True,
             )  # fmt: skip
             response.content  # noqa: B018 - reads and keeps the whole body, still under the watchdog
@@ -153,9 +153,13 @@ class SyncTransport:
                 self._tokens.invalidate(used)
 
 
-def request_headers(settings: ConnectionSettings, token: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
-    """Headers of one attempt: the bearer token and entity (API calls only), then the caller's."""
+def request_headers(
+    settings: ConnectionSettings, token: str | None, extra: Mapping[str, str] | None, *, json: bool = False
+) -> dict[str, str]:
+    """Headers of one attempt: the bearer token and entity (API calls only), the JSON type, then the caller's."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if json:
+        headers["Content-Type"] = "application/json"
     if settings.entity_id and token:
         headers[ENTITY_HEADER] = settings.entity_id
     headers.update(extra or {})

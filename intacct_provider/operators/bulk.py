@@ -38,9 +38,12 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
     """Create many records of one object; XCom ``{"created", "failed", "skipped", "results_path"}``.
 
     :param object: a registry name (``bill``, ``invoice``, ``journal_entry``, ``vendor``,
-        ``customer``) or an Intacct path; for a raw path records are sent as Intacct bodies.
+        ``customer``), a custom object (``nsp::cip_asset``) or an Intacct path; for a custom object
+        or a raw path records are sent as Intacct bodies.
     :param records: a list of records (or its JSON text), each shaped like the single-create
-        operator's arguments, e.g. ``{"vendor_id", "date_created", "date_due", "line_items", ...}``.
+        operator's arguments, e.g. ``{"vendor_id", "date_created", "date_due", "line_items", ...}``;
+        custom fields go in ``extra_fields`` and ``line_items`` as for the single create, and are
+        checked against the company's model (read once) before anything is sent.
     :param input_path: instead of ``records``, a JSON Lines file (any ``ObjectStoragePath``).
     :param batch_size: records per array request, 1 to 500.
     :param max_concurrency: requests in flight (default: the connection's ``max_concurrency``).
@@ -101,7 +104,7 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         import dataclasses
 
         from intacct_provider.catalog.bulk_fields import FieldRecordingPreparer
-        from intacct_provider.catalog.registry import REGISTRY, resolve_path
+        from intacct_provider.catalog.registry import lookup, resolve_path
         from intacct_provider.core.results import WRITTEN, Result
         from intacct_provider.hooks.batch_writer import BatchWriter
         from intacct_provider.hooks.pacing import Pacer
@@ -110,8 +113,8 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         from intacct_provider.operators.create import default_idempotency_key
 
         path = resolve_path(self.object)
-        obj = next((candidate for candidate in REGISTRY.values() if candidate.path == path), None)
-        preparer = FieldRecordingPreparer(obj, self.key_fields(obj))
+        obj = lookup(path)  # a registered object, a custom object's entry, or None for another raw path
+        preparer = FieldRecordingPreparer(obj, self.key_fields(obj), tenant=lambda: self.hook.model_for_check(path))
         plan = self._plan(context, preparer)
         assets = self.intacct_outlets(path)  # checked before any request
         base = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)

@@ -62,11 +62,14 @@ def default_idempotency_key(context: Context) -> str:
 class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """Create one record of any registered object; returns ``{"ia::result": {"href", "id", "key"}}``.
 
-    :param object: registry name (``"vendor"``, ``"bill"``...); not templated (it decides the arguments).
+    :param object: registry name (``"vendor"``, ``"bill"``...) or a custom object (``"nsp::cip_asset"``);
+        not templated (it decides the arguments).
     :param record: the object's arguments (a mapping or JSON text), e.g. ``{"vendor_id": "V-1",
-        "name": "Acme"}`` for a vendor; for an object without a payload mapping, the Intacct body itself.
+        "name": "Acme"}`` for a vendor; for an object without a payload mapping (a custom object), the
+        Intacct body itself.
     :param extra_fields: Intacct fields the operator does not model (``{"term": {"id": "N30"}}``,
-        custom fields), merged into the body; checked against the contract like everything else.
+        custom fields such as ``{"nsp::APPROVER": "jdoe"}``), merged into the body; standard fields are
+        checked against Sage's contract, custom ones against the company's model when the task runs.
     :param idempotency_key: override the derived key (templated), e.g. an upstream
         document id, so a re-run of the same source document never creates twice.
     :param emit_asset: add the object's asset to ``outlets``
@@ -158,12 +161,31 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         check_body(obj, body, extra=parse_json("extra_fields", self.extra_fields))
         return body
 
+    def tenant_payload(self, obj: IntacctObject, payload: dict[str, Any]) -> dict[str, Any]:
+        """The body checked against the company's own model where it needs it (custom fields, a custom object).
+
+        Reading the model is a read, made in ``execute()`` before the create; the standard fields
+        were checked against Sage's published schema by :meth:`build_payload` without a request.
+        """
+        from intacct_provider.catalog.body_check import argument_name
+        from intacct_provider.catalog.custom_fields import with_model
+        from intacct_provider.catalog.validation import parse_json
+
+        extra = parse_json("extra_fields", self.extra_fields)
+        return with_model(
+            lambda: self.hook.model_for_check(obj.path),
+            obj.path,
+            payload,
+            name=lambda path: argument_name(obj, path, extra),
+            label=obj.label,
+        )
+
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
         from intacct_provider.catalog.validation import check_header_value
         from intacct_provider.operators.asset_events import writes_extra
 
         obj = entry(self.object)
-        payload = self.build_payload()
+        payload = self.tenant_payload(obj, self.build_payload())
         assets = self.intacct_outlets(obj.path)  # checked before any request
         given = self.idempotency_key
         key = check_header_value("idempotency_key", given) if given else default_idempotency_key(context)

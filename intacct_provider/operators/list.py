@@ -33,7 +33,8 @@ DEFAULT_PAGESIZE = 100
 class IntacctListOperator(IntacctBaseOperator):
     """Return ``{<list key>: [rows]}``: up to ``pagesize`` (1..1000) references, ordered by key.
 
-    :param object: registry name (``"bill"``); the catalog operators below fill it in.
+    :param object: registry name (``"bill"``) or a custom object (``"nsp::cip_asset"``, listed as
+        ``{"records": [...]}``); the catalog operators below fill it in.
     :param pagesize: rows to return, 1..1000 (default 100); a template string such as ``"250"`` works.
     :param fields: extra columns (``["vendor.id", "totalTxnAmountDue"]``); default ``key, id, href``.
     :param filter arguments: those the object's registry entry names, e.g. ``vendor_id="VEND-100"``

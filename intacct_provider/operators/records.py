@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """Read every matching record of any object, optionally only those modified in a window.
 
-    :param object: registry name (``bill``) or Intacct path (``accounts-payable/bill``).
+    :param object: registry name (``bill``), Intacct path (``accounts-payable/bill``) or custom object
+        (``nsp::cip_asset`` or ``platform-apps/nsp::cip_asset``).
     :param fields: fields to return (dotted names, flat rows); ``key`` is always included.
     :param filters: Intacct filters (``[{"$eq": {"vendor.id": "VEND-100"}}]``) or ``{"field": value}``.
     :param filter_expression: how the filters combine (``"1 or 2"``); default ``and``.
@@ -131,7 +132,7 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
     the spec says ``id`` *is* the ``key``, so a bill's own number is its ``billNumber`` (find a
     bill by number with ``IntacctQueryOperator`` and ``{"billNumber": "..."}``), never its ``id``.
 
-    :param object: registry name or Intacct path.
+    :param object: registry name, Intacct path or custom object (``nsp::cip_asset``, whose key and id are the same).
     :param key: system key (``"2001"``).
     :param id: the record's ``id`` field; give exactly one of ``key`` and ``id``.
     :param fields: return only these fields (read through the query service: flat rows, dotted
@@ -171,10 +172,12 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
 class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
     """PATCH some fields of a record; returns ``{"ia::result": {"href", "id", "key"}}``.
 
-    :param object: registry name or Intacct path.
+    :param object: registry name, Intacct path or custom object (``nsp::cip_asset``).
     :param key: system key of the record.
     :param changes: the fields to change (a mapping or JSON text), e.g. ``{"description": "approved"}``;
-        not ``state``, which only workflow actions change (``IntacctWorkflowOperator``).
+        not ``state``, which only workflow actions change (``IntacctWorkflowOperator``). Custom fields
+        (``{"nsp::APPROVER": "jdoe"}``) and a custom object's fields are checked against the company's
+        model first (a read, before the PATCH).
     :param emit_asset: add the object's asset to ``outlets``; its event's ``extra`` is ``{"keys", "count"}``.
     """
 
@@ -206,6 +209,16 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
                 changes["state"],
             )
         assert key is not None
+        from intacct_provider.catalog.body_check import join_path
+        from intacct_provider.catalog.custom_fields import with_model
+
+        changes = with_model(
+            lambda: self.hook.model_for_check(path),
+            path,
+            changes,
+            name=lambda parts: join_path(["changes", *parts]),
+            operation="update",
+        )
         assets = self.intacct_outlets(path)
         reference = self.hook.update_record(path, key, changes)
         self.emit_assets(context, assets, writes_extra([reference["key"]]))

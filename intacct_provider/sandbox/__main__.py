@@ -22,6 +22,8 @@ from .state import (
     DEFAULT_COMPANY_ID,
     DEFAULT_TOKEN_TTL,
     DEFAULT_USER_ID,
+    MODEL_SERVICE,
+    MODEL_UNKNOWN,
 )
 
 
@@ -77,6 +79,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "approval (paid out once approved) or direct (submit confirms it)",
     )
     parser.add_argument(
+        "--tenant",
+        metavar="FILE",
+        default=None,
+        help="a JSON file of the company's custom fields, custom objects and user-defined dimensions "
+        "(format: intacct_provider/sandbox/tenant.py; example: intacct_provider/sandbox/tenants/example.json)",
+    )
+    parser.add_argument(
+        "--model-service",
+        choices=MODEL_SERVICE,
+        default="open",
+        help="'forbidden': the model service answers 403 (a user without permission for it)",
+    )
+    parser.add_argument(
+        "--model-unknown",
+        choices=MODEL_UNKNOWN,
+        default="empty",
+        help="how the model service answers a name it does not know: [] (default, the spec) or a 404 'error'",
+    )
+    parser.add_argument(
         "--bulk-result-shape",
         choices=BULK_SHAPES,
         default="composite",
@@ -87,7 +108,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sandbox = IntacctSandbox(
+    try:
+        sandbox = build(args)
+    except ValueError as exc:  # a tenant file that cannot describe a company, an impossible setting
+        print(f"python -m intacct_provider.sandbox: {exc}", file=sys.stderr)
+        return 2
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    with sandbox:
+        print(sandbox.base_url, flush=True)
+        print(sandbox.connection_json(), flush=True)
+        while not stopping.wait(0.2):
+            pass
+    return 0
+
+
+def build(args: argparse.Namespace) -> IntacctSandbox:
+    """The sandbox the arguments describe (not started)."""
+    return IntacctSandbox(
         host=args.host,
         port=args.port,
         seed=args.seed,
@@ -107,20 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         bill_approve_state=args.bill_approve_state,
         payment_flow=args.payment_flow,
         bulk_result_shape=args.bulk_result_shape,
+        tenant=args.tenant,
+        model_service=args.model_service,
+        model_unknown=args.model_unknown,
     )
-    stopping = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    with sandbox:
-        print(sandbox.base_url, flush=True)
-        print(sandbox.connection_json(), flush=True)
-        while not stopping.wait(0.2):
-            pass
-    return 0
 
 
 if __name__ == "__main__":

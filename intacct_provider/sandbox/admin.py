@@ -8,12 +8,13 @@ faults, throttling or the request log.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from .messages import ApiResponse, json_response
 from .requestlog import MASK
 from .state import SandboxState
+from .tenant import load_tenant
 
 _SETTABLE = frozenset(
     {
@@ -29,14 +30,25 @@ _SETTABLE = frozenset(
         "bill_approve_state",
         "payment_flow",
         "bulk_result_shape",
+        "model_service",
+        "model_unknown",
     }
 )
 
 
 def _public_settings(state: SandboxState) -> dict[str, Any]:
-    """The settings without credentials: admin routes need no token, so they must not hand one out."""
-    settings = asdict(state.settings)
+    """The settings without credentials: admin routes need no token, so they must not hand one out.
+
+    The tenant is summarised: the objects it adds fields to and its custom objects.
+    """
+    tenant = state.settings.tenant
+    settings = asdict(replace(state.settings, tenant=None))
     settings["client_secret"] = MASK
+    settings["tenant"] = (
+        None
+        if tenant is None
+        else {"objects": sorted({*tenant.fields, *tenant.line_fields}), "custom_objects": sorted(tenant.objects)}
+    )
     return settings
 
 
@@ -75,7 +87,10 @@ class Admin:
         elif route == ("POST", "/sandbox/expire-tokens"):
             state.expire_tokens()
         elif route == ("POST", "/sandbox/reset"):
-            state.reset(body.get("seed"))
+            if "tenant" in body:  # a tenant file's path or its JSON; null for none
+                state.reset(body.get("seed"), None if body["tenant"] is None else load_tenant(body["tenant"]))
+            else:
+                state.reset(body.get("seed"))
         elif route == ("POST", "/sandbox/payments"):
             record = state.record_payment(body["object"], str(body["key"]), body.get("amount"))
             return json_response(200, {"ia::result": record})

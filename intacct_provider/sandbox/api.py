@@ -12,16 +12,14 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from intacct_provider import contract
-
-from . import bulk
+from . import bulk, model
 from .auth import FORM_TYPE
 from .errors import PAYLOAD_REQUIRED, ApiError, detail
 from .gcpause import gc_paused
 from .idempotency import fingerprint
 from .messages import ApiRequest, ApiResponse, error_response, json_response
 from .query import parse_query
-from .schema import OBJECTS, ObjectDef, fields_of, readable
+from .schema import ObjectDef, readable
 from .state import SandboxState
 from .workflows import check_workflow_body, run_workflow
 
@@ -76,7 +74,7 @@ class Api:
         if request.path == "/services/core/model":
             return self._model(request)
         if request.path == "/services/core/query":
-            query = parse_query(_json_body(request), self.state.clock.stamp()[:10])
+            query = parse_query(_json_body(request), self.state.clock.stamp()[:10], self.state.store.objects)
             records = self.state.store.visible(query.obj.path, entity, query.include_private)
             return json_response(200, query.run(records))
         workflow = _WORKFLOW.match(request.path)
@@ -136,8 +134,7 @@ class Api:
 
     # ------------------------------------------------------------- objects
     def _object(self, path: str) -> ObjectDef:
-        self.state.store.table(path)  # 404 for an unknown object
-        return OBJECTS[path]
+        return self.state.store.object(path)  # 404 for an unknown object
 
     def _list(self, request: ApiRequest, path: str, entity: str | None) -> ApiResponse:
         raw_start = request.query.get("start", "1")
@@ -192,7 +189,7 @@ class Api:
             message = f"GET by key takes no query parameters: '{name}' is not valid (use the query service)"
             raise ApiError(400, message, [detail("invalidParameter", message, name)])
         record = store.get(path, key, entity)
-        return json_response(200, {"ia::result": readable(OBJECTS[path], record), "ia::meta": _single_meta()})
+        return json_response(200, {"ia::result": readable(store.table(path).obj, record), "ia::meta": _single_meta()})
 
     def _workflow(self, request: ApiRequest, path: str, action: str, entity: str | None) -> ApiResponse:
         self._object(path)
@@ -204,58 +201,28 @@ class Api:
         return json_response(200, {"ia::result": result, "ia::meta": _single_meta()})
 
     def _model(self, request: ApiRequest) -> ApiResponse:
-        """The model service: every field of the record with type, readOnly and ``required`` exactly
-        as the contract's create schema says (a document number only when sequencing is off)."""
+        """The model service in Sage's shape (:mod:`.model`); ``model_service`` and ``model_unknown``
+        choose how it refuses (403) and how it answers a name it does not know."""
+        settings = self.state.settings
+        if settings.model_service == "forbidden":
+            message = "You do not have permission to use the model service"
+            raise ApiError(403, message, [detail("permissionDenied", message)])
+        store = self.state.store
         name = request.query.get("name")
         if not name:
-            raise ApiError(400, "The name parameter is required", [detail("requiredFieldMissing", "name", "name")])
-        obj = self._object(name)
-        create = contract.load_schema(obj.path, "create")
-        required = _required_names(create, "")
-        if self.state.settings.require_document_numbers and obj.number_field:
-            required.add(obj.number_field)
-        refs = dict(obj.header_refs)
-        fields = {
-            spec.name: _describe(spec, spec.name in required, refs.get(spec.name.rsplit(".", 1)[0]))
-            for spec in obj.fields.values()
-            if spec.type != "array"
-        }
-        model: dict[str, Any] = {"fields": fields}
-        if obj.lines:
-            items = contract.load_schema(obj.path, "record")["properties"][obj.lines]["items"]
-            line_required = _required_names(create["properties"][obj.lines]["items"], "")
-            line_refs = dict(obj.line_refs)
-            model["lists"] = {
-                obj.lines: {
-                    "minItems": create["properties"][obj.lines].get("minItems", 0),
-                    "fields": {
-                        name: _describe(spec, name in line_required, line_refs.get(name.rsplit(".", 1)[0]))
-                        for name, spec in fields_of(items).items()
-                    },
-                }
-            }
-        model.update(idempotenceSupported=True, httpMethods="GET,POST,PATCH,DELETE")
-        return json_response(200, {"ia::result": model})
+            listed = model.catalog(store.objects)
+            return json_response(200, {"ia::result": listed, "ia::meta": _list_meta(len(listed))})
+        path = name.strip().strip("/").removeprefix("objects/")
+        obj = store.objects.get(path)
+        if obj is None:
+            if settings.model_unknown == "error":
+                raise ApiError(404, f"Resource '{name}' does not exist", [detail("unknownObject", name, "name")])
+            return json_response(200, {"ia::result": [], "ia::meta": _list_meta(0)})
+        return json_response(200, {"ia::result": model.describe(obj, store.tenant), "ia::meta": _single_meta()})
 
 
-def _required_names(schema: dict[str, Any], prefix: str) -> set[str]:
-    """Dotted names a create schema requires, through required objects (``vendor.id``)."""
-    names: set[str] = set()
-    for name in schema.get("required", ()):
-        names.add(prefix + name)
-        sub = schema.get("properties", {}).get(name, {})
-        if sub.get("type") == "object":
-            names |= _required_names(sub, f"{prefix}{name}.")
-    return names
-
-
-def _describe(spec: Any, required: bool, ref: str | None) -> dict[str, Any]:
-    info: dict[str, Any] = {"type": spec.type, "required": required, "readOnly": spec.read_only}
-    if spec.values:
-        info["enum"] = list(spec.values)
-    if ref:
-        info["references"] = ref
-    return info
+def _list_meta(count: int) -> dict[str, int]:
+    return {"totalCount": count, "totalSuccess": count, "totalError": 0}
 
 
 def _json_value(request: ApiRequest, kind: type | None = None) -> Any:

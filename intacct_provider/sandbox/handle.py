@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -20,11 +21,30 @@ from .state import (
     DEFAULT_COMPANY_ID,
     DEFAULT_TOKEN_TTL,
     DEFAULT_USER_ID,
+    INITIAL,
     SandboxState,
     Settings,
 )
+from .tenant import Tenant, load_tenant
 
 CONN_TYPE = "sage_intacct"
+
+
+def _tenant(source: Any) -> Tenant | None:
+    """A tenant as the handle takes it (a file's path, its parsed JSON, a loaded one, or None), loaded."""
+    if source is None or isinstance(source, Tenant):
+        return source
+    if isinstance(source, (str, Path)):  # a file: loaded once while it is unchanged (a fixture names it per test)
+        path = Path(source).resolve()
+        key = (str(path), path.stat().st_mtime_ns if path.exists() else 0)
+        if key not in _LOADED:
+            _LOADED[key] = load_tenant(path)
+        return _LOADED[key]
+    return load_tenant(source)
+
+
+#: Tenant files already loaded, by path and modification time (their validators compile once).
+_LOADED: dict[tuple[str, int], Tenant] = {}
 
 
 class IntacctSandbox:
@@ -42,6 +62,13 @@ class IntacctSandbox:
     "atomic") choose between readings the published contract leaves open, each defaulting to the
     stricter.  They, like the other run-time
     settings, can be changed on a running sandbox and ``reset()`` restores the constructor's values.
+
+    ``tenant`` describes the company's own custom fields, custom objects and user-defined
+    dimensions: a tenant file's path, its parsed JSON or a loaded :class:`~.tenant.Tenant` (see
+    :mod:`.tenant` for the format; ``intacct_provider/sandbox/tenants/example.json`` is one).
+    ``model_service="forbidden"`` makes the model service answer 403 (a user without permission
+    for it); ``model_unknown`` ("empty", the spec's answer, or "error": a 404) is how it answers a
+    name it does not know.
     """
 
     def __init__(
@@ -67,6 +94,9 @@ class IntacctSandbox:
         bill_approve_state: str = "approved",
         payment_flow: str = "print",
         bulk_result_shape: str = "composite",
+        tenant: Any = None,
+        model_service: str = "open",
+        model_unknown: str = "empty",
     ) -> None:
         self._settings = Settings(
             client_id=client_id,
@@ -87,6 +117,9 @@ class IntacctSandbox:
             bill_approve_state=bill_approve_state,
             payment_flow=payment_flow,
             bulk_result_shape=bulk_result_shape,
+            tenant=_tenant(tenant),
+            model_service=model_service,
+            model_unknown=model_unknown,
         )
         self._settings.check()
         self.host = host
@@ -254,6 +287,29 @@ class IntacctSandbox:
         self.state.update(bulk_result_shape=value)
 
     @property
+    def model_service(self) -> str:
+        """``open``, or ``forbidden``: every model-service call answers 403."""
+        return self.state.settings.model_service
+
+    @model_service.setter
+    def model_service(self, value: str) -> None:
+        self.state.update(model_service=value)
+
+    @property
+    def model_unknown(self) -> str:
+        """How the model service answers a name it does not know: ``empty`` (``[]``) or ``error`` (404)."""
+        return self.state.settings.model_unknown
+
+    @model_unknown.setter
+    def model_unknown(self, value: str) -> None:
+        self.state.update(model_unknown=value)
+
+    @property
+    def tenant(self) -> Tenant | None:
+        """The company's customisations in force (apply others with ``reset(tenant=...)``)."""
+        return self.state.settings.tenant
+
+    @property
     def invalid_token_status(self) -> int:
         return self.state.settings.invalid_token_status
 
@@ -366,6 +422,10 @@ class IntacctSandbox:
     def unfreeze_time(self) -> None:
         self.state.unfreeze_time()
 
-    def reset(self, seed: str | None = None) -> None:
-        """Back to the seed (``seed`` or the constructor's) with no faults and an empty log."""
-        self.state.reset(seed)
+    def reset(self, seed: str | None = None, tenant: Any = INITIAL) -> None:
+        """Back to the seed (``seed`` or the constructor's) with no faults and an empty log.
+
+        ``tenant`` (a file, its JSON or a :class:`~.tenant.Tenant`; ``None`` for none) customises the
+        company after this reset; by default it is the constructor's.
+        """
+        self.state.reset(seed, tenant if tenant is INITIAL else _tenant(tenant))

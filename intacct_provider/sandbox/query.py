@@ -7,7 +7,7 @@ A body is compiled once into plain Python closures (one per filter, combined by 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -82,10 +82,11 @@ class Query:
         return {"ia::result": rows, "ia::meta": meta}
 
 
-def parse_query(body: Any, today: str) -> Query:
+def parse_query(body: Any, today: str, objects: Mapping[str, ObjectDef] = OBJECTS) -> Query:
     """Validate a query body exactly as strictly as the service does; 400 on the first problem.
 
-    ``today`` (YYYY-MM-DD) is what date macros are relative to unless ``asOfDate`` says otherwise.
+    ``today`` (YYYY-MM-DD) is what date macros are relative to unless ``asOfDate`` says otherwise;
+    ``objects`` are the company's (a tenant's custom fields queryable, its custom objects too).
     """
     if not isinstance(body, dict):
         raise _bad("The query body must be a JSON object", "/")
@@ -93,7 +94,7 @@ def parse_query(body: Any, today: str) -> Query:
     if unknown:
         raise _bad(f"/{unknown[0]} is not a valid query property", f"/{unknown[0]}")
     name = body.get("object")
-    obj = OBJECTS.get(name) if isinstance(name, str) else None
+    obj = objects.get(name) if isinstance(name, str) else None
     if obj is None:
         raise _bad(f"Object '{body.get('object')}' is not valid for query", "/object")
     queryable = obj.fields

@@ -13,7 +13,10 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, detail
-from .schema import DIMENSION_PATHS, OBJECTS, ObjectDef, get_parts
+from .schema import DIMENSION_PATHS, ObjectDef, get_parts
+
+#: Where a tenant's custom objects (and so its user-defined dimensions) live.
+CUSTOM_OBJECTS = "platform-apps/"
 
 if TYPE_CHECKING:
     from .tables import Tables
@@ -26,7 +29,7 @@ def check_record(store: Tables, obj: ObjectDef, record: dict[str, Any], key: str
     A record that passes has every resolved reference completed with both ``key`` and ``id``, as
     Intacct reads them back.
     """
-    found: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    found: list[tuple[dict[str, Any], dict[str, Any], str]] = []
     problems = _reference_problems(store, obj.header_refs, record, "", found)
     lines = record.get(obj.lines) if obj.lines else None
     for index, line in enumerate(lines or []):
@@ -40,8 +43,11 @@ def check_record(store: Tables, obj: ObjectDef, record: dict[str, Any], key: str
         problems += _balance_problems(record)
     if problems:
         raise ApiError.from_details(422, problems)
-    for ref, target in found:
-        ref["key"], ref["id"] = target["key"], target["id"]
+    for ref, target, path in found:
+        if path.startswith(CUSTOM_OBJECTS):  # a user-defined dimension reads back as key and href (Sage's example)
+            ref["key"], ref["href"] = target["key"], target["href"]
+        else:
+            ref["key"], ref["id"] = target["key"], target["id"]
     conflict = _unique_conflict(store, obj, record, key)
     if conflict:
         raise ApiError.from_details(409, [conflict])
@@ -53,8 +59,12 @@ class _Reference:
 
     leaf: str  # the last part of the dotted name
     target: str  # the referenced object's path
-    label: str  # the referenced object's label, capitalised
     pointer: str  # "/dimensions/location"
+
+    def label(self, store: Tables) -> str:
+        """The referenced object's label, capitalised (a tenant's custom object's too)."""
+        label = store.table(self.target).obj.label
+        return label[:1].upper() + label[1:]
 
 
 _Plan = tuple[tuple[tuple[str, ...], tuple[_Reference, ...]], ...]
@@ -68,8 +78,7 @@ def _references(refs: tuple[tuple[str, str], ...]) -> _Plan:
     plan: list[tuple[tuple[str, ...], list[_Reference]]] = []
     for name, path in refs:
         *parent, leaf = name.split(".")
-        label = OBJECTS[path].label
-        spec = _Reference(leaf, path, label[:1].upper() + label[1:], "/" + name.replace(".", "/"))
+        spec = _Reference(leaf, path, "/" + name.replace(".", "/"))
         if plan and plan[-1][0] == tuple(parent):
             plan[-1][1].append(spec)
         else:
@@ -82,7 +91,7 @@ def _reference_problems(
     refs: tuple[tuple[str, str], ...],
     data: dict[str, Any],
     pointer: str,
-    found: list[tuple[dict[str, Any], dict[str, Any]]],
+    found: list[tuple[dict[str, Any], dict[str, Any], str]],
 ) -> list[dict[str, str]]:
     """Problems of the references in ``data``; each one that resolves goes to ``found`` (reference,
     target), for the caller to complete once the whole record has passed."""
@@ -98,16 +107,16 @@ def _reference_problems(
             target = store.resolve(spec.target, ref)
             if target is None:
                 by = "key" if ref.get("key") is not None else "id"
-                message = f"{spec.label} '{ref[by]}' does not exist"
+                message = f"{spec.label(store)} '{ref[by]}' does not exist"
                 problems.append(detail("referenceNotFound", message, f"{pointer}{spec.pointer}/{by}"))
                 continue
-            found.append((ref, target))
+            found.append((ref, target, spec.target))
             if ref.get("key") is not None and ref.get("id") is not None and target["id"] != ref["id"]:
-                message = f"{spec.label} key '{ref['key']}' has id '{target['id']}', not '{ref['id']}'"
+                message = f"{spec.label(store)} key '{ref['key']}' has id '{target['id']}', not '{ref['id']}'"
                 problems.append(detail("referenceMismatch", message, f"{pointer}{spec.pointer}/key"))
             elif target.get("status") == "inactive":
                 by = "key" if ref.get("key") is not None else "id"
-                message = f"{spec.label} '{target['id']}' is inactive"
+                message = f"{spec.label(store)} '{target['id']}' is inactive"
                 problems.append(detail("referenceInactive", message, f"{pointer}{spec.pointer}/{by}"))
     return problems
 

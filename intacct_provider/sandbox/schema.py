@@ -63,6 +63,8 @@ class ObjectDef:
     line_refs: tuple[tuple[str, str], ...] = ()
     #: What this object does beyond the shared rules (hooks the store runs: :mod:`.behaviour`).
     behaviour: Behaviour = PLAIN
+    #: Described by Sage's contract (False: a tenant's custom object, with no state or workflows).
+    contract: bool = True
 
     @property
     def write_only(self) -> frozenset[str]:
@@ -71,6 +73,8 @@ class ObjectDef:
 
     @property
     def facts(self) -> dict[str, Any]:
+        if not self.contract:
+            return {"label": self.label, "state": None, "workflows": {}}
         return contract.object_facts(self.path)
 
     @property

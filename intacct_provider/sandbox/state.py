@@ -19,7 +19,8 @@ from .readings import Readings
 from .requestlog import readable as readable_entry
 from .schema import readable
 from .seed import SEEDS, build_store
-from .store import ID_SEMANTICS, copy_record
+from .store import ID_SEMANTICS, Store, copy_record
+from .tenant import Tenant
 
 DEFAULT_CLIENT_ID = "sandbox-client-id"
 DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the documented sandbox default
@@ -27,8 +28,14 @@ DEFAULT_COMPANY_ID = "SANDBOX-CO"
 DEFAULT_USER_ID = "sandbox-api-user"
 DEFAULT_TOKEN_TTL = 43200
 IDEMPOTENCY = ("conflict", "replay")
+#: ``reset()``'s default tenant: the one the sandbox was started with.
+INITIAL = object()
 #: Readings of a mixed (207) bulk answer; see :mod:`.bulk`.
 BULK_SHAPES = ("composite", "bare", "atomic")
+#: The model service answers (``open``) or refuses every call with 403 (``forbidden``).
+MODEL_SERVICE = ("open", "forbidden")
+#: How the model service answers a name it does not know: an empty list (the spec) or a 404.
+MODEL_UNKNOWN = ("empty", "error")
 
 
 @dataclass
@@ -55,6 +62,10 @@ class Settings:
     bill_approve_state: str = "approved"  # a bill's approve answers "approved" (spec enum); "posted"
     payment_flow: str = "print"  # AP payment: approve, print, confirm ("print"), "approval", "direct"
     bulk_result_shape: str = "composite"  # per-record shape of a mixed (207) bulk answer
+    #: The company's own custom fields, custom objects and dimensions (``--tenant FILE``).
+    tenant: Tenant | None = None
+    model_service: str = "open"  # "forbidden": the model service answers 403 (custom fields then unchecked)
+    model_unknown: str = "empty"  # a name the model service does not know: [] (the spec) or "error" (404)
 
     @property
     def readings(self) -> Readings:
@@ -74,6 +85,10 @@ class Settings:
         if self.bulk_result_shape not in BULK_SHAPES:
             raise ValueError(f"bulk_result_shape must be one of {', '.join(BULK_SHAPES)}")
         self.readings.check()
+        if self.model_service not in MODEL_SERVICE:
+            raise ValueError(f"model_service must be one of {', '.join(MODEL_SERVICE)}")
+        if self.model_unknown not in MODEL_UNKNOWN:
+            raise ValueError(f"model_unknown must be one of {', '.join(MODEL_UNKNOWN)}")
         if self.invalid_token_status not in (400, 401):
             raise ValueError("invalid_token_status must be 400 or 401")
         if self.max_concurrency is not None and self.max_concurrency < 1:
@@ -96,20 +111,27 @@ class SandboxState:
         self.idempotency = IdempotencyBook(self.clock)
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
-        self.store = build_store(
-            settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics
-        )
-        self.store.readings = settings.readings
+        self.store = self._build(settings)
 
-    def reset(self, seed: str | None = None) -> None:
+    def _build(self, settings: Settings) -> Store:
+        store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
+        if settings.tenant is not None:
+            store.apply_tenant(settings.tenant)
+        store.readings = settings.readings
+        return store
+
+    def reset(self, seed: str | None = None, tenant: Tenant | object | None = INITIAL) -> None:
         """Back to the seed with the initial settings: no faults, keys, log or frozen clock.
 
-        Issued tokens stay valid, so a client that cached one keeps working across tests.
+        ``tenant``: the company's customisations after this reset (``None``: none; by default those
+        the sandbox was started with). Issued tokens stay valid, so a client that cached one keeps
+        working across tests.
         """
-        settings = replace(self.initial, seed=seed or self.initial.seed)
+        chosen = self.initial.tenant if tenant is INITIAL else tenant
+        assert chosen is None or isinstance(chosen, Tenant)
+        settings = replace(self.initial, seed=seed or self.initial.seed, tenant=chosen)
         settings.check()
-        store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
-        store.readings = settings.readings
+        store = self._build(settings)
         with self.lock:
             self.settings = settings
             self.store = store
@@ -120,6 +142,8 @@ class SandboxState:
 
     def update(self, **changes: Any) -> None:
         """Change settings at run time (tests switching envelope, token status, ...)."""
+        if "tenant" in changes:
+            raise ValueError("a tenant changes the company's objects: apply it with reset(tenant=...)")
         with self.lock:
             candidate = replace(self.settings, **changes)
             candidate.check()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intacct_provider import contract
 
@@ -24,8 +24,12 @@ from .readings import Readings
 from .rules import check_record
 from .schema import OBJECTS, ObjectDef, get_path
 from .tables import Table
-from .validation import check_body, is_decimal
+from .tenant import TenantError
+from .validation import CONTRACT, Schemas, check_body, is_decimal
 from .workflows import advance, pay_out
+
+if TYPE_CHECKING:
+    from .tenant import Tenant
 
 ID_SEMANTICS = ("key", "number")
 DOCUMENTS = ("accounts-payable/bill", "accounts-receivable/invoice")
@@ -98,6 +102,11 @@ def _unchanged(value: Any) -> Any:
     return value
 
 
+def _normaliser(obj: ObjectDef, operation: str) -> Normaliser:
+    """The contract's amount normaliser; a custom object has no decimal strings to normalise."""
+    return normaliser(obj.path, operation) if obj.contract else _unchanged
+
+
 def merge(target: dict[str, Any], changes: dict[str, Any]) -> None:
     """PATCH semantics: objects merge field by field, anything else (lists included) is replaced."""
     for name, value in changes.items():
@@ -125,8 +134,30 @@ class Store:
         self.id_semantics = id_semantics
         #: The readings of what the contract leaves open that records follow (set by the state).
         self.readings = Readings()
-        self.tables = {path: Table(obj) for path, obj in OBJECTS.items()}
+        #: Every object of this company: the contract's, with a tenant's fields and custom objects added.
+        self.objects: dict[str, ObjectDef] = dict(OBJECTS)
+        self.tables = {path: Table(obj) for path, obj in self.objects.items()}
         self.entities: dict[str, bool] = {}  # entity id -> private
+        #: Where writes are validated from: the contract's schemas, or a tenant's.
+        self.schemas: Schemas = CONTRACT
+        self.tenant: Tenant | None = None
+
+    def apply_tenant(self, tenant: Tenant) -> None:
+        """Add a company's custom fields, custom objects (with their seed records) and dimensions."""
+        self.tenant = tenant
+        self.schemas = tenant
+        for path, obj in list(self.objects.items()):
+            self.objects[path] = self.tables[path].obj = tenant.object_def(obj)
+        for obj in tenant.custom_defs():
+            self.objects[obj.path] = obj
+            self.tables[obj.path] = Table(obj)
+        for custom in tenant.objects.values():
+            for index, record in enumerate(custom.records):
+                try:
+                    self.create(custom.path, copy_json(dict(record)), None, False)
+                except ApiError as error:
+                    details = "; ".join(d["message"] for d in error.details) or error.message
+                    raise TenantError(f"custom_objects.{custom.name}.records[{index}]: {details}") from None
 
     # ----------------------------------------------------------------- lookups
     def table(self, path: str) -> Table:
@@ -134,6 +165,10 @@ class Store:
         if table is None:
             raise ApiError(404, f"Object '{path}' does not exist", [detail("unknownObject", path)])
         return table
+
+    def object(self, path: str) -> ObjectDef:
+        """The definition of ``path`` in this company; 404 for an object it does not have."""
+        return self.table(path).obj
 
     def find_by_id(self, path: str, record_id: Any) -> dict[str, Any] | None:
         """Record with user-facing ``record_id`` (references name ids, not keys)."""
@@ -201,14 +236,17 @@ class Store:
         table = self.table(path)
         obj = table.obj
         required = (obj.number_field,) if require_numbers and obj.number_field else ()
-        check_body(path, body, operation="create", required=required)
-        record = normaliser(path, "create")(body)  # the body becomes the record (see normaliser)
+        check_body(path, body, operation="create", required=required, schemas=self.schemas)
+        record = _normaliser(obj, "create")(body)  # the body becomes the record (see normaliser)
         if obj.state and obj.state["field"] not in record:
             record[obj.state["field"]] = obj.state["default"]
         if "status" in obj.fields and "status" not in record:
             record["status"] = "active"
-        record["entity"] = {"id": entity if obj.transaction else None}
         key = str(table.next_key)
+        if not obj.contract:  # a custom object: "The key and id values ... are always the same"
+            record["id"] = key
+        else:
+            record["entity"] = {"id": entity if obj.transaction else None}
         if not obj.transaction and not record.get("id"):
             # Only customers may omit their id (Sage: not in RequiredProperties): sequencing numbers it.
             record["id"] = f"C-{key}"
@@ -237,14 +275,14 @@ class Store:
         table = self.table(path)
         obj = table.obj
         current = self.get(path, key, entity)
-        check_body(path, body, operation="update", lines=obj.lines)
+        check_body(path, body, operation="update", lines=obj.lines, schemas=self.schemas)
         for before_update in obj.behaviour.before_update:
             before_update(self, current, body)
         record = copy_record(current)
         for name, _ in obj.header_refs:
             if name in body:  # a reference is replaced whole: a new id must not meet the old key
                 record.pop(name, None)
-        merge(record, normaliser(path, "update")(body))
+        merge(record, _normaliser(obj, "update")(body))
         paid = amount_paid(current)
         if obj.lines and obj.lines in body and paid:
             message = f"The lines of a {obj.label} with payments applied cannot be changed"
@@ -303,7 +341,7 @@ class Store:
                 "details": [{"bill": {"key": key}, "txnCurrency": {"paymentAmount": money(value)}}],
             }
             payment = self.create("accounts-payable/payment", body, record["entity"]["id"], False)
-            pay_out(self, OBJECTS["accounts-payable/payment"], payment)
+            pay_out(self, self.table("accounts-payable/payment").obj, payment)
             return record
         if record["state"] not in PAYABLE_STATES:
             raise ApiError(422, f"A {record['state']} {table.obj.label} cannot be paid")

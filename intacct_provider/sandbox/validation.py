@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct_provider import contract
 
@@ -97,6 +97,38 @@ def _quick(path: str, operation: str, lines: str | None = None) -> Callable[[Any
     return compile_validity(contract.load_schema(path, "create")["properties"][lines], _lines_validator(path, lines))
 
 
+class Schemas(Protocol):
+    """Where a write's validators come from: the contract's, or a tenant's (its own fields added)."""
+
+    def validator(self, path: str, operation: str) -> Validator: ...
+
+    def quick(self, path: str, operation: str) -> Callable[[Any], bool] | None: ...
+
+    def lines_validator(self, path: str, lines: str) -> Validator: ...
+
+    def lines_quick(self, path: str, lines: str) -> Callable[[Any], bool] | None: ...
+
+
+class ContractSchemas:
+    """The published contract's validators, compiled once per object and operation."""
+
+    def validator(self, path: str, operation: str) -> Validator:
+        return contract.validator(path, operation)
+
+    def quick(self, path: str, operation: str) -> Callable[[Any], bool] | None:
+        return _quick(path, operation)
+
+    def lines_validator(self, path: str, lines: str) -> Validator:
+        return _lines_validator(path, lines)
+
+    def lines_quick(self, path: str, lines: str) -> Callable[[Any], bool] | None:
+        return _quick(path, "update", lines)
+
+
+#: Every company's schemas: the contract's (a tenant file adds its own; see :mod:`.tenant`).
+CONTRACT = ContractSchemas()
+
+
 def _errors(validator: Validator, quick: Callable[[Any], bool] | None, instance: Any) -> Iterable[ValidationError]:
     return () if quick is not None and quick(instance) else validator.iter_errors(instance)
 
@@ -115,17 +147,19 @@ def check_body(
     operation: str,
     required: tuple[str, ...] = (),
     lines: str | None = None,
+    schemas: Schemas = CONTRACT,
 ) -> None:
     """Raise a 400 :class:`ApiError` listing every problem of a create/update ``body``.
 
     ``required``: top-level fields the sandbox's settings make required on top of the schema
     (``billNumber`` when document sequencing is off).  ``lines``: on an update, the name of the
-    list that, when sent, replaces the stored lines, so each line must be complete.
+    list that, when sent, replaces the stored lines, so each line must be complete.  ``schemas``:
+    the company's (a tenant's custom fields and objects), by default the contract's.
     """
     problems: list[dict[str, str]] = []
-    _collect(_errors(contract.validator(path, operation), _quick(path, operation), body), "", problems)
+    _collect(_errors(schemas.validator(path, operation), schemas.quick(path, operation), body), "", problems)
     if lines and operation == "update" and isinstance(body.get(lines), list):
-        whole = _errors(_lines_validator(path, lines), _quick(path, operation, lines), body[lines])
+        whole = _errors(schemas.lines_validator(path, lines), schemas.lines_quick(path, lines), body[lines])
         _collect(whole, f"/{lines}", problems)
     for name in required:
         if body.get(name) in (None, ""):

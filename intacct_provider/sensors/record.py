@@ -53,7 +53,8 @@ class IntacctRecordSensor(BaseSensorOperator):
     text or native lists. They are checked before any request (and before
     deferring), so a typo fails at once instead of polling until the timeout.
 
-    :param object: registry name (``bill``) or Intacct path (``accounts-payable/bill``).
+    :param object: registry name (``bill``), Intacct path (``accounts-payable/bill``) or custom object
+        (``nsp::cip_asset``).
     :param filters: Intacct filters, e.g. ``[{"$eq": {"key": "2001"}}, {"$eq": {"state": "paid"}}]``,
         or ``{"field": value}`` for equalities; at least one.
     :param filter_expression: how the filters combine (``"1 and (2 or 3)"``); default ``and``.

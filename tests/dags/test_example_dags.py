@@ -99,3 +99,36 @@ def test_invoice_per_order_maps_one_invoice_per_row(run_dag, intacct_sandbox):
         if r["method"] == "POST" and r["path"].endswith("/invoice")
     }
     assert len(keys) == 3
+
+
+def test_custom_fields_example(run_dag, intacct_sandbox):
+    """A bill with custom fields and a line dimension, then a custom object's records, with the example tenant."""
+    from intacct_provider.sandbox.tenant import EXAMPLE_TENANT
+
+    intacct_sandbox.reset(tenant=EXAMPLE_TENANT)
+    dag_run, xcoms = run_dag("intacct_custom_fields")
+    assert dag_run.state == "success"
+    assert xcoms["find_project_type"] == [{"key": "10001", "name": "Capex"}]
+    bill = intacct_sandbox.get_record("accounts-payable/bill", xcoms["create_bill"]["ia::result"]["key"])
+    assert (bill["nsp::APPROVER"], bill["nsp::PRIORITY"]) == ("jdoe", "normal")
+    assert bill["lines"][0]["nsp::COST_CODE"] == "CC-7"
+    assert bill["lines"][0]["dimensions"]["nsp::project_type"]["key"] == "10001"
+    assert [row["name"] for row in xcoms["read_cip_assets"]] == ["Server room fit-out", "Office HVAC"]
+
+
+def test_mapped_instances_read_the_model_once(run_dag, intacct_sandbox):
+    """Five mapped task instances in one worker process check their custom fields against one model read."""
+    from intacct_provider.sandbox.tenant import EXAMPLE_TENANT
+
+    intacct_sandbox.reset(tenant=EXAMPLE_TENANT)
+    dag_run, xcoms = run_dag("intacct_custom_fields_mapped", file="custom_fields_mapped")
+    assert dag_run.state == "success"
+    assert len(xcoms["create_bill"]) == 5
+    reads = [r for r in intacct_sandbox.requests if r["path"] == "/services/core/model"]
+    assert [r["query"] for r in reads] == [{"name": "accounts-payable/bill"}]
+    approvers = {
+        r["billNumber"]: r["nsp::APPROVER"]
+        for r in intacct_sandbox.records("accounts-payable/bill")
+        if str(r.get("billNumber")).startswith("MAPPED-")
+    }
+    assert approvers == {f"MAPPED-{i}": f"approver-{i}" for i in range(5)}

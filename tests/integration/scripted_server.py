@@ -108,7 +108,7 @@ def _request(method: str, path: str, headers: dict[str, str], raw: bytes) -> dic
             body = json.loads(text) if text else None
         except ValueError:
             body = text
-    return {"method": method, "path": path, "headers": headers, "body": body}
+    return {"method": method, "path": path, "headers": headers, "body": body, "raw": raw}
 
 
 def token(expires_in: Any = 3600, access_token: Any = "tok-1", **extra: Any) -> Answer:  # noqa: S107

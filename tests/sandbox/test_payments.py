@@ -204,3 +204,10 @@ def test_record_payment_takes_the_payment_through_its_workflow(intacct_sandbox: 
     payment = intacct_sandbox.records(PAYMENT)[-1]
     paid_out = next(state for _, state, paid in FLOWS[flow] if paid)  # it stops once paid out
     assert payment["state"] == paid_out and payment["paymentMethod"] == "Printed Check"
+
+
+def test_the_model_lists_the_write_only_payment_date(api: Client) -> None:
+    model = api.get("/services/core/model", params={"name": PAYMENT}).json()["ia::result"]
+    assert model["fields"]["paymentDate"]["writeOnly"] is True
+    assert model["fields"]["paymentDate"]["readOnly"] is False and model["fields"]["paymentDate"]["mutable"] is True
+    assert model["fields"]["paymentMethod"]["writeOnly"] is False

@@ -127,7 +127,7 @@ def test_create_read_update_delete(intacct_sandbox: IntacctSandbox, monkeypatch:
     vendor = sdk.vendors.post({"id": "VEND-SDK", "name": "From the SDK"})
     assert sdk.vendors.get_by_key(vendor["ia::result"]["key"])["ia::result"]["name"] == "From the SDK"
     model = sdk.bills.get_model()["ia::result"]
-    assert model["idempotenceSupported"] is True and "vendor.id" in model["fields"]
+    assert model["idempotenceSupported"] is True and "id" in model["refs"]["vendor"]["fields"]
 
 
 def test_journal_entries(intacct_sandbox: IntacctSandbox, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,14 +9,12 @@ and what is sent is exactly what was checked even if the input file changes mean
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from collections.abc import Iterator
 
 from intacct_provider.catalog.bulk_records import Item
 from intacct_provider.core.batching import canonical_json
-
-_decode = json.JSONDecoder().decode
+from intacct_provider.core.exact_json import loads as _decode  # a decimal custom field reads back exact
 
 
 class Spool:
