@@ -81,6 +81,25 @@ def task_results(dag_run: Any) -> list[tuple[str, str, Any]]:
         return results
 
 
+def delete_a_bill_between_two_runs(sandbox: Any) -> str:
+    """Delete in Intacct a draft bill the first sync copied, sync the day of the deletion, show the tombstone.
+
+    The sync tracks deletes (``track_deletes=True``): the second run reads the audit trail and writes
+    ``{"key", "id", "_deleted": true, "_deleted_at"}`` after its rows, so the copy drops the bill too.
+    """
+    copied = [json.loads(line) for line in (HOME / "sync" / "2026-01-05" / "bill.jsonl").read_text().splitlines()]
+    bill = next(row for row in copied if row.get("state") not in ("paid", "partiallyPaid"))  # unpaid: deletable
+    sandbox.freeze_time("2026-01-06T15:30:00Z")  # the demo company's clock: the deletion lands on 2026-01-06
+    sandbox.delete_record("accounts-payable/bill", bill["key"])
+    sandbox.unfreeze_time()
+    print(f"\nDeleted {bill['state']} bill {bill['key']} in Intacct on 2026-01-06 (copied by the first sync):")
+    state = run_dag("intacct_daily_ap_ar_sync", {"lookback_seconds": 3600}, "2026-01-07")
+    for line in (HOME / "sync" / "2026-01-06" / "bill.jsonl").read_text().splitlines():
+        if json.loads(line).get("_deleted"):
+            print(f"   tombstone in sync/2026-01-06/bill.jsonl: {line}")
+    return state
+
+
 def print_asset_events() -> None:
     """The Intacct asset events the runs recorded: what schedules ``intacct_ap_ageing_report``."""
     from airflow.models.asset import AssetEvent, AssetModel
@@ -128,6 +147,8 @@ def main() -> int:
             for dag_id, conf, logical_date in RUNS:
                 if run_dag(dag_id, conf, logical_date) != "success":
                     failed.append(dag_id)
+            if delete_a_bill_between_two_runs(sandbox) != "success":
+                failed.append("intacct_daily_ap_ar_sync (after a deletion)")
             print_asset_events()
             print(f"\nRequests served by the sandbox: {len(sandbox.requests)}")
             synced = sorted(p.relative_to(HOME) for p in (HOME / "sync").rglob("*.jsonl"))

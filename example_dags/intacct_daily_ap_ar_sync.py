@@ -1,15 +1,18 @@
-"""Daily AP/AR sync: what changed in Intacct during the data interval, as JSON Lines files.
+"""Daily AP/AR sync: what changed in Intacct during the data interval, deletions included, as JSON Lines.
 
 Bills, invoices, vendors and customers modified in ``[data_interval_start,
 data_interval_end)`` (re-reading an hour before it, because Intacct's modified
-stamp can lag) are streamed to ``<base_path>/<interval start date>/<object>.jsonl``; the XCom of
-each task is only ``{"path", "count", "object", "window"}``. Set ``base_path``
-to any ObjectStoragePath URI (``s3://bucket/intacct``) in production; the
-default comes from the ``INTACCT_SYNC_BASE_PATH`` environment variable.
+stamp can lag) are streamed to ``<base_path>/<interval start date>/<object>.jsonl``,
+followed by one tombstone ``{"key", "id", "_deleted": true, "_deleted_at"}`` per record
+deleted in the same window (``track_deletes=True``: read from Intacct's audit trail, so the
+API user needs read access to it; see ``docs/deletions.md``). The XCom of each task is only
+``{"path", "count", "object", "window", "deleted"}``. Set ``base_path`` to any
+ObjectStoragePath URI (``s3://bucket/intacct``) in production; the default comes from the
+``INTACCT_SYNC_BASE_PATH`` environment variable.
 
 Each sync task emits an event for its object's Asset (``emit_asset=True``):
 ``intacct://<company>/accounts-payable/bill`` and so on, with ``extra = {"count",
-"window", "path"}``; ``intacct_ap_ageing_report`` is scheduled on the bill asset.
+"window", "path", "deleted"}``; ``intacct_ap_ageing_report`` is scheduled on the bill asset.
 ``INTACCT_COMPANY_ID`` must be the connection's company id (the sandbox's is ``SANDBOX-CO``);
 a task whose connection is another company fails before reading anything.
 """
@@ -73,6 +76,7 @@ with DAG(
             modified_until="{{ data_interval_end }}",
             lookback="{{ params.lookback_seconds }}",
             output_path="{{ params.base_path }}/{{ data_interval_start | ds }}/" + name + ".jsonl",
+            track_deletes=True,
             emit_asset=True,
         )
         for name, fields in SYNCED.items()
@@ -80,10 +84,11 @@ with DAG(
 
     @task
     def summary(results: list[dict]) -> dict:
-        """Counts per object: what a data team checks first when a sync looks wrong."""
+        """Counts per object (tombstones included) and deletions: what a data team checks first."""
         return {
             "window": results[0]["window"],
             "counts": {r["object"]: r["count"] for r in results},
+            "deleted": {r["object"]: r["deleted"] for r in results},
             "files": [r["path"] for r in results],
         }
 

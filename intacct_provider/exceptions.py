@@ -137,6 +137,14 @@ class IntacctRequestError(IntacctPermanentError):
     """Any other 4xx: Intacct refused the request as written (a bad field, a broken rule)."""
 
 
+class IntacctAuditTrailError(IntacctPermanentError):
+    """``track_deletes=True`` could not read the audit trail: the task fails before writing anything.
+
+    The message names ``track_deletes``, what Intacct answered, what to grant, and the two ways
+    out that need no audit trail (``track_deletes="keys"`` or ``False``).
+    """
+
+
 class IntacctProtocolError(IntacctError):
     """A 2xx answer that is not the documented envelope of its call (never read as an empty result).
 

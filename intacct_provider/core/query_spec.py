@@ -12,6 +12,7 @@ serialization.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,6 +39,7 @@ FILTER_PARAMETERS: dict[str, tuple[str, type]] = {
 }
 #: ``filter_expression`` shortcuts: every condition (``and``) or at least one (``or``).
 SHORTCUTS = ("and", "or")
+_NUMBER = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -80,15 +82,29 @@ class QuerySpec:
         order = self.order_by if any("key" in item for item in self.order_by) else [*self.order_by, {"key": "asc"}]
         return replace(self, fields=fields, order_by=order)
 
-    def and_filters(self, extra: list[Filter]) -> QuerySpec:
-        """This query narrowed by ``extra`` filters (an incremental window), ANDed onto the expression."""
+    def and_filters(self, extra: list[Filter], expression: str | None = None) -> QuerySpec:
+        """This query narrowed by ``extra`` filters (an incremental window), ANDed onto the expression.
+
+        ``expression`` combines the ``extra`` filters among themselves, numbered from 1 as if they
+        were alone (``"(1 and 2) or 3"``); without it they are all ANDed.
+        """
         if not extra:
             return self
-        expression = self.filter_expression
-        if expression:
-            numbers = " and ".join(str(len(self.filters) + i) for i in range(1, len(extra) + 1))
-            expression = f"({expression}) and {numbers}"
-        return replace(self, filters=[*self.filters, *normalize_filters(extra)], filter_expression=expression)
+        offset = len(self.filters)
+        filters = [*self.filters, *normalize_filters(extra)]
+        if expression is None:
+            combined = self.filter_expression
+            if combined:
+                numbers = " and ".join(str(offset + i) for i in range(1, len(extra) + 1))
+                combined = f"({combined}) and {numbers}"
+            return replace(self, filters=filters, filter_expression=combined)
+        added = check_filter_expression(expression, len(extra)) or ""
+        renumbered = _NUMBER.sub(lambda match: str(int(match.group()) + offset), added)
+        if not offset:
+            return replace(self, filters=filters, filter_expression=renumbered)
+        mine = self.filter_expression or " and ".join(str(i) for i in range(1, offset + 1))
+        mine = mine if _NUMBER.fullmatch(mine) else f"({mine})"
+        return replace(self, filters=filters, filter_expression=f"{mine} and ({renumbered})")
 
     def body(self, start: int = 1, page_size: int = 100) -> dict[str, Any]:
         """The JSON body of one query-service call (one page; Intacct calls the page size ``size``)."""

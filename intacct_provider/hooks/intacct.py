@@ -161,13 +161,15 @@ class IntacctHook(BaseHook):
         *,
         filter_parameters: Mapping[str, Any] | None = None,
         max_queries: int = DEFAULT_MAX_QUERIES,
+        what: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching row over all pages, each ``key`` once, ordered by ``key`` last.
 
         Pages after the first are fetched concurrently (up to ``max_concurrency``) and
         overlap by one row; if records moved while paging the pages are read again for
         missed rows, and a read whose answers contradict ``totalCount`` fails. At most
-        ``max_queries`` queries are made (raise it for very large reads).
+        ``max_queries`` queries are made (raise it for very large reads). ``what`` names the
+        read in its progress lines and summary (default: the object's path).
         """
         spec = _spec(object, fields, filters, filter_expression, order_by, filter_parameters).keyed()
         if max_records is not None:
@@ -177,7 +179,7 @@ class IntacctHook(BaseHook):
         ceiling = check_int("max_queries", max_queries, minimum=1)
         spec.body(1, page_size)  # the whole body is checked before any request
         # A line per 10 s at most (rows of the total, rate, ETA) and a summary with the billed queries.
-        progress = Progress(spec.object, limit=max_records, logger=log)
+        progress = Progress(what or spec.object, limit=max_records, logger=log)
 
         def fetch(s: QuerySpec, start: int, asked: int) -> dict[str, Any]:
             page = self.query(s, start=start, size=asked)

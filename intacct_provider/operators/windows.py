@@ -12,14 +12,16 @@ import math
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from intacct_provider.exceptions import IntacctValidationError
 
 #: Seconds as text: ASCII digits with an optional fraction.
 _ASCII_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
-#: The audit field incremental reads filter on.
+#: The audit fields incremental reads filter on.
 MODIFIED_FIELD = "audit.modifiedDateTime"
+CREATED_FIELD = "audit.createdDateTime"
 
 
 def parse_instant(parameter: str, value: Any) -> dt.datetime | None:
@@ -63,14 +65,24 @@ def _stamp(instant: dt.datetime) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def window_filters(
-    since: dt.datetime | None, until: dt.datetime | None, lookback: dt.timedelta
-) -> tuple[list[dict[str, Any]], list[str | None]]:
-    """Filters for ``since - lookback <= modified < until`` and the effective window.
+@dataclass(frozen=True)
+class Window:
+    """An incremental window: its filters, how they combine, and its bounds as the XCom shows them."""
 
-    The upper bound is exclusive so consecutive data intervals do not overlap;
-    the look-back deliberately re-reads a margin because Intacct's modified
-    stamp can lag related changes (rows are de-duplicated by key).
+    filters: list[dict[str, Any]]
+    expression: str | None
+    bounds: list[str | None]
+
+
+def window_filters(since: dt.datetime | None, until: dt.datetime | None, lookback: dt.timedelta) -> Window:
+    """Records modified in ``[since - lookback, until)``, or never modified and created in it.
+
+    The upper bound is exclusive so consecutive data intervals do not overlap; the look-back
+    deliberately re-reads a margin because Intacct's modified stamp can lag related changes
+    (rows are de-duplicated by key). Sage's model service calls ``audit.modifiedDateTime``
+    nullable (its schema does not): a record whose modified stamp is null is read by its created
+    stamp, and one with neither stamp by every window, since no window can claim it. The whole
+    condition is one query: ``(M >= s and M < u) or (M is null and ((C >= s and C < u) or C is null))``.
     """
     if since is not None and until is not None and until <= since:
         hint = (
@@ -83,16 +95,38 @@ def window_filters(
             "modified_until", f"a time after modified_since ({_stamp(since)}){hint}", _stamp(until)
         )
     start = since - lookback if since is not None else None
+    bounds = [_stamp(start) if start else None, _stamp(until) if until else None]
+    if start is None and until is None:
+        return Window([], None, bounds)
     filters: list[dict[str, Any]] = []
-    if start is not None:
-        filters.append({"$gte": {MODIFIED_FIELD: _stamp(start)}})
-    if until is not None:
-        filters.append({"$lt": {MODIFIED_FIELD: _stamp(until)}})
-    return filters, [_stamp(start) if start else None, _stamp(until) if until else None]
+
+    def within(field: str) -> str:
+        numbers = []
+        for operator, stamp in (("$gte", bounds[0]), ("$lt", bounds[1])):
+            if stamp is not None:
+                filters.append({operator: {field: stamp}})
+                numbers.append(str(len(filters)))
+        return numbers[0] if len(numbers) == 1 else f"({' and '.join(numbers)})"
+
+    def is_null(field: str) -> str:
+        filters.append({"$eq": {field: None}})
+        return str(len(filters))
+
+    modified = within(MODIFIED_FIELD)
+    never_modified = is_null(MODIFIED_FIELD)
+    created = within(CREATED_FIELD)
+    expression = f"{modified} or ({never_modified} and ({created} or {is_null(CREATED_FIELD)}))"
+    return Window(filters, expression, bounds)
+
+
+#: Rows of an incremental read, unless the caller orders them: by modified stamp, then key, so a
+#: rerun of a window writes the same file and a consumer can resume from the last row it took.
+INCREMENTAL_ORDER = ({MODIFIED_FIELD: "asc"}, {"key": "asc"})
 
 
 def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, int]:
-    """Stream rows as JSON Lines; a local file appears only when complete (written aside, then renamed)."""
+    """Stream rows as JSON Lines; a local file appears only when complete (written aside, then renamed,
+    and removed if the read fails)."""
     count = 0
     if "://" in target and not target.startswith("file://"):
         from airflow.sdk import ObjectStoragePath
@@ -107,10 +141,14 @@ def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, 
     local = target[len("file://") :] if target.startswith("file://") else target
     os.makedirs(os.path.dirname(os.path.abspath(local)), exist_ok=True)
     partial = f"{local}.part"
-    with open(partial, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, separators=(",", ":"), default=str) + "\n")
-            count += 1
+    try:
+        with open(partial, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, separators=(",", ":"), default=str) + "\n")
+                count += 1
+    except BaseException:
+        os.remove(partial)  # a failed read leaves no partial file behind
+        raise
     os.replace(partial, local)
     return target, count
 

@@ -12,6 +12,7 @@ import sys
 import threading
 from types import FrameType
 
+from .audit import OBJECT_ID_FIELDS, PERMISSIONS
 from .handle import IntacctSandbox
 from .readings import BILL_APPROVE_STATES, PAYMENT_FLOWS
 from .seed import SEEDS
@@ -103,6 +104,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="composite",
         help="per-record shape of a mixed (207) bulk answer",
     )
+    parser.add_argument(
+        "--audit-object-id",
+        choices=OBJECT_ID_FIELDS,
+        default="key",
+        help="what the audit trail's objectId holds: the record's key (default) or its id",
+    )
+    parser.add_argument(
+        "--audit-trail",
+        choices=PERMISSIONS,
+        default="allowed",
+        help="whether the API user may read company-config/audit-history (refused: 403)",
+    )
+    parser.add_argument(
+        "--null-modified-stamps",
+        action="store_true",
+        help="a new record's audit.modifiedDateTime stays null until it is first modified",
+    )
     return parser.parse_args(argv)
 
 
@@ -150,6 +168,9 @@ def build(args: argparse.Namespace) -> IntacctSandbox:
         bill_approve_state=args.bill_approve_state,
         payment_flow=args.payment_flow,
         bulk_result_shape=args.bulk_result_shape,
+        audit_object_id=args.audit_object_id,
+        audit_trail=args.audit_trail,
+        null_modified_stamps=args.null_modified_stamps,
         tenant=args.tenant,
         model_service=args.model_service,
         model_unknown=args.model_unknown,

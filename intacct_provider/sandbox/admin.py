@@ -30,6 +30,9 @@ _SETTABLE = frozenset(
         "bill_approve_state",
         "payment_flow",
         "bulk_result_shape",
+        "audit_object_id",
+        "audit_trail",
+        "null_modified_stamps",
         "model_service",
         "model_unknown",
     }

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import bulk, model
+from .audit import AUDIT_PATH, AuditTrail, refused
 from .auth import FORM_TYPE
 from .errors import PAYLOAD_REQUIRED, ApiError, detail
 from .gcpause import gc_paused
@@ -75,15 +76,21 @@ class Api:
             return self._model(request)
         if request.path == "/services/core/query":
             query = parse_query(_json_body(request), self.state.clock.stamp()[:10], self.state.store.objects)
+            if query.obj.path == AUDIT_PATH:
+                return json_response(200, query.run(self._audit_trail().entries))
             records = self.state.store.visible(query.obj.path, entity, query.include_private)
             return json_response(200, query.run(records))
         workflow = _WORKFLOW.match(request.path)
         if workflow:
             return self._workflow(request, workflow.group(1), workflow.group(2), entity)
         item = _ITEM.match(request.path)
+        collection = _COLLECTION.match(request.path)
+        target = item or collection
+        assert target is not None
+        if target.group(1) == AUDIT_PATH:
+            return self._audit(request, item.group(2) if item else None)
         if item:
             return self._item(request, item.group(1), item.group(2), entity)
-        collection = _COLLECTION.match(request.path)
         assert collection is not None
         if request.method == "GET":
             return self._list(request, collection.group(1), entity)
@@ -137,11 +144,14 @@ class Api:
         return self.state.store.object(path)  # 404 for an unknown object
 
     def _list(self, request: ApiRequest, path: str, entity: str | None) -> ApiResponse:
+        return self._page(request, self.state.store.list_refs(path, entity))
+
+    def _page(self, request: ApiRequest, refs: list[dict[str, Any]]) -> ApiResponse:
+        """One page of a list GET (``start``, 100 references at a time)."""
         raw_start = request.query.get("start", "1")
         if not raw_start.isdigit() or int(raw_start) < 1:
             raise ApiError(400, "start must be a positive integer", [detail("invalidValue", "start", "start")])
         start = int(raw_start)
-        refs = self.state.store.list_refs(path, entity)
         meta = {
             "totalCount": len(refs),
             "start": start,
@@ -150,6 +160,22 @@ class Api:
             "previous": max(1, start - PAGE_SIZE) if start > 1 else None,
         }
         return json_response(200, {"ia::result": refs[start - 1 : start - 1 + PAGE_SIZE], "ia::meta": meta})
+
+    def _audit_trail(self) -> AuditTrail:
+        """The audit trail, or the 403 a user without the audit-trail permission gets."""
+        if self.state.settings.audit_trail == "refused":
+            raise refused()
+        return self.state.store.audit
+
+    def _audit(self, request: ApiRequest, key: str | None) -> ApiResponse:
+        """``company-config/audit-history``: GET list and GET by key only (every property is read-only)."""
+        if request.method != "GET":
+            message = f"{request.method} is not allowed on {AUDIT_PATH}: the audit trail is read-only"
+            raise ApiError(405, message, [detail("methodNotAllowed", message, request.path)])
+        trail = self._audit_trail()
+        if key is not None:
+            return json_response(200, {"ia::result": trail.get(key), "ia::meta": _single_meta()})
+        return self._page(request, trail.references())
 
     def _create(self, request: ApiRequest, path: str, entity: str | None) -> ApiResponse:
         obj = self._object(path)

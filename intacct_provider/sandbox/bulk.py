@@ -112,6 +112,7 @@ def create_many(
         if replay is not None:
             return (201 if replay["ia::meta"]["totalError"] == 0 else 207), replay
     store = state.store
+    mark = store.audit.mark()
     outcomes = _run_items(
         items, lambda body: store.create(path, body, entity, settings.require_document_numbers), 201, fault
     )
@@ -120,6 +121,7 @@ def create_many(
         for status, body in outcomes:
             if status < 300:
                 table.unindex(table.records[body["key"]])
+        store.audit.rollback(mark)
         raise _refuse_whole_batch(outcomes)
     status, answer = _answer(outcomes, 201, settings.bulk_result_shape)
     if key and answer["ia::meta"]["totalSuccess"]:
@@ -136,6 +138,7 @@ def update_many(
     shape = state.settings.bulk_result_shape
     table = store.table(path)
     originals: dict[str, dict[str, Any]] = {}
+    mark = store.audit.mark()
 
     def update(item: dict[str, Any]) -> dict[str, Any]:
         changes = dict(item)
@@ -149,6 +152,7 @@ def update_many(
     if shape == "atomic" and any(status >= 300 for status, _ in outcomes):
         for record_key, original in originals.items():
             table.replace(table.records[record_key], original)
+        store.audit.rollback(mark)
         raise _refuse_whole_batch(outcomes)
     return _answer(outcomes, 200, shape)
 

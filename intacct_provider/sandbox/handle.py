@@ -57,10 +57,13 @@ class IntacctSandbox:
     invoice needs its number), ``bill_approval`` (True: submit leads to ``submitted``, then
     ``approve``), ``bill_approve_state`` ("approved", the answer's enum, or "posted", the
     description), ``payment_flow`` (how an AP payment gets paid out: "print" = approve, print,
-    confirm; "approval" = applied once approved; "direct" = submit confirms it) and
+    confirm; "approval" = applied once approved; "direct" = submit confirms it),
     ``bulk_result_shape`` (how a mixed 207 bulk answer lists its records: "composite", "bare" or
-    "atomic") choose between readings the published contract leaves open, each defaulting to the
-    stricter.  They, like the other run-time
+    "atomic"), ``audit_object_id`` (what the audit trail's ``objectId`` holds: "key" or "id"),
+    ``audit_trail`` ("allowed", or "refused": a 403 on every read of
+    ``company-config/audit-history``) and ``null_modified_stamps`` (a new record's
+    ``audit.modifiedDateTime`` stays null until it is first modified) choose between readings the
+    published contract leaves open, each defaulting to the stricter.  They, like the other run-time
     settings, can be changed on a running sandbox and ``reset()`` restores the constructor's values.
 
     ``tenant`` describes the company's own custom fields, custom objects and user-defined
@@ -94,6 +97,9 @@ class IntacctSandbox:
         bill_approve_state: str = "approved",
         payment_flow: str = "print",
         bulk_result_shape: str = "composite",
+        audit_object_id: str = "key",
+        audit_trail: str = "allowed",
+        null_modified_stamps: bool = False,
         tenant: Any = None,
         model_service: str = "open",
         model_unknown: str = "empty",
@@ -117,6 +123,9 @@ class IntacctSandbox:
             bill_approve_state=bill_approve_state,
             payment_flow=payment_flow,
             bulk_result_shape=bulk_result_shape,
+            audit_object_id=audit_object_id,
+            audit_trail=audit_trail,
+            null_modified_stamps=null_modified_stamps,
             tenant=_tenant(tenant),
             model_service=model_service,
             model_unknown=model_unknown,
@@ -287,6 +296,33 @@ class IntacctSandbox:
         self.state.update(bulk_result_shape=value)
 
     @property
+    def audit_object_id(self) -> str:
+        """What the audit trail's ``objectId`` holds for entries written from now on: key or id."""
+        return self.state.settings.audit_object_id
+
+    @audit_object_id.setter
+    def audit_object_id(self, value: str) -> None:
+        self.state.update(audit_object_id=value)
+
+    @property
+    def audit_trail(self) -> str:
+        """Whether the API user may read the audit trail: allowed, or refused (403)."""
+        return self.state.settings.audit_trail
+
+    @audit_trail.setter
+    def audit_trail(self, value: str) -> None:
+        self.state.update(audit_trail=value)
+
+    @property
+    def null_modified_stamps(self) -> bool:
+        """Whether records created from now on keep ``audit.modifiedDateTime`` null until modified."""
+        return self.state.settings.null_modified_stamps
+
+    @null_modified_stamps.setter
+    def null_modified_stamps(self, value: bool) -> None:
+        self.state.update(null_modified_stamps=value)
+
+    @property
     def model_service(self) -> str:
         """``open``, or ``forbidden``: every model-service call answers 403."""
         return self.state.settings.model_service
@@ -399,6 +435,15 @@ class IntacctSandbox:
         until it is paid out) or an invoice, in full when ``amount`` is None; returns the updated
         bill or invoice.  Only posted (or approved) bills can be paid."""
         return self.state.record_payment(object_path, key, amount)
+
+    def delete_record(self, object_path: str, key: str) -> None:
+        """Delete a record as a DELETE would (its audit-history entry written at the clock's time);
+        ValueError if Intacct would refuse it (a bill with payments, a vendor still used)."""
+        self.state.delete_record(object_path, key)
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        """Copies of the audit-history entries, oldest first, as Sage shapes them."""
+        return self.state.audit_trail()
 
     def records(
         self, object_path: str, entity: str | None = None, *, include_private: bool = False

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .audit import AUDIT_OBJECT, AUDIT_PATH
 from .datemacros import MACRO_OPERATORS, MACROS, period
 from .errors import ApiError, detail
 from .schema import OBJECTS, STRINGISH, Field, ObjectDef
@@ -61,10 +62,11 @@ class Query:
 
     def run(self, records: Iterable[Record]) -> dict[str, Any]:
         """The response body: flat rows for the requested page plus ``ia::meta``."""
-        # ``records`` arrive in key order, so the stable sorts below leave ties ordered by key.
+        # ``records`` arrive in key order (audit entries: oldest first, their keys are text), so the
+        # stable sorts below leave ties in that order.
         matched = [rec for rec in records if self.predicate(rec)] if self.predicate else list(records)
         order = self.order
-        if order and order[-1] == ("key", False):
+        if order and order[-1] == ("key", False) and self.obj.fields["key"].type == "key":
             order = order[:-1]  # already in key order: skip the one sort every paging client asks for
         for name, descending in reversed(order):
             matched.sort(key=_sort_key(self.obj.fields[name]), reverse=descending)
@@ -94,7 +96,7 @@ def parse_query(body: Any, today: str, objects: Mapping[str, ObjectDef] = OBJECT
     if unknown:
         raise _bad(f"/{unknown[0]} is not a valid query property", f"/{unknown[0]}")
     name = body.get("object")
-    obj = objects.get(name) if isinstance(name, str) else None
+    obj = (AUDIT_OBJECT if name == AUDIT_PATH else objects.get(name)) if isinstance(name, str) else None
     if obj is None:
         raise _bad(f"Object '{body.get('object')}' is not valid for query", "/object")
     queryable = obj.fields

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .audit import OBJECT_ID_FIELDS, PERMISSIONS
 from .auth import TokenAuthority
 from .clock import Clock
 from .errors import ENVELOPES, ApiError
@@ -62,6 +63,9 @@ class Settings:
     bill_approve_state: str = "approved"  # a bill's approve answers "approved" (spec enum); "posted"
     payment_flow: str = "print"  # AP payment: approve, print, confirm ("print"), "approval", "direct"
     bulk_result_shape: str = "composite"  # per-record shape of a mixed (207) bulk answer
+    audit_object_id: str = "key"  # the audit trail's objectId: the record's key; "id": its id
+    audit_trail: str = "allowed"  # the API user may read the audit trail; "refused": 403
+    null_modified_stamps: bool = False  # a new record's audit.modifiedDateTime stays null until modified
     #: The company's own custom fields, custom objects and dimensions (``--tenant FILE``).
     tenant: Tenant | None = None
     model_service: str = "open"  # "forbidden": the model service answers 403 (custom fields then unchecked)
@@ -85,6 +89,10 @@ class Settings:
         if self.bulk_result_shape not in BULK_SHAPES:
             raise ValueError(f"bulk_result_shape must be one of {', '.join(BULK_SHAPES)}")
         self.readings.check()
+        if self.audit_object_id not in OBJECT_ID_FIELDS:
+            raise ValueError(f"audit_object_id must be one of {', '.join(OBJECT_ID_FIELDS)}")
+        if self.audit_trail not in PERMISSIONS:
+            raise ValueError(f"audit_trail must be one of {', '.join(PERMISSIONS)}")
         if self.model_service not in MODEL_SERVICE:
             raise ValueError(f"model_service must be one of {', '.join(MODEL_SERVICE)}")
         if self.model_unknown not in MODEL_UNKNOWN:
@@ -117,7 +125,7 @@ class SandboxState:
         store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
         if settings.tenant is not None:
             store.apply_tenant(settings.tenant)
-        store.readings = settings.readings
+        _apply_store_settings(store, settings)
         return store
 
     def reset(self, seed: str | None = None, tenant: Tenant | object | None = INITIAL) -> None:
@@ -150,7 +158,7 @@ class SandboxState:
             self.settings = candidate
             if candidate.id_semantics != self.store.id_semantics:
                 self.store.set_id_semantics(candidate.id_semantics)
-            self.store.readings = candidate.readings
+            _apply_store_settings(self.store, candidate)
 
     def admit(self) -> bool:
         """Count a request in, unless the company already has ``max_concurrency`` in flight."""
@@ -196,6 +204,20 @@ class SandboxState:
         with self.lock:
             self.requests.clear()
 
+    def delete_record(self, path: str, key: str) -> None:
+        """Delete a record through the store's write path (its audit-history entry included);
+        ValueError if Intacct would refuse it."""
+        with self.lock:
+            try:
+                self.store.delete(path, key, None)
+            except ApiError as error:
+                raise ValueError(error.message) from None
+
+    def audit_trail(self) -> list[dict[str, Any]]:
+        """Copies of the audit-history entries, oldest first (whatever the read permission)."""
+        with self.lock:
+            return [copy_record(entry) for entry in self.store.audit.entries]
+
     def record_payment(self, path: str, key: str, amount: str | None = None) -> dict[str, Any]:
         """Pay a bill (through an AP payment record) or an invoice, in full (``amount`` None) or in
         part; returns the updated bill or invoice, ValueError if refused."""
@@ -236,3 +258,10 @@ class SandboxState:
     def now(self) -> str:
         with self.lock:
             return self.clock.stamp()
+
+
+def _apply_store_settings(store: Store, settings: Settings) -> None:
+    """The run-time settings the store itself reads (what the trail's objectId holds, null stamps)."""
+    store.audit.object_id = settings.audit_object_id
+    store.null_modified_stamps = settings.null_modified_stamps
+    store.readings = settings.readings

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from intacct_provider import contract
 
 from .amounts import amount_paid, compute_totals, money
+from .audit import AuditTrail
 from .clock import Clock
 from .errors import ApiError, detail
 from .payments import PAYABLE_STATES, settle
@@ -138,6 +139,11 @@ class Store:
         self.objects: dict[str, ObjectDef] = dict(OBJECTS)
         self.tables = {path: Table(obj) for path, obj in self.objects.items()}
         self.entities: dict[str, bool] = {}  # entity id -> private
+        #: Every create, update, workflow action and delete, as Intacct's audit trail shows them.
+        self.audit = AuditTrail(clock, user_id)
+        #: Leave a new record's ``audit.modifiedDateTime`` null until it is first modified (a
+        #: setting: Sage's model service calls the stamp nullable, its schema does not).
+        self.null_modified_stamps = False
         #: Where writes are validated from: the contract's schemas, or a tenant's.
         self.schemas: Schemas = CONTRACT
         self.tenant: Tenant | None = None
@@ -151,6 +157,7 @@ class Store:
         for obj in tenant.custom_defs():
             self.objects[obj.path] = obj
             self.tables[obj.path] = Table(obj)
+        seeded = self.audit.mark()
         for custom in tenant.objects.values():
             for index, record in enumerate(custom.records):
                 try:
@@ -158,6 +165,7 @@ class Store:
                 except ApiError as error:
                     details = "; ".join(d["message"] for d in error.details) or error.message
                     raise TenantError(f"custom_objects.{custom.name}.records[{index}]: {details}") from None
+        self.audit.rollback(seeded)  # seed records have no history, as the contract objects' seed has none
 
     # ----------------------------------------------------------------- lookups
     def table(self, path: str) -> Table:
@@ -255,7 +263,7 @@ class Store:
             check(self, record)
         stamp = self.clock.stamp()
         record["key"], record["href"] = key, f"/objects/{path}/{key}"
-        record["audit"] = self._audit(stamp, stamp)
+        record["audit"] = self._audit(stamp, None if self.null_modified_stamps else stamp)
         if obj.number_prefix:
             self._number(table, record)
         if obj.transaction:
@@ -265,6 +273,7 @@ class Store:
         for on_create in obj.behaviour.on_create:
             on_create(self, record)
         table.index(record)
+        self.audit.created(path, record)
         if record.get("action") == "submit" and "submit" in obj.workflows:
             # The deprecated create ``action`` (Sage: "submit or post ..., depending on the approval
             # workflow"): the submit workflow, as if called at once.
@@ -298,6 +307,7 @@ class Store:
             compute_totals(record, paid)
         self.touch(record)
         table.replace(current, record)
+        self.audit.modified(path, current, record)
         return record
 
     def delete(self, path: str, key: str, entity: str | None) -> None:
@@ -314,6 +324,7 @@ class Store:
                 message = f"The {table.obj.label} '{record['id']}' is used by {holder} and cannot be deleted"
                 raise ApiError.from_details(422, [detail("inUse", message, key)])
         table.unindex(record)
+        self.audit.deleted(path, record)
 
     def pay(self, path: str, key: str, amount: str | None) -> dict[str, Any]:
         """Pay a posted bill or invoice (the sandbox's control for tests and demos).
@@ -367,16 +378,20 @@ class Store:
         record["audit"]["modifiedBy"] = self.user_id
         record["audit"]["modifiedByUser"] = {"id": self.user_id}
 
+    def workflow_done(self, path: str, record: dict[str, Any], action: str, previous_state: str) -> None:
+        """A workflow action moved ``record`` out of ``previous_state``: the trail records it."""
+        self.audit.workflow(path, record, action, previous_state)
+
     # ----------------------------------------------------------------- helpers
-    def _audit(self, created: str, modified: str) -> dict[str, Any]:
-        user = {"id": self.user_id}
+    def _audit(self, created: str, modified: str | None) -> dict[str, Any]:
+        modifier = None if modified is None else self.user_id
         return {
             "createdDateTime": created,
             "modifiedDateTime": modified,
             "createdBy": self.user_id,
-            "modifiedBy": self.user_id,
-            "createdByUser": dict(user),
-            "modifiedByUser": dict(user),
+            "modifiedBy": modifier,
+            "createdByUser": {"id": self.user_id},
+            "modifiedByUser": {"id": modifier},
         }
 
     def _number(self, table: Table, record: dict[str, Any]) -> None:

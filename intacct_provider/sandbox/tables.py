@@ -70,3 +70,7 @@ class Tables(Protocol):
     def touch(self, record: dict[str, Any]) -> None:
         """Stamp a change by the API user."""
         ...
+
+    def workflow_done(self, path: str, record: dict[str, Any], action: str, previous_state: str) -> None:
+        """Record a workflow action's state change in the audit trail."""
+        ...

@@ -13,14 +13,18 @@ action does not apply to answers 422 ``invalidStateTransition``.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .behaviour import Records
 from .errors import ApiError, detail
 from .payments import NEXT_ACTION, is_applied
 from .schema import OBJECTS, ObjectDef
 
-if TYPE_CHECKING:
-    from .behaviour import Records
+
+class WorkflowStore(Records, Protocol):
+    """What a workflow action needs of the store: the records, and the audit trail's entry."""
+
+    def workflow_done(self, path: str, record: dict[str, Any], action: str, previous_state: str) -> None: ...
 
 
 def _check_body(spec: dict[str, Any], body: dict[str, Any]) -> None:
@@ -63,7 +67,7 @@ def target_state(records: Records, obj: ObjectDef, action: str, current: str) ->
     return rule(records.readings, action, current, list(documented)) if rule else str(documented[0])
 
 
-def run_workflow(records: Records, record: dict[str, Any], path: str, action: str, body: dict[str, Any]) -> None:
+def run_workflow(records: WorkflowStore, record: dict[str, Any], path: str, action: str, body: dict[str, Any]) -> None:
     """Apply ``action`` to ``record`` (the one ``body["key"]`` names, already read in its entity)."""
     obj, spec = workflow_of(path, action)
     current = record["state"]
@@ -82,7 +86,7 @@ def run_workflow(records: Records, record: dict[str, Any], path: str, action: st
         if posted and body[date_field] <= posted:
             message = f"{date_field} {body[date_field]} must be after the posting date {posted}"
             raise ApiError.from_details(422, [detail("invalidDate", message, f"/{date_field}")])
-    change_state(records, obj, record, target)
+    change_state(records, obj, record, target, action)
 
 
 def check_workflow_body(path: str, action: str, body: dict[str, Any]) -> None:
@@ -91,9 +95,9 @@ def check_workflow_body(path: str, action: str, body: dict[str, Any]) -> None:
     _check_body(spec, body)
 
 
-def change_state(records: Records, obj: ObjectDef, record: dict[str, Any], state: str) -> None:
+def change_state(records: WorkflowStore, obj: ObjectDef, record: dict[str, Any], state: str, action: str) -> None:
     """The one way a record's state changes: set it, run the object's ``on_state`` hooks (which may
-    refuse, restoring the state), stamp the change."""
+    refuse, restoring the state), stamp the change and leave its entry in the audit trail."""
     previous = record["state"]
     record["state"] = state
     try:
@@ -103,19 +107,20 @@ def change_state(records: Records, obj: ObjectDef, record: dict[str, Any], state
         record["state"] = previous
         raise
     records.touch(record)
+    records.workflow_done(obj.path, record, action, previous)
 
 
-def advance(records: Records, obj: ObjectDef, record: dict[str, Any], action: str) -> bool:
+def advance(records: WorkflowStore, obj: ObjectDef, record: dict[str, Any], action: str) -> bool:
     """Run ``action`` on ``record`` if it applies to its state (the deprecated create ``action``,
     the sandbox's own controls); False when it does not."""
     target = target_state(records, obj, action, record["state"])
     if target is None:
         return False
-    change_state(records, obj, record, target)
+    change_state(records, obj, record, target, action)
     return True
 
 
-def pay_out(records: Records, obj: ObjectDef, payment: dict[str, Any]) -> None:
+def pay_out(records: WorkflowStore, obj: ObjectDef, payment: dict[str, Any]) -> None:
     """Move a payment through its workflow (submit, approve, print, confirm as the reading needs)
     until it is applied to its bills: the sandbox's ``record_payment`` control."""
     for _ in range(len(NEXT_ACTION) + 1):

@@ -53,6 +53,12 @@ def test_daily_ap_ar_sync(run_dag, intacct_sandbox, tmp_path):
         for r in intacct_sandbox.records(path)
     ]
     busiest_day = pendulum.parse(Counter(stamps).most_common(1)[0][0])
+    # A bill deleted that day (a discarded draft) must reach the copy as a tombstone.
+    drafts = [b for b in intacct_sandbox.records("accounts-payable/bill") if b["state"] == "draft"]
+    discarded = drafts[0]
+    intacct_sandbox.freeze_time(busiest_day.add(hours=12).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    intacct_sandbox.delete_record("accounts-payable/bill", discarded["key"])
+    intacct_sandbox.unfreeze_time()
     dag_run, xcoms = run_dag(
         "intacct_daily_ap_ar_sync",
         conf={"base_path": str(tmp_path), "lookback_seconds": 3600},
@@ -75,13 +81,18 @@ def test_daily_ap_ar_sync(run_dag, intacct_sandbox, tmp_path):
         ("customer", "accounts-receivable/customer"),
     ):
         expected = {r["key"] for r in intacct_sandbox.records(path) if in_window(r, *summary["window"])}
-        lines = (tmp_path / ds / f"{name}.jsonl").read_text().splitlines()
-        keys = [json.loads(line)["key"] for line in lines]
+        lines = [json.loads(line) for line in (tmp_path / ds / f"{name}.jsonl").read_text().splitlines()]
+        keys = [line["key"] for line in lines if not line.get("_deleted")]
+        tombstones = [line for line in lines if line.get("_deleted")]
         assert len(keys) == len(set(keys)) == len(expected)
         assert set(keys) == expected
-        assert summary["counts"][path] == len(keys)
+        assert lines[len(keys) :] == tombstones  # the tombstones follow the rows
+        assert summary["counts"][path] == len(lines)
+        assert summary["deleted"][path] == len(tombstones)
         assert xcoms[f"sync_{name}s"]["path"].endswith(f"{ds}/{name}.jsonl")
         total += len(keys)
+        if name == "bill":
+            assert [t["key"] for t in tombstones] == [discarded["key"]]
     assert total > 0, f"the seed should have records modified on {ds}"
 
 

@@ -460,7 +460,12 @@ def test_the_bill_sync_triggers_the_ageing_report(run_dag, intacct_sandbox, airf
             ).first()
             assert event is not None, "the sync recorded no event for the bill asset"
             assert event.source_task_id == "sync_bills"
-            assert event.extra == {"count": synced["count"], "window": synced["window"], "path": synced["path"]}
+            assert event.extra == {
+                "count": synced["count"],
+                "window": synced["window"],
+                "path": synced["path"],
+                "deleted": synced["deleted"],
+            }
             queued = session.scalars(select(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id == report)).all()
             assert [q.asset_id for q in queued] == [bills.id]
 

@@ -20,6 +20,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
     [
         ("bench_bulk_read.py", "goal ours <= 1.15 x ideal"),
         ("bench_bulk_write.py", "memory goal <= 80 MB over an empty run"),
+        ("bench_deletes.py", "goal time with / without <= 1.1x"),
         ("bench_import.py", "ours / http provider"),
         ("bench_memory.py", "over reading none (goal <= 60 MB"),
         ("bench_sandbox_throughput.py", "req/s"),

@@ -211,3 +211,26 @@ def test_the_model_lists_the_write_only_payment_date(api: Client) -> None:
     assert model["fields"]["paymentDate"]["writeOnly"] is True
     assert model["fields"]["paymentDate"]["readOnly"] is False and model["fields"]["paymentDate"]["mutable"] is True
     assert model["fields"]["paymentMethod"]["writeOnly"] is False
+
+
+def test_every_payment_state_change_is_in_the_audit_trail(api: Client, intacct_sandbox: IntacctSandbox) -> None:
+    """Workflow actions, the deprecated create action and the record_payment control alike."""
+    key = _create(api)
+    for action in ("submit", "approve", "print", "confirm"):
+        _act(api, key, action)
+    trail = [e for e in intacct_sandbox.audit_entries() if e["changeDetails"]["objectName"] == PAYMENT]
+    moves = [
+        (e["changeSource"]["workflowAction"], e["changeDetails"]["previousValue"], e["changeDetails"]["newValue"])
+        for e in trail
+        if e["changeDetails"]["objectId"] == key and e["changeSource"]["actionPerformed"] == "workflow"
+    ]
+    assert moves == [
+        ("submit", "draft", "submitted"),
+        ("approve", "submitted", "approved"),
+        ("print", "approved", "delivered"),
+        ("confirm", "delivered", "confirmed"),
+    ]
+    intacct_sandbox.payment_flow = "direct"
+    intacct_sandbox.record_payment(BILL, "2001")
+    last = [e for e in intacct_sandbox.audit_entries() if e["changeDetails"]["objectName"] == PAYMENT][-1]
+    assert (last["changeSource"]["workflowAction"], last["changeDetails"]["newValue"]) == ("submit", "confirmed")

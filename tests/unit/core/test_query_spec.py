@@ -122,3 +122,15 @@ def test_values_intacct_takes_pass():
     assert len(spec.filters) == 6
     # A path the contract does not describe: field types are Intacct's to check.
     assert QuerySpec.build("purchasing/document", filters=[{"$contains": {"whenCreated": "2026"}}]).filters
+
+
+def test_a_window_with_its_own_expression_is_renumbered_and_anded():
+    window = [{"$gte": {"m": "x"}}, {"$eq": {"m": None}}, {"$gte": {"c": "x"}}]
+    alone = QuerySpec.build("bill").and_filters(window, "1 or (2 and 3)")
+    assert alone.filter_expression == "1 or (2 and 3)" and len(alone.filters) == 3
+    one = QuerySpec.build("bill", filters={"state": "paid"}).and_filters(window, "1 or (2 and 3)")
+    assert one.filter_expression == "1 and (2 or (3 and 4))"
+    two = QuerySpec.build("bill", filters=[{"$eq": {"a": 1}}, {"$eq": {"b": 2}}], filter_expression="1 or 2")
+    assert two.and_filters(window, "1 or (2 and 3)").filter_expression == "(1 or 2) and (3 or (4 and 5))"
+    implicit = QuerySpec.build("bill", filters=[{"$eq": {"a": 1}}, {"$eq": {"b": 2}}])
+    assert implicit.and_filters(window, "1 or (2 and 3)").filter_expression == "(1 and 2) and (3 or (4 and 5))"

@@ -21,12 +21,28 @@ UTC = dt.UTC
 
 def test_window_filters_with_lookback():
     since, until = parse_instant("s", "2026-11-01T00:00:00Z"), parse_instant("u", "2026-11-02T00:00:00+00:00")
-    filters, window = window_filters(since, until, parse_lookback("3600"))
-    assert filters == [
-        {"$gte": {"audit.modifiedDateTime": "2026-10-31T23:00:00Z"}},
-        {"$lt": {"audit.modifiedDateTime": "2026-11-02T00:00:00Z"}},
+    window = window_filters(since, until, parse_lookback("3600"))
+    start, end = "2026-10-31T23:00:00Z", "2026-11-02T00:00:00Z"
+    assert window.filters == [
+        {"$gte": {"audit.modifiedDateTime": start}},
+        {"$lt": {"audit.modifiedDateTime": end}},
+        {"$eq": {"audit.modifiedDateTime": None}},
+        {"$gte": {"audit.createdDateTime": start}},
+        {"$lt": {"audit.createdDateTime": end}},
+        {"$eq": {"audit.createdDateTime": None}},
     ]
-    assert window == ["2026-10-31T23:00:00Z", "2026-11-02T00:00:00Z"]
+    # modified in the window, or never modified and created in it (or with no stamp at all)
+    assert window.expression == "(1 and 2) or (3 and ((4 and 5) or 6))"
+    assert window.bounds == [start, end]
+
+
+def test_open_ended_windows():
+    since = parse_instant("s", "2026-11-01T00:00:00Z")
+    window = window_filters(since, None, dt.timedelta(0))
+    assert window.expression == "1 or (2 and (3 or 4))" and window.bounds == ["2026-11-01T00:00:00Z", None]
+    assert window.filters[2] == {"$gte": {"audit.createdDateTime": "2026-11-01T00:00:00Z"}}
+    unbounded = window_filters(None, None, dt.timedelta(hours=1))
+    assert (unbounded.filters, unbounded.expression, unbounded.bounds) == ([], None, [None, None])
 
 
 def test_an_empty_interval_is_refused_with_a_hint():
