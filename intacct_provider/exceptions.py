@@ -28,8 +28,11 @@ class IntacctError(AirflowException):
 
     Attributes mirror Intacct's ``ia::error``: ``status`` (HTTP status, ``None`` for
     client-side errors), ``code``, ``error_id`` (e.g. ``REST-1028``), ``support_id``
-    and ``details`` (the messages of ``details[]``).
+    and ``details`` (the messages of ``details[]``). ``record`` names the record the
+    failed call was about, once an operator has said which (:meth:`name_record`).
     """
+
+    record: str | None = None
 
     def __init__(
         self,
@@ -54,6 +57,18 @@ class IntacctError(AirflowException):
         self.method = method
         self.path = path
         super().__init__(self._render())
+
+    def name_record(self, record: str) -> None:
+        """Lead the message with the record it concerns (``AP bill 'CSV-2' of vendor VEND-200 ...: ...``).
+
+        The hook's errors know the call, not which row of a user's input it came from; the operator
+        knows that, and a mapped task's log otherwise leaves the user working back from a map index
+        to their CSV row. Only the first name sticks (a nested operator call may name it again).
+        """
+        if self.record is not None:
+            return
+        self.record = record
+        self.args = (f"{record}: {self.args[0] if self.args else self.message}", *self.args[1:])
 
     def _render(self) -> str:
         lead = "; ".join(self.details) if self.details else self.message
@@ -119,6 +134,23 @@ class IntacctArgumentError(IntacctInputError, TypeError):
     Also a ``TypeError``, which is what Python (and Airflow) raise for a bad keyword argument,
     so code that catches that keeps working.
     """
+
+
+class IntacctWarehouseError(IntacctPermanentError):
+    """A warehouse table cannot take a load as asked: its shape, a field with no safe column name, or a
+    value that is not of its column's kind. Fix the table or the arguments; retrying cannot help."""
+
+
+class IntacctTieOutError(IntacctPermanentError):
+    """A warehouse table does not match Intacct (keys missing or extra, values different).
+
+    Retrying the check cannot make the copy right: reload the table, then check again.
+    ``result`` holds the comparison as the task's XCom would have it.
+    """
+
+    def __init__(self, message: str, result: dict[str, Any]) -> None:
+        self.result = result
+        super().__init__(message)
 
 
 class IntacctAuthError(IntacctPermanentError):

@@ -34,9 +34,15 @@ def get_provider_info() -> dict[str, Any]:
                     "intacct_provider.operators.create",
                     "intacct_provider.operators.list",
                     "intacct_provider.operators.records",
+                    "intacct_provider.operators.sql",
                     "intacct_provider.operators.workflow",
                 ],
             }
+        ],
+        # Buttons on a task's page in the Airflow UI: the record in Intacct, a bulk task's results file.
+        "extra-links": [
+            "intacct_provider.operators.links.IntacctRecordLink",
+            "intacct_provider.operators.links.IntacctResultsFileLink",
         ],
         "sensors": [
             {"integration-name": "Sage Intacct", "python-modules": ["intacct_provider.sensors.record"]},

@@ -119,7 +119,15 @@ def hook(intacct_conn: Callable[..., str]) -> Iterator[Any]:
 
 
 @pytest.fixture
-def run_dag(airflow_db: Path, intacct_conn: Callable[..., str]) -> Callable[..., Any]:
+def warehouse_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SQLite warehouse behind ``intacct_warehouse`` (the sync example loads its tables there)."""
+    path = tmp_path / "warehouse.db"
+    monkeypatch.setenv("AIRFLOW_CONN_INTACCT_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    return path
+
+
+@pytest.fixture
+def run_dag(airflow_db: Path, intacct_conn: Callable[..., str], warehouse_db: Path) -> Callable[..., Any]:
     """Run a DAG from the DAGs folder with ``dag.test()``; return ``(dag_run, xcoms)``."""
 
     def run(
@@ -164,6 +172,8 @@ def xcoms_of(dag_run: Any) -> dict[str, Any]:
 #: at a time (``--maxschedchunk 2``): collected first and one every other item, each of these
 #: starts early on a worker of its own instead of leaving one worker busy long after the others.
 LONG_RUNNING = (
+    "test_demo.py::",
+    "test_docs_routes.py::test_the_first_dag_route",
     "test_fault_matrix.py::",
     "test_bench_smoke.py::",
     "test_lineage.py::test_a_dag_run",
