@@ -78,7 +78,9 @@ class BodyBuilder:
                 )
             if not self._required <= arguments.keys():
                 missing = [name for name in self.required if name not in arguments]
-                raise IntacctValidationError(f"{prefix}{missing[0]}", "a value (required)", None, show_value=False)
+                raise IntacctValidationError(
+                    f"{prefix}{missing[0]}", "a value (it is required)", None, show_value=False
+                )
             body = self.mapping(**arguments)
         if extra is not None:
             body = merge_extra_fields(body, extra)

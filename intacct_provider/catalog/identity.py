@@ -88,22 +88,28 @@ def same(name: str, wanted: Any, have: Any) -> bool:
 
 
 def compare(
-    compared: Sequence[str], line_compared: Sequence[str], body: Mapping[str, Any], record: Mapping[str, Any]
+    compared: Sequence[str],
+    line_compared: Sequence[str],
+    body: Mapping[str, Any],
+    record: Mapping[str, Any],
+    *,
+    lines: str = "lines",
 ) -> list[str]:
     """The ``compared`` fields (and ``lines``, by ``line_compared``) in which ``record`` does not match ``body``.
 
     Only fields the body sets are compared (Intacct fills in defaults); amounts compare as
-    decimals (``"12.5"`` is ``"12.50"``), lines in order.
+    decimals (``"12.5"`` is ``"12.50"``), lines in order. ``lines`` names the body's list of lines
+    (an AP payment's is ``details``).
     """
     mismatched = [name for name in compared if not same(name, dotted(body, name), dotted(record, name))]
-    if "lines" in body and line_compared:
-        wanted = body.get("lines") or []
-        have = record.get("lines")
+    if lines in body and line_compared:
+        wanted = body.get(lines) or []
+        have = record.get(lines)
         have = have if isinstance(have, list) else []
         if len(wanted) != len(have) or any(
             not same(name, dotted(w, name), dotted(h, name))
             for w, h in zip(wanted, have, strict=False)
             for name in line_compared
         ):
-            mismatched.append("lines")
+            mismatched.append(lines)
     return mismatched

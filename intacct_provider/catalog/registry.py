@@ -59,6 +59,8 @@ class IntacctObject:
     #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
     #: does not insist on them; Intacct (and the sandbox) does when the tenant has no default.
     tenant_defaults: tuple[str, ...] = ()
+    #: The body's list of lines that ``line_compared`` compares (an AP payment's is ``details``).
+    lines_field: str = "lines"
     #: The header amounts a copy of the records must match to the cent (``totalTxnAmount``): what a
     #: tie-out (``IntacctTieOutOperator``) compares and totals by default, with ``state_field``.
     amount_fields: tuple[str, ...] = ()
@@ -89,16 +91,21 @@ class IntacctObject:
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
         """The compared fields in which an existing record does not match this create body.
 
-        Only fields the body sets are compared (Intacct fills in defaults); amounts compare as
+        Only fields the body sets are compared (Intacct fills in defaults), and never one Sage marks
+        writeOnly (Intacct does not return it: a payment's ``paymentDate``); amounts compare as
         decimals (``"12.5"`` is ``"12.50"``), lines in order by ``line_compared``. The body's own
         custom fields (``nsp::APPROVER``) are compared too: a record that differs in them is not ours.
         """
         from intacct_provider.catalog.identity import compare
 
+        hidden = _write_only(self.path)
         custom = [
             name for name, value in body.items() if name[:5] == CUSTOM_PREFIX and not isinstance(value, (Mapping, list))
         ]
-        return compare((*self.compared, *custom), self.line_compared, body, record)
+        compared = [name for name in (*self.compared, *custom) if name not in hidden]
+        lines = self.lines_field
+        line_compared = [name for name in self.line_compared if f"{lines}.{name}" not in hidden]
+        return compare(compared, line_compared, body, record, lines=lines)
 
     def payload_function(self) -> Callable[..., dict[str, Any]] | None:
         """The argument-to-body mapping, imported on first use (``None``: the record is the body)."""
@@ -254,6 +261,23 @@ AP_PAYMENT = IntacctObject(
     list_key="payments",
     label="AP payment",
     filters={"vendor_id": "vendor.id"},
+    # No natural key: a lost create is found by content (identical records created since its first
+    # POST). What Intacct returns identifies it: vendor, bank account, method, currency, memo,
+    # check number and, bill by bill, the amount. Not ``paymentDate``: it is writeOnly, never
+    # returned; the dates a payment does return (``txnDate``, ``details[].paymentDate``) are not
+    # documented to equal it, and a wrong guess would make our own payment look foreign (and be
+    # paid twice).
+    compared=(
+        "vendor.id",
+        "vendor.key",
+        "financialEntity.entityId",
+        "paymentMethod",
+        "txnCurrency.currency",
+        "description",
+        "documentNumber",
+    ),
+    line_compared=("bill.key", "bill.id", "txnCurrency.paymentAmount"),
+    lines_field="details",
     payload="intacct_provider.catalog.payloads:ap_payment_payload",
     arguments={
         "financialEntity": "bank_account_id",
@@ -413,7 +437,16 @@ def differences(obj: str | IntacctObject, body: Mapping[str, Any], record: Mappi
         return known.differences(body, record)
     from intacct_provider.catalog.identity import compare
 
-    return compare([name for name, value in body.items() if not isinstance(value, (Mapping, list))], (), body, record)
+    hidden = _write_only(path)
+    scalars = [name for name, value in body.items() if not isinstance(value, (Mapping, list)) and name not in hidden]
+    return compare(scalars, (), body, record)
+
+
+def _write_only(path: str) -> frozenset[str]:
+    """The contract's writeOnly fields of ``path`` (none for an object it does not describe)."""
+    from intacct_provider.contract import write_only_fields
+
+    return write_only_fields(path)
 
 
 def _is_path_segment(segment: str) -> bool:

@@ -7,13 +7,20 @@ when a DAG is parsed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-#: Workflow body field -> the operator argument that fills it (``IntacctWorkflowOperator``).
-WORKFLOW_ARGUMENTS = {"notes": "notes", "memo": "notes", "reverseDate": "reverse_date", "reversedDate": "reverse_date"}
-#: States that come after a posted document (paying it does not undo a submit or an approval).
-_AFTER_POSTED = ("partiallyPaid", "paid", "selected")
+#: Workflow body field -> the operator argument that fills it (``IntacctWorkflowOperator``): a
+#: reversal's date is ``reverseDate`` on bills, ``reversedDate`` on invoices, ``paymentDate`` on AP
+#: payments; its memo ``notes``, ``memo`` or (payments) ``description``.
+WORKFLOW_ARGUMENTS = {
+    "notes": "notes",
+    "memo": "notes",
+    "description": "notes",
+    "reverseDate": "reverse_date",
+    "reversedDate": "reverse_date",
+    "paymentDate": "reverse_date",
+}
 
 
 @dataclass(frozen=True)
@@ -22,8 +29,10 @@ class Workflow:
 
     ``arguments`` maps an operator argument (``reverse_date``) to the body field Intacct names
     (``reverseDate``); ``required`` lists the arguments the action cannot do without.
-    ``from_states`` are where the action applies; ``done_states`` are where it has already
-    happened, so a retried task can tell that its earlier try succeeded.
+    ``transitions`` maps each state the action applies to (``from_states``) to every state Sage
+    documents it may lead to (which one depends on the tenant's configuration); ``done_states``
+    are the states of a record the action has already been applied to, so a retried task can tell
+    that its earlier try succeeded, whichever of those readings the tenant follows.
     """
 
     action: str
@@ -32,18 +41,23 @@ class Workflow:
     required: tuple[str, ...]
     from_states: tuple[str, ...]
     done_states: tuple[str, ...]
+    transitions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_contract(cls, action: str, facts: Mapping[str, Any]) -> Workflow:
-        """Build one from the contract's ``workflows`` entry (path, body, from, to)."""
+        """Build one from the contract's ``workflows`` entry (path, body, transitions, done)."""
         body = {name: rule for name, rule in facts.get("body", {}).items() if name != "key"}
         arguments = {WORKFLOW_ARGUMENTS[name]: name for name in body if name in WORKFLOW_ARGUMENTS}
         required = tuple(WORKFLOW_ARGUMENTS[name] for name, rule in body.items() if rule == "required")
-        reached = [facts.get("to"), facts.get("to_with_approval")]
-        if "submitted" in reached:
-            reached.append("partiallyApproved")
-        if "posted" in reached:
-            reached.extend(_AFTER_POSTED)
-        from_states = tuple(facts.get("from", ()))
-        done = tuple(state for state in reached if state and state not in from_states)
-        return cls(action, facts["path"], arguments, required, from_states, done)
+        transitions = {state: tuple(targets) for state, targets in facts.get("transitions", {}).items()}
+        from_states = tuple(facts.get("from", transitions))
+        done = tuple(facts.get("done", ()))
+        return cls(action, facts["path"], arguments, required, from_states, done, transitions)
+
+    def happened(self, before: str | None, after: str | None) -> bool:
+        """Whether a record now in ``after`` has had this action applied: ``after`` is a done state,
+        or one the action leads to from ``before`` (a reversed payment that was delivered is
+        ``approved`` again, a state that is not "done" in general)."""
+        if after is None:
+            return False
+        return after in self.done_states or (before is not None and after in self.transitions.get(before, ()))

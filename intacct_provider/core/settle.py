@@ -167,10 +167,16 @@ def is_recent(stamp: Any, since: datetime | None) -> bool | None:
     return created >= since
 
 
-def content_filters(body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``$eq`` filters on the body's own scalar fields and references (``vendor.id``); lines are compared later."""
+def content_filters(body: Mapping[str, Any], hidden: Collection[str] = frozenset()) -> list[dict[str, Any]]:
+    """``$eq`` filters on the body's own scalar fields and references (``vendor.id``); lines are compared later.
+
+    Never on a field in ``hidden``, those Sage marks writeOnly (a payment's ``paymentDate``):
+    Intacct does not return it, so a filter on it cannot find the record (the query service refuses it).
+    """
     filters: list[dict[str, Any]] = []
     for name, value in body.items():
+        if name in hidden:
+            continue
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             filters.append({"$eq": {name: value}})
         elif isinstance(value, Mapping) and isinstance(value.get("id"), (str, int)):

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from intacct_provider.catalog.identity import Natural, NaturalKey
 from intacct_provider.catalog.registry import OBJECTS_PREFIX, differences
+from intacct_provider.contract import write_only_fields
 from intacct_provider.core import answers
 from intacct_provider.core.batch_answers import read_items
 from intacct_provider.core.batching import MAX_BATCH_SIZE
@@ -70,6 +71,8 @@ class Lookups:
         self.url = f"{OBJECTS_PREFIX}{path}"
         self.key = key
         self.count = count
+        #: Fields Sage marks writeOnly: Intacct never returns them, so no look-up filters on them.
+        self.hidden = write_only_fields(path)
 
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
         """The registry's comparison rule for this object."""
@@ -116,7 +119,9 @@ class Lookups:
         """
         groups: dict[str, list[int]] = {}
         for position, (body, _copies) in enumerate(bodies):
-            groups.setdefault(json.dumps(content_filters(body), sort_keys=True, default=str), []).append(position)
+            groups.setdefault(json.dumps(content_filters(body, self.hidden), sort_keys=True, default=str), []).append(
+                position
+            )
         verdicts: dict[int, Verdict] = {}
         for positions in groups.values():
             found = self._content_group([bodies[p] for p in positions], first_post, claimed, any_age)
@@ -133,7 +138,7 @@ class Lookups:
         """One query, newest first, for bodies sharing their content filters; further pages only past claimed rows."""
         size = min(MAX_QUERY_PAGE, CONTENT_CANDIDATES - 1 + sum(copies for _, copies in bodies))
         spec = QuerySpec.build(
-            self.path, ["key", "id", "href", CREATED], content_filters(bodies[0][0]),
+            self.path, ["key", "id", "href", CREATED], content_filters(bodies[0][0], self.hidden),
             order_by=[{CREATED: "desc"}, {"key": "desc"}],
         )  # fmt: skip
         candidates: list[Row] = []

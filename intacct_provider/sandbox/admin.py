@@ -18,8 +18,9 @@ faults, throttling or the request log.  Each route below is the sandbox's addres
 - ``POST /ia/api/v1/sandbox/reset`` ``{"seed": "demo", "tenant": "tenant.json"}`` (body optional): back to
   the seed (204); ``tenant`` is a tenant file's path or its JSON (``null``: no customisations).
 - ``POST /ia/api/v1/sandbox/payments`` ``{"object": "bill", "key": "2001", "amount": "100.00"}``:
-  pays a posted bill through an AP payment, as Intacct does (or settles an invoice); ``amount``
-  optional (all that is due); 200 ``{"ia::result": <the bill>}``.
+  pays a posted (or approved) bill through an AP payment, as Intacct does: the payment is created a
+  draft and taken through its workflow until paid out (the ``payment_flow`` reading); an invoice is
+  settled directly; ``amount`` optional (all that is due); 200 ``{"ia::result": <the bill>}``.
 - ``POST /ia/api/v1/sandbox/clock`` ``{"unfreeze": true}``, ``{"freeze": "2026-11-26T10:00:00Z"}``,
   ``{"advance": 60}`` (applied in that order when combined): 200 ``{"now": "<stamp>"}``.
 - ``GET /ia/api/v1/sandbox/records/<path>/<key>``: the record as an HTML page; the ``webURL`` of the
@@ -66,6 +67,8 @@ _SETTABLE = frozenset(
         "idempotency",
         "id_semantics",
         "bill_approval",
+        "bill_approve_state",
+        "payment_flow",
         "bulk_result_shape",
         "audit_object_id",
         "audit_trail",
@@ -181,7 +184,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/sandbox/payments",
-        "pay a posted bill (through an AP payment, as Intacct does) or an invoice",
+        "pay a posted bill (an AP payment created and taken through its workflow, as Intacct does) or an invoice",
         (
             BodyField("object", ("string",), "the bill or invoice: a name such as 'bill' or a path", True),
             BodyField("key", ("string", "integer"), "the record's key, e.g. '2001'", True),

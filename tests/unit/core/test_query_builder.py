@@ -49,8 +49,8 @@ def test_a_mapping_is_equality_shorthand_and_an_operator_mapping_is_one_filter()
         ([{"$eq": {"a": 1, "b": 2}}], "filters[0]", 'one {"field": value} pair'),
         ([{"$eq": {"": 1}}], "filters[0]", "a field name"),
         ([{"$eq": {"a&b": 1}}], "filters[0]", "field names of letters"),
-        ([{"$in": {"state": "paid"}}], "filters[0]", "a list of values for $in"),
-        ([{"$between": {"date": ["2026-01-01"]}}], "filters[0]", "a [from, to] pair for $between"),
+        ([{"$in": {"state": "paid"}}], "filters[0]", "a non-empty list of values for $in"),
+        ([{"$between": {"date": ["2026-01-01"]}}], "filters[0]", "a [from, to] pair of non-null values for $between"),
     ],
 )
 def test_bad_filters_are_named_with_what_was_expected(filters, parameter, expected):

@@ -153,6 +153,19 @@ def test_content_filters_compare_scalars_and_references_not_lines():
     assert content_filters(body) == [{"$eq": {"vendor.id": "V-1"}}, {"$eq": {"createdDate": "2026-11-01"}}]
 
 
+def test_content_filters_leave_out_write_only_fields():
+    """A payment's ``paymentDate`` is writeOnly: Intacct never returns it, so no look-up filters on it."""
+    body = {
+        "vendor": {"id": "VEND-100"},
+        "paymentMethod": "Printed Check",
+        "paymentDate": "2026-11-15",
+        "financialEntity": {"entityId": "BOA"},
+    }
+    filters = content_filters(body, frozenset({"paymentDate"}))
+    assert filters == [{"$eq": {"vendor.id": "VEND-100"}}, {"$eq": {"paymentMethod": "Printed Check"}}]
+    assert {"$eq": {"paymentDate": "2026-11-15"}} in content_filters(body)  # nothing hidden
+
+
 # ------------------------------------------------------------------ by natural key
 def test_a_shared_natural_key_adopts_the_one_identical_record():
     """Journal entries share journal, date and description: the one with our lines is ours."""
