@@ -7,9 +7,10 @@ faults, throttling or the request log.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, replace
 from typing import Any
+
+from intacct_provider.core.exact_json import loads
 
 from .messages import ApiResponse, json_response
 from .requestlog import MASK
@@ -65,7 +66,7 @@ class Admin:
 
     def handle(self, method: str, path: str, body: bytes) -> ApiResponse:
         try:
-            payload = json.loads(body) if body else {}
+            payload = loads(body) if body else {}
             if not isinstance(payload, dict):
                 raise ValueError("the body must be a JSON object")
             return self._route(method, path, payload)

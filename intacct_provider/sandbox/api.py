@@ -7,10 +7,11 @@ is computed and encoded against a consistent store.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl
+
+from intacct_provider.core.exact_json import loads
 
 from . import bulk, model
 from .audit import AUDIT_PATH, AuditTrail, refused
@@ -250,9 +251,12 @@ def _list_meta(count: int) -> dict[str, int]:
 
 
 def _json_value(request: ApiRequest, kind: type | None = None) -> Any:
-    """The decoded body (400 if it is not JSON); with ``kind``, None unless it is of that type."""
+    """The decoded body (400 if it is not JSON); with ``kind``, None unless it is of that type.
+
+    A number with a fraction is kept as the ``Decimal`` it says (``59.10``), never rounded to a float.
+    """
     try:
-        body = json.loads(request.body or b"null")
+        body = loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"The request body is not valid JSON: {exc}") from None
     return body if kind is None or isinstance(body, kind) else None
