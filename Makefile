@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,e2e,docs]"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,e2e,docs,sql,postgres]"
 	touch $(STAMP)
 
 demo: $(STAMP)

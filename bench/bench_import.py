@@ -38,6 +38,12 @@ TASK_TIME_ONLY = (
     "intacct_provider.hooks",
     "intacct_provider.catalog.validation",
     "intacct_provider.triggers",
+    "intacct_provider.operators.warehouse",
+    "airflow.providers.common.sql",
+    "airflow.providers.sqlite",
+    "airflow.providers.postgres",
+    "psycopg",
+    "psycopg2",
 )
 TIMING = """
 import json, sys, time

@@ -118,6 +118,69 @@ def print_asset_events() -> None:
         print(f"   {uri:<50} {task_id:<15} {json.dumps(extra, default=str)[:110]}")
 
 
+def show_warehouse(warehouse: Path) -> bool:
+    """The sync's warehouse tables: counts and exact totals, a tie-out, then a tampered row caught.
+
+    Returns whether both checks behaved (the clean table ties out, the tampered one is caught).
+    """
+    import sqlite3
+    from decimal import Decimal
+
+    from airflow.models.xcom import XComModel
+    from airflow.sdk.bases.operator import ExecutorSafeguard
+    from airflow.utils.session import create_session
+
+    from intacct_provider.exceptions import IntacctTieOutError
+    from intacct_provider.operators import IntacctTieOutOperator
+
+    ExecutorSafeguard.test_mode = True  # the tie-outs below run outside a DAG run, as a test would run them
+    with create_session() as session:
+        row = (
+            session.query(XComModel)
+            .filter_by(dag_id="intacct_daily_ap_ar_sync", task_id="load_bills", key="return_value")
+            .order_by(XComModel.timestamp.desc())
+            .first()
+        )
+        window = XComModel.deserialize_value(row)["window"] if row else [None, None]
+    print(f"\nWarehouse {warehouse} (SQLite), loaded by intacct_daily_ap_ar_sync for window {window}:")
+    with sqlite3.connect(warehouse) as db:
+        for table in ("intacct_bills", "intacct_invoices"):
+            amounts = [Decimal(a) for (a,) in db.execute(f"SELECT total_txn_amount FROM {table}")]  # noqa: S608
+            # SQLite's SUM over the decimal text would be a float: the exact total is summed as Decimal here.
+            print(f"   {table:<18} {len(amounts):>4} rows, total_txn_amount {sum(amounts, Decimal(0))}")
+
+    def tie_out() -> dict[str, Any]:
+        operator = IntacctTieOutOperator(
+            task_id="tie_out_bills",
+            object="bill",
+            sql_conn_id="intacct_warehouse",
+            table="intacct_bills",
+            modified_since=window[0],
+            modified_until=window[1],
+        )
+        return operator.execute({"ti": None})
+
+    result = tie_out()
+    totals = result["totals"]["totalTxnAmount"]
+    print(f"   Intacct's total for the window {totals['intacct']}, the table's {totals['table']}")
+    print(
+        f"   ties out: {result['checked']} bills, {result['missing']['count']} missing, "
+        f"{result['extra']['count']} extra, {result['different']['count']} different"
+    )
+    with sqlite3.connect(warehouse) as db:
+        key, amount = db.execute("SELECT key, total_txn_amount FROM intacct_bills ORDER BY key LIMIT 1").fetchone()
+        tampered = Decimal(amount) - 1
+        db.execute("UPDATE intacct_bills SET total_txn_amount = ? WHERE key = ?", (str(tampered), key))
+    print(f"Tampering with bill {key} in the table: total_txn_amount {amount} -> {tampered}")
+    try:
+        tie_out()
+    except IntacctTieOutError as failure:
+        print("   the tie-out fails (no retries):\n      " + str(failure).replace("\n", "\n      "))
+        return result["different"]["count"] == 0 and result["missing"]["count"] == 0
+    print("   the tie-out did NOT catch it")
+    return False
+
+
 def main() -> int:
     from intacct_provider.sandbox import IntacctSandbox
     from intacct_provider.sandbox.tenant import EXAMPLE_TENANT
@@ -132,6 +195,8 @@ def main() -> int:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{HOME}/airflow.db",
             "INTACCT_SYNC_BASE_PATH": str(HOME / "sync"),
+            # The sync example loads bills and invoices into this SQLite file (any common-sql database works).
+            "AIRFLOW_CONN_INTACCT_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(HOME / "warehouse.db")}),
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         }
     )
@@ -150,6 +215,8 @@ def main() -> int:
             if delete_a_bill_between_two_runs(sandbox) != "success":
                 failed.append("intacct_daily_ap_ar_sync (after a deletion)")
             print_asset_events()
+            if not show_warehouse(HOME / "warehouse.db"):
+                failed.append("warehouse tie-out")
             print(f"\nRequests served by the sandbox: {len(sandbox.requests)}")
             synced = sorted(p.relative_to(HOME) for p in (HOME / "sync").rglob("*.jsonl"))
             print("Files written by the sync:", ", ".join(str(p) for p in synced) or "none")

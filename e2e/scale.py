@@ -45,7 +45,7 @@ from intacct import SandboxReader
 from proxy import HoldingProxy, Outage
 from rest import AirflowApi, run_path
 from run import SENSOR_QUERY_MARK, Report, RunTimeout, Step
-from services import Postgres, Redis, start_postgres, start_redis
+from services import Postgres, Redis, create_database, start_postgres, start_redis
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts" / "e2e-celery"
@@ -70,6 +70,10 @@ LOSS_PARAMS: dict[str, Any] = {
 # first bill line's amount and memo in the form's JSON.
 TOUR_TYPED = {"document_date": "2026-10-15", "days_due": "21"}
 TOUR_LINE = {"amount": "432.10", "memo": "Typed into the trigger form"}
+# The database the sync's warehouse tables are loaded into (apart from Airflow's own metadata DB).
+FINANCE_DB = "finance"
+# A manual sync whose look-back reaches every record of the seed: the warehouse check's run.
+WAREHOUSE_LOOKBACK_S = 3650 * 86400
 # How long the proxy may sit on the committed create (the worker is killed within seconds).
 HOLD_S = 180
 
@@ -94,12 +98,14 @@ class CeleryE2E:
     run_ids: dict[str, str] = field(default_factory=dict)
     loss_bills_before: set[str] = field(default_factory=set)
     outage: Outage | None = None
+    finance: dict[str, Any] = field(default_factory=dict)
 
     # -- services --------------------------------------------------------------------------------
     def start_services(self) -> str:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.postgres = start_postgres(self.infra, env, 60)
         self.closing.callback(self.postgres.remove)
+        self.finance = create_database(self.postgres, FINANCE_DB, 60)
         self.redis = start_redis(self.infra, env, self.home / "redis", 30)
         self.sandbox = start_sandbox(self.infra, env)
         self.proxy = HoldingProxy(self.sandbox.base_url).start()
@@ -133,6 +139,8 @@ class CeleryE2E:
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
             "INTACCT_SYNC_BASE_PATH": str(self.home / "sync"),
+            # The sync example's warehouse: the finance database of the same PostgreSQL.
+            "AIRFLOW_CONN_INTACCT_WAREHOUSE": json.dumps(self.finance),
         }
         self.airflow = prepare_airflow(self.home / "airflow", REPO / "example_dags", extra)
         start_airflow(self.supervisor, self.airflow, STARTUP_TIMEOUT_S)
@@ -201,6 +209,51 @@ class CeleryE2E:
         self._wait_success(SYNC_DAG)
         window = self._xcom(SYNC_DAG, "summary")["window"]
         return f"scheduled run {run['dag_run_id']} (window {window}) succeeded on {sorted(self._hosts(SYNC_DAG))}"
+
+    def warehouse(self) -> str:
+        """A sync reaching back over the whole seed merges into the tables the scheduled run created;
+        the PostgreSQL tables then hold exactly the sandbox's bills and invoices of that window, to the cent."""
+        assert self.api and self.reader
+        logical = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        conf = {"lookback_seconds": WAREHOUSE_LOOKBACK_S}
+        run = self.api.request("POST", f"dags/{SYNC_DAG}/dagRuns", json={"logical_date": logical, "conf": conf})
+        scheduled_run = self.run_ids[SYNC_DAG]
+        self.run_ids[SYNC_DAG] = run["dag_run_id"]
+        try:
+            self._wait_success(SYNC_DAG)
+            checked = [self._warehouse_table(name) for name in ("bill", "invoice")]
+        finally:
+            self.run_ids[SYNC_DAG] = scheduled_run  # the later checks look at the scheduled run's tasks
+        return "; ".join(checked)
+
+    def _warehouse_table(self, name: str) -> str:
+        import psycopg2
+
+        assert self.reader
+        load, tie = self._xcom(SYNC_DAG, f"load_{name}s"), self._xcom(SYNC_DAG, f"tie_out_{name}s")
+        start, end = load["window"]
+        path = {"bill": "accounts-payable/bill", "invoice": "accounts-receivable/invoice"}[name]
+        window = [{"$gte": {"audit.modifiedDateTime": start}}, {"$lt": {"audit.modifiedDateTime": end}}]
+        records = self.reader.query(path, ["key", "totalTxnAmount"], window)
+        finance = self.finance
+        with (
+            psycopg2.connect(
+                host=finance["host"], port=finance["port"], user=finance["login"], dbname=finance["schema"]
+            ) as db,
+            db.cursor() as cursor,
+        ):
+            cursor.execute(f"SELECT key, total_txn_amount FROM intacct_{name}s WHERE NOT _deleted")  # noqa: S608
+            stored = dict(cursor.fetchall())
+        expected = {str(r["key"]): Decimal(r["totalTxnAmount"]) for r in records}
+        assert stored == expected, f"intacct_{name}s differs from the sandbox: {len(stored)} vs {len(expected)} rows"
+        assert all(isinstance(amount, Decimal) for amount in stored.values()), "amounts must come back as NUMERIC"
+        assert load["rows"] == len(expected), f"load_{name}s: {load}"
+        counts = (tie["missing"]["count"], tie["extra"]["count"], tie["different"]["count"])
+        assert counts == (0, 0, 0) and tie["checked"] == len(expected), f"tie_out_{name}s: {tie}"
+        return (
+            f"intacct_{name}s: {len(stored)} rows ({load['inserted']} inserted, {load['updated']} updated), "
+            f"total {sum(stored.values(), Decimal(0))} = the sandbox's; tie-out 0 missing, 0 extra, 0 different"
+        )
 
     def tour_from_form(self) -> str:
         from trigger_form import trigger_from_form
@@ -415,6 +468,7 @@ def _run(e2e: CeleryE2E, report: Report) -> None:
         ("celery: two Celery workers answer", e2e.start_workers),
         ("celery: example DAGs parsed", e2e.dags_parsed),
         (f"celery: {SYNC_DAG} succeeds", e2e.daily_sync),
+        ("celery: the sync merges bills and invoices into PostgreSQL; they tie out to the cent", e2e.warehouse),
         (f"browser: {TOUR_DAG} triggered from its form succeeds in the UI", e2e.tour_from_form),
         ("celery: the tour's bill carries the values typed into the form", e2e.tour_bill_values),
         ("celery: the sync's and the tour's tasks ran on both workers", e2e.spread),

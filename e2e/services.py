@@ -59,6 +59,22 @@ class Postgres:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+def create_database(postgres: Postgres, name: str, timeout: float) -> dict[str, object]:
+    """Create another database in the cluster (the finance tables live apart from Airflow's own);
+    return its Airflow connection (a ``postgres`` connection)."""
+    psql = [str(_pg_bindir() / "psql"), "-h", LOOPBACK, "-p", str(postgres.port), "-U", PG_USER]
+    created = subprocess.run(  # noqa: S603 - fixed binaries
+        [*psql, "-c", f"CREATE DATABASE {name}"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if created.returncode != 0:
+        raise RuntimeError(f"CREATE DATABASE {name} failed: {created.stderr[-1000:]}")
+    return {"conn_type": "postgres", "host": LOOPBACK, "port": postgres.port, "login": PG_USER, "schema": name}
+
+
 def start_postgres(supervisor: Supervisor, env: dict[str, str], timeout: float) -> Postgres:
     """initdb a throwaway cluster (trust auth on loopback only), start it, create the database.
 

@@ -1,4 +1,5 @@
-"""Daily AP/AR sync: what changed in Intacct during the data interval, deletions included, as JSON Lines.
+"""Daily AP/AR sync: what changed in Intacct during the data interval, deletions included, as JSON Lines
+files and warehouse tables.
 
 Bills, invoices, vendors and customers modified in ``[data_interval_start,
 data_interval_end)`` (re-reading an hour before it, because Intacct's modified
@@ -9,6 +10,12 @@ API user needs read access to it; see ``docs/deletions.md``). The XCom of each t
 ``{"path", "count", "object", "window", "deleted"}``. Set ``base_path`` to any
 ObjectStoragePath URI (``s3://bucket/intacct``) in production; the default comes from the
 ``INTACCT_SYNC_BASE_PATH`` environment variable.
+
+Bills and invoices also land in warehouse tables (``intacct_bills``, ``intacct_invoices``) of the
+``warehouse_conn_id`` connection (default ``intacct_warehouse``, any common-sql database: SQLite,
+PostgreSQL, ...), merged by key in one transaction per run, deleted records flagged
+(``_deleted``); the run ends by proving that each table ties out with Intacct for the window it
+loaded (keys, amounts and states; a mismatch fails the run, naming the keys).
 
 Each sync task emits an event for its object's Asset (``emit_asset=True``):
 ``intacct://<company>/accounts-payable/bill`` and so on, with ``extra = {"count",
@@ -31,7 +38,7 @@ try:
 except ImportError:  # Airflow < 3.2 keeps the timetables in core only
     from airflow.timetables.interval import CronDataIntervalTimetable
 
-from intacct_provider.operators import IntacctQueryOperator
+from intacct_provider.operators import IntacctQueryOperator, IntacctTieOutOperator, IntacctToSqlOperator
 
 #: object -> fields written for it (flat rows; dotted names stay literal keys).
 SYNCED = {
@@ -42,6 +49,8 @@ SYNCED = {
 }
 for fields in SYNCED.values():
     fields.append("audit.modifiedDateTime")
+#: object -> the warehouse table it is loaded into (and tied out against).
+TABLES = {"bill": "intacct_bills", "invoice": "intacct_invoices"}
 
 with DAG(
     dag_id="intacct_daily_ap_ar_sync",
@@ -65,6 +74,11 @@ with DAG(
             description="Folder or URI (file://, s3://, gs://...) the files are written under",
         ),
         "lookback_seconds": Param(3600, type="integer", minimum=0),
+        "warehouse_conn_id": Param(
+            os.environ.get("INTACCT_WAREHOUSE_CONN_ID", "intacct_warehouse"),
+            type="string",
+            description="Airflow connection of the database the bills and invoices are loaded into",
+        ),
     },
 ) as dag:
     extracts = [
@@ -93,3 +107,26 @@ with DAG(
         }
 
     summary([extract.output for extract in extracts])
+
+    for name, table in TABLES.items():
+        load = IntacctToSqlOperator(
+            task_id=f"load_{name}s",
+            object=name,
+            sql_conn_id="{{ params.warehouse_conn_id }}",
+            table=table,
+            fields=SYNCED[name],
+            modified_since="{{ data_interval_start }}",
+            modified_until="{{ data_interval_end }}",
+            lookback="{{ params.lookback_seconds }}",
+            track_deletes=True,  # deleted bills are flagged _deleted (deletes="soft")
+        )
+        # The same window the load read (its look-back included), checked against Intacct again.
+        tie_out = IntacctTieOutOperator(
+            task_id=f"tie_out_{name}s",
+            object=name,
+            sql_conn_id="{{ params.warehouse_conn_id }}",
+            table=table,
+            modified_since="{{ ti.xcom_pull(task_ids='" + load.task_id + "')['window'][0] }}",
+            modified_until="{{ data_interval_end }}",
+        )
+        load >> tie_out

@@ -121,6 +121,23 @@ class IntacctArgumentError(IntacctInputError, TypeError):
     """
 
 
+class IntacctWarehouseError(IntacctPermanentError):
+    """A warehouse table cannot take a load as asked: its shape, a field with no safe column name, or a
+    value that is not of its column's kind. Fix the table or the arguments; retrying cannot help."""
+
+
+class IntacctTieOutError(IntacctPermanentError):
+    """A warehouse table does not match Intacct (keys missing or extra, values different).
+
+    Retrying the check cannot make the copy right: reload the table, then check again.
+    ``result`` holds the comparison as the task's XCom would have it.
+    """
+
+    def __init__(self, message: str, result: dict[str, Any]) -> None:
+        self.result = result
+        super().__init__(message)
+
+
 class IntacctAuthError(IntacctPermanentError):
     """401/403: wrong client secret, user or company, or a permission Intacct refuses."""
 

@@ -34,6 +34,7 @@ def get_provider_info() -> dict[str, Any]:
                     "intacct_provider.operators.create",
                     "intacct_provider.operators.list",
                     "intacct_provider.operators.records",
+                    "intacct_provider.operators.sql",
                     "intacct_provider.operators.workflow",
                 ],
             }

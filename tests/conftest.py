@@ -119,7 +119,15 @@ def hook(intacct_conn: Callable[..., str]) -> Iterator[Any]:
 
 
 @pytest.fixture
-def run_dag(airflow_db: Path, intacct_conn: Callable[..., str]) -> Callable[..., Any]:
+def warehouse_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SQLite warehouse behind ``intacct_warehouse`` (the sync example loads its tables there)."""
+    path = tmp_path / "warehouse.db"
+    monkeypatch.setenv("AIRFLOW_CONN_INTACCT_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    return path
+
+
+@pytest.fixture
+def run_dag(airflow_db: Path, intacct_conn: Callable[..., str], warehouse_db: Path) -> Callable[..., Any]:
     """Run a DAG from the DAGs folder with ``dag.test()``; return ``(dag_run, xcoms)``."""
 
     def run(

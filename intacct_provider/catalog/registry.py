@@ -95,10 +95,20 @@ class IntacctObject:
     #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
     #: does not insist on them; Intacct (and the sandbox) does when the tenant has no default.
     tenant_defaults: tuple[str, ...] = ()
+    #: The header amounts a copy of the records must match to the cent (``totalTxnAmount``): what a
+    #: tie-out (``IntacctTieOutOperator``) compares and totals by default, with ``state_field``.
+    amount_fields: tuple[str, ...] = ()
+    #: The field holding the record's state or status (``state``; ``status`` for master data).
+    state_field: str | None = None
     #: Sage documents this object's ``id`` as "the same as the ``key``" (bills, invoices, journal
     #: entries, AP payments). Not relied on blindly (one of Sage's own examples contradicts it): a
     #: deletion sync checks it on the tenant's records before naming a deleted record's key by its id.
     id_is_key: bool = False
+
+    @property
+    def tie_out_fields(self) -> tuple[str, ...]:
+        """What a tie-out compares by default: the amounts, then the state."""
+        return (*self.amount_fields, *((self.state_field,) if self.state_field else ()))
 
     def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         """Query filters that find the record this create body makes, or ``None`` if it names no key.
@@ -203,6 +213,8 @@ BILL = IntacctObject(
         "description": "description",
         "currency": "currency",
     },
+    amount_fields=("totalTxnAmount",),
+    state_field="state",
     id_is_key=True,
 )
 INVOICE = IntacctObject(
@@ -225,6 +237,8 @@ INVOICE = IntacctObject(
         "description": "description",
         "currency": "currency",
     },
+    amount_fields=("totalTxnAmount",),
+    state_field="state",
     id_is_key=True,
 )
 CUSTOMER = IntacctObject(
@@ -236,6 +250,7 @@ CUSTOMER = IntacctObject(
     compared=("id", "name"),
     payload="intacct_provider.catalog.payloads:customer_payload",
     arguments={"id": "customer_id", "name": "name"},
+    state_field="status",
 )
 VENDOR = IntacctObject(
     name="vendor",
@@ -246,12 +261,14 @@ VENDOR = IntacctObject(
     compared=("id", "name"),
     payload="intacct_provider.catalog.payloads:vendor_payload",
     arguments={"id": "vendor_id", "name": "name"},
+    state_field="status",
 )
 GL_ACCOUNT = IntacctObject(
     name="gl_account",
     path="general-ledger/account",
     list_key="accounts",
     label="GL account",
+    state_field="status",
 )
 JOURNAL_ENTRY = IntacctObject(
     name="journal_entry",
@@ -275,6 +292,7 @@ JOURNAL_ENTRY = IntacctObject(
         "lines": "lines",
         "description": "description",
     },
+    state_field="state",
     id_is_key=True,
 )
 AP_PAYMENT = IntacctObject(
@@ -294,6 +312,7 @@ AP_PAYMENT = IntacctObject(
         "description": "description",
         "documentNumber": "document_number",
     },
+    state_field="state",
     id_is_key=True,
 )
 

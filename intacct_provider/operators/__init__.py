@@ -24,6 +24,7 @@ from intacct_provider.operators.records import (
     IntacctQueryOperator,
     IntacctUpdateRecordOperator,
 )
+from intacct_provider.operators.sql import IntacctTieOutOperator, IntacctToSqlOperator
 from intacct_provider.operators.workflow import IntacctWorkflowOperator
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "IntacctListOperator",
     "IntacctListVendorsOperator",
     "IntacctQueryOperator",
+    "IntacctTieOutOperator",
+    "IntacctToSqlOperator",
     "IntacctUpdateRecordOperator",
     "IntacctWorkflowOperator",
 ]

@@ -41,9 +41,11 @@ def in_window(record, start, end):
     return start <= record["audit"]["modifiedDateTime"] < end
 
 
-def test_daily_ap_ar_sync(run_dag, intacct_sandbox, tmp_path):
+def test_daily_ap_ar_sync(run_dag, intacct_sandbox, tmp_path, warehouse_db):
     import json
+    import sqlite3
     from collections import Counter
+    from decimal import Decimal
 
     import pendulum
 
@@ -91,6 +93,17 @@ def test_daily_ap_ar_sync(run_dag, intacct_sandbox, tmp_path):
         assert summary["deleted"][path] == len(tombstones)
         assert xcoms[f"sync_{name}s"]["path"].endswith(f"{ds}/{name}.jsonl")
         total += len(keys)
+        if name in ("bill", "invoice"):  # loaded into the warehouse and tied out
+            records = [r for r in intacct_sandbox.records(path) if in_window(r, *summary["window"])]
+            with sqlite3.connect(warehouse_db) as db:
+                stored = db.execute(f"SELECT key, total_txn_amount FROM intacct_{name}s").fetchall()  # noqa: S608
+            assert sorted(k for k, _ in stored) == sorted(expected)
+            assert sum(Decimal(a) for _, a in stored) == sum(Decimal(r["totalTxnAmount"]) for r in records)
+            assert xcoms[f"load_{name}s"]["inserted"] == len(expected)
+            assert xcoms[f"load_{name}s"]["window"] == summary["window"]
+            tie = xcoms[f"tie_out_{name}s"]
+            assert tie["checked"] == len(expected)
+            assert (tie["missing"]["count"], tie["extra"]["count"], tie["different"]["count"]) == (0, 0, 0)
         if name == "bill":
             assert [t["key"] for t in tombstones] == [discarded["key"]]
     assert total > 0, f"the seed should have records modified on {ds}"

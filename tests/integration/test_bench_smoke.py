@@ -32,3 +32,20 @@ def test_benchmark_runs(script: str, expected: str) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert expected in result.stdout
+
+
+@pytest.mark.skipif(
+    not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")), reason="PostgreSQL server binaries not installed"
+)
+def test_warehouse_benchmark_runs() -> None:
+    """bench_sql_load.py starts its own PostgreSQL, as the e2e scenario does."""
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "bench_sql_load.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "memory goal <= 100 MB over the read" in result.stdout
+    assert "tie-out of " in result.stdout
