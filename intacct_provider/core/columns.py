@@ -26,12 +26,13 @@ value read back with a new one as the kind compares (``Decimal("10.5") == Decima
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
+
+from intacct_provider.core.exact_json import canonical, loads
 
 Kind = Literal["decimal", "integer", "date", "timestamp", "boolean", "json", "text"]
 
@@ -275,9 +276,8 @@ def _text(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(json.loads(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """Canonical JSON text; a number keeps its digits (``59.10``, never ``59.1`` or ``"59.10"``)."""
+    return canonical(loads(value) if isinstance(value, str) else value, ensure_ascii=False)
 
 
 _CONVERT: dict[str, Any] = {

@@ -51,9 +51,12 @@ def dumps(value: Any) -> str:
     return _encode(value, {})
 
 
-def canonical(value: Any) -> str:
-    """Canonical JSON (sorted keys, compact), decimals exact: the same bodies always give the same text."""
-    return _encode(value, {"sort_keys": True, "separators": (",", ":")})
+def canonical(value: Any, *, ensure_ascii: bool = True) -> str:
+    """Canonical JSON (sorted keys, compact), decimals exact: the same bodies always give the same text.
+
+    ``ensure_ascii=False`` keeps non-ASCII text as it is (a warehouse column people read).
+    """
+    return _encode(value, {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": ensure_ascii})
 
 
 def compact(value: Any) -> str:

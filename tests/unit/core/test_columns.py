@@ -158,6 +158,14 @@ def test_values_read_back_compare_as_their_kind():
     assert to_value("text", {"b": 1, "a": [1]}) == '{"a":[1],"b":1}'
 
 
+def test_json_columns_keep_each_numbers_digits():
+    """A list or object column is canonical JSON text whose numbers are the tokens Intacct sent."""
+    assert (
+        to_value("json", [Decimal("59.10"), Decimal("12345678901234567.89"), "é"]) == '[59.10,12345678901234567.89,"é"]'
+    )
+    assert to_value("json", '{"b": 59.10, "a": 0.1}') == '{"a":0.1,"b":59.10}'
+
+
 @pytest.mark.parametrize("name", ["Bills", "bills-2026", "1bills", "_bills", "x" * 64, "", None, "bills; drop"])
 def test_table_names_are_checked(name):
     with pytest.raises(IntacctValidationError, match=r"^table: expected"):
