@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint e2e clean package compat docs
+.PHONY: demo airflow test lint e2e clean package compat docs
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 
 demo: $(STAMP)
 	$(BIN)/python demo/run_demo.py
+
+# The sandbox and a local Airflow (api-server, scheduler, dag-processor, triggerer) with the example
+# DAGs and the connection to the sandbox set; prints the UI's address and login; Ctrl-C stops it all.
+AIRFLOW_PORT ?= 8080
+SANDBOX_PORT ?= 8765
+DAGS ?= example_dags
+airflow: $(STAMP)
+	$(BIN)/python e2e/local_airflow.py --port $(AIRFLOW_PORT) --sandbox-port $(SANDBOX_PORT) --dags $(DAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,8 +1,8 @@
 """Warehouse load of ~200,000 bills into PostgreSQL at 100 ms latency, against reading them alone.
 
 Run: ``.venv/bin/python bench/bench_sql_load.py`` (``--quick`` for a small smoke run). Needs
-PostgreSQL's server binaries (``make e2e`` installs Debian's); it starts its own cluster the way
-the e2e scenario does (``e2e/services.py``).
+PostgreSQL's server binaries (``make e2e`` installs Debian's); it starts its own throwaway cluster
+with the warehouse tests' helper (``tests/integration/postgres_server.py``, which the sdist ships).
 
 The sandbox runs in its own process (``--seed-scale 4000``, about 200,000 bills, ``--latency-ms
 100 --max-concurrency 2``). Every measurement is a fresh interpreter, timed from the task's start
@@ -23,19 +23,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
-sys.path.insert(0, str(REPO / "e2e"))
-from deployment import Supervisor  # noqa: E402 - e2e/ is not a package
+sys.path.insert(0, str(REPO / "tests" / "integration"))  # the test suite's PostgreSQL, shipped in the sdist
+from postgres_server import PostgresServer  # noqa: E402
 from sandbox_process import connection_env, sandbox  # noqa: E402
-from services import start_postgres  # noqa: E402
 
 CONCURRENCY = 2
 TIME_GOAL = 1.15
@@ -100,23 +97,17 @@ def main() -> int:
     args = parser.parse_args()
     scale, latency, repeats = ("20", "10", 1) if args.quick else ("4000", "100", 2)
     flags = ("--seed-scale", scale, "--latency-ms", latency, "--max-concurrency", str(CONCURRENCY))
-    with tempfile.TemporaryDirectory() as tmp:
-        supervisor = Supervisor(Path(tmp) / "logs")
-        try:
-            postgres = start_postgres(supervisor, dict(os.environ), timeout=120)
-            database = {"conn_type": "postgres", "host": "127.0.0.1", "port": postgres.port, "login": "postgres"}
-            database["schema"] = "airflow"
-            with sandbox(*flags) as sb:
-                env = connection_env(sb.connection, max_concurrency=CONCURRENCY, max_retries=5)
-                env["AIRFLOW_CONN_FINANCE"] = json.dumps(database)
-                runs: dict[str, list[dict]] = {"read": [], "load": [], "rerun": []}
-                for _ in range(repeats):
-                    runs["read"].append(measure("read", env, sb))
-                    runs["load"].append(measure("load", env, sb))
-                    runs["rerun"].append(measure("rerun", env, sb))
-                tie_out = measure("tie_out", env, sb)
-        finally:
-            supervisor.stop_all()
+    with PostgresServer() as postgres:
+        postgres.create_database("finance")
+        with sandbox(*flags) as sb:
+            env = connection_env(sb.connection, max_concurrency=CONCURRENCY, max_retries=5)
+            env["AIRFLOW_CONN_FINANCE"] = json.dumps(postgres.connection("finance"))
+            runs: dict[str, list[dict]] = {"read": [], "load": [], "rerun": []}
+            for _ in range(repeats):
+                runs["read"].append(measure("read", env, sb))
+                runs["load"].append(measure("load", env, sb))
+                runs["rerun"].append(measure("rerun", env, sb))
+            tie_out = measure("tie_out", env, sb)
     total = runs["read"][0]["result"]["rows"]
     loaded = runs["load"][0]["result"]
     assert loaded["rows"] == loaded["inserted"] == total, (loaded, total)

@@ -243,3 +243,28 @@ def _send_port_as_null(route: Route) -> None:
     if body.get("port") == 0:
         body["port"] = None
     route.continue_(post_data=json.dumps(body))
+
+
+def extra_link(ui: ConnectionsPage, task_page: str, name: str, shot: str) -> str:
+    """Open a task instance's page, find its extra link button ``name``; return its href.
+
+    Airflow 3 lists a task's extra links as buttons (``<a href>``) under "Extra Links" on the task
+    instance's page (the Details tab on 3.3); a task whose link the api-server cannot resolve shows
+    none.  The screenshot shows the button where a user sees it.
+    """
+    link = ui.page.get_by_role("link", name=name, exact=True)
+    for page in (task_page, f"{task_page}/details"):  # the header (some versions) or the Details tab
+        ui.page.goto(f"{ui.airflow_url}{page}")
+        try:
+            expect(link).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            continue
+    expect(link).to_be_visible()
+    link.scroll_into_view_if_needed()
+    ui.page.wait_for_timeout(500)
+    ui.page.screenshot(path=str(ui.artifacts / shot))
+    href = link.get_attribute("href")
+    if not href:
+        raise AssertionError(f"the {name!r} link on {task_page} has no href")
+    return href

@@ -169,15 +169,18 @@ class Sandbox:
         return answer.json() if answer.content else None
 
 
-def start_sandbox(supervisor: Supervisor, env: dict[str, str], timeout: float = 30.0) -> Sandbox:
-    """Run ``python -m intacct_provider.sandbox --port 0`` and read its base URL and connection.
+def start_sandbox(
+    supervisor: Supervisor, env: dict[str, str], timeout: float = 30.0, port: int = 0, options: tuple[str, ...] = ()
+) -> Sandbox:
+    """Run ``python -m intacct_provider.sandbox --port <port> <options>``; read its base URL and connection.
 
     The CLI prints the base URL on its first stdout line and the connection JSON on the
     second; stdout goes to a log file (not a pipe) so the server can never block on it.
+    ``port`` 0 (the default) takes a free one.
     """
     process = supervisor.start(
         "sandbox",
-        [sys.executable, "-u", "-m", "intacct_provider.sandbox", "--host", LOOPBACK, "--port", "0"],
+        [sys.executable, "-u", "-m", "intacct_provider.sandbox", "--host", LOOPBACK, "--port", str(port), *options],
         env,
     )
 
@@ -276,10 +279,10 @@ def airflow_env(home: Path, dags_folder: Path, port: int, extra: dict[str, str])
     return env
 
 
-def prepare_airflow(home: Path, dags_folder: Path, extra_env: dict[str, str]) -> Airflow:
-    """Create the home and the shared configuration; nothing is started yet."""
+def prepare_airflow(home: Path, dags_folder: Path, extra_env: dict[str, str], port: int | None = None) -> Airflow:
+    """Create the home and the shared configuration (the api-server on ``port``, default a free one); start nothing."""
     home.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     return Airflow(home, dags_folder, port, airflow_env(home, dags_folder, port, extra_env))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 BILL = "accounts-payable/bill"
-BILL_FIELDS = ["key", "id", "vendor.id", "totalTxnAmount", "state", "createdDate", "dueDate"]
+BILL_FIELDS = ["key", "id", "vendor.id", "totalTxnAmount", "state", "createdDate", "dueDate", "webURL"]
 
 
 @dataclass

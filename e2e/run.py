@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -23,9 +24,10 @@ from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import quote
 
 import requests
-from browser import CHROMIUM, ConnectionsPage, add_connection, check_form, logged_in_page, press_test
+from browser import CHROMIUM, ConnectionsPage, add_connection, check_form, extra_link, logged_in_page, press_test
 from deployment import (
     ADMIN_PASSWORD,
     ADMIN_USER,
@@ -46,7 +48,9 @@ ARTIFACTS = REPO / "artifacts" / "e2e"
 DISTRIBUTION = "airflow-provider-sage-intacct"
 HOOK_CLASS = "intacct_provider.hooks.intacct.IntacctHook"
 DAG_ID = "intacct_bill_payment_flow"
-RUN_BUDGET_S = 600
+RUN_BUDGET_S = 660
+#: The screenshot of a task's "Intacct record" extra link (copied to /work/screens/ where it exists).
+LINK_SCREENSHOT = "extra-link-intacct-record.png"
 STARTUP_TIMEOUT_S = 300
 # The example DAG's tasks and the operator class each must be (the e2e contract with the DAG).
 TASKS = {
@@ -295,6 +299,25 @@ class E2E:
         assert Decimal(summary["amount"]) == amount and Decimal(summary["amount_due"]) == 0, summary
         return f"create_bill -> key {key}; wait_for_payment -> 1 paid row; summarize -> {summary}"
 
+    def record_link_in_ui(self) -> str:
+        """The create_bill task's "Intacct record" button leads to the bill's webURL, whose page names the bill."""
+        assert self.airflow and self.sandbox
+        key = str(self.bill["key"])
+        reader = SandboxReader(self.sandbox.connection)
+        (record,) = [b for b in reader.bills_of(PARAMS["vendor_id"]) if str(b["key"]) == key]
+        task_page = f"/dags/{DAG_ID}/runs/{quote(self.run_id, safe='')}/tasks/create_bill"
+        with logged_in_page(self.airflow.url, ADMIN_USER, ADMIN_PASSWORD, ARTIFACTS) as ui:
+            href = extra_link(ui, task_page, "Intacct record", LINK_SCREENSHOT)
+            assert href == record["webURL"], f"link {href!r}, the bill's webURL {record['webURL']!r}"
+            ui.page.goto(href)
+            heading = ui.page.get_by_role("heading", level=1)
+            assert f"(key {key})" in heading.inner_text(), heading.inner_text()
+            ui.page.screenshot(path=str(ARTIFACTS / "intacct-record-page.png"))
+        screens = Path("/work/screens")
+        if screens.is_dir():
+            shutil.copy(ARTIFACTS / LINK_SCREENSHOT, screens / LINK_SCREENSHOT)
+        return f"'Intacct record' on create_bill -> {href} (screenshot {ARTIFACTS / LINK_SCREENSHOT})"
+
     def _xcom(self, task_id: str, key: str = "return_value") -> Any:
         assert self.api
         path = f"{run_path(DAG_ID, self.run_id)}/taskInstances/{task_id}/xcomEntries/{key}"
@@ -367,6 +390,7 @@ def _run(e2e: E2E, report: Report, home: Path) -> None:
         ("deployment: outage over", e2e.outage_over),
         ("deployment: triggerer resumed the sensor, run succeeded", e2e.run_succeeded),
         ("deployment: XComs hold the expected values", e2e.xcoms),
+        ("browser: the task page links to the bill in Intacct (extra link)", e2e.record_link_in_ui),
     ]
     if not report.run(started):
         report.skip(browser + dag_run, "the deployment did not start")

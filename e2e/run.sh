@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Entry point of `make e2e`: install what the deployments need, then run both scenarios:
+# Entry point of `make e2e`: install what the deployments need, then run the scenarios:
 #   1. e2e/run.py   - LocalExecutor on SQLite, the connection form and Test button in chromium;
 #   2. e2e/scale.py - CeleryExecutor with two workers on PostgreSQL + Redis: worker loss,
-#                     triggerer restart, a run triggered from the UI's form.
+#                     triggerer restart, a run triggered from the UI's form;
+#   3. e2e/local_check.py - `make airflow` as a user runs it: start, use, Ctrl-C, nothing left.
 #
 # Debian's chromium, postgresql and redis-server come from apt (Playwright's own browser
 # download is not used: only PyPI and Debian are reachable), Playwright for Python from PyPI
@@ -49,7 +50,8 @@ trap 'exit 130' INT TERM
 cleanup # a previous run killed before its trap ran
 
 status=0
-# Each scenario caps itself (600 s, 1800 s); the outer bound only catches a wedged interpreter.
-timeout --kill-after=20 660 "$PYTHON" e2e/run.py "$@" || status=1
+# Each scenario caps itself (660 s, 1800 s, 900 s); the outer bound only catches a wedged interpreter.
+timeout --kill-after=20 720 "$PYTHON" e2e/run.py "$@" || status=1
 timeout --kill-after=20 1900 "$PYTHON" e2e/scale.py || status=1
+timeout --kill-after=20 900 "$PYTHON" e2e/local_check.py || status=1
 exit $status

@@ -52,7 +52,7 @@ with DAG(
                     row = json.loads(line)
                     bills[str(row["key"])] = row
         as_of = pendulum.parse(synced[-1]["window"][1]).date()
-        totals = {label: Decimal(0) for label, _, _ in BUCKETS}
+        totals = {label: Decimal("0.00") for label, _, _ in BUCKETS}
         for bill in bills.values():
             due = Decimal(str(bill.get("totalTxnAmountDue") or 0))
             if due <= 0:

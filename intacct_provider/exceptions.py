@@ -28,8 +28,11 @@ class IntacctError(AirflowException):
 
     Attributes mirror Intacct's ``ia::error``: ``status`` (HTTP status, ``None`` for
     client-side errors), ``code``, ``error_id`` (e.g. ``REST-1028``), ``support_id``
-    and ``details`` (the messages of ``details[]``).
+    and ``details`` (the messages of ``details[]``). ``record`` names the record the
+    failed call was about, once an operator has said which (:meth:`name_record`).
     """
+
+    record: str | None = None
 
     def __init__(
         self,
@@ -54,6 +57,18 @@ class IntacctError(AirflowException):
         self.method = method
         self.path = path
         super().__init__(self._render())
+
+    def name_record(self, record: str) -> None:
+        """Lead the message with the record it concerns (``AP bill 'CSV-2' of vendor VEND-200 ...: ...``).
+
+        The hook's errors know the call, not which row of a user's input it came from; the operator
+        knows that, and a mapped task's log otherwise leaves the user working back from a map index
+        to their CSV row. Only the first name sticks (a nested operator call may name it again).
+        """
+        if self.record is not None:
+            return
+        self.record = record
+        self.args = (f"{record}: {self.args[0] if self.args else self.message}", *self.args[1:])
 
     def _render(self) -> str:
         lead = "; ".join(self.details) if self.details else self.message

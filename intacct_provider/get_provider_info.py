@@ -39,6 +39,11 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        # Buttons on a task's page in the Airflow UI: the record in Intacct, a bulk task's results file.
+        "extra-links": [
+            "intacct_provider.operators.links.IntacctRecordLink",
+            "intacct_provider.operators.links.IntacctResultsFileLink",
+        ],
         "sensors": [
             {"integration-name": "Sage Intacct", "python-modules": ["intacct_provider.sensors.record"]},
         ],

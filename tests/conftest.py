@@ -172,6 +172,8 @@ def xcoms_of(dag_run: Any) -> dict[str, Any]:
 #: at a time (``--maxschedchunk 2``): collected first and one every other item, each of these
 #: starts early on a worker of its own instead of leaving one worker busy long after the others.
 LONG_RUNNING = (
+    "test_demo.py::",
+    "test_docs_routes.py::test_the_first_dag_route",
     "test_fault_matrix.py::",
     "test_bench_smoke.py::",
     "test_lineage.py::test_a_dag_run",

@@ -9,7 +9,7 @@ event carries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from intacct_provider.assets import intacct_asset, parse_asset_uri
 
@@ -62,6 +62,11 @@ class IntacctAssetMixin:
 
     outlets: list[Any]
     hook: IntacctHook
+    not_templated: ClassVar[dict[str, str]] = {
+        "emit_asset": "Airflow fixes a task's outlets when it parses the DAG",
+        "asset_company_id": "Airflow fixes a task's outlets when it parses the DAG",
+        "asset_entity": "Airflow fixes a task's outlets when it parses the DAG",
+    }
 
     def __init__(
         self,

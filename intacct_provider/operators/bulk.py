@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctResultsFileLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -61,6 +62,7 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
     """
 
     operation: ClassVar[str] = "create"
+    operator_extra_links = (IntacctResultsFileLink(),)
     statuses: ClassVar[tuple[str, ...]] = ("created", "failed", "skipped")
     template_fields: tuple[str, ...] = (
         *IntacctBaseOperator.template_fields,
@@ -69,6 +71,9 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         "input_path",
         "output_path",
         "idempotency_key",
+        "batch_size",
+        "max_concurrency",
+        "on_error",
     )
     template_fields_renderers: ClassVar[dict[str, str]] = {"records": "json"}
 
@@ -126,6 +131,9 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
             max_rounds=self.hook.settings.max_retries + 1,
             pacer=Pacer(),
         )
+        from intacct_provider.operators.links import IntacctResultsFileLink, push_link, results_url
+
+        push_link(context, IntacctResultsFileLink, results_url(plan.output_path))  # known before any record is sent
         summary, results = run_bulk(plan, writer, self.statuses)
         # Records were written even if some failed: lineage says so either way (events only on success).
         self.record_lineage(
@@ -154,6 +162,8 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         from intacct_provider.operators.bulk_task.source import record_source
 
         batch_size = _positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
+        if isinstance(self.on_error, str) and self.on_error.strip() in ON_ERROR:
+            self.on_error = self.on_error.strip()  # a template may render " continue\n"
         if self.on_error not in ON_ERROR:
             raise IntacctValidationError("on_error", "'fail' or 'continue'", self.on_error)
         concurrency = (

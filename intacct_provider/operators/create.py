@@ -41,6 +41,7 @@ from intacct_provider.catalog.registry import (
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctRecordLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -75,9 +76,13 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     :param emit_asset: add the object's asset to ``outlets``
         (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count"}``.
+    :param web_link: read the created record's ``webURL`` for the task's "Intacct record" link in
+        the Airflow UI (one more request, a billed API transaction; objects without ``webURL`` make
+        none); ``False``: no link, no request.
     """
 
     intacct_object: ClassVar[IntacctObject | None] = None
+    operator_extra_links = (IntacctRecordLink(),)
     #: The record's keys, as the named operators take them (their templated arguments).
     arguments: ClassVar[tuple[str, ...]] = ()
     template_fields: tuple[str, ...] = (
@@ -85,7 +90,11 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         "record",
         "extra_fields",
         "idempotency_key",
+        "web_link",
     )
+    not_templated: ClassVar[dict[str, str]] = {
+        "object": "it decides which arguments the operator takes, when the DAG is parsed",
+    }
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "record": "json",
         "extra_fields": "json",
@@ -107,9 +116,20 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         record: Any = None,
         extra_fields: Any = None,
         idempotency_key: str | None = None,
+        web_link: Any = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.web_link = web_link
+        if self.intacct_object is not None and (object is not None or record is not None):
+            from intacct_provider.exceptions import IntacctArgumentError
+
+            given = "object" if object is not None else "record"
+            raise IntacctArgumentError(
+                f"{type(self).__name__}(task_id={self.task_id!r})",
+                [f"unknown argument {given!r}: this operator creates {self.intacct_object.label}s, whose fields "
+                 f"are its own arguments ({', '.join(self.arguments)})"],
+            )  # fmt: skip
         self.object = (self.intacct_object or entry(object or "")).name
         self.record = record
         self.extra_fields = extra_fields
@@ -120,6 +140,17 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         """Store a named operator's arguments as attributes (its ``__init__`` passes ``locals()``)."""
         for name in self.arguments:
             setattr(self, name, arguments[name])
+
+    def record_name(self) -> str:
+        """``AP bill 'CSV-2' of vendor VEND-200 dated 2026-11-02``: what the user typed, for every error."""
+        from intacct_provider.catalog.naming import record_name
+
+        obj = entry(self.object)
+        if self.arguments:
+            given: Any = {name: getattr(self, name, None) for name in self.arguments}
+        else:
+            given = self.record if isinstance(self.record, dict) else None
+        return record_name(obj.label, given, master=obj.natural_key == ("id",))
 
     def record_arguments(self) -> dict[str, Any]:
         """The record's arguments: the named operator's own, or the ``record`` mapping."""
@@ -180,9 +211,12 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
         from intacct_provider.catalog.validation import check_header_value
         from intacct_provider.operators.asset_events import writes_extra
+        from intacct_provider.operators.links import link_record
+        from intacct_provider.operators.workflow import check_flag
 
         obj = entry(self.object)
         payload = self.tenant_payload(obj, self.build_payload())
+        fetch_link = check_flag("web_link", self.web_link)
         assets = self.intacct_outlets(obj.path)  # checked before any request
         given = self.idempotency_key
         key = check_header_value("idempotency_key", given) if given else default_idempotency_key(context)
@@ -194,6 +228,7 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
             self.log.info("An earlier try created %s %s; reading it back", obj.label, record.get("key"))
             found = self.hook.get_record(obj.path, str(record["key"]))
             reference = {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}
+            link_record(self, context, obj.path, reference["key"], record=found)
         else:
             # An earlier try that stored this key but no record may have created it before dying.
             # When it began posting (wall clock, so a retry on another worker can tell): the content
@@ -210,6 +245,7 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
             if store is not None:
                 store.set(STATE_KEY, state)
             self.log.info("Created %s %s (key %s)", obj.label, reference.get("id"), reference.get("key"))
+            link_record(self, context, obj.path, reference["key"], fetch=fetch_link)
         self.after_create(context, reference, state)
         self.emit_assets(context, assets, writes_extra([reference["key"]]))
         self.record_lineage(obj.path, "output", fields=list(payload))

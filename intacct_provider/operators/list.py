@@ -43,10 +43,20 @@ class IntacctListOperator(IntacctBaseOperator):
 
     intacct_object: ClassVar[IntacctObject | None] = None
     template_fields: tuple[str, ...] = (*IntacctBaseOperator.template_fields, "pagesize", "fields", "filter_values")
+    not_templated: ClassVar[dict[str, str]] = {
+        "object": "it decides which filter arguments the operator takes, when the DAG is parsed",
+    }
 
     def __init__(
         self, *, object: str | None = None, pagesize: int | str = DEFAULT_PAGESIZE, fields: Any = None, **kwargs: Any
     ) -> None:
+        if self.intacct_object is not None and object is not None:
+            from intacct_provider.exceptions import IntacctArgumentError
+
+            raise IntacctArgumentError(
+                f"{type(self).__name__}(task_id={kwargs.get('task_id')!r})",
+                [f"unknown argument 'object': this operator lists {self.intacct_object.list_key}"],
+            )
         obj = self.intacct_object or entry(object or "")
         filter_values = {name: kwargs.pop(name, None) for name in obj.filters}
         super().__init__(**kwargs)

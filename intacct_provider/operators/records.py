@@ -16,6 +16,7 @@ from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctRecordLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -170,6 +171,7 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
     """
 
     template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "id", "fields")
+    operator_extra_links = (IntacctRecordLink(),)
 
     def __init__(self, *, object: str, key: Any = None, id: Any = None, fields: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -177,6 +179,11 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
         self.key = key
         self.id = id
         self.fields = fields
+
+    def record_name(self) -> str:
+        """``bill key 2001`` / ``vendor id VEND-100``: the record the get was for."""
+        by = f"key {self.key}" if self.key not in (None, "") else f"id {self.id}"
+        return f"{self.object} {by}"
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import resolve_path
@@ -196,10 +203,13 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
                 raise IntacctNotFoundError(f"no {path} record with id {record_id!r}", status=404)
             key = str(row["key"])
         assert key is not None
+        record = self.hook.get_record(path, key, fields=fields)
         from intacct_provider.core.exact_json import decimals_as_text
+        from intacct_provider.operators.links import link_record
 
+        link_record(self, context, path, key, record=record)  # a full record carries its webURL
         # XCom: a number field as its exact text, since Airflow would carry a Decimal through a float.
-        return decimals_as_text(self.hook.get_record(path, key, fields=fields))
+        return decimals_as_text(record)
 
 
 class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
@@ -212,17 +222,25 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         (``{"nsp::APPROVER": "jdoe"}``) and a custom object's fields are checked against the company's
         model first (a read, before the PATCH).
     :param emit_asset: add the object's asset to ``outlets``; its event's ``extra`` is ``{"keys", "count"}``.
+    :param web_link: read the record's ``webURL`` after the update for the task's "Intacct record"
+        link (one more request); ``False``: no link, no request.
     """
 
-    template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "changes")
+    template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "changes", "web_link")
     template_fields_renderers = {"changes": "json"}
+    operator_extra_links = (IntacctRecordLink(),)
 
-    def __init__(self, *, object: str, key: Any, changes: Any, **kwargs: Any) -> None:
+    def __init__(self, *, object: str, key: Any, changes: Any, web_link: Any = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.object = object
         self.key = key
         self.changes = changes
+        self.web_link = web_link
         self.declare_asset(object)
+
+    def record_name(self) -> str:
+        """``bill key 2001``: the record the update was for."""
+        return f"{self.object} key {self.key}"
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import resolve_path
@@ -242,6 +260,10 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
                 changes["state"],
             )
         assert key is not None
+        from intacct_provider.operators.links import link_record
+        from intacct_provider.operators.workflow import check_flag
+
+        fetch_link = check_flag("web_link", self.web_link)
         from intacct_provider.catalog.body_check import join_path
         from intacct_provider.catalog.custom_fields import with_model
 
@@ -254,6 +276,7 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         )
         assets = self.intacct_outlets(path)
         reference = self.hook.update_record(path, key, changes)
+        link_record(self, context, path, key, fetch=fetch_link)
         self.emit_assets(context, assets, writes_extra([reference["key"]]))
         self.record_lineage(path, "output", fields=list(changes))
         return {"ia::result": reference}

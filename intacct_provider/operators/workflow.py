@@ -20,6 +20,7 @@ from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.operators.asset_events import IntacctAssetMixin
 from intacct_provider.operators.base import IntacctBaseOperator
 from intacct_provider.operators.lineage import IntacctLineageMixin
+from intacct_provider.operators.links import IntacctRecordLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -100,9 +101,14 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
     :param emit_asset: add the object's asset to ``outlets``
         (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count", "action", "state", "performed"}``.
+    :param web_link: read the record's ``webURL`` for the task's "Intacct record" link (one more
+        request); ``False``: no link, no request.
     """
 
-    template_fields = (*IntacctBaseOperator.template_fields, "object", "action", "key", "notes", "reverse_date")
+    template_fields = (
+        *IntacctBaseOperator.template_fields, "object", "action", "key", "notes", "reverse_date", "web_link"
+    )  # fmt: skip
+    operator_extra_links = (IntacctRecordLink(),)
 
     def __init__(
         self,
@@ -112,6 +118,7 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
         key: Any,
         notes: str | None = None,
         reverse_date: Any = None,
+        web_link: Any = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -120,7 +127,12 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
         self.key = key
         self.notes = notes
         self.reverse_date = reverse_date
+        self.web_link = web_link
         self.declare_asset(object)
+
+    def record_name(self) -> str:
+        """``bill key 2051 (submit)``: the record and the action that failed on it."""
+        return f"{self.object} key {self.key} ({self.action})"
 
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct_provider.catalog.registry import entry
@@ -135,8 +147,19 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
             "notes": check_text("notes", self.notes),
             "reverse_date": None if self.reverse_date in (None, "") else check_date("reverse_date", self.reverse_date),
         }
+        fetch_link = check_flag("web_link", self.web_link)
         assets = self.intacct_outlets(obj.path)  # checked before any request
-        outcome = run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)
+        from intacct_provider.exceptions import IntacctError
+        from intacct_provider.operators.links import link_record
+
+        try:
+            outcome = run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)
+        except IntacctValidationError:
+            raise  # refused before any request: nothing to link to yet
+        except IntacctError:
+            link_record(self, context, obj.path, key, fetch=fetch_link)  # the record Intacct refused to move
+            raise
+        link_record(self, context, obj.path, key, fetch=fetch_link)
         done = {name: outcome[name] for name in ("action", "state", "performed")}
         self.emit_assets(context, assets, {**writes_extra([key]), **done})
         self.record_lineage(obj.path, "output", fields=["state"])

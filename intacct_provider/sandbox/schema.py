@@ -66,6 +66,11 @@ class ObjectDef:
     contract: bool = True
 
     @property
+    def has_web_url(self) -> bool:
+        """Sage's record schema has ``webURL`` (the record's page in Intacct's UI)."""
+        return "webURL" in self.fields
+
+    @property
     def facts(self) -> dict[str, Any]:
         if not self.contract:
             return {"label": self.label, "state": None, "workflows": {}}
@@ -165,6 +170,46 @@ OBJECTS: dict[str, ObjectDef] = {
         ),
     )
 }
+
+
+#: Short names of the objects, the provider registry's names where it has the object (``bill``,
+#: ``gl_account``, ``ap_payment``...), so the handle and the admin routes take what operators take.
+#: ``tests/sandbox/test_objects.py`` keeps them equal to the registry's.
+NAMES: dict[str, str] = {
+    "vendor": "accounts-payable/vendor",
+    "customer": "accounts-receivable/customer",
+    "gl_account": "general-ledger/account",
+    "journal": "general-ledger/journal",
+    "location": "company-config/location",
+    "department": "company-config/department",
+    "class": "company-config/class",
+    "project": "projects/project",
+    "bill": "accounts-payable/bill",
+    "invoice": "accounts-receivable/invoice",
+    "journal_entry": "general-ledger/journal-entry",
+    "ap_payment": "accounts-payable/payment",
+}
+_OBJECTS_PREFIX = "/objects/"
+
+
+def resolve_object(name: str, objects: Iterable[str] = OBJECTS) -> str:
+    """The path of ``name``: a short name (``bill``), a path (``accounts-payable/bill``) or ``/objects/<path>``.
+
+    ``objects``: the paths the company has (a tenant's custom objects included; default: the
+    contract's). ValueError naming what is accepted otherwise (a sandbox control given a typo
+    should say so, not answer that a record of ``bils`` does not exist).
+    """
+    text = name.strip() if isinstance(name, str) else ""
+    if text.startswith(_OBJECTS_PREFIX):
+        text = text[len(_OBJECTS_PREFIX) :]
+    text = text.strip("/")
+    if text in objects:
+        return text
+    if text in NAMES:
+        return NAMES[text]
+    raise ValueError(
+        f"unknown object {name!r}: expected a name ({', '.join(NAMES)}) or a path such as 'accounts-payable/bill'"
+    )
 
 
 def get_path(record: dict[str, Any], name: str) -> Any:

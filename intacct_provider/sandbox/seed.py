@@ -1,10 +1,14 @@
 """Deterministic seeds: ``demo`` (a small realistic company) and ``empty``.
 
+Deterministic but for one thing: the dates of yesterday's work follow the real clock.
+
 The demo company opens with exactly the examples of the original action catalog (VEND-100 key 33,
 CUST-100 key 68, GL 4000 key 1, BILL-100 key 2001, ...), then generates bills, invoices and
-journal entries across 2026.  ``scale`` multiplies the generated volume (1 -> 50 bills, 50
-invoices, 20 entries; 800 -> 40,000 bills) and records are built as literals, not through the
-validating write path, so large seeds load in seconds.
+journal entries across 2026, and ends with yesterday's work (three bills, two invoices, a journal
+entry dated the day before the seed is loaded), so a daily sync of yesterday has rows to show.
+``scale`` multiplies the generated volume (1 -> 50 bills, 50 invoices, 20 entries; 800 -> 40,000
+bills) and records are built as literals, not through the validating write path, so large seeds
+load in seconds.
 
 Records have the contract's shape: bills and invoices carry a currency and a location on every
 line, journal-entry lines a ``description``; bills come in every state a sync meets (draft,
@@ -78,6 +82,14 @@ _LINE_LOCATION = {None: "US", "US": "US-NY", "UK": "UK", "CA": "CA"}
 _CURRENCY = {"txnCurrency": "USD", "baseCurrency": "USD"}
 _BANK = {"entityId": "SANDBOX-BANK"}
 PRIVATE_EXTRA = 3  # bills and invoices of the private entity, after the generated ones
+#: Yesterday's bills (vendor, GL account, amount, memo, state) and invoices, after the private ones,
+#: and one journal entry after the generated ones: dated the day before the seed is loaded.
+RECENT_BILLS = (
+    ("VEND-300", "6200", "1450.00", "Design software, annual licence", "posted"),
+    ("VEND-100", "6700", "86.40", "Printer paper", "posted"),
+    ("VEND-500", "6800", "3200.00", "Advisory retainer", "draft"),
+)
+RECENT_INVOICES = (("CUST-300", "4100", "2750.00", "Consulting hours"), ("CUST-500", "4000", "980.00", "Licences"))
 
 
 def build_store(name: str, scale: int, clock: Clock, user_id: str, id_semantics: str = "key") -> Store:
@@ -92,7 +104,7 @@ def build_store(name: str, scale: int, clock: Clock, user_id: str, id_semantics:
         # nothing here can form a cycle; pausing it halves the build time of large seeds.
         with gc_paused():
             _master_data(store)
-            _Transactions(store, scale).build()
+            _Transactions(store, scale, clock.now().date()).build()
         if scale >= FREEZE_FROM_SCALE:
             # Records are acyclic (refcounting frees them); without this, the next full collection
             # walks millions of seed objects and stalls the first large query for about a second.
@@ -169,9 +181,10 @@ def _entry_line(account: str, amount: str, txn_type: str, text: str, department:
 class _Transactions:
     """Generates the demo's bills, invoices, payments and journal entries from one seeded RNG."""
 
-    def __init__(self, store: Store, scale: int) -> None:
+    def __init__(self, store: Store, scale: int, today: date) -> None:
         self.store = store
         self.scale = scale
+        self.today = today
         self.rng = random.Random(20260101)
         start = date(2026, 1, 1)
         self.days = [(start + timedelta(days=n)).isoformat() for n in range(365 + 60)]
@@ -221,6 +234,28 @@ class _Transactions:
             total = _cents(sum(_decimal_cents(amt) for _, amt in debits))
             lines.append(_entry_line("2000", total, "credit", "Monthly accrual"))
             self.entry(i, lines, day=(i * 7) % 360)
+        self.recent(bills + PRIVATE_EXTRA, invoices + PRIVATE_EXTRA, ENTRIES_PER_SCALE * self.scale)
+
+    def recent(self, first_bill: int, first_invoice: int, first_entry: int) -> None:
+        """Yesterday's work (UTC, on the day the seed is loaded): what a daily sync of "yesterday" reads.
+
+        The history above is fixed in 2026; without these a DAG run for yesterday, the first
+        thing a user tries (``airflow dags test my_dag``), would sync nothing and show nothing.
+        """
+        yesterday = self.today - timedelta(days=1)
+        for n, (vendor, account, amount, memo, state) in enumerate(RECENT_BILLS):
+            line = _line(account, amount, memo, location="US")
+            self.document("accounts-payable/bill", first_bill + n, line, day=0, recent=(yesterday, vendor, state))
+        for n, (customer, account, amount, memo) in enumerate(RECENT_INVOICES):
+            line = _line(account, amount, memo, location="US")
+            self.document(
+                "accounts-receivable/invoice", first_invoice + n, line, day=0, recent=(yesterday, customer, "posted")
+            )
+        lines = [
+            _entry_line("6500", "4000.00", "debit", "Rent accrual"),
+            _entry_line("2000", "4000.00", "credit", "Rent accrual"),
+        ]
+        self.entry(first_entry, lines, day=0, on=yesterday, text="Rent accrual")
 
     def expense_line(self, i: int) -> dict[str, Any]:
         account = self.rng.choice(_EXPENSES)
@@ -228,9 +263,18 @@ class _Transactions:
         location = "US-NY" if i % 5 == 0 else _LINE_LOCATION[_ENTITIES[i % 3]]
         return _line(account, self.amount(), "Generated expense", department=department, location=location)
 
-    def document(self, path: str, i: int, *lines: dict[str, Any], day: int, entity: str | None = None) -> None:
+    def document(
+        self,
+        path: str,
+        i: int,
+        *lines: dict[str, Any],
+        day: int,
+        entity: str | None = None,
+        recent: tuple[date, str, str] | None = None,
+    ) -> None:
         """Bill or invoice ``i``: one in ten paid, one in ten half paid, one in ten a draft, one in
-        twenty submitted (awaiting approval), the rest posted."""
+        twenty submitted (awaiting approval), the rest posted.  ``recent`` = (date, party id, state)
+        dates it on that day instead, unpaid (see :meth:`recent`)."""
         obj = OBJECTS[path]
         number_field, party = obj.number_field, obj.party
         assert number_field and party
@@ -239,26 +283,30 @@ class _Transactions:
         key = obj.first_key + i
         number = f"{obj.number_prefix}{100 + i}"
         total = sum(_decimal_cents(line["txnAmount"]) for line in lines)
-        paid = {3: total, 6: total // 2}.get(i % 10, 0) if entity is None else 0
+        paid = {3: total, 6: total // 2}.get(i % 10, 0) if entity is None and recent is None else 0
         state = {8: "draft", 9: "submitted" if i % 20 == 9 else "posted"}.get(i % 10, "posted")
-        created = f"{self.days[day]}T{9 + i % 8:02d}:{i % 60:02d}:00Z"
+        on, due, party_id = self.days[day], self.days[day + 30], parties[i % len(parties)][0]
+        if recent is not None:
+            on, due = recent[0].isoformat(), (recent[0] + timedelta(days=30)).isoformat()
+            party_id, state = recent[1], recent[2]
+        created = f"{on}T{9 + i % 8:02d}:{i % 60:02d}:00Z"
         modified = f"{self.days[day + 30]}T12:00:00Z" if paid else created
         party_path = "accounts-payable/vendor" if vendor_side else "accounts-receivable/customer"
         record: dict[str, Any] = {
             "key": str(key),
             "href": f"/objects/{path}/{key}",
             "audit": _audit(created, modified),
-            "entity": {"id": entity if entity is not None else _ENTITIES[i % 3]},
+            "entity": {"id": entity if entity is not None or recent else _ENTITIES[i % 3]},
             number_field: number,
-            party: _ref(self.store, party_path, parties[i % len(parties)][0]),
-            "createdDate" if vendor_side else "invoiceDate": self.days[day],
-            "dueDate": self.days[day + 30],
+            party: _ref(self.store, party_path, party_id),
+            "createdDate" if vendor_side else "invoiceDate": on,
+            "dueDate": due,
             "currency": dict(_CURRENCY),
             "state": state,
             "lines": list(lines),
         }
         if vendor_side:
-            record["postingDate"] = self.days[day]  # invoices have no posting date in the contract
+            record["postingDate"] = on  # invoices have no posting date in the contract
         if i:
             record["referenceNumber"] = f"REF-{key}"
         record["id"] = document_id(obj, record, self.store.id_semantics)
@@ -299,21 +347,22 @@ class _Transactions:
         }
         self.store.adopt(path, record)
 
-    def entry(self, i: int, lines: list[dict[str, Any]], day: int) -> None:
+    def entry(self, i: int, lines: list[dict[str, Any]], day: int, on: date | None = None, text: str = "") -> None:
         path = "general-ledger/journal-entry"
         obj = OBJECTS[path]
         key = obj.first_key + i
-        created = f"{self.days[day]}T18:{i % 60:02d}:00Z"
+        posted = self.days[day] if on is None else on.isoformat()
+        created = f"{posted}T18:{i % 60:02d}:00Z"
         journal = "GJ" if i % 4 or not i else "ADJ"
         record: dict[str, Any] = {
             "key": str(key),
             "href": f"/objects/{path}/{key}",
             "audit": _audit(created, created),
-            "entity": {"id": _ENTITIES[i % 3]},
+            "entity": {"id": _ENTITIES[i % 3] if on is None else None},
             "txnNumber": 100 + i,
             "glJournal": _ref(self.store, "general-ledger/journal", journal),
-            "postingDate": self.days[day],
-            "description": "Accrued office supplies" if i == 0 else "Monthly accrual",
+            "postingDate": posted,
+            "description": text or ("Accrued office supplies" if i == 0 else "Monthly accrual"),
             "state": "posted",
             "lines": lines,
         }

@@ -41,6 +41,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
+        host, port = self.server_address[:2]
+        state.set_web_origin(f"http://{host.decode() if isinstance(host, bytes) else host}:{port}")
 
     def close(self) -> None:
         """Stop serving and drop every open connection (idle keep-alives would linger otherwise)."""

@@ -17,6 +17,7 @@ from .errors import ENVELOPES, ApiError
 from .faults import FaultBook, make_fault
 from .idempotency import IdempotencyBook
 from .requestlog import readable
+from .schema import resolve_object
 from .seed import SEEDS, build_store
 from .store import ID_SEMANTICS, Store, copy_record
 from .tenant import Tenant
@@ -109,13 +110,22 @@ class SandboxState:
         self.idempotency = IdempotencyBook(self.clock)
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
+        self.web_origin: str | None = None
         self.store = self._build(settings)
+
+    def set_web_origin(self, origin: str) -> None:
+        """The server's ``http://host:port``, once bound: what the records' ``webURL`` starts with."""
+        with self.lock:
+            self.web_origin = origin
+            self.store.set_web_origin(origin)
 
     def _build(self, settings: Settings) -> Store:
         store = build_store(settings.seed, settings.seed_scale, self.clock, settings.user_id, settings.id_semantics)
         if settings.tenant is not None:
             store.apply_tenant(settings.tenant)
         _apply_store_settings(store, settings)
+        if self.web_origin is not None:
+            store.set_web_origin(self.web_origin)
         return store
 
     def reset(self, seed: str | None = None, tenant: Tenant | object | None = INITIAL) -> None:
@@ -129,6 +139,7 @@ class SandboxState:
         assert chosen is None or isinstance(chosen, Tenant)
         settings = replace(self.initial, seed=seed or self.initial.seed, tenant=chosen)
         settings.check()
+        self.unfreeze_time()  # first: the seed dates yesterday's records by the real clock, not a frozen one
         store = self._build(settings)
         with self.lock:
             self.settings = settings
@@ -196,7 +207,8 @@ class SandboxState:
 
     def delete_record(self, path: str, key: str) -> None:
         """Delete a record through the store's write path (its audit-history entry included);
-        ValueError if Intacct would refuse it."""
+        ValueError if Intacct would refuse it.  ``path`` may be a name (``bill``)."""
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 self.store.delete(path, key, None)
@@ -210,7 +222,8 @@ class SandboxState:
 
     def record_payment(self, path: str, key: str, amount: str | None = None) -> dict[str, Any]:
         """Pay a bill (through an AP payment record) or an invoice, in full (``amount`` None) or in
-        part; returns the updated bill or invoice, ValueError if refused."""
+        part; returns the updated bill or invoice, ValueError if refused.  ``path`` may be a name (``bill``)."""
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return copy_record(self.store.pay(path, key, amount))
@@ -218,6 +231,7 @@ class SandboxState:
                 raise ValueError(error.message) from None
 
     def records(self, path: str, entity: str | None = None, include_private: bool = False) -> list[dict[str, Any]]:
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return [copy_record(rec) for rec in self.store.visible(path, entity, include_private)]
@@ -225,6 +239,7 @@ class SandboxState:
                 raise ValueError(error.message) from None
 
     def get_record(self, path: str, key: str) -> dict[str, Any]:
+        path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
                 return copy_record(self.store.get(path, key, None))

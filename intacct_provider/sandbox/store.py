@@ -143,6 +143,9 @@ class Store:
         #: Where writes are validated from: the contract's schemas, or a tenant's.
         self.schemas: Schemas = CONTRACT
         self.tenant: Tenant | None = None
+        #: ``http://host:port`` of the server, once bound: records whose schema has ``webURL`` link to
+        #: the sandbox's page of the record (Intacct's link to its UI; see :meth:`set_web_origin`).
+        self.web_origin: str | None = None
 
     def apply_tenant(self, tenant: Tenant) -> None:
         """Add a company's custom fields, custom objects (with their seed records) and dimensions."""
@@ -162,6 +165,22 @@ class Store:
                     details = "; ".join(d["message"] for d in error.details) or error.message
                     raise TenantError(f"custom_objects.{custom.name}.records[{index}]: {details}") from None
         self.audit.rollback(seeded)  # seed records have no history, as the contract objects' seed has none
+
+    def set_web_origin(self, origin: str) -> None:
+        """Give every record that has a ``webURL`` in Sage's schema (bills, vendors...) its link.
+
+        The server learns its port only when it binds, after the seed was loaded; records created
+        later get theirs in :meth:`create`. Objects without ``webURL`` in the contract get none.
+        """
+        self.web_origin = origin.rstrip("/")
+        for path, table in self.tables.items():
+            if table.obj.has_web_url:
+                for key, record in table.records.items():
+                    record["webURL"] = self.web_url(path, key)
+
+    def web_url(self, path: str, key: str) -> str:
+        """The sandbox's page of one record (an admin route: no token, like a logged-in browser)."""
+        return f"{self.web_origin}/ia/api/v1/sandbox/records/{path}/{key}"
 
     # ----------------------------------------------------------------- lookups
     def table(self, path: str) -> Table:
@@ -256,6 +275,8 @@ class Store:
         stamp = self.clock.stamp()
         record["key"], record["href"] = key, f"/objects/{path}/{key}"
         record["audit"] = self._audit(stamp, None if self.null_modified_stamps else stamp)
+        if obj.has_web_url and self.web_origin is not None:
+            record["webURL"] = self.web_url(path, key)
         if obj.number_prefix:
             self._number(table, record)
         if obj.transaction:

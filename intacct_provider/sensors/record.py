@@ -21,7 +21,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from intacct_provider import exceptions
 from intacct_provider.exceptions import IntacctError
-from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL
+from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL, IntacctOperatorMeta
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -46,12 +46,13 @@ _EVENT_ERRORS: dict[str, type[IntacctError]] = {
 }
 
 
-class IntacctRecordSensor(BaseSensorOperator):
+class IntacctRecordSensor(BaseSensorOperator, metaclass=IntacctOperatorMeta):
     """Succeed once at least ``min_count`` records of ``object`` match ``filters``.
 
-    Every argument below is templated; ``filters`` and ``fields`` may be JSON
-    text or native lists. They are checked before any request (and before
-    deferring), so a typo fails at once instead of polling until the timeout.
+    Every argument below is templated (``deferrable`` too: ``"{{ params.wait_in_triggerer }}"``),
+    except Airflow's ``poke_interval``; ``filters`` and ``fields`` may be JSON text or native
+    lists. They are checked before any request (and before deferring), so a typo fails at once
+    instead of polling until the timeout.
 
     :param object: registry name (``bill``), Intacct path (``accounts-payable/bill``) or custom object
         (``nsp::cip_asset``).
@@ -75,7 +76,11 @@ class IntacctRecordSensor(BaseSensorOperator):
         "fields",
         "min_count",
         "filter_parameters",
+        "deferrable",
     )
+    not_templated: ClassVar[dict[str, str]] = {
+        "poke_interval": "Airflow's sensor reads it when the DAG is parsed",
+    }
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "filters": "json",
         "fields": "json",
@@ -124,7 +129,10 @@ class IntacctRecordSensor(BaseSensorOperator):
         return RecordMatch.build(spec, self.min_count)
 
     def execute(self, context: Context) -> Any:
+        from intacct_provider.operators.workflow import check_flag
+
         match = self._match()
+        self.deferrable = check_flag("deferrable", self.deferrable)
         if not self.deferrable:
             return super().execute(context)
         from intacct_provider.triggers.query import (

@@ -35,6 +35,11 @@ def test_templated_values_as_strings_and_native(run_dag, intacct_sandbox, dag_id
     posted = [r for r in intacct_sandbox.requests if r["method"] == "POST" and r["path"].endswith("/bill")]
     assert posted[-1]["body"]["lines"][0]["txnAmount"] == "12.5"  # a decimal string, never a float
     assert len(xcoms["list_bills"]["bills"]) == 3
+    # batch_size 1 and on_error "continue" came through templates: two POSTs, the bad record skipped.
+    assert xcoms["bulk_vendors"] == {"created": 2, "failed": 0, "skipped": 1, "results_path": None}
+    vendor_posts = [r for r in intacct_sandbox.requests if r["method"] == "POST" and r["path"].endswith("/vendor")]
+    assert len(vendor_posts) == 2
+    assert xcoms["vendors_there"]["count"] == 1  # deferrable rendered to false: poked in the worker
 
 
 def in_window(record, start, end):

@@ -149,6 +149,9 @@ def test_client_side_errors_send_nothing(intacct_sandbox, intacct_conn, operator
         operator(task_id="t", **kwargs).execute(context())
     message = str(info.value)
     assert info.value.parameter == parameter, message
+    if info.value.record is not None:  # a create, get, update or workflow names its record first
+        assert message.startswith(info.value.record + ": "), message
+        message = message[len(info.value.record) + 2 :]
     assert message.startswith(f"{parameter}: expected"), message
     assert expectation in message, message
     assert intacct_sandbox.requests == []
@@ -300,6 +303,9 @@ def test_hostile_inputs_are_refused_in_every_rendering(
         task.execute(context())
     message = str(info.value)
     assert info.value.parameter == parameter, message
+    if info.value.record is not None:  # a create, get, update or workflow names its record first
+        assert message.startswith(info.value.record + ": "), message
+        message = message[len(info.value.record) + 2 :]
     assert message.startswith(f"{parameter}: expected"), message
     assert expectation in message, message
     assert intacct_sandbox.requests == []

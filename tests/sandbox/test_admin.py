@@ -1,9 +1,10 @@
-"""Admin routes under /sandbox/: the handle's controls for a sandbox running in another process."""
+"""Admin routes under /ia/api/v1/sandbox/: the handle's controls for a sandbox running in another process."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 from sandbox_helpers import BILL, VENDOR, Client, bill_body
 
@@ -73,3 +74,83 @@ def test_admin_routes_need_no_token_and_bypass_throttling(intacct_sandbox: Intac
     intacct_sandbox.max_concurrency = 1
     api.create(BILL, bill_body())
     assert _admin(intacct_sandbox, "GET", "requests").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("payments", {}, "POST /ia/api/v1/sandbox/payments: missing field 'object' (the bill or invoice: "),
+        ("payments", {"object": "bill"}, "POST /ia/api/v1/sandbox/payments: missing field 'key' "),
+        ("payments", {"object": "bill", "key": "2001", "amont": "1.00"}, "unknown field 'amont' (this route takes: "),
+        ("payments", {"object": "bill", "key": "2001", "amount": 1.5}, "field 'amount' must be string"),
+        ("payments", {"object": "bils", "key": "2001"}, "unknown object 'bils': expected a name (vendor, "),
+        ("payments", {"object": "bill", "key": "99999"}, "with key '99999' was not found"),
+        ("faults", {}, "POST /ia/api/v1/sandbox/faults: missing field 'kind' (status, reset, "),
+        ("faults", {"kind": "status", "count": "2", "status": 503}, "field 'count' must be integer"),
+        ("faults", {"kind": "status", "statu": 503}, "unknown field 'statu'"),
+        ("clock", {"freeze": "yesterday"}, "POST /ia/api/v1/sandbox/clock: "),
+        ("reset", {"seed": "full"}, "POST /ia/api/v1/sandbox/reset: seed must be one of demo, empty"),
+        (
+            "settings",
+            {"latency_ms": "slow"},
+            "POST /ia/api/v1/sandbox/settings: a setting has a value of the wrong type",
+        ),
+    ],
+)
+def test_a_bad_body_is_a_400_naming_the_route_and_the_field(
+    intacct_sandbox: IntacctSandbox, path, body, message
+) -> None:
+    response = _admin(intacct_sandbox, "POST", path, body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert message in error
+    assert error.startswith(f"POST /ia/api/v1/sandbox/{path}: ")  # never a bare exception text like "'object'"
+
+
+@pytest.mark.parametrize("name", ["bill", "accounts-payable/bill", "/objects/accounts-payable/bill"])
+def test_payments_take_names_like_the_operators(intacct_sandbox: IntacctSandbox, name: str) -> None:
+    paid = _admin(intacct_sandbox, "POST", "payments", {"object": name, "key": 2001, "amount": "100.00"})
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["ia::result"]["paymentInformation"]["totalTxnAmountPaid"] == "100.00"
+    assert intacct_sandbox.get_record("bill", "2001")["state"] == "partiallyPaid"  # the handle takes names too
+
+
+def test_the_index_lists_every_route_with_its_body(intacct_sandbox: IntacctSandbox) -> None:
+    routes = _admin(intacct_sandbox, "GET", "").json()["routes"]
+    names = {(r["method"], r["path"]) for r in routes}
+    assert ("POST", "/ia/api/v1/sandbox/payments") in names and ("GET", "/ia/api/v1/sandbox/requests") in names
+    payments = next(r for r in routes if r["path"].endswith("/payments"))
+    assert {name for name, field in payments["body"].items() if field["required"]} == {"object", "key"}
+    missing = _admin(intacct_sandbox, "GET", "nothing").json()["error"]
+    assert missing.startswith("no admin route GET /ia/api/v1/sandbox/nothing; the routes are: GET /ia/api/v1/sandbox/;")
+
+
+def test_the_docs_page_shows_every_route_and_field() -> None:
+    """``docs/sandbox-admin.md`` names each route by its full path and each body field."""
+    from pathlib import Path
+
+    from intacct_provider.sandbox.admin import ROUTES
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "sandbox-admin.md").read_text()
+    for route in ROUTES:
+        assert f"`{route.name}`" in page, route.name
+        for field in route.fields:
+            assert f"`{field.name}`" in page, (route.name, field.name)
+
+
+def test_records_with_a_web_url_link_to_their_page(intacct_sandbox: IntacctSandbox, api: Client) -> None:
+    """Sage's schemas give bills (vendors, payments...) a webURL; the sandbox's leads to a page of the record."""
+    created = api.create(BILL, bill_body()).json()["ia::result"]
+    bill = api.get(f"/objects/{BILL}/{created['key']}").json()["ia::result"]
+    assert bill["webURL"] == f"{intacct_sandbox.base_url}/sandbox/records/{BILL}/{created['key']}"
+    page = requests.get(bill["webURL"], timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f"(key {created['key']})" in page.text and "&quot;" in page.text  # the fields, escaped
+    seeded = api.get(f"/objects/{VENDOR}/33").json()["ia::result"]
+    assert seeded["webURL"].endswith(f"/sandbox/records/{VENDOR}/33")
+    rows = api.query(object=BILL, fields=["key", "webURL"], filters=[{"$eq": {"key": "2001"}}]).json()["ia::result"]
+    assert rows == [{"key": "2001", "webURL": f"{intacct_sandbox.base_url}/sandbox/records/{BILL}/2001"}]
+    assert "webURL" not in intacct_sandbox.get_record("gl_account", "1")  # not in Sage's schema: no link
+    assert requests.get(f"{intacct_sandbox.base_url}/sandbox/records/{BILL}/99999", timeout=10).status_code == 404
+    intacct_sandbox.reset()
+    assert intacct_sandbox.get_record("bill", "2001")["webURL"] == bill["webURL"].rsplit("/", 1)[0] + "/2001"

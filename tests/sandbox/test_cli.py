@@ -74,7 +74,9 @@ def test_cli_serves_until_sigterm(cli: tuple[subprocess.Popen[str], str, dict]) 
     assert token["expires_in"] == 600
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     bills = requests.get(f"{base_url}/objects/accounts-payable/bill", headers=headers, timeout=10).json()
-    assert bills["ia::meta"]["totalCount"] == 100  # scale 2 (the private entity's bills are not listed)
+    assert (
+        bills["ia::meta"]["totalCount"] == 100 + 3
+    )  # scale 2 and yesterday's 3 (the private entity's bills are not listed)
     assert bills["ia::result"][0]["id"] == "BILL-100"  # --id-semantics number
     settings = requests.get(f"{base_url}/sandbox/settings", timeout=10).json()
     assert settings["max_concurrency"] == 3 and settings["require_document_numbers"] is True

@@ -10,6 +10,7 @@ import pytest
 from sandbox_helpers import BILL, INVOICE, VENDOR, Client, bill_body, fetch_token, token_form
 
 from intacct_provider.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, IntacctSandbox
+from intacct_provider.sandbox.seed import RECENT_BILLS
 
 
 def test_defaults_and_base_url(intacct_sandbox: IntacctSandbox) -> None:
@@ -196,8 +197,11 @@ def test_reset_restores_seed_and_settings_but_keeps_tokens(intacct_sandbox: Inta
     intacct_sandbox.invalid_token_status = 400
     intacct_sandbox.freeze_time("2020-01-01T00:00:00Z")
     intacct_sandbox.reset()
-    assert len(intacct_sandbox.records(BILL)) == 50
-    assert len(intacct_sandbox.records(BILL, include_private=True)) == 53  # + the private entity's
+    assert len(intacct_sandbox.records(BILL)) == 50 + len(RECENT_BILLS)  # the history and yesterday's bills
+    assert len(intacct_sandbox.records(BILL, include_private=True)) == 53 + len(RECENT_BILLS)  # + the private entity's
+    assert (
+        intacct_sandbox.records(BILL)[-1]["createdDate"] != "2020-01-01"
+    )  # dated by the real clock, not the frozen one
     assert (intacct_sandbox.max_concurrency, intacct_sandbox.invalid_token_status) == (None, 401)
     assert intacct_sandbox.requests == []
     assert api.get(f"/objects/{VENDOR}").status_code == 200

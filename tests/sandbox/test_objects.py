@@ -17,6 +17,7 @@ from sandbox_helpers import (
 )
 
 from intacct_provider.sandbox import IntacctSandbox
+from intacct_provider.sandbox.seed import RECENT_BILLS
 
 
 def test_list_returns_references_ordered_by_key(api: Client) -> None:
@@ -35,10 +36,10 @@ def test_list_pages_by_100_and_honours_start_only() -> None:
         assert len(first["ia::result"]) == 100
         assert first["ia::meta"]["next"] == 101
         second = client.get(f"/objects/{BILL}", params={"start": 101}).json()
-        assert len(second["ia::result"]) == 50  # the private entity's 3 bills are not listed
+        assert len(second["ia::result"]) == 50 + len(RECENT_BILLS)  # the private entity's 3 bills are not listed
         assert second["ia::meta"]["previous"] == 1 and second["ia::meta"]["next"] is None
         keys = [int(r["key"]) for r in first["ia::result"] + second["ia::result"]]
-        assert keys == sorted(keys) and len(set(keys)) == 150
+        assert keys == sorted(keys) and len(set(keys)) == 150 + len(RECENT_BILLS)
         inside = Client(sb, entity="CA").get(f"/objects/{BILL}").json()
         assert inside["ia::meta"]["totalCount"] == 3
         assert client.get(f"/objects/{BILL}?start=0").status_code == 400
@@ -91,9 +92,9 @@ def test_method_not_allowed_is_405(api: Client) -> None:
 @pytest.mark.parametrize(
     ("obj", "body", "expected_id"),
     [
-        (BILL, bill_body(billNumber="B-1"), "2054"),  # 50 generated + 3 of the private entity
-        (INVOICE, invoice_body(invoiceNumber="I-1"), "1054"),
-        (ENTRY, entry_body(), "3021"),
+        (BILL, bill_body(billNumber="B-1"), "2057"),  # 50 generated, 3 of the private entity, 3 of yesterday
+        (INVOICE, invoice_body(invoiceNumber="I-1"), "1056"),  # 50, 3 private, 2 of yesterday
+        (ENTRY, entry_body(), "3022"),  # 20 and yesterday's
         (VENDOR, {"id": "VEND-900", "name": "New vendor"}, "VEND-900"),
         (CUSTOMER, {"id": "CUST-900", "name": "New customer"}, "CUST-900"),
         (
@@ -258,3 +259,16 @@ def test_body_must_be_a_json_object(api: Client, raw: bytes) -> None:
 def test_delete_accepts_an_empty_json_body(api: Client) -> None:
     key = api.create(BILL, bill_body()).json()["ia::result"]["key"]
     assert api.delete(f"/objects/{BILL}/{key}", data=b"{}").status_code == 204
+
+
+def test_the_sandbox_knows_every_registry_name() -> None:
+    """The handle and the admin routes take the names operators take (``object="bill"``)."""
+    from intacct_provider.catalog.registry import REGISTRY
+    from intacct_provider.sandbox.schema import NAMES, OBJECTS, resolve_object
+
+    for name, obj in REGISTRY.items():
+        assert NAMES.get(name) == obj.path, name
+        assert resolve_object(name) == resolve_object(obj.path) == resolve_object(f"/objects/{obj.path}") == obj.path
+    assert set(NAMES.values()) == set(OBJECTS)
+    with pytest.raises(ValueError, match="unknown object 'bills': expected a name"):
+        resolve_object("bills")

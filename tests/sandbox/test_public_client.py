@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from intacct_provider.sandbox import IntacctSandbox
+from intacct_provider.sandbox.seed import RECENT_BILLS
 
 intacctsdk = pytest.importorskip("intacctsdk")
 from intacctsdk import BadRequestError, IntacctRESTSDK, InternalServerError, InvalidTokenError  # noqa: E402
@@ -67,11 +68,12 @@ def test_paging_through_the_query_service(big_sandbox: IntacctSandbox, monkeypat
     sdk = _sdk(big_sandbox, monkeypatch)
     big_sandbox.clear_requests()
     pages = list(sdk.bills.get_all_generator(fields=["key", "id", "totalTxnAmount"], order_by=[{"key": "asc"}]))
-    assert [len(page) for page in pages] == [2000, 2000, 1000]
+    total = 5000 + len(RECENT_BILLS)  # the history and yesterday's bills
+    assert [len(page) for page in pages] == [2000, 2000, total - 4000]
     keys = [int(row["key"]) for page in pages for row in page]
-    assert keys == sorted(keys) and len(set(keys)) == 5000
+    assert keys == sorted(keys) and len(set(keys)) == total
     assert [e["body"]["start"] for e in big_sandbox.requests] == [1, 2001, 4001]
-    assert sdk.bills.count() == 5000
+    assert sdk.bills.count() == total
 
 
 def test_filtered_queries(big_sandbox: IntacctSandbox, monkeypatch: pytest.MonkeyPatch) -> None:

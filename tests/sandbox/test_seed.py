@@ -8,7 +8,7 @@ from sandbox_helpers import BILL, ENTRY, INVOICE, Client
 
 from intacct_provider.sandbox import IntacctSandbox
 from intacct_provider.sandbox.clock import Clock
-from intacct_provider.sandbox.seed import build_store
+from intacct_provider.sandbox.seed import RECENT_BILLS, RECENT_INVOICES, build_store
 
 
 def test_demo_examples_match_the_catalog(intacct_sandbox: IntacctSandbox) -> None:
@@ -49,10 +49,13 @@ def test_number_id_semantics_give_the_catalog_ids() -> None:
 
 def test_demo_counts_and_states(intacct_sandbox: IntacctSandbox) -> None:
     bills = intacct_sandbox.records(BILL, include_private=True)
-    assert (len(bills), len(intacct_sandbox.records(INVOICE)), len(intacct_sandbox.records(ENTRY))) == (53, 50, 20)
-    assert len(intacct_sandbox.records(BILL)) == 50  # a top-level read leaves the private entity out
+    counts = (len(bills), len(intacct_sandbox.records(INVOICE)), len(intacct_sandbox.records(ENTRY)))
+    assert counts == (53 + len(RECENT_BILLS), 50 + len(RECENT_INVOICES), 20 + 1)
+    assert len(intacct_sandbox.records(BILL)) == 50 + len(
+        RECENT_BILLS
+    )  # a top-level read leaves the private entity out
     assert {b["state"] for b in bills} == {"draft", "submitted", "posted", "paid", "partiallyPaid"}
-    assert all(b["createdDate"].startswith("2026-") for b in bills)
+    assert all(b["createdDate"].startswith("2026-") for b in bills[: -len(RECENT_BILLS)])
     assert all(b["currency"]["txnCurrency"] == "USD" for b in bills)
     assert all(ln["dimensions"]["location"]["id"] for b in bills for ln in b["lines"])
     assert all("description" in ln and "memo" not in ln for e in intacct_sandbox.records(ENTRY) for ln in e["lines"])
@@ -88,9 +91,29 @@ def test_seeded_records_pass_the_sandbox_own_rules(intacct_sandbox: IntacctSandb
 
 
 def test_seed_is_deterministic() -> None:
-    first = build_store("demo", 2, Clock(), "u").tables[BILL].records
-    second = build_store("demo", 2, Clock(), "u").tables[BILL].records
-    assert first == second and len(first) == 103
+    clock = Clock()
+    clock.freeze("2026-12-07T08:00:00Z")
+    first = build_store("demo", 2, clock, "u").tables[BILL].records
+    second = build_store("demo", 2, clock, "u").tables[BILL].records
+    assert first == second and len(first) == 103 + len(RECENT_BILLS)
+
+
+def test_yesterdays_work_is_dated_yesterday(intacct_sandbox: IntacctSandbox) -> None:
+    """A daily sync of yesterday, the first run a user tries, has bills, invoices and an entry to show."""
+    from datetime import UTC, datetime, timedelta
+
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    for path, count in ((BILL, len(RECENT_BILLS)), (INVOICE, len(RECENT_INVOICES)), (ENTRY, 1)):
+        recent = [r for r in intacct_sandbox.records(path) if r["audit"]["modifiedDateTime"].startswith(yesterday)]
+        assert len(recent) == count, path
+    bills = [b for b in intacct_sandbox.records(BILL) if b["createdDate"] == yesterday]
+    assert [(b["vendor"]["id"], b["totalTxnAmount"], b["state"]) for b in bills] == [
+        (vendor, amount, state) for vendor, _, amount, _, state in RECENT_BILLS
+    ]
+    clock = Clock()
+    clock.freeze("2027-03-01T00:30:00Z")
+    again = build_store("demo", 1, clock, "u").tables[BILL].records
+    assert sorted({r["createdDate"] for r in again.values()})[-1] == "2027-02-28"
 
 
 def test_large_seed_answers_deep_pages() -> None:
@@ -106,6 +129,31 @@ def test_large_seed_answers_deep_pages() -> None:
             size=4000,
         )
         body = response.json()
-        assert len(body["ia::result"]) == 4000 and body["ia::meta"]["totalCount"] == 40000
+        assert len(body["ia::result"]) == 4000 and body["ia::meta"]["totalCount"] == 40000 + len(RECENT_BILLS)
         keys = [int(row["key"]) for row in body["ia::result"]]
         assert keys == list(range(2001 + 20000, 2001 + 24000))
+
+
+def test_the_docs_list_the_whole_demo_company(intacct_sandbox: IntacctSandbox) -> None:
+    """``docs/demo-company.md`` names every master record and counts every transaction as the seed has them."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "demo-company.md").read_text()
+    for name in ("vendor", "customer", "gl_account", "journal", "location", "department", "class", "project"):
+        for record in intacct_sandbox.records(name):
+            row = re.compile(rf"\| {re.escape(record['id'])} \| {re.escape(record['name'])} \| {record['key']} \|")
+            assert row.search(page), (name, record["id"])
+    for label, name in (("AP bills", BILL), ("AR invoices", INVOICE), ("GL journal entries", ENTRY)):
+        records = intacct_sandbox.records(name, include_private=True)
+        assert f"| {label} (`{name}`) | {len(records)} | {records[0]['key']} |" in page
+    payments = intacct_sandbox.records("ap_payment")
+    assert f"| AP payments (`accounts-payable/payment`) | {len(payments)} | {payments[0]['key']} |" in page
+    recent = intacct_sandbox.records(BILL)[-len(RECENT_BILLS) :]
+    for bill in recent:
+        assert f"| bill {bill['billNumber']} (key {bill['key']}) | {bill['vendor']['id']} |" in page
+        assert f"| {bill['totalTxnAmount']} | {bill['state']} |" in page
+    for invoice in intacct_sandbox.records(INVOICE)[-len(RECENT_INVOICES) :]:
+        assert f"| invoice {invoice['invoiceNumber']} (key {invoice['key']}) | {invoice['customer']['id']} |" in page
+    total = sum(Decimal(b["totalTxnAmount"]) for b in recent)
+    assert f"3 bills ({total} USD)" in page
