@@ -158,6 +158,14 @@ def test_create_then_get_keeps_every_digit(intacct_sandbox, hook, intacct_conn):
     assert row is not None and row["nsp::FREIGHT"] == Decimal("0.1")
 
 
+def test_a_record_given_as_json_text_keeps_every_digit(intacct_sandbox, hook, intacct_conn):
+    """A templated ``record`` renders to JSON text; its numbers are read exactly, as a file's are."""
+    made = IntacctCreateRecordOperator(
+        task_id="make", object="nsp::ledger_line", record=f'{{"name": "templated", "nsp::AMOUNT": {BIG}}}'
+    ).execute(context("make"))
+    assert intacct_sandbox.get_record(LEDGER, made["ia::result"]["key"])["nsp::AMOUNT"] == Decimal(BIG)
+
+
 def test_a_bulk_upsert_from_a_file_compares_and_reports_exactly(intacct_sandbox, intacct_conn, tmp_path):
     """An input file's numbers are read exactly, compared exactly with Intacct's, and written exactly.
 
