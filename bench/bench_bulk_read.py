@@ -18,6 +18,10 @@ interleaved so machine noise hits every client alike (median of 3; 2 for the slo
   2000 rows at a time;
 * **get-100**: the REST ``GET`` collection, followed ``next`` by ``next``, 100 references a page.
 
+* **ours, float decoding**: the same hook with the answer decoder swapped for plain ``json.loads``
+  (floats, what the provider did before exact decoding), interleaved with ours: what exact decoding
+  costs, measured in the same run.
+
 Request counts come from the sandbox's request log.
 
 ``--numbers`` gives every bill two number custom fields (``nsp::FREIGHT`` ``123.45``,
@@ -37,8 +41,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -125,6 +130,24 @@ def ours(sb: Sandbox, expected: int, fields: list[str]) -> float:
     return elapsed
 
 
+@contextmanager
+def float_decoding() -> Iterator[None]:
+    """The answer decoder as it was before exact decoding: ``json.loads`` (fractions become floats)."""
+    from intacct_provider.core import exact_json
+
+    exact = exact_json._DECODER
+    exact_json._DECODER = json.JSONDecoder()
+    try:
+        yield
+    finally:
+        exact_json._DECODER = exact
+
+
+def ours_floats(sb: Sandbox, expected: int, fields: list[str]) -> float:
+    with float_decoding():
+        return ours(sb, expected, fields)
+
+
 def sdk_sequential(sb: Sandbox, expected: int, fields: list[str]) -> float:
     from intacctsdk import IntacctRESTSDK
     from intacctsdk import intacctsdk as sdk_module
@@ -186,6 +209,18 @@ def add_numbers(sb: Sandbox) -> None:
             assert answer.status_code == 200, answer.text[:500]
 
 
+def decode_seconds(text: str, rounds: int = 15) -> tuple[float, float]:
+    """Median seconds to decode one page's text with the provider's decoder and with ``json.loads``, interleaved."""
+    from intacct_provider.core.exact_json import loads
+
+    exact: list[float] = []
+    floats: list[float] = []
+    for _ in range(rounds):
+        exact.append(timed(lambda: loads(text)))
+        floats.append(timed(lambda: json.loads(text)))
+    return statistics.median(exact), statistics.median(floats)
+
+
 def counted(sb: Sandbox, run: Callable[[Sandbox, int], float], expected: int) -> tuple[float, int, int, int]:
     """(seconds, requests, queries, 429s) of one run, the counts from the sandbox's log."""
     sb.take_request_log()
@@ -228,13 +263,26 @@ def measure(
         )
         total = int(probe.json()["ia::meta"]["totalCount"])
         ideal = Ideal(sb, fields)
-        runs: dict[str, list[tuple[float, int, int, int]]] = {"ours": [], "sdk": [], "get": []}
-        for _ in range(repeats):
+        runs: dict[str, list[tuple[float, int, int, int]]] = {"ours": [], "floats": [], "sdk": [], "get": []}
+        clients = {
+            "ours": functools.partial(ours, fields=fields),
+            "floats": functools.partial(ours_floats, fields=fields),
+        }
+        clients["ours"](sb, total)  # warm-up, not counted: the hook's imports and first connections
+        for repeat in range(repeats):
             ideal.sample()
-            runs["ours"].append(counted(sb, functools.partial(ours, fields=fields), total))
+            for name in ("ours", "floats") if repeat % 2 == 0 else ("floats", "ours"):  # neither always first
+                runs[name].append(counted(sb, clients[name], total))
             runs["sdk"].append(counted(sb, functools.partial(sdk_sequential, fields=fields), total))
         for _ in range(get_repeats):
             runs["get"].append(counted(sb, get_collection, total))
+        page_text = requests.post(
+            f"{sb.base_url}{QUERY_PATH}",
+            json={"object": BILL, "fields": fields, "orderBy": [{"key": "asc"}], "size": PAGE},
+            headers={"Authorization": f"Bearer {sb.token()}"},
+            timeout=60,
+        ).text
+    decode_exact, decode_float = decode_seconds(page_text)
     strict, served = ideal.seconds(total)
     pages = math.ceil(total / PAGE)
     median = {name: statistics.median(r[0] for r in results) for name, results in runs.items()}
@@ -249,6 +297,7 @@ def measure(
     ]
     names = {
         "ours": "ours: IntacctHook.iter_query, 4000 a page",
+        "floats": "ours, float decoding (before exact)",
         "sdk": "sageintacctrestsdk: sequential, 2000",
         "get": "REST GET collection: sequential, 100",
     }
@@ -261,6 +310,12 @@ def measure(
     ratio = median["ours"] / strict
     print(f"goal ours <= 1.15 x ideal: {'met' if ratio <= 1.15 else 'NOT met'} ({ratio:.3f}x;", end=" ")
     print(f"{median['ours'] / served:.3f}x the ideal with rounds timed as the sandbox serves them)")
+    cost = median["ours"] / median["floats"]
+    print(f"exact decoding / float decoding: {cost:.3f}x (medians of {len(runs['ours'])}, interleaved)")
+    print(
+        f"decoding one {PAGE}-row page ({len(page_text):,} bytes), CPU only: exact {decode_exact * 1000:.1f} ms, "
+        f"json.loads {decode_float * 1000:.1f} ms ({decode_exact / decode_float:.3f}x; median of 15, interleaved)"
+    )
     queries_ok = runs["ours"][0][2] <= pages
     print(f"goal ours uses ceil(N / {PAGE}) = {pages} queries: {'met' if queries_ok else 'NOT met'}", end=" ")
     print(f"({runs['ours'][0][2]})")

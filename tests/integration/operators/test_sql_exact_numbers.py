@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import postgres_server
 import pytest
 from test_exact_numbers import BIG, HUGE_UNITS, SEEDED, TENANT
 from warehouse_helpers import CONN_ID, column_types, context, execute, rows, sqlite_connection
@@ -36,9 +37,8 @@ def intacct_tenant(tmp_path):
 
 
 def load(conn_id: str) -> dict:
-    return IntacctToSqlOperator(
-        task_id="load", object="nsp::ledger_line", sql_conn_id=conn_id, table=TABLE
-    ).execute(context())
+    operator = IntacctToSqlOperator(task_id="load", object="nsp::ledger_line", sql_conn_id=conn_id, table=TABLE)
+    return operator.execute(context())
 
 
 def tie_out(conn_id: str) -> dict:
@@ -87,12 +87,8 @@ def test_an_integer_no_column_can_hold_is_refused_by_name(tmp_path, monkeypatch,
         load(CONN_ID)
 
 
-@pytest.mark.skipif(
-    not __import__("postgres_server").available(), reason="PostgreSQL server binaries not installed"
-)
+@pytest.mark.skipif(not postgres_server.available(), reason="PostgreSQL server binaries not installed")
 def test_postgres_numeric_holds_every_digit_and_the_tie_out_sees_a_cent(monkeypatch, intacct_conn, intacct_sandbox):
-    import postgres_server
-
     with postgres_server.PostgresServer() as server:
         server.create_database("ledger")
         monkeypatch.setenv("AIRFLOW_CONN_FINANCE", json.dumps(server.connection("ledger")))
