@@ -183,6 +183,11 @@ def ageing_report(demo: Demo) -> None:
 
 def bill_payment_flow(demo: Demo) -> None:
     _, x = demo.run("intacct_bill_payment_flow", {"vendor_id": "VEND-200", "amount": "1250.00"})
+    payment = (x.get("pay_bill") or {}).get("ia::result") or {}
+    steps = [x.get(f"{action}_payment") for action in ("approve", "print", "confirm")]
+    if payment and all(steps):
+        moved = ", ".join(f"{s['action']} -> {s['state']}" + ("" if s["performed"] else " (already)") for s in steps)
+        demo.say(f"payment {payment['key']}: a draft, submitted, then {moved}")
     summary = x.get("summarize")
     if summary:
         demo.say(
@@ -329,7 +334,7 @@ STEPS: list[Step] = [
     Step("the daily sync of yesterday", daily_sync_of_yesterday),
     Step("the AP ageing report, triggered by the bill sync's asset event", ageing_report),
     Step("the sync's warehouse tables tied out to Intacct, and a tampered row caught", warehouse_tie_out),
-    Step("a bill created, submitted, paid, and waited for (deferrable)", bill_payment_flow),
+    Step("a bill approved, a draft payment taken through its workflow, the bill seen paid", bill_payment_flow),
     Step("one invoice per order (dynamic task mapping)", invoice_per_order),
     Step("the day's invoices from an order file (bulk)", invoices_from_orders),
     Step("the company's own fields and objects (custom fields, a dimension, a custom object)", custom_fields),

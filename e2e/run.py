@@ -55,7 +55,11 @@ STARTUP_TIMEOUT_S = 300
 # The example DAG's tasks and the operator class each must be (the e2e contract with the DAG).
 TASKS = {
     "create_bill": "IntacctCreateBillOperator",
+    "approve_bill": "IntacctWorkflowOperator",
     "pay_bill": "IntacctCreatePaymentOperator",
+    "approve_payment": "IntacctWorkflowOperator",
+    "print_payment": "IntacctWorkflowOperator",
+    "confirm_payment": "IntacctWorkflowOperator",
     "wait_for_payment": "IntacctRecordSensor",
     "summarize": "@task",
 }
@@ -254,12 +258,13 @@ class E2E:
         return f"{sensor} deferred on trigger {ti['trigger']['classpath']}; its checks answered 503 so far"
 
     def bill_paid(self) -> str:
-        """``pay_bill`` recorded an AP payment: Intacct shows the bill paid (read directly, not via the DAG)."""
+        """``pay_bill`` created an AP payment (a draft) and the workflow tasks paid it out: Intacct shows
+        the bill paid (read directly, not via the DAG) while the sensor is still deferred."""
         assert self.sandbox
         self.bill = self._xcom("create_bill")["ia::result"]
         reader = SandboxReader(self.sandbox.connection)
         (record,) = [b for b in reader.bills_of(PARAMS["vendor_id"]) if str(b["key"]) == str(self.bill["key"])]
-        assert record["state"] == "paid", f"bill {self.bill['key']} is {record['state']} after pay_bill"
+        assert record["state"] == "paid", f"bill {self.bill['key']} is {record['state']} after the payment tasks"
         assert Decimal(record["totalTxnAmount"]) == Decimal(PARAMS["amount"]), f"bill total {record}"
         assert self._task_states()["wait_for_payment"] == "deferred", f"sensor not waiting: {self._task_states()}"
         total = record["totalTxnAmount"]
@@ -386,7 +391,7 @@ def _run(e2e: E2E, report: Report, home: Path) -> None:
         ("deployment: example DAGs parsed", e2e.dag_parsed),
         (f"deployment: trigger {DAG_ID} through /api/v2", e2e.trigger),
         ("deployment: sensor deferred to the triggerer, whose checks meet an outage", e2e.sensor_deferred),
-        ("deployment: pay_bill paid the bill in Intacct", e2e.bill_paid),
+        ("deployment: the payment, submitted, approved, printed, confirmed, paid the bill", e2e.bill_paid),
         ("deployment: outage over", e2e.outage_over),
         ("deployment: triggerer resumed the sensor, run succeeded", e2e.run_succeeded),
         ("deployment: XComs hold the expected values", e2e.xcoms),

@@ -367,7 +367,7 @@ class CeleryE2E:
         wait_for("the restarted triggerer to poll for the payment", lambda: self.outage.hits > resumed, 120, 0.5)
         bill = self._xcom(PAYMENT_DAG, "create_bill")["ia::result"]
         (paid,) = [b for b in self.reader.bills_of(LOSS_VENDOR) if str(b["key"]) == str(bill["key"])]
-        assert paid["state"] == "paid", f"pay_bill left bill {bill['key']} {paid['state']}"
+        assert paid["state"] == "paid", f"the payment tasks left bill {bill['key']} {paid['state']}"
         hits = self.outage.hits
         self.outage.lift()
         self._wait_success(PAYMENT_DAG)
@@ -375,8 +375,8 @@ class CeleryE2E:
         assert summary["state"] == "paid" and str(summary["key"]) == str(bill["key"]), f"summary {summary}"
         return (
             f"kill -9 of the triggerer ({killed} processes) while deferred on triggerer job {before}; "
-            f"restarted one took it (job {after}); bill {bill['key']} paid by pay_bill, the sensor's checks met "
-            f"{hits} outage answers, then the run succeeded: {summary}"
+            f"restarted one took it (job {after}); bill {bill['key']} paid by the payment tasks, the sensor's "
+            f"checks met {hits} outage answers, then the run succeeded: {summary}"
         )
 
     def _deferred(self) -> dict[str, Any] | None:

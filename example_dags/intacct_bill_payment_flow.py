@@ -1,19 +1,29 @@
-"""Create an AP bill, submit it, pay it, and wait for Intacct to show it paid without holding a worker.
+"""Create an AP bill, approve it, pay it through the payment workflow, and wait for Intacct to show it paid.
 
-The approval-flow shape finance teams automate, the way Sage documents it:
-``create_bill`` creates the bill from the trigger form (``params``) with its
-currency and a location on its line, and submits it (``submit=True``): a new
-bill is a *draft* until ``/workflows/accounts-payable/bill/submit``, and a
-draft is never paid. ``pay_bill`` records an AP payment whose ``details`` name
-the bill and the amount (the documented way a bill becomes paid; in production
-a person or a payment run usually does this, and you drop the task).
-``wait_for_payment`` is a deferrable ``IntacctRecordSensor`` that polls the
-query service from the triggerer until the bill's state is ``paid``;
-``summarize`` reads the paid bill from the sensor's XCom.
+The approval-and-payment flow finance teams automate, the way Sage documents it:
 
-Each check is one query, and Intacct counts every query as a transaction: the
-two-second interval suits a demo against the sandbox; poll every few minutes
-(and wait days) when a person pays the bill.
+- ``create_bill`` creates the bill from the trigger form (``params``) with its
+  currency, a location on its line and its own number, and submits it
+  (``submit=True``): a new bill is a *draft* until
+  ``/workflows/accounts-payable/bill/submit``, and a draft is never paid.
+- ``approve_bill``: where bills need approval, a submitted bill waits for
+  ``approve``; where they do not, submit posted it and this step does nothing.
+- ``pay_bill`` creates an AP payment whose ``details`` name the bill and the
+  amount, and submits it. A payment, too, starts as a *draft* that pays nothing.
+- ``approve_payment``, ``print_payment``, ``confirm_payment``: the payment's
+  own workflow (``/workflows/accounts-payable/payment/<action>``). Intacct
+  applies a payment to its bills once it is paid out ("confirmed and posted");
+  a company without payment approval, or paying by a method with nothing to
+  print, is past some steps already, and each task then only checks that.
+- ``wait_for_payment`` is a deferrable ``IntacctRecordSensor`` that polls the
+  query service from the triggerer until the bill's state is ``paid``;
+  ``summarize`` reads the paid bill from the sensor's XCom.
+
+In production a person or a payment run often approves and prints; drop the
+tasks that are theirs, and the sensor waits for them. Each check is one query,
+and Intacct counts every query as a transaction: the two-second interval suits
+a demo against the sandbox; poll every few minutes (and wait days) when a
+person pays the bill.
 """
 
 from __future__ import annotations
@@ -23,7 +33,11 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task
 
-from intacct_provider.operators import IntacctCreateBillOperator, IntacctCreatePaymentOperator
+from intacct_provider.operators import (
+    IntacctCreateBillOperator,
+    IntacctCreatePaymentOperator,
+    IntacctWorkflowOperator,
+)
 from intacct_provider.sensors.record import IntacctRecordSensor
 
 with DAG(
@@ -46,6 +60,12 @@ with DAG(
         "location": Param("US", type="string", minLength=1, description="Location ID of the bill line"),
         "currency": Param("USD", type="string", pattern="^[A-Z]{3}$", description="ISO currency code"),
         "bank_account_id": Param("BOA", type="string", minLength=1, description="Checking account paid from"),
+        "payment_method": Param(
+            "Printed Check",
+            type="string",
+            minLength=1,
+            description="Payment method as your company names it (Sage's examples: Printed Check, creditCard)",
+        ),
         "bill_date": Param(None, type=["null", "string"], format="date", description="Empty means the run's date"),
         "days_due": Param(30, type="integer", minimum=0, description="Due date = bill date + days"),
     },
@@ -70,14 +90,28 @@ with DAG(
     )
     bill_key = "{{ ti.xcom_pull(task_ids='create_bill')['ia::result']['key'] }}"
 
+    # A no-op (performed=False) where bills need no approval: submit posted the bill.
+    approve_bill = IntacctWorkflowOperator(
+        task_id="approve_bill", object="bill", action="approve", key=bill_key, notes="Approved by Airflow"
+    )
+
     pay_bill = IntacctCreatePaymentOperator(
         task_id="pay_bill",
         vendor_id="{{ params.vendor_id }}",
         bank_account_id="{{ params.bank_account_id }}",
         payment_date=bill_date,
+        payment_method="{{ params.payment_method }}",
         currency="{{ params.currency }}",
         bills=[{"key": bill_key, "amount": "{{ params.amount }}"}],
         description="Paid by the intacct_bill_payment_flow example DAG",
+        submit=True,
+    )
+    payment_key = "{{ ti.xcom_pull(task_ids='pay_bill')['ia::result']['key'] }}"
+
+    # The payment's workflow after submit; each step is skipped where the payment is already past it.
+    approve_payment, print_payment, confirm_payment = (
+        IntacctWorkflowOperator(task_id=f"{action}_payment", object="ap_payment", action=action, key=payment_key)
+        for action in ("approve", "print", "confirm")
     )
 
     wait_for_payment = IntacctRecordSensor(
@@ -110,5 +144,5 @@ with DAG(
             "state": bill["state"],
         }
 
-    create_bill >> pay_bill >> wait_for_payment
+    create_bill >> approve_bill >> pay_bill >> approve_payment >> print_payment >> confirm_payment >> wait_for_payment
     summarize(wait_for_payment.output)

@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from spec_fields import SPEC_FIELDS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "intacct_provider" / "contract"
 # The facts live beside the checkout (../shared) or beside the folder of git worktrees (../../shared).
@@ -121,8 +123,18 @@ CREATE_STATES = {
     "accounts-payable/payment": ["draft"],
 }
 
+# States a workflow's answer names that the object's own state enum lacks: a bill's approve answers
+# "approved" (its response enum), which the bill's state enum does not list.  Added to the state's
+# enum (record schema and facts) so a record in that state reads as valid; marked x-unconfirmed.
+EXTRA_STATES = {"accounts-payable/bill": ["approved"]}
+
 # Per-object facts for the registry and the sandbox.  ``workflows``: action -> body fields
-# (required/optional), states it applies to, resulting state.
+# (required/optional), ``transitions`` (each state the action applies to -> every state it may lead
+# to, as Sage's answer enums and descriptions say; which one a tenant takes depends on its
+# configuration, so the sandbox makes it a switch) and ``done`` (the states of a record the action
+# has already been applied to: a retried task skips the action there).
+_BILL_PAID = ["partiallyPaid", "paid", "selected"]
+_BILL_APPROVED = ["approved", "posted", *_BILL_PAID]
 OBJECT_FACTS: dict[str, dict[str, Any]] = {
     "accounts-payable/bill": {
         "label": "bill",
@@ -133,26 +145,27 @@ OBJECT_FACTS: dict[str, dict[str, Any]] = {
         "workflows": {
             "submit": {
                 "body": {"key": "required"},
-                "from": ["draft", "declined"],
-                "to": "posted",
-                "to_with_approval": "submitted",
+                # "draft -> submitted (or posted when no approval)"
+                "transitions": {"draft": ["submitted", "posted"], "declined": ["submitted", "posted"]},
+                "done": ["submitted", "partiallyApproved", *_BILL_APPROVED],
             },
             "approve": {
                 "body": {"key": "required", "notes": "optional"},
-                "from": ["submitted", "partiallyApproved"],
-                "to": "posted",
+                # The answer's enum says "approved"; the description says posted (or partiallyApproved).
+                "transitions": {"submitted": ["approved", "posted"], "partiallyApproved": ["approved", "posted"]},
+                "done": _BILL_APPROVED,
             },
             "decline": {
                 "body": {"key": "required", "notes": "optional"},
-                "from": ["submitted", "partiallyApproved"],
-                "to": "declined",
+                "transitions": {"submitted": ["declined"], "partiallyApproved": ["declined"]},
+                "done": ["declined"],
             },
-            "recall": {"body": {"key": "required"}, "from": ["submitted"], "to": "draft"},
+            "recall": {"body": {"key": "required"}, "transitions": {"submitted": ["draft"]}, "done": ["draft"]},
             "reverse": {
                 "body": {"key": "required", "reverseDate": "required", "notes": "optional"},
                 "date_field": "reverseDate",
-                "from": ["posted"],
-                "to": "reversed",
+                "transitions": {"posted": ["reversed"], "approved": ["reversed"]},
+                "done": ["reversed"],
             },
         },
     },
@@ -163,12 +176,16 @@ OBJECT_FACTS: dict[str, dict[str, Any]] = {
         "party": "customer",
         "lines": "lines",
         "workflows": {
-            "submit": {"body": {"key": "required"}, "from": ["draft"], "to": "posted"},
+            "submit": {
+                "body": {"key": "required"},
+                "transitions": {"draft": ["posted"]},
+                "done": ["posted", "partiallyPaid", "paid"],
+            },
             "reverse": {
                 "body": {"key": "required", "reversedDate": "required", "memo": "optional"},
                 "date_field": "reversedDate",
-                "from": ["posted"],
-                "to": "reversed",
+                "transitions": {"posted": ["reversed"]},
+                "done": ["reversed"],
             },
         },
     },
@@ -181,7 +198,48 @@ OBJECT_FACTS: dict[str, dict[str, Any]] = {
     },
     "accounts-payable/vendor": {"label": "vendor", "natural_key": ["id"], "workflows": {}},
     "accounts-receivable/customer": {"label": "customer", "natural_key": ["id"], "workflows": {}},
-    "accounts-payable/payment": {"label": "AP payment", "natural_key": None, "lines": "details", "workflows": {}},
+    "accounts-payable/payment": {
+        "label": "AP payment",
+        "natural_key": None,
+        "lines": "details",
+        # Sage's descriptions: submit moves a draft (or a declined payment) to submitted, approve to
+        # approved, print to delivered (a check printed, a bank file made), confirm to confirmed
+        # ("confirmed and posted"); the submit answer's enum also has confirmed (no approval step).
+        # Reverse: delivered -> approved, confirmed -> reversed (the state enum names that voided).
+        "workflows": {
+            "submit": {
+                "body": {"key": "required"},
+                "transitions": {"draft": ["submitted", "confirmed"], "declined": ["submitted", "confirmed"]},
+                "done": ["submitted", "partiallyApproved", "approved", "delivered", "confirmed"],
+            },
+            "approve": {
+                "body": {"key": "required", "notes": "optional"},
+                "transitions": {"submitted": ["approved"], "partiallyApproved": ["approved"]},
+                "done": ["approved", "delivered", "confirmed"],
+            },
+            "decline": {
+                "body": {"key": "required", "notes": "optional"},
+                "transitions": {"submitted": ["declined"], "partiallyApproved": ["declined"]},
+                "done": ["declined"],
+            },
+            "print": {
+                "body": {"key": "required"},
+                "transitions": {"approved": ["delivered"]},
+                "done": ["delivered", "confirmed"],
+            },
+            "confirm": {
+                "body": {"key": "required"},
+                "transitions": {"delivered": ["confirmed"]},
+                "done": ["confirmed"],
+            },
+            "reverse": {
+                "body": {"key": "required", "paymentDate": "optional", "description": "optional"},
+                "date_field": "paymentDate",
+                "transitions": {"delivered": ["approved"], "confirmed": ["voided", "reversed"]},
+                "done": ["voided", "reversed"],
+            },
+        },
+    },
     "general-ledger/account": {"label": "GL account", "natural_key": ["id"], "workflows": {}},
     "general-ledger/journal": {"label": "GL journal", "natural_key": ["id"], "workflows": {}},
     "company-config/location": {"label": "location", "natural_key": ["id"], "workflows": {}},
@@ -316,6 +374,12 @@ class Builder:
                     schema["minItems"] = min_items
         else:
             schema = _leaf(entry, self.absolute and pointer == "/lines/txnAmount")
+        if pointer == "/state" and self.path in EXTRA_STATES and "enum" in schema:
+            schema["enum"] = [*schema["enum"], *EXTRA_STATES[self.path]]
+            schema["description"] = (
+                f"{schema.get('description', '')}; x-unconfirmed: {', '.join(EXTRA_STATES[self.path])} added from "
+                "a workflow's answer enum"
+            ).lstrip("; ")
         if pointer == "/state" and self.operation == "create" and self.path in CREATE_STATES:
             schema["enum"] = CREATE_STATES[self.path]
             schema["description"] = (
@@ -340,7 +404,13 @@ class Builder:
         return pointer == "/state" and bool(self._state()) and not self._state().get("patch_can_change", False)
 
     def _object(self, node: Node, pointer: str) -> dict[str, Any]:
-        properties = {name: self.node(child, f"{pointer}/{name}") for name, child in node.children.items()}
+        # writeOnly (a payment's paymentDate): sent, never returned, so the record as read has no
+        # such property (nothing may select, filter on or expect it); request bodies keep it.
+        properties = {
+            name: self.node(child, f"{pointer}/{name}")
+            for name, child in node.children.items()
+            if not (self.operation == "record" and (child.entry or {}).get("writeOnly"))
+        }
         schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
         if pointer.endswith("/dimensions"):
             schema["patternProperties"] = {
@@ -392,10 +462,14 @@ def object_fields(path: str, obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every field of ``path`` as dotted names, lines and details under ``<name>[].``."""
     # The supplement wins: the contract describes these objects only as references (name read-only).
     fields: dict[str, dict[str, Any]] = {**obj.get("fields", {}), **SUPPLEMENT.get(path, {})}
+    spec = SPEC_FIELDS.get(path, {})
+    for name, entry in spec.get("fields", {}).items():
+        fields.setdefault(name, entry)
     for sub in ("lines", "details"):
         block = obj.get(sub)
         if not isinstance(block, dict) or "fields" not in block:
             continue
+        block = {**block, "fields": {**spec.get(sub, {}), **block["fields"]}}
         prefix = sub + "[]"
         if sub not in fields:
             fields[sub] = {"type": "array", "required": bool(block.get("required")), "readOnly": False}
@@ -458,9 +532,7 @@ def build(source: dict[str, Any]) -> dict[str, Any]:
 def _facts(path: str, obj: dict[str, Any]) -> dict[str, Any]:
     state = obj.get("state") if isinstance(obj.get("state"), dict) else None
     own = OBJECT_FACTS[path]
-    workflows = {
-        action: {"path": f"/workflows/{path}/{action}", **spec} for action, spec in own.get("workflows", {}).items()
-    }
+    workflows = {action: _workflow(path, action, spec) for action, spec in own.get("workflows", {}).items()}
     result: dict[str, Any] = {
         "path": path,
         "label": own["label"],
@@ -478,11 +550,28 @@ def _facts(path: str, obj: dict[str, Any]) -> dict[str, Any]:
         result["state"] = {
             "field": state["field"],
             "default": state.get("default"),
-            "enum": state.get("enum"),
+            "enum": [*state.get("enum", []), *EXTRA_STATES.get(path, [])] or None,
             "create_allowed": state.get("create_allowed_values") or CREATE_STATES.get(path) or state.get("enum"),
             "patch_can_change": state.get("patch_can_change", False),
         }
     return result
+
+
+def _workflow(path: str, action: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """One workflow's facts: path, body, ``from`` (where it applies), ``to`` (every state it may lead
+    to), ``transitions`` (from -> to), ``done`` (where it has already happened) and a date field."""
+    reached: list[str] = []
+    for targets in spec["transitions"].values():
+        reached += [state for state in targets if state not in reached]
+    return {
+        "path": f"/workflows/{path}/{action}",
+        "body": spec["body"],
+        **({"date_field": spec["date_field"]} if "date_field" in spec else {}),
+        "from": list(spec["transitions"]),
+        "to": reached,
+        "transitions": spec["transitions"],
+        "done": spec["done"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

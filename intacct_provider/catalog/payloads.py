@@ -194,19 +194,29 @@ def customer_payload(customer_id: Any, name: Any) -> dict[str, Any]:
     return {"id": check_id("customer_id", customer_id), "name": check_id("name", name)}
 
 
+def check_payment_method(value: Any) -> str:
+    """The payment method as the tenant names it, unchanged: non-empty printable text."""
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        expected = 'the payment method as your Intacct company names it, e.g. "Printed Check" or "creditCard"'
+        raise IntacctValidationError("payment_method", expected, value)
+    return value
+
+
 def ap_payment_payload(
     vendor_id: Any,
     bank_account_id: Any,
     payment_date: Any,
     bills: Any,
+    payment_method: Any,
     currency: Any = "USD",
-    payment_method: Any = "printedCheck",
     description: Any = None,
     document_number: Any = None,
 ) -> dict[str, Any]:
     """An AP payment: the documented way a bill becomes paid (``details[].bill`` + ``paymentAmount``).
 
     ``bills`` is a list (or JSON text) of ``{"key": <bill key>, "amount": "<amount paid>"}``.
+    ``payment_method`` is sent exactly as given: Sage's schema has no enum for it (its examples say
+    ``"Printed Check"`` and ``creditCard``), so the provider neither guesses a default nor rewrites it.
     """
     items = parse_json("bills", bills)
     if not isinstance(items, list) or not items:
@@ -228,7 +238,7 @@ def ap_payment_payload(
     body = {
         "financialEntity": {"entityId": check_id("bank_account_id", bank_account_id)},
         "vendor": {"id": check_id("vendor_id", vendor_id)},
-        "paymentMethod": check_id("payment_method", payment_method),
+        "paymentMethod": check_payment_method(payment_method),
         "paymentDate": check_date("payment_date", payment_date),
         "txnCurrency": {"currency": code},
         "details": details,

@@ -29,10 +29,17 @@ CUSTOM_PREFIX = "nsp::"
 _INTEGRATION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
-#: Workflow body field -> the operator argument that fills it (``IntacctWorkflowOperator``).
-WORKFLOW_ARGUMENTS = {"notes": "notes", "memo": "notes", "reverseDate": "reverse_date", "reversedDate": "reverse_date"}
-#: States that come after a posted document (paying it does not undo a submit or an approval).
-_AFTER_POSTED = ("partiallyPaid", "paid", "selected")
+#: Workflow body field -> the operator argument that fills it (``IntacctWorkflowOperator``): a
+#: reversal's date is ``reverseDate`` on bills, ``reversedDate`` on invoices, ``paymentDate`` on AP
+#: payments; its memo ``notes``, ``memo`` or (payments) ``description``.
+WORKFLOW_ARGUMENTS = {
+    "notes": "notes",
+    "memo": "notes",
+    "description": "notes",
+    "reverseDate": "reverse_date",
+    "reversedDate": "reverse_date",
+    "paymentDate": "reverse_date",
+}
 
 
 @dataclass(frozen=True)
@@ -41,8 +48,10 @@ class Workflow:
 
     ``arguments`` maps an operator argument (``reverse_date``) to the body field Intacct names
     (``reverseDate``); ``required`` lists the arguments the action cannot do without.
-    ``from_states`` are where the action applies; ``done_states`` are where it has already
-    happened, so a retried task can tell that its earlier try succeeded.
+    ``transitions`` maps each state the action applies to (``from_states``) to every state Sage
+    documents it may lead to (which one depends on the tenant's configuration); ``done_states``
+    are the states of a record the action has already been applied to, so a retried task can tell
+    that its earlier try succeeded, whichever of those readings the tenant follows.
     """
 
     action: str
@@ -51,21 +60,26 @@ class Workflow:
     required: tuple[str, ...]
     from_states: tuple[str, ...]
     done_states: tuple[str, ...]
+    transitions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_contract(cls, action: str, facts: Mapping[str, Any]) -> Workflow:
-        """Build one from the contract's ``workflows`` entry (path, body, from, to)."""
+        """Build one from the contract's ``workflows`` entry (path, body, transitions, done)."""
         body = {name: rule for name, rule in facts.get("body", {}).items() if name != "key"}
         arguments = {WORKFLOW_ARGUMENTS[name]: name for name in body if name in WORKFLOW_ARGUMENTS}
         required = tuple(WORKFLOW_ARGUMENTS[name] for name, rule in body.items() if rule == "required")
-        reached = [facts.get("to"), facts.get("to_with_approval")]
-        if "submitted" in reached:
-            reached.append("partiallyApproved")
-        if "posted" in reached:
-            reached.extend(_AFTER_POSTED)
-        from_states = tuple(facts.get("from", ()))
-        done = tuple(state for state in reached if state and state not in from_states)
-        return cls(action, facts["path"], arguments, required, from_states, done)
+        transitions = {state: tuple(targets) for state, targets in facts.get("transitions", {}).items()}
+        from_states = tuple(facts.get("from", transitions))
+        done = tuple(facts.get("done", ()))
+        return cls(action, facts["path"], arguments, required, from_states, done, transitions)
+
+    def happened(self, before: str | None, after: str | None) -> bool:
+        """Whether a record now in ``after`` has had this action applied: ``after`` is a done state,
+        or one the action leads to from ``before`` (a reversed payment that was delivered is
+        ``approved`` again, a state that is not "done" in general)."""
+        if after is None:
+            return False
+        return after in self.done_states or (before is not None and after in self.transitions.get(before, ()))
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,8 @@ class IntacctObject:
     #: Fields Sage requires but a tenant may default (``lines.dimensions.location``): the client
     #: does not insist on them; Intacct (and the sandbox) does when the tenant has no default.
     tenant_defaults: tuple[str, ...] = ()
+    #: The body's list of lines that ``line_compared`` compares (an AP payment's is ``details``).
+    lines_field: str = "lines"
     #: The header amounts a copy of the records must match to the cent (``totalTxnAmount``): what a
     #: tie-out (``IntacctTieOutOperator``) compares and totals by default, with ``state_field``.
     amount_fields: tuple[str, ...] = ()
@@ -126,26 +142,29 @@ class IntacctObject:
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
         """The compared fields in which an existing record does not match this create body.
 
-        Only fields the body sets are compared (Intacct fills in defaults); amounts compare as
+        Only fields the body sets are compared (Intacct fills in defaults), and never one Sage marks
+        writeOnly (Intacct does not return it: a payment's ``paymentDate``); amounts compare as
         decimals (``"12.5"`` is ``"12.50"``), lines in order by ``line_compared``. The body's own
         custom fields (``nsp::APPROVER``) are compared too: a record that differs in them is not ours.
         """
+        hidden = _write_only(self.path)
         custom = [
             name for name, value in body.items() if name[:5] == CUSTOM_PREFIX and not isinstance(value, (Mapping, list))
         ]
-        mismatched = [
-            name for name in (*self.compared, *custom) if not _same(name, dotted(body, name), dotted(record, name))
-        ]
-        if "lines" in body and self.line_compared:
-            wanted = body.get("lines") or []
-            have = record.get("lines")
+        compared = [name for name in (*self.compared, *custom) if name not in hidden]
+        mismatched = [name for name in compared if not _same(name, dotted(body, name), dotted(record, name))]
+        lines = self.lines_field
+        if lines in body and self.line_compared:
+            wanted = body.get(lines) or []
+            have = record.get(lines)
             have = have if isinstance(have, list) else []
+            line_compared = [name for name in self.line_compared if f"{lines}.{name}" not in hidden]
             if len(wanted) != len(have) or any(
                 not _same(name, dotted(w, name), dotted(h, name))
                 for w, h in zip(wanted, have, strict=False)
-                for name in self.line_compared
+                for name in line_compared
             ):
-                mismatched.append("lines")
+                mismatched.append(lines)
         return mismatched
 
     def payload_function(self) -> Callable[..., dict[str, Any]] | None:
@@ -301,6 +320,23 @@ AP_PAYMENT = IntacctObject(
     list_key="payments",
     label="AP payment",
     filters={"vendor_id": "vendor.id"},
+    # No natural key: a lost create is found by content (identical records created since its first
+    # POST). What Intacct returns identifies it: vendor, bank account, method, currency, memo,
+    # check number and, bill by bill, the amount. Not ``paymentDate``: it is writeOnly, never
+    # returned; the dates a payment does return (``txnDate``, ``details[].paymentDate``) are not
+    # documented to equal it, and a wrong guess would make our own payment look foreign (and be
+    # paid twice).
+    compared=(
+        "vendor.id",
+        "vendor.key",
+        "financialEntity.entityId",
+        "paymentMethod",
+        "txnCurrency.currency",
+        "description",
+        "documentNumber",
+    ),
+    line_compared=("bill.key", "bill.id", "txnCurrency.paymentAmount"),
+    lines_field="details",
     payload="intacct_provider.catalog.payloads:ap_payment_payload",
     arguments={
         "financialEntity": "bank_account_id",
@@ -428,8 +464,18 @@ def differences(obj: str | IntacctObject, body: Mapping[str, Any], record: Mappi
     known = registered(path)
     if known is not None:
         return known.differences(body, record)
-    scalars = tuple(name for name, value in body.items() if not isinstance(value, (Mapping, list)))
+    hidden = _write_only(path)
+    scalars = tuple(
+        name for name, value in body.items() if not isinstance(value, (Mapping, list)) and name not in hidden
+    )
     return IntacctObject(name=path, path=path, list_key="", label=path, compared=scalars).differences(body, record)
+
+
+def _write_only(path: str) -> frozenset[str]:
+    """The contract's writeOnly fields of ``path`` (none for an object it does not describe)."""
+    from intacct_provider.contract import write_only_fields
+
+    return write_only_fields(path)
 
 
 def dotted(value: Any, name: str) -> Any:

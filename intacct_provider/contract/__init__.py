@@ -42,6 +42,7 @@ __all__ = [
     "subschema_at",
     "unknown_properties",
     "validator",
+    "write_only_fields",
 ]
 
 
@@ -148,6 +149,31 @@ def leaf_properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
     walk(schema, "")
     return leaves
+
+
+@cache
+def write_only_fields(path: str) -> frozenset[str]:
+    """Dotted names of ``path``'s fields Sage marks ``writeOnly`` (a payment's ``paymentDate``):
+    sent on create, never returned, so nothing may look a record up by them or compare them with
+    what it sent.  Names inside lines carry the list's name (``lines.x``); empty for an object the
+    contract does not describe."""
+    try:
+        schema = load_schema(path, "create")
+    except KeyError:
+        return frozenset()
+    names: set[str] = set()
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for name, sub in node.get("properties", {}).items():
+            if sub.get("writeOnly"):
+                names.add(prefix + name)
+            elif sub.get("type") == "array" and isinstance(sub.get("items"), dict):
+                walk(sub["items"], f"{prefix}{name}.")
+            elif "properties" in sub:
+                walk(sub, f"{prefix}{name}.")
+
+    walk(schema, "")
+    return frozenset(names)
 
 
 def error_pointer(error: ValidationError) -> str:

@@ -8,9 +8,12 @@ every plausible shape, item by item, in request order:
   (the shape of the composite endpoint's 207 example);
 * a bare ``{"key", ...}`` for a success and ``{"ia::error": {...}}`` for a failure.
 
-Anything else -- an item it cannot read, a count that differs from what was sent, ``ia::meta``
-totals that contradict the items -- raises :class:`UnreadableAnswer`: the caller must then
-settle the batch as if its answer had been lost, never guess.
+The items decide what happened: ``ia::meta`` is optional (Sage's composite example carries only
+``totalCount``), and each of its counts that is present must agree with them. Anything else -- an
+item it cannot read, a count of items that differs from what was sent, an ``ia::meta`` that is not
+an object or whose ``totalCount``, ``totalSuccess`` or ``totalError`` contradicts the items --
+raises :class:`UnreadableAnswer`: the caller must then settle the batch as if its answer had been
+lost, never guess.
 """
 
 from __future__ import annotations
@@ -66,11 +69,18 @@ def read_items(status: int, text: str, count: int, *, method: str, path: str) ->
         raise unreadable("has a result that is neither a record nor an error")
     checked = [answer for answer in answers if answer is not None]
     meta = payload.get("ia::meta")
-    if isinstance(meta, Mapping):
+    if meta is not None:
+        if not isinstance(meta, Mapping):
+            raise unreadable(f"has an ia::meta that is a JSON {type(meta).__name__}, not an object")
         successes = sum(1 for answer in checked if answer.ok)
-        said = (meta.get("totalCount"), meta.get("totalSuccess"), meta.get("totalError"))
-        if said != (count, successes, count - successes):
-            raise unreadable(f"has ia::meta {dict(meta)} contradicting its {successes} successes")
+        counted = {"totalCount": count, "totalSuccess": successes, "totalError": count - successes}
+        for name, value in counted.items():
+            said = meta.get(name)
+            if name in meta and (isinstance(said, bool) or said != value):
+                raise unreadable(
+                    f"has ia::meta {dict(meta)} contradicting its {count} results ({successes} successes): "
+                    f"{name} is {said!r}, not {value}"
+                )
     return checked
 
 

@@ -25,6 +25,29 @@ OPERATORS = frozenset(
 )  # fmt: skip
 _LIST_OPERATORS = frozenset({"$in", "$notIn"})
 _PAIR_OPERATORS = frozenset({"$between", "$notBetween"})
+#: Operators comparing text ("cannot be used with date fields", Sage's query guide).
+TEXT_OPERATORS = frozenset({"$contains", "$notContains", "$startsWith", "$notStartsWith", "$endsWith", "$notEndsWith"})
+#: What each operator takes, as Sage's query schema lists it (``$has``: the one value an
+#: array-of-strings field must contain).
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "$eq": (str, int, float, bool, type(None)),
+    "$ne": (str, int, float, bool, type(None)),
+    "$lt": (str, int, float),
+    "$gt": (str, int, float),
+    "$lte": (str, int, float, bool),
+    "$gte": (str, int, float, bool),
+    **dict.fromkeys(TEXT_OPERATORS, (str, int, float)),
+    "$has": (str,),
+}
+_EXPECTED = {
+    "$eq": "a string, number, true/false or null",
+    "$ne": "a string, number, true/false or null",
+    "$lt": "a string or a number",
+    "$gt": "a string or a number",
+    "$lte": "a string, number or true/false",
+    "$gte": "a string, number or true/false",
+    "$has": "a string (the value the array field must contain)",
+}
 _EXPRESSION_TOKEN = re.compile(r"\s*(\(|\)|\d+|and\b|or\b)", re.IGNORECASE)
 
 Filter = dict[str, dict[str, Any]]
@@ -59,12 +82,33 @@ def normalize_filters(filters: Any, parameter: str = "filters") -> list[Filter]:
         if not isinstance(field_name, str) or not field_name:
             raise IntacctValidationError(where, "a field name", field_name)
         check_field_name(where, field_name)
-        if operator in _LIST_OPERATORS and not isinstance(value, (list, tuple)):
-            raise IntacctValidationError(where, f"a list of values for {operator}", value)
-        if operator in _PAIR_OPERATORS and not (isinstance(value, (list, tuple)) and len(value) == 2):
-            raise IntacctValidationError(where, f"a [from, to] pair for {operator}", value)
+        check_operand(where, operator, value)
         result.append({operator: {field_name: list(value) if isinstance(value, tuple) else value}})
     return result
+
+
+def check_operand(where: str, operator: str, value: Any) -> None:
+    """The value ``operator`` takes, as Sage's query schema says; raise naming ``where`` otherwise.
+
+    ``$in``/``$notIn``: a non-empty list of strings, numbers or booleans; ``$between``/``$notBetween``:
+    a [from, to] pair of non-null strings or numbers; ``$has``: a string; the text operators: a
+    string or a number; the comparisons: one scalar (``null`` only for ``$eq``/``$ne``).
+    """
+    if operator in _LIST_OPERATORS:
+        if not isinstance(value, (list, tuple)) or not value:
+            raise IntacctValidationError(where, f"a non-empty list of values for {operator}", value)
+        if not all(isinstance(item, (str, int, float, bool)) for item in value):
+            raise IntacctValidationError(where, f"a list of strings, numbers or true/false for {operator}", value)
+        return
+    if operator in _PAIR_OPERATORS:
+        pair = isinstance(value, (list, tuple)) and len(value) == 2
+        if not pair or not all(isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value):
+            raise IntacctValidationError(where, f"a [from, to] pair of non-null values for {operator}", value)
+        return
+    allowed = _SCALARS[operator]
+    if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+        expected = _EXPECTED.get(operator, "a string or a number")
+        raise IntacctValidationError(where, f"{expected} for {operator}", value)
 
 
 def check_filter_expression(expression: str | None, filter_count: int) -> str | None:

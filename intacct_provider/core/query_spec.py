@@ -21,6 +21,7 @@ from intacct_provider.catalog.registry import resolve_path
 from intacct_provider.catalog.validation import check_int, parse_json, parse_json_list
 from intacct_provider.core.query import (
     MAX_QUERY_PAGE,
+    TEXT_OPERATORS,
     Filter,
     check_filter_expression,
     normalize_fields,
@@ -64,8 +65,10 @@ class QuerySpec:
     ) -> QuerySpec:
         """Check every argument (JSON text or native) and return the spec; raise naming the bad one."""
         checked = normalize_filters(parse_json("filters", filters))
+        path = resolve_path(object)
+        _check_field_types(path, checked)
         return cls(
-            object=resolve_path(object),
+            object=path,
             fields=normalize_fields(parse_json_list("fields", fields)),
             filters=checked,
             filter_expression=_expression(filter_expression, len(checked)),
@@ -135,6 +138,31 @@ class QuerySpec:
     def from_dict(cls, data: Mapping[str, Any]) -> QuerySpec:
         """Rebuild (and re-check) a spec from :meth:`to_dict`."""
         return cls.build(**dict(data))
+
+
+def _check_field_types(path: str, filters: list[Filter]) -> None:
+    """Text operators (``$contains``, ``$startsWith``, ...) are refused on date and date-time fields
+    (Sage: they "cannot be used with date fields"), the field's type read from the contract's
+    schema of the object; a field or object the contract does not describe is left to Intacct."""
+    from intacct_provider import contract
+
+    try:
+        fields = contract.leaf_properties(contract.load_schema(path, "record"))
+    except KeyError:
+        return
+    for index, item in enumerate(filters):
+        ((operator, condition),) = item.items()
+        if operator not in TEXT_OPERATORS:
+            continue
+        ((name, _),) = condition.items()
+        schema = fields.get(name) or {}
+        if schema.get("format") in ("date", "date-time"):
+            raise IntacctValidationError(
+                f"filters[{index}]",
+                f"an operator for a date field ({operator} compares text and cannot be used with date "
+                f"fields; '{name}' is a {schema['format']}: use $eq, $lt, $gte, $between, ...)",
+                operator,
+            )
 
 
 def _expression(value: Any, count: int) -> str | None:

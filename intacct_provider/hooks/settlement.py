@@ -47,6 +47,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from intacct_provider.catalog.registry import OBJECTS_PREFIX, resolve_path
+from intacct_provider.contract import write_only_fields
 from intacct_provider.core import answers
 from intacct_provider.core.backoff import backoff
 from intacct_provider.core.query import MAX_QUERY_PAGE, QUERY_PATH
@@ -167,10 +168,17 @@ class RegistryRule:
         return differences(self.path, body, record)
 
 
-def content_filters(body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``$eq`` filters on the body's own scalar fields and references (``vendor.id``); lines are compared later."""
+def content_filters(body: Mapping[str, Any], object: str | None = None) -> list[dict[str, Any]]:
+    """``$eq`` filters on the body's own scalar fields and references (``vendor.id``); lines are compared later.
+
+    Never on a field Sage marks writeOnly for ``object`` (a payment's ``paymentDate``): Intacct does
+    not return it, so a filter on it cannot find the record (the query service refuses it).
+    """
+    hidden = write_only_fields(object) if object else frozenset()
     filters: list[dict[str, Any]] = []
     for name, value in body.items():
+        if name in hidden:
+            continue
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             filters.append({"$eq": {name: value}})
         elif isinstance(value, Mapping) and isinstance(value.get("id"), (str, int)):
@@ -241,7 +249,7 @@ def find_recent_identical(
     """
     groups: dict[str, list[int]] = {}
     for position, (body, _copies) in enumerate(wanted):
-        groups.setdefault(json.dumps(content_filters(body), sort_keys=True, default=str), []).append(position)
+        groups.setdefault(json.dumps(content_filters(body, object), sort_keys=True, default=str), []).append(position)
     found: dict[int, Found] = {}
     for positions in groups.values():
         results = _look_up(
@@ -264,7 +272,7 @@ def _look_up(
     """One query for bodies sharing their content filters; a :class:`Found` for each."""
     size = min(MAX_QUERY_PAGE, CONTENT_CANDIDATES - 1 + sum(copies for _, copies in bodies))
     spec = QuerySpec.build(
-        object, ["key", "id", "href", CREATED], content_filters(bodies[0][0]),
+        object, ["key", "id", "href", CREATED], content_filters(bodies[0][0], object),
         order_by=[{CREATED: "desc"}, {"key": "desc"}],
     )  # fmt: skip
     open_rows: list[tuple[dict[str, Any], bool | None]] = []  # rows that may be ours, with their age
@@ -394,7 +402,7 @@ class CreateSettlement:
     def find_by_content(self) -> dict[str, Any] | None:
         """With no natural key: the one recent record identical to the body (``None`` if none or several)."""
         try:
-            return self.compare(content_filters(self.body), conflict=False)
+            return self.compare(content_filters(self.body, self.object), conflict=False)
         except IntacctRequestError as exc:  # a field the query service cannot filter on: no content look-up
             log.warning("Cannot look %s up by content (%s)", self.path, exc.message)
             return None

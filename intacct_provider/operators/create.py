@@ -184,6 +184,9 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
                 raise IntacctValidationError(
                     f"record.{unknown[0]}", f"one of {', '.join(accepted)}", None, show_value=False
                 )
+            missing = [n for n, p in accepted.items() if p.default is inspect.Parameter.empty and n not in arguments]
+            if missing:  # e.g. an AP payment's payment_method: required, never guessed
+                raise IntacctValidationError(f"record.{missing[0]}", "a value (it is required)", None, show_value=False)
             body = mapping(**arguments)
         body = merge_extra_fields(body, self.extra_fields)
         check_body(obj, body, extra=parse_json("extra_fields", self.extra_fields))
@@ -252,10 +255,40 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         return {"ia::result": {"href": reference.get("href"), "id": reference.get("id"), "key": reference["key"]}}
 
     def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
-        """Run once the record exists (also on a retry that found it); the bill operator submits here."""
+        """Run once the record exists (also on a retry that found it); a draft is submitted here."""
 
 
-class IntacctCreateBillOperator(IntacctCreateRecordOperator):
+class _CreateThenSubmit(IntacctCreateRecordOperator):
+    """A create whose record is a draft until submitted: ``submit=True`` submits it through its
+    documented workflow (``/workflows/<object>/submit``) once it exists, never through the
+    deprecated ``action`` field of the body.
+
+    Retry-safe: the submission is remembered in ``task_state_store`` and, before submitting, the
+    record's state is read: a record already submitted (or past that, as a tenant without
+    approvals takes it) is not submitted again.
+    """
+
+    template_fields = (*IntacctCreateRecordOperator.template_fields, "submit")
+    submit: Any = False
+
+    def build_payload(self) -> dict[str, Any]:
+        from intacct_provider.operators.workflow import check_flag
+
+        check_flag("submit", self.submit)  # before any request, like every other argument
+        return super().build_payload()
+
+    def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
+        from intacct_provider.operators.workflow import check_flag, run_workflow
+
+        if not check_flag("submit", self.submit) or state.get("submitted"):
+            return
+        run_workflow(self.hook, entry(self.object), "submit", reference["key"], {}, self.log)
+        store = context.get("task_state_store")
+        if store is not None:
+            store.set(STATE_KEY, {**state, "submitted": True})
+
+
+class IntacctCreateBillOperator(_CreateThenSubmit):
     """Create an AP bill (a draft, as Sage documents; ``submit=True`` submits it too).
 
     :param vendor_id: vendor ID (``VEND-100``).
@@ -277,7 +310,6 @@ class IntacctCreateBillOperator(IntacctCreateRecordOperator):
     intacct_object = BILL
     arguments = ("vendor_id", "date_created", "date_due", "line_items", "bill_number", "reference_number",
                  "description", "currency")  # fmt: skip
-    template_fields = (*IntacctCreateRecordOperator.template_fields, "submit")
 
     def __init__(
         self,
@@ -296,22 +328,6 @@ class IntacctCreateBillOperator(IntacctCreateRecordOperator):
         super().__init__(**kwargs)
         self._keep(locals())
         self.submit = submit
-
-    def build_payload(self) -> dict[str, Any]:
-        from intacct_provider.operators.workflow import check_flag
-
-        check_flag("submit", self.submit)  # before any request, like every other argument
-        return super().build_payload()
-
-    def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
-        from intacct_provider.operators.workflow import check_flag, run_workflow
-
-        if not check_flag("submit", self.submit) or state.get("submitted"):
-            return
-        run_workflow(self.hook, BILL, "submit", reference["key"], {}, self.log)
-        store = context.get("task_state_store")
-        if store is not None:
-            store.set(STATE_KEY, {**state, "submitted": True})
 
 
 class IntacctCreateInvoiceOperator(IntacctCreateRecordOperator):
@@ -388,18 +404,29 @@ class IntacctCreateCustomerOperator(IntacctCreateRecordOperator):
         self._keep(locals())
 
 
-class IntacctCreatePaymentOperator(IntacctCreateRecordOperator):
+class IntacctCreatePaymentOperator(_CreateThenSubmit):
     """Pay AP bills the documented way: an AP payment whose ``details`` name each bill and amount.
+
+    Sage creates an AP payment as a ``draft``: it pays nothing until it goes through its workflow
+    (submit, then as the company is configured approve, print, confirm). ``submit=True`` submits it
+    after the create; the later steps are :class:`~intacct_provider.operators.workflow.IntacctWorkflowOperator`
+    with ``object="ap_payment"`` (each skips a step the payment is already past). No natural key: a
+    lost answer is settled by looking up an identical payment created since the first POST (vendor,
+    bank account, method, currency, memo, check number, amount per bill).
 
     :param vendor_id: the vendor paid.
     :param bank_account_id: the checking account paid from (``financialEntity.entityId``).
-    :param payment_date: ``YYYY-MM-DD``.
+    :param payment_date: ``YYYY-MM-DD`` (sent as ``paymentDate``; Intacct never returns it).
     :param bills: ``[{"key": <bill key>, "amount": "1250.00"}]`` (a list or JSON text).
-    :param currency: ISO code (default ``USD``). :param payment_method: default ``printedCheck``.
+    :param payment_method: required, sent exactly as given: the method as your company names it
+        (Sage's examples: ``"Printed Check"``, ``"creditCard"``; its schema lists no values).
+    :param currency: ISO code (default ``USD``).
+    :param description: the payment's memo. :param document_number: check or transaction number.
+    :param submit: submit the payment after creating it (``/workflows/accounts-payable/payment/submit``).
     """
 
     intacct_object = AP_PAYMENT
-    arguments = ("vendor_id", "bank_account_id", "payment_date", "bills", "currency", "payment_method",
+    arguments = ("vendor_id", "bank_account_id", "payment_date", "bills", "payment_method", "currency",
                  "description", "document_number")  # fmt: skip
 
     def __init__(
@@ -409,11 +436,13 @@ class IntacctCreatePaymentOperator(IntacctCreateRecordOperator):
         bank_account_id: str,
         payment_date: str,
         bills: Any,
+        payment_method: str,
         currency: str = "USD",
-        payment_method: str = "printedCheck",
         description: str | None = None,
         document_number: str | None = None,
+        submit: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._keep(locals())
+        self.submit = submit

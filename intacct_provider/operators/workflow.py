@@ -23,10 +23,15 @@ from intacct_provider.operators.lineage import IntacctLineageMixin
 from intacct_provider.operators.links import IntacctRecordLink
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from airflow.sdk import Context
 
     from intacct_provider.catalog.registry import IntacctObject
     from intacct_provider.hooks.intacct import IntacctHook
+
+#: Name of this operator's entry in ``task_state_store``; renaming it breaks in-flight retries.
+STATE_KEY = "intacct_workflow"
 
 
 def check_flag(parameter: str, value: Any) -> bool:
@@ -50,12 +55,24 @@ def read_state(hook: IntacctHook, obj: IntacctObject, key: str) -> str | None:
 
 
 def run_workflow(
-    hook: IntacctHook, obj: IntacctObject, action: str, key: str, arguments: dict[str, Any], log: Any
+    hook: IntacctHook,
+    obj: IntacctObject,
+    action: str,
+    key: str,
+    arguments: dict[str, Any],
+    log: Any,
+    *,
+    earlier: str | None = None,
+    remember: Callable[[str | None], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``action`` on record ``key`` unless it has already happened; return ``{key, action, state, performed}``.
 
     A lost answer (or a refusal that raced an earlier try) is settled by reading the state
-    again: if the action has happened, the task succeeds; otherwise the error stands.
+    again: if the action has happened, the task succeeds; otherwise the error stands. "Happened"
+    is the contract's rule (:meth:`~intacct_provider.catalog.registry.Workflow.happened`): a done
+    state, or one the action leads to from the state it started in. ``earlier`` is the state an
+    earlier try of the task read before it posted (kept in ``task_state_store``), ``remember`` is
+    told the state this try reads before it posts, so a retry can settle a lost answer too.
     """
     from intacct_provider.exceptions import IntacctError
 
@@ -65,14 +82,16 @@ def run_workflow(
             raise IntacctValidationError(name, f"a value ({obj.name} {action} requires it)", None, show_value=False)
     body = {"key": key, **{field: arguments[name] for name, field in workflow.arguments.items() if arguments.get(name)}}
     before = read_state(hook, obj, key)
-    if before in workflow.done_states:
+    if workflow.happened(earlier, before):
         log.info("%s %s is already %s; not running %s again", obj.label, key, before, action)
         return {"key": key, "action": action, "state": before, "performed": False}
+    if remember is not None:
+        remember(before)
     try:
         answer = hook.call("POST", workflow.path, body, resend_safe=False)
     except IntacctError as exc:  # a lost answer, or a refusal because an earlier try already did it
         after = read_state(hook, obj, key)
-        if after in workflow.done_states:
+        if workflow.happened(before, after):
             log.warning("%s %s of %s %s: %s, but it is now %s", action, obj.label, key, exc.message, after, after)
             return {"key": key, "action": action, "state": after, "performed": True}
         raise
@@ -90,14 +109,20 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
     """Run a documented workflow action on one record; returns ``{"key", "action", "state", "performed"}``.
 
     Bills: ``submit``, ``approve``, ``decline``, ``recall``, ``reverse``; invoices: ``submit``,
-    ``reverse``; AP payments: ``submit``, ``approve``. ``performed`` is false when the record was
-    already past the action (a retry, or a bill approved by a person meanwhile).
+    ``reverse``; AP payments (``object="ap_payment"``): ``submit``, ``approve``, ``decline``,
+    ``print``, ``confirm``, ``reverse`` (``reverse_date`` is sent as the payment's
+    ``paymentDate``, ``notes`` as its ``description``). ``performed`` is false when the record was
+    already past the action (a retry, a bill approved by a person meanwhile, or a tenant whose
+    configuration skips the step: a payment that submit confirmed needs no approve). Retry-safe:
+    the state read before posting is kept in ``task_state_store`` (Airflow 3.3+), so a retry whose
+    earlier try's answer was lost recognises the action's outcome.
 
     :param object: registry name (``"bill"``).
     :param action: the action, e.g. ``"submit"``.
     :param key: the record's system key (``{{ ti.xcom_pull('create_bill')['ia::result']['key'] }}``).
     :param notes: optional notes (approve, decline, reverse).
-    :param reverse_date: ``YYYY-MM-DD``, required by ``reverse``.
+    :param reverse_date: ``YYYY-MM-DD``, required by a bill's and an invoice's ``reverse``, optional for
+        a payment's.
     :param emit_asset: add the object's asset to ``outlets``
         (see :class:`~intacct_provider.operators.asset_events.IntacctAssetMixin`);
         its event's ``extra`` is ``{"keys", "count", "action", "state", "performed"}``.
@@ -152,8 +177,20 @@ class IntacctWorkflowOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBas
         from intacct_provider.exceptions import IntacctError
         from intacct_provider.operators.links import link_record
 
+        action = str(self.action)
+        store = context.get("task_state_store")
+        remembered = store.get(STATE_KEY, None) if store is not None else None
+        earlier = None
+        if isinstance(remembered, dict) and (remembered.get("key"), remembered.get("action")) == (key, action):
+            before = remembered.get("before")
+            earlier = before if isinstance(before, str) else None
+
+        def remember(before: str | None) -> None:
+            if store is not None:
+                store.set(STATE_KEY, {"key": key, "action": action, "before": before})
+
         try:
-            outcome = run_workflow(self.hook, obj, str(self.action), key, arguments, self.log)
+            outcome = run_workflow(self.hook, obj, action, key, arguments, self.log, earlier=earlier, remember=remember)
         except IntacctValidationError:
             raise  # refused before any request: nothing to link to yet
         except IntacctError:

@@ -14,6 +14,7 @@ from types import FrameType
 
 from .audit import OBJECT_ID_FIELDS, PERMISSIONS
 from .handle import IntacctSandbox
+from .readings import BILL_APPROVE_STATES, PAYMENT_FLOWS
 from .seed import SEEDS
 from .state import (
     BULK_SHAPES,
@@ -43,8 +44,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--invalid-token-status", type=int, choices=(401, 400), default=401)
     parser.add_argument(
         "--require-document-numbers",
-        action="store_true",
-        help="billNumber/invoiceNumber required (document sequencing off); default: numbers auto-generated",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="billNumber/invoiceNumber required (no document sequencing, the default); off: numbers generated",
     )
     parser.add_argument(
         "--idempotency",
@@ -59,7 +61,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a bill's/invoice's/journal entry's id: its key (default, the spec) or its document number",
     )
     parser.add_argument(
-        "--bill-approval", action="store_true", help="bills need approval: submit leads to submitted, not posted"
+        "--bill-approval",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="bills need approval: submit leads to submitted (the default); off: straight to posted",
+    )
+    parser.add_argument(
+        "--bill-approve-state",
+        choices=BILL_APPROVE_STATES,
+        default="approved",
+        help="what a bill's approve leads to: approved (the answer's enum, default) or posted (the description)",
+    )
+    parser.add_argument(
+        "--payment-flow",
+        choices=PAYMENT_FLOWS,
+        default="print",
+        help="AP payment after submit: print (approve, print, confirm; paid out when confirmed; default), "
+        "approval (paid out once approved) or direct (submit confirms it)",
     )
     parser.add_argument(
         "--tenant",
@@ -147,6 +165,8 @@ def build(args: argparse.Namespace) -> IntacctSandbox:
         idempotency=args.idempotency,
         id_semantics=args.id_semantics,
         bill_approval=args.bill_approval,
+        bill_approve_state=args.bill_approve_state,
+        payment_flow=args.payment_flow,
         bulk_result_shape=args.bulk_result_shape,
         audit_object_id=args.audit_object_id,
         audit_trail=args.audit_trail,

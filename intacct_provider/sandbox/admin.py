@@ -18,8 +18,9 @@ faults, throttling or the request log.  Each route below is the sandbox's addres
 - ``POST /ia/api/v1/sandbox/reset`` ``{"seed": "demo", "tenant": "tenant.json"}`` (body optional): back to
   the seed (204); ``tenant`` is a tenant file's path or its JSON (``null``: no customisations).
 - ``POST /ia/api/v1/sandbox/payments`` ``{"object": "bill", "key": "2001", "amount": "100.00"}``:
-  pays a posted bill through an AP payment, as Intacct does (or settles an invoice); ``amount``
-  optional (all that is due); 200 ``{"ia::result": <the bill>}``.
+  pays a posted (or approved) bill through an AP payment, as Intacct does: the payment is created a
+  draft and taken through its workflow until paid out (the ``payment_flow`` reading); an invoice is
+  settled directly; ``amount`` optional (all that is due); 200 ``{"ia::result": <the bill>}``.
 - ``POST /ia/api/v1/sandbox/clock`` ``{"unfreeze": true}``, ``{"freeze": "2026-11-26T10:00:00Z"}``,
   ``{"advance": 60}`` (applied in that order when combined): 200 ``{"now": "<stamp>"}``.
 - ``GET /ia/api/v1/sandbox/records/<path>/<key>``: the record as an HTML page; the ``webURL`` of the
@@ -41,6 +42,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
@@ -67,6 +69,8 @@ _SETTABLE = frozenset(
         "idempotency",
         "id_semantics",
         "bill_approval",
+        "bill_approve_state",
+        "payment_flow",
         "bulk_result_shape",
         "audit_object_id",
         "audit_trail",
@@ -100,6 +104,17 @@ def _is(kind: str, value: Any) -> bool:
     if kind == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, {"string": str, "boolean": bool, "object": dict}[kind])
+
+
+def _control_numbers(payload: Any) -> Any:
+    """A body read exactly, its top-level numbers as Python numbers: seconds, latencies, retry delays.
+
+    A tenant given inline (``reset``) is nested and keeps its ``Decimal`` seed values; no admin
+    route takes money as a number (a payment's ``amount`` is decimal text).
+    """
+    if not isinstance(payload, dict):
+        return payload
+    return {name: float(value) if isinstance(value, Decimal) else value for name, value in payload.items()}
 
 
 class AdminError(ValueError):
@@ -182,7 +197,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/sandbox/payments",
-        "pay a posted bill (through an AP payment, as Intacct does) or an invoice",
+        "pay a posted bill (an AP payment created and taken through its workflow, as Intacct does) or an invoice",
         (
             BodyField("object", ("string",), "the bill or invoice: a name such as 'bill' or a path", True),
             BodyField("key", ("string", "integer"), "the record's key, e.g. '2001'", True),
@@ -258,7 +273,7 @@ class Admin:
             known = "; ".join(r.name for r in ROUTES)
             return _problem(404, f"no admin route {method} {PREFIX}{path}; the routes are: {known}")
         try:
-            payload = loads(body) if body else {}
+            payload = _control_numbers(loads(body)) if body else {}
         except ValueError:
             return _problem(400, f"{route.name}: the body must be a JSON object, got {body[:80]!r}")
         if not isinstance(payload, dict):

@@ -16,14 +16,14 @@ from intacct_provider.core.exact_json import loads
 from . import bulk, model
 from .audit import AUDIT_PATH, AuditTrail, refused
 from .auth import FORM_TYPE
-from .errors import ApiError, detail
+from .errors import PAYLOAD_REQUIRED, ApiError, detail
 from .gcpause import gc_paused
 from .idempotency import fingerprint
 from .messages import ApiRequest, ApiResponse, error_response, json_response
 from .query import parse_query
-from .schema import ObjectDef
+from .schema import ObjectDef, readable
 from .state import SandboxState
-from .workflows import run_workflow
+from .workflows import check_workflow_body, run_workflow
 
 PAGE_SIZE = 100
 _NOT_RECORDS = "A bulk write takes a JSON array of records (JSON objects)"
@@ -216,12 +216,14 @@ class Api:
             message = f"GET by key takes no query parameters: '{name}' is not valid (use the query service)"
             raise ApiError(400, message, [detail("invalidParameter", message, name)])
         record = store.get(path, key, entity)
-        return json_response(200, {"ia::result": record, "ia::meta": _single_meta()})
+        return json_response(200, {"ia::result": readable(store.table(path).obj, record), "ia::meta": _single_meta()})
 
     def _workflow(self, request: ApiRequest, path: str, action: str, entity: str | None) -> ApiResponse:
         self._object(path)
-        approval = self.state.settings.bill_approval
-        record = run_workflow(self.state.store, path, action, _json_body(request), entity, approval=approval)
+        body = _json_body(request)
+        check_workflow_body(path, action, body)
+        record = self.state.store.get(path, body["key"], entity)
+        run_workflow(self.state.store, record, path, action, body)
         result = {**_reference(record), "state": record["state"]}
         return json_response(200, {"ia::result": result, "ia::meta": _single_meta()})
 
@@ -255,6 +257,10 @@ def _json_value(request: ApiRequest, kind: type | None = None) -> Any:
 
     A number with a fraction is kept as the ``Decimal`` it says (``59.10``), never rounded to a float.
     """
+    if request.method in ("POST", "PATCH") and not request.body.strip():
+        error_id, message_id = PAYLOAD_REQUIRED
+        message = f"{request.method} requires a payload"
+        raise ApiError(400, message, [detail("invalidRequest", message)], error_id=error_id, message_id=message_id)
     try:
         body = loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:

@@ -10,13 +10,22 @@ store that called it: it is handed :class:`Records`, the little it may do to oth
   stored; may change it and the records it names.
 * ``before_update(records, current, changes)``: a PATCH of ``current``, before it is merged.
 * ``before_delete(records, record)``: a record about to be deleted, once it may be.
+* ``on_state(records, record, previous)``: a record whose state a workflow action has just changed
+  (:func:`.workflows.change_state`, the one place states change); raise to refuse the change.
+* ``transition(readings, action, current, documented)``: which of the states Sage documents for
+  ``action`` from ``current`` this sandbox takes (a switch, :mod:`.readings`); default: the first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .readings import Readings
 
 
 class Records(Protocol):
@@ -30,9 +39,20 @@ class Records(Protocol):
         """Stamp a change by the API user."""
         ...
 
+    def each(self, path: str) -> Iterable[dict[str, Any]]:
+        """Every record of ``path``, in key order (read them, do not change them)."""
+        ...
+
+    @property
+    def readings(self) -> Readings:
+        """The sandbox's readings of what the contract leaves open."""
+        ...
+
 
 RecordHook = Callable[[Records, dict[str, Any]], None]
 UpdateHook = Callable[[Records, dict[str, Any], dict[str, Any]], None]
+StateHook = Callable[[Records, dict[str, Any], str], None]
+TransitionRule = Callable[["Readings", str, str, "list[str]"], str]
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,8 @@ class Behaviour:
     on_create: tuple[RecordHook, ...] = ()
     before_update: tuple[UpdateHook, ...] = ()
     before_delete: tuple[RecordHook, ...] = ()
+    on_state: tuple[StateHook, ...] = ()
+    transition: TransitionRule | None = None
 
 
 #: An object with no behaviour of its own: the shared rules only.

@@ -23,6 +23,7 @@ from typing import Any
 from .errors import ApiError, detail, render
 from .faults import Fault
 from .idempotency import fingerprint
+from .schema import readable
 from .state import SandboxState
 
 MAX_BATCH = 500
@@ -164,7 +165,7 @@ def get_many(state: SandboxState, path: str, keys: str, entity: str | None) -> t
     outcomes: list[Outcome] = []
     for record_key in wanted:
         try:
-            outcomes.append((200, store.get(path, record_key, entity)))
+            outcomes.append((200, readable(store.table(path).obj, store.get(path, record_key, entity))))
         except ApiError as error:
             outcomes.append((error.status, _error_body(error)))
     if state.settings.bulk_result_shape == "atomic" and any(status >= 300 for status, _ in outcomes):

@@ -53,10 +53,15 @@ class IntacctSandbox:
     Constructor arguments mirror the CLI flags.  ``error_envelope`` ("nested", "top", "plain"),
     ``idempotency`` ("conflict": any reuse of an Idempotency-Key is a 409; "replay": the same body
     gets the first answer), ``id_semantics`` ("key": a transaction's id is its key; "number": its
-    document number), ``require_document_numbers``, ``bill_approval`` and ``bulk_result_shape`` (how a mixed 207 bulk
-    answer lists its records: "composite", "bare" or "atomic"), ``audit_object_id`` (what the audit
-    trail's ``objectId`` holds: "key" or "id"), ``audit_trail`` ("allowed", or "refused": a 403 on
-    every read of ``company-config/audit-history``) and ``null_modified_stamps`` (a new record's
+    document number), ``require_document_numbers`` (True: no document sequencing, so a bill or
+    invoice needs its number), ``bill_approval`` (True: submit leads to ``submitted``, then
+    ``approve``), ``bill_approve_state`` ("approved", the answer's enum, or "posted", the
+    description), ``payment_flow`` (how an AP payment gets paid out: "print" = approve, print,
+    confirm; "approval" = applied once approved; "direct" = submit confirms it),
+    ``bulk_result_shape`` (how a mixed 207 bulk answer lists its records: "composite", "bare" or
+    "atomic"), ``audit_object_id`` (what the audit trail's ``objectId`` holds: "key" or "id"),
+    ``audit_trail`` ("allowed", or "refused": a 403 on every read of
+    ``company-config/audit-history``) and ``null_modified_stamps`` (a new record's
     ``audit.modifiedDateTime`` stays null until it is first modified) choose between readings the
     published contract leaves open, each defaulting to the stricter.  They, like the other run-time
     settings, can be changed on a running sandbox and ``reset()`` restores the constructor's values.
@@ -84,11 +89,13 @@ class IntacctSandbox:
         company_id: str = DEFAULT_COMPANY_ID,
         user_id: str = DEFAULT_USER_ID,
         invalid_token_status: int = 401,
-        require_document_numbers: bool = False,
+        require_document_numbers: bool = True,
         error_envelope: str = "nested",
         idempotency: str = "conflict",
         id_semantics: str = "key",
-        bill_approval: bool = False,
+        bill_approval: bool = True,
+        bill_approve_state: str = "approved",
+        payment_flow: str = "print",
         bulk_result_shape: str = "composite",
         audit_object_id: str = "key",
         audit_trail: str = "allowed",
@@ -113,6 +120,8 @@ class IntacctSandbox:
             idempotency=idempotency,
             id_semantics=id_semantics,
             bill_approval=bill_approval,
+            bill_approve_state=bill_approve_state,
+            payment_flow=payment_flow,
             bulk_result_shape=bulk_result_shape,
             audit_object_id=audit_object_id,
             audit_trail=audit_trail,
@@ -262,6 +271,22 @@ class IntacctSandbox:
         self.state.update(bill_approval=value)
 
     @property
+    def bill_approve_state(self) -> str:
+        return self.state.settings.bill_approve_state
+
+    @bill_approve_state.setter
+    def bill_approve_state(self, value: str) -> None:
+        self.state.update(bill_approve_state=value)
+
+    @property
+    def payment_flow(self) -> str:
+        return self.state.settings.payment_flow
+
+    @payment_flow.setter
+    def payment_flow(self, value: str) -> None:
+        self.state.update(payment_flow=value)
+
+    @property
     def bulk_result_shape(self) -> str:
         """How a mixed (207) bulk answer lists its records: composite, bare or atomic."""
         return self.state.settings.bulk_result_shape
@@ -406,8 +431,9 @@ class IntacctSandbox:
         self.state.clear_requests()
 
     def record_payment(self, object_path: str, key: str, amount: str | None = None) -> dict[str, Any]:
-        """Pay a bill (by creating an AP payment, as Intacct does) or an invoice, in full when
-        ``amount`` is None; returns the updated bill or invoice.  Only posted bills can be paid."""
+        """Pay a bill (by creating an AP payment, as Intacct does, and taking it through its workflow
+        until it is paid out) or an invoice, in full when ``amount`` is None; returns the updated
+        bill or invoice.  Only posted (or approved) bills can be paid."""
         return self.state.record_payment(object_path, key, amount)
 
     def delete_record(self, object_path: str, key: str) -> None:

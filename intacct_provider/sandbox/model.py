@@ -38,6 +38,11 @@ def describe(obj: ObjectDef, tenant: Tenant | None) -> dict[str, Any]:
     record = company.schema(obj.path, "record") if company else contract.load_schema(obj.path, "record")
     update = company.schema(obj.path, "update") if company else contract.load_schema(obj.path, "update")
     model = _node(record, update, dict(obj.header_refs), dict(obj.line_refs), lists_as_array=True)
+    # writeOnly fields (a payment's paymentDate) are not in the record as read, but the model lists
+    # them, flagged writeOnly, as Sage's model entries carry that flag.
+    for name, sub in (update.get("properties") or {}).items():
+        if sub.get("writeOnly") and name not in model["fields"]:
+            model["fields"][name] = _field(sub, sub)
     model.update(
         idempotenceSupported=True,
         apiObject=f"objects/{obj.path}",
@@ -117,7 +122,7 @@ def _field(schema: Mapping[str, Any], after: Mapping[str, Any] | None, kind: str
     read_only = bool(schema.get("readOnly"))
     entry.update(
         readOnly=read_only,
-        writeOnly=False,
+        writeOnly=bool(schema.get("writeOnly")),
         required=False,  # the spec: "The required field is always set to false"
         nullable="null" in names or (values is not None and None in values),
         mutable=not read_only and isinstance(after, Mapping) and not after.get("readOnly"),

@@ -327,6 +327,9 @@ def _filter(item: Any, target: str, context: _Context) -> Predicate:
     spec = context.queryable.get(name)
     if spec is None:
         raise _unknown_field(name, context.obj, target)
+    if operator in _TEXT and spec.type in ("date", "timestamp"):
+        # Sage: the text operators "cannot be used with date fields".
+        raise _bad(f"{target}: {operator} cannot be used with date fields ('{name}' is a {spec.type})", target)
     if (operator in _ORDERED and spec.type == "boolean") or (operator in _TEXT and spec.type not in STRINGISH):
         raise _bad(f"{target}: {operator} cannot be used on field '{name}' ({spec.type})", target)
     if spec.type in ("date", "timestamp") and operator in MACRO_OPERATORS and _has_macro(operand):

@@ -16,7 +16,8 @@ from typing import Any
 from intacct_provider import contract
 
 from .behaviour import PLAIN, Behaviour
-from .payments import PAYMENT
+from .bills import BILL_BEHAVIOUR
+from .payments import PAYMENT_BEHAVIOUR
 
 # Field types the query service compares by: "key" (numeric string), "string", "decimal" (decimal
 # string), "date", "timestamp", "boolean", "enum", "number", "array", "object".
@@ -64,6 +65,11 @@ class ObjectDef:
     behaviour: Behaviour = PLAIN
     #: Described by Sage's contract (False: a tenant's custom object, with no state or workflows).
     contract: bool = True
+
+    @property
+    def write_only(self) -> frozenset[str]:
+        """Fields Sage marks writeOnly (a payment's ``paymentDate``): stored, never answered."""
+        return contract.write_only_fields(self.path)
 
     @property
     def has_web_url(self) -> bool:
@@ -122,7 +128,7 @@ def _define(path: str, first_key: int, **extra: Any) -> ObjectDef:
     return ObjectDef(path=path, label=label, fields=fields, first_key=first_key, **extra)
 
 
-def _document(path: str, first_key: int, party: str, prefix: str) -> ObjectDef:
+def _document(path: str, first_key: int, party: str, prefix: str, behaviour: Behaviour = PLAIN) -> ObjectDef:
     return _define(
         path,
         first_key,
@@ -134,6 +140,7 @@ def _document(path: str, first_key: int, party: str, prefix: str) -> ObjectDef:
         min_lines=1,
         header_refs=((party, DIMENSION_PATHS[party]),),
         line_refs=tuple(LINE_REFS.items()),
+        behaviour=behaviour,
     )
 
 
@@ -148,7 +155,7 @@ OBJECTS: dict[str, ObjectDef] = {
         _define("company-config/department", 1),
         _define("company-config/class", 1),
         _define("projects/project", 1),
-        _document("accounts-payable/bill", 2001, "vendor", "BILL-"),
+        _document("accounts-payable/bill", 2001, "vendor", "BILL-", BILL_BEHAVIOUR),
         _document("accounts-receivable/invoice", 1001, "customer", "INV-"),
         _define(
             "general-ledger/journal-entry",
@@ -166,10 +173,41 @@ OBJECTS: dict[str, ObjectDef] = {
             lines="details",
             header_refs=(("vendor", "accounts-payable/vendor"),),
             line_refs=(("bill", "accounts-payable/bill"),),
-            behaviour=PAYMENT,
+            behaviour=PAYMENT_BEHAVIOUR,
         ),
     )
 }
+
+
+def readable(obj: ObjectDef, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` as the API answers it: without its writeOnly fields (a shallow copy when it has any)."""
+    hidden = obj.write_only
+    if not hidden or not any(name.split(".", 1)[0] in record for name in hidden):
+        return record
+    shown = dict(record)
+    for name in hidden:
+        _drop(shown, name.split("."))
+    return shown
+
+
+def _drop(record: dict[str, Any], parts: list[str]) -> None:
+    """Remove dotted ``parts`` from ``record``, copying the objects on the way (never the stored ones)."""
+    head, *rest = parts
+    if not rest:
+        record.pop(head, None)
+    elif isinstance(record.get(head), dict):
+        record[head] = dict(record[head])
+        _drop(record[head], rest)
+    elif isinstance(record.get(head), list):
+        record[head] = [_without(item, rest) for item in record[head]]
+
+
+def _without(item: Any, parts: list[str]) -> Any:
+    if not isinstance(item, dict):
+        return item
+    copied = dict(item)
+    _drop(copied, parts)
+    return copied
 
 
 #: Short names of the objects, the provider registry's names where it has the object (``bill``,

@@ -336,14 +336,21 @@ class _Transactions:
             "audit": _audit(stamp, stamp),
             "entity": {"id": bill["entity"]["id"]},
             "financialEntity": dict(_BANK),
-            "paymentMethod": "printedCheck",
+            "paymentMethod": "Printed Check",
             "paymentDate": paid_on,
+            "txnDate": paid_on,
             "txnPaidDate": paid_on,
             "vendor": dict(bill["vendor"]),
             "txnCurrency": {"currency": "USD", "totalPaid": amount},
             "baseCurrency": {"currency": "USD", "totalPaid": amount},
-            "state": "draft",
-            "details": [{"bill": {"key": bill["key"], "id": bill["id"]}, "txnCurrency": {"paymentAmount": amount}}],
+            "state": "confirmed",  # paid out: every payment_flow reading counts it applied
+            "details": [
+                {
+                    "bill": {"key": bill["key"], "id": bill["id"]},
+                    "txnCurrency": {"paymentAmount": amount},
+                    "paymentDate": paid_on,
+                }
+            ],
         }
         self.store.adopt(path, record)
 

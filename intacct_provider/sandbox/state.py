@@ -16,8 +16,9 @@ from .clock import Clock
 from .errors import ENVELOPES, ApiError
 from .faults import FaultBook, make_fault
 from .idempotency import IdempotencyBook
-from .requestlog import readable
-from .schema import resolve_object
+from .readings import Readings
+from .requestlog import readable as readable_entry
+from .schema import readable, resolve_object
 from .seed import SEEDS, build_store
 from .store import ID_SEMANTICS, Store, copy_record
 from .tenant import Tenant
@@ -52,13 +53,15 @@ class Settings:
     latency_ms: int = 0
     max_concurrency: int | None = None
     invalid_token_status: int = 401
-    require_document_numbers: bool = False
     error_envelope: str = "nested"
     # Unknowns of the contract, each defaulting to the stricter reading (README: "Sandbox: what
     # follows Sage's contract, and the switches for what is unknown").
+    require_document_numbers: bool = True  # no document sequencing: billNumber/invoiceNumber required
     idempotency: str = "conflict"  # any reuse of an Idempotency-Key -> 409; "replay": same body replays
     id_semantics: str = "key"  # a transaction's id is its key; "number": its document number
-    bill_approval: bool = False  # submit -> submitted (then approve) instead of straight to posted
+    bill_approval: bool = True  # submit -> submitted (then approve); False: straight to posted
+    bill_approve_state: str = "approved"  # a bill's approve answers "approved" (spec enum); "posted"
+    payment_flow: str = "print"  # AP payment: approve, print, confirm ("print"), "approval", "direct"
     bulk_result_shape: str = "composite"  # per-record shape of a mixed (207) bulk answer
     audit_object_id: str = "key"  # the audit trail's objectId: the record's key; "id": its id
     audit_trail: str = "allowed"  # the API user may read the audit trail; "refused": 403
@@ -67,6 +70,11 @@ class Settings:
     tenant: Tenant | None = None
     model_service: str = "open"  # "forbidden": the model service answers 403 (custom fields then unchecked)
     model_unknown: str = "empty"  # a name the model service does not know: [] (the spec) or "error" (404)
+
+    @property
+    def readings(self) -> Readings:
+        """The readings records follow (the store's copy is kept in step by :class:`SandboxState`)."""
+        return Readings(self.bill_approval, self.bill_approve_state, self.payment_flow)
 
     def check(self) -> None:
         """Refuse impossible settings up front rather than misbehaving on the wire."""
@@ -80,6 +88,7 @@ class Settings:
             raise ValueError(f"error_envelope must be one of {', '.join(ENVELOPES)}")
         if self.bulk_result_shape not in BULK_SHAPES:
             raise ValueError(f"bulk_result_shape must be one of {', '.join(BULK_SHAPES)}")
+        self.readings.check()
         if self.audit_object_id not in OBJECT_ID_FIELDS:
             raise ValueError(f"audit_object_id must be one of {', '.join(OBJECT_ID_FIELDS)}")
         if self.audit_trail not in PERMISSIONS:
@@ -199,7 +208,7 @@ class SandboxState:
 
     def request_log(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [readable(entry) for entry in self.requests]
+            return [readable_entry(entry) for entry in self.requests]
 
     def clear_requests(self) -> None:
         with self.lock:
@@ -226,15 +235,17 @@ class SandboxState:
         path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
-                return copy_record(self.store.pay(path, key, amount))
+                return copy_record(readable(self.store.table(path).obj, self.store.pay(path, key, amount)))
             except ApiError as error:
                 raise ValueError(error.message) from None
 
     def records(self, path: str, entity: str | None = None, include_private: bool = False) -> list[dict[str, Any]]:
+        """Copies of the records as the API would answer them (no writeOnly fields)."""
         path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
-                return [copy_record(rec) for rec in self.store.visible(path, entity, include_private)]
+                obj = self.store.table(path).obj
+                return [copy_record(readable(obj, rec)) for rec in self.store.visible(path, entity, include_private)]
             except ApiError as error:
                 raise ValueError(error.message) from None
 
@@ -242,7 +253,7 @@ class SandboxState:
         path = resolve_object(path, self.store.objects)
         with self.lock:
             try:
-                return copy_record(self.store.get(path, key, None))
+                return copy_record(readable(self.store.table(path).obj, self.store.get(path, key, None)))
             except ApiError as error:
                 raise KeyError(error.message) from None
 
@@ -267,3 +278,4 @@ def _apply_store_settings(store: Store, settings: Settings) -> None:
     """The run-time settings the store itself reads (what the trail's objectId holds, null stamps)."""
     store.audit.object_id = settings.audit_object_id
     store.null_modified_stamps = settings.null_modified_stamps
+    store.readings = settings.readings

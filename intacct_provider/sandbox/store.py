@@ -21,11 +21,13 @@ from .audit import AuditTrail
 from .clock import Clock
 from .errors import ApiError, detail
 from .payments import PAYABLE_STATES, settle
+from .readings import Readings
 from .rules import check_record
 from .schema import OBJECTS, ObjectDef, get_path
 from .tables import Table
 from .tenant import TenantError
 from .validation import CONTRACT, Schemas, check_body, is_decimal
+from .workflows import advance, pay_out
 
 if TYPE_CHECKING:
     from .tenant import Tenant
@@ -131,6 +133,8 @@ class Store:
         self.clock = clock
         self.user_id = user_id
         self.id_semantics = id_semantics
+        #: The readings of what the contract leaves open that records follow (set by the state).
+        self.readings = Readings()
         #: Every object of this company: the contract's, with a tenant's fields and custom objects added.
         self.objects: dict[str, ObjectDef] = dict(OBJECTS)
         self.tables = {path: Table(obj) for path, obj in self.objects.items()}
@@ -204,6 +208,10 @@ class Store:
         if ref.get("key") is not None:
             return self.tables[path].records.get(str(ref["key"]))
         return self.find_by_id(path, ref.get("id"))
+
+    def each(self, path: str) -> Iterator[dict[str, Any]]:
+        """Every record of ``path`` in key order, whatever its entity (what a behaviour may read)."""
+        return iter(self.tables[path].records.values())
 
     def check_entity(self, entity: str | None) -> None:
         if entity is not None and entity not in self.entities:
@@ -287,6 +295,10 @@ class Store:
             on_create(self, record)
         table.index(record)
         self.audit.created(path, record)
+        if record.get("action") == "submit" and "submit" in obj.workflows:
+            # The deprecated create ``action`` (Sage: "submit or post ..., depending on the approval
+            # workflow"): the submit workflow, as if called at once.
+            advance(self, obj, record, "submit")
         return record
 
     def update(self, path: str, key: str, body: dict[str, Any], entity: str | None) -> dict[str, Any]:
@@ -338,8 +350,10 @@ class Store:
     def pay(self, path: str, key: str, amount: str | None) -> dict[str, Any]:
         """Pay a posted bill or invoice (the sandbox's control for tests and demos).
 
-        A bill is paid the way Intacct pays it: by creating an AP payment for it.  Invoices (the
-        sandbox has no AR payment object) are settled directly.
+        A bill is paid the way Intacct pays it: an AP payment for it is created (a draft) and taken
+        through its workflow (submit, and approve, print, confirm as the ``payment_flow`` reading
+        needs) until it is applied.  Invoices (the sandbox has no AR payment object) are settled
+        directly.
         """
         table = self.table(path)
         if not table.obj.party:
@@ -352,13 +366,14 @@ class Store:
         if path == "accounts-payable/bill":
             body = {
                 "financialEntity": {"entityId": "SANDBOX-BANK"},
-                "paymentMethod": "printedCheck",
+                "paymentMethod": "Printed Check",
                 "paymentDate": self.clock.stamp()[:10],
                 "vendor": {"key": record["vendor"]["key"]},
                 "txnCurrency": {"currency": record["currency"]["txnCurrency"]},
                 "details": [{"bill": {"key": key}, "txnCurrency": {"paymentAmount": money(value)}}],
             }
-            self.create("accounts-payable/payment", body, record["entity"]["id"], False)
+            payment = self.create("accounts-payable/payment", body, record["entity"]["id"], False)
+            pay_out(self, self.table("accounts-payable/payment").obj, payment)
             return record
         if record["state"] not in PAYABLE_STATES:
             raise ApiError(422, f"A {record['state']} {table.obj.label} cannot be paid")

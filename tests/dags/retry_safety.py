@@ -11,6 +11,9 @@
 * ``intacct_retry_journal_entry``: a journal entry (no number of its own: found by its journal,
   posting date, description and lines), retried by Airflow.
 * ``intacct_retry_vendor``: a vendor (found by its id), retried by Airflow.
+* ``intacct_retry_payment``: an AP payment of a bill (no natural key: found by what Intacct returns
+  of it, created since the first POST), submitted, then taken through approve, print and confirm by
+  workflow tasks; every task retried by Airflow.
 
 Params: ``vendor_id``, ``bill_number`` (empty: Intacct numbers the bill), ``amount``.
 """
@@ -27,7 +30,9 @@ from intacct_provider.operators import (
     IntacctCreateBillOperator,
     IntacctCreateInvoiceOperator,
     IntacctCreateJournalEntryOperator,
+    IntacctCreatePaymentOperator,
     IntacctCreateVendorOperator,
+    IntacctWorkflowOperator,
 )
 
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=0)}
@@ -140,3 +145,33 @@ with DAG(
     IntacctCreateVendorOperator(
         task_id="create_vendor", vendor_id="{{ params.vendor_id }}", name="Retry Safety Ltd", **RETRIES
     )
+
+with DAG(
+    dag_id="intacct_retry_payment",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"bill_key": "2001", "amount": "500.00"},
+) as intacct_retry_payment:
+    pay = IntacctCreatePaymentOperator(
+        task_id="pay_bill",
+        vendor_id="VEND-100",
+        bank_account_id="BOA",
+        payment_date="2026-11-15",
+        payment_method="Printed Check",
+        bills=[{"key": "{{ params.bill_key }}", "amount": "{{ params.amount }}"}],
+        description="Retry safety payment",
+        submit=True,
+        **RETRIES,
+    )
+    steps = [
+        IntacctWorkflowOperator(
+            task_id=f"{action}_payment",
+            object="ap_payment",
+            action=action,
+            key="{{ ti.xcom_pull(task_ids='pay_bill')['ia::result']['key'] }}",
+            **RETRIES,
+        )
+        for action in ("approve", "print", "confirm")
+    ]
+    pay >> steps[0] >> steps[1] >> steps[2]

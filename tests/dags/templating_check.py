@@ -42,6 +42,7 @@ for dag_id, native in (("templating_strings", False), ("templating_native", True
             date_due="{{ ti.xcom_pull(task_ids='upstream')['due'] }}",
             line_items="{{ params.lines }}" if native else "{{ params.lines | tojson }}",
             currency="{{ params.currency }}",
+            bill_number="TPL-{{ dag_run.dag_id }}-{{ dag_run.run_id[-12:] }}",
             extra_fields={"paymentPriority": "{{ 'high' }}"},
         )
         listed = IntacctListBillsOperator(

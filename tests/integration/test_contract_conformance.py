@@ -74,6 +74,12 @@ JE_BODY = {
 }
 
 
+#: Document-number arguments and fields: the sandbox requires them by default (no document
+#: sequencing, the stricter reading), so every bill and invoice the harness sends has its own.
+NUMBER_ARGUMENTS = {IntacctCreateBillOperator: "bill_number", IntacctCreateInvoiceOperator: "invoice_number"}
+NUMBER_FIELDS = {BILL: "billNumber", INVOICE: "invoiceNumber"}
+
+
 @dataclass
 class Sides:
     """What each side of a rule needs: the sandbox handle and a hook pointed at it."""
@@ -85,6 +91,21 @@ class Sides:
     def context(self) -> dict[str, Any]:
         self.count += 1
         return {"ti": SimpleNamespace(dag_id="conformance", task_id=f"t{self.count}", run_id="r", map_index=-1)}
+
+    def number(self) -> str:
+        self.count += 1
+        return f"CONF-N-{self.count}"
+
+    def numbered(self, path: str, body: Any) -> Any:
+        """``body`` with its own document number when ``path`` takes one and it has none."""
+        name = NUMBER_FIELDS.get(path)
+        if name is None or not isinstance(body, dict) or name in body:
+            return body
+        return {**body, name: self.number()}
+
+    def arguments(self, operator: type, kwargs: dict[str, Any]) -> dict[str, Any]:
+        name = NUMBER_ARGUMENTS.get(operator)
+        return {name: self.number(), **kwargs} if name else kwargs
 
     # ----------------------------------------------------------------- client column
     def refuses(self, operator: type, kwargs: dict[str, Any], parameter: str, needle: str = "") -> None:
@@ -99,21 +120,21 @@ class Sides:
     def sends(self, operator: type, kwargs: dict[str, Any], path: str) -> dict[str, Any]:
         """Run the operator; return the body it posted to ``path``."""
         self.sandbox.clear_requests()
-        operator(task_id="t", **kwargs).execute(self.context())
+        operator(task_id="t", **self.arguments(operator, kwargs)).execute(self.context())
         return [r["body"] for r in self.sandbox.requests if r["method"] == "POST" and r["path"] == path][-1]
 
     # ---------------------------------------------------------------- sandbox column
     def answers(self, method: str, path: str, body: Any, status: int, needle: str = "") -> IntacctError:
         """The sandbox refuses ``body`` with ``status`` and a message containing ``needle``."""
         with pytest.raises(IntacctError) as info:
-            self.hook.call(method, path, body, resend_safe=False)
+            self.hook.call(method, path, self.numbered(path, body) if method == "POST" else body, resend_safe=False)
         assert info.value.status == status, str(info.value)
         assert needle in str(info.value), str(info.value)
         return info.value
 
     def accepts(self, path: str, body: Any) -> dict[str, Any]:
         """The sandbox creates ``body``; return the stored record."""
-        ref = self.hook.call("POST", path, body, resend_safe=False)["ia::result"]
+        ref = self.hook.call("POST", path, self.numbered(path, body), resend_safe=False)["ia::result"]
         return self.sandbox.get_record(path.removeprefix("/objects/"), ref["key"])
 
 
@@ -124,8 +145,16 @@ def changed(body: dict[str, Any], edit: Callable[[dict[str, Any]], Any]) -> dict
 
 
 def _posted_bill(sides: Sides, **changes: Any) -> str:
-    ref = IntacctCreateBillOperator(task_id="b", **{**BILL_ARGS, **changes}).execute(sides.context())
+    kwargs = sides.arguments(IntacctCreateBillOperator, {**BILL_ARGS, **changes})
+    ref = IntacctCreateBillOperator(task_id="b", **kwargs).execute(sides.context())
     return str(ref["ia::result"]["key"])
+
+
+def _payable_bill(sides: Sides) -> str:
+    """A bill that can be paid: submitted, and approved where bills need approval."""
+    key = _posted_bill(sides, submit=True)
+    IntacctWorkflowOperator(task_id="a", object="bill", action="approve", key=key).execute(sides.context())
+    return key
 
 
 # (rule, client column, sandbox column)
@@ -229,17 +258,18 @@ RULES: list[tuple[str, Callable[[Sides], Any], Callable[[Sides], Any]]] = [
         lambda s: s.answers("PATCH", f"{BILL}/{_posted_bill(s)}", {"state": "posted"}, 400, "state"),
     ),
     (
-        "a draft bill is posted by the submit workflow",
+        "a draft bill is submitted by the submit workflow (and posted where bills need no approval)",
         lambda s: assert_(s.sandbox.get_record("accounts-payable/bill", _posted_bill(s, submit=True))["state"]
-                          == "posted"),
+                          == ("submitted" if s.sandbox.bill_approval else "posted")),
         lambda s: assert_(s.hook.call("POST", "/workflows/accounts-payable/bill/submit",
-                                      {"key": s.accepts(BILL, BILL_BODY)["key"]})["ia::result"]["state"] == "posted"),
+                                      {"key": s.accepts(BILL, BILL_BODY)["key"]})["ia::result"]["state"]
+                          == ("submitted" if s.sandbox.bill_approval else "posted")),
     ),
     (
         "approve applies only to submitted bills",
-        lambda s: assert_(IntacctWorkflowOperator(task_id="a", object="bill", action="approve",
-                                                  key=_posted_bill(s, submit=True)).execute(s.context())["performed"]
-                          is False),
+        lambda s: assert_([IntacctWorkflowOperator(task_id="a", object="bill", action="approve", key=key)
+                           .execute(s.context())["performed"] for key in [_posted_bill(s, submit=True)] * 2]
+                          == [True, False]),
         lambda s: s.answers("POST", "/workflows/accounts-payable/bill/approve", {"key": s.accepts(BILL, BILL_BODY)["key"]},
                             422, "draft"),
     ),
@@ -254,7 +284,8 @@ RULES: list[tuple[str, Callable[[Sides], Any], Callable[[Sides], Any]]] = [
         "invoice reverse names its date reversedDate",
         lambda s: assert_(s.sandbox.get_record("accounts-receivable/invoice", IntacctWorkflowOperator(
             task_id="r", object="invoice", action="reverse", reverse_date="2026-12-05",
-            key=IntacctCreateInvoiceOperator(task_id="i", **INVOICE_ARGS).execute(s.context())["ia::result"]["key"],
+            key=IntacctCreateInvoiceOperator(task_id="i", invoice_number=s.number(), **INVOICE_ARGS)
+            .execute(s.context())["ia::result"]["key"],
         ).execute(s.context())["key"])["state"] == "reversed"),
         lambda s: s.answers("POST", "/workflows/accounts-receivable/invoice/reverse",
                             {"key": s.accepts(INVOICE, INVOICE_BODY)["key"], "reverseDate": "2026-12-05"}, 400,
@@ -389,7 +420,7 @@ RULES: list[tuple[str, Callable[[Sides], Any], Callable[[Sides], Any]]] = [
         lambda s: s.answers("POST", PAYMENT, _payment_body(s, lambda d: d.pop("details")), 400, "/details"),
     ),
     (
-        "only posted bills can be paid (submit first)",
+        "only posted (or approved) bills can be paid: submit, and approve, first",
         lambda s: assert_(s.sandbox.get_record("accounts-payable/bill", _posted_bill(s))["state"] == "draft"),
         lambda s: s.answers("POST", PAYMENT, _payment_body(s, None, draft=True), 422, "only posted bills"),
     ),
@@ -410,6 +441,7 @@ PAYMENT_ARGS = {
     "vendor_id": "VEND-200",
     "bank_account_id": "BOA",
     "payment_date": "2026-11-15",
+    "payment_method": "Printed Check",
     "bills": [{"key": "2001", "amount": "1.00"}],
 }
 
@@ -421,9 +453,10 @@ def assert_(condition: Any) -> None:
 def _reuse_is_409(s: Sides) -> None:
     if s.sandbox.idempotency != "conflict":
         pytest.skip("the sandbox is in replay mode")
-    s.hook.send("POST", BILL, json_body=BILL_BODY, headers={"Idempotency-Key": "RAW-1"}, resend_safe=False)
+    body = s.numbered(BILL, BILL_BODY)
+    s.hook.send("POST", BILL, json_body=body, headers={"Idempotency-Key": "RAW-1"}, resend_safe=False)
     with pytest.raises(IntacctConflictError) as info:
-        s.hook.send("POST", BILL, json_body=BILL_BODY, headers={"Idempotency-Key": "RAW-1"}, resend_safe=False)
+        s.hook.send("POST", BILL, json_body=body, headers={"Idempotency-Key": "RAW-1"}, resend_safe=False)
     assert info.value.status == 409
 
 
@@ -443,11 +476,13 @@ def _duplicate_number_refused(s: Sides) -> None:
 def _payment_body(s: Sides, edit: Callable[[dict[str, Any]], Any] | None, draft: bool = False) -> dict[str, Any]:
     key = s.accepts(BILL, BILL_BODY)["key"]
     if not draft:
-        s.hook.call("POST", "/workflows/accounts-payable/bill/submit", {"key": key})
+        state = s.hook.call("POST", "/workflows/accounts-payable/bill/submit", {"key": key})["ia::result"]["state"]
+        if state == "submitted":  # bills need approval (the sandbox's default reading)
+            s.hook.call("POST", "/workflows/accounts-payable/bill/approve", {"key": key})
     body = {
         "financialEntity": {"entityId": "BOA"},
         "vendor": {"id": "VEND-200"},
-        "paymentMethod": "printedCheck",
+        "paymentMethod": "Printed Check",
         "paymentDate": "2026-11-15",
         "txnCurrency": {"currency": "USD"},
         "details": [{"bill": {"key": key}, "txnCurrency": {"paymentAmount": "10.00"}}],
@@ -458,9 +493,14 @@ def _payment_body(s: Sides, edit: Callable[[dict[str, Any]], Any] | None, draft:
 
 
 def _payment_pays(s: Sides) -> None:
-    key = _posted_bill(s, submit=True)
-    body = s.sends(IntacctCreatePaymentOperator, {**PAYMENT_ARGS, "bills": [{"key": key, "amount": "10.00"}]}, PAYMENT)
+    """The payment names the bill and amount; it is a draft until its workflow pays it out."""
+    key = _payable_bill(s)
+    args = {**PAYMENT_ARGS, "bills": [{"key": key, "amount": "10.00"}], "submit": True}
+    body = s.sends(IntacctCreatePaymentOperator, args, PAYMENT)
     assert body["details"] == [{"bill": {"key": key}, "txnCurrency": {"paymentAmount": "10.00"}}]
+    payment = s.sandbox.records("accounts-payable/payment")[-1]["key"]
+    for action in ("approve", "print", "confirm"):
+        IntacctWorkflowOperator(task_id="p", object="ap_payment", action=action, key=payment).execute(s.context())
     assert s.sandbox.get_record("accounts-payable/bill", key)["state"] == "paid"
 
 

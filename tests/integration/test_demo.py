@@ -32,6 +32,8 @@ def test_make_demo_runs_every_example_dag_and_reports_it():
     assert "-> 3 invoices, one per order (keys " in out and "total 1650.49 USD" in out
     assert "-> 100 invoices created in one bulk task, 0 failed, 0 skipped; total 14950.00 USD" in out
     assert "Intacct record: http://127.0.0.1:" in out  # each create's link into Intacct (the sandbox)
+    # The demo sandbox's default payment reading: approve, print, confirm, and only then paid out.
+    assert ": a draft, submitted, then approve -> approved, print -> delivered, confirm -> confirmed" in out
     assert "-> bill PAY-" in out and "of 1250.00 is paid, 0.00 due" in out
     assert "-> tombstone in sync-deletes/2026-01-06/bill.jsonl: " in out  # a deletion reaches the copy
     assert "   ties out: " in out and "the tie-out fails (no retries)" in out  # the warehouse step

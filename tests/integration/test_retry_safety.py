@@ -2,13 +2,17 @@
 
 Two layers can repeat a create: the provider inside the task (the connection's
 ``max_retries``) and Airflow itself (the task's ``retries``). Both must end
-with one record and a successful task returning its key. Sage documents a
-reused ``Idempotency-Key`` as a 409, and whether ``id`` is the key or the
-document number is contradicted in its own examples, so every test that can
-runs under each sandbox setting (``idempotency`` conflict|replay x
-``id_semantics`` key|number): settlement never relies on a replayed key nor on
-``id``. Bills and invoices are found by their numbers, vendors by their id,
-journal entries by journal, posting date, description and lines.
+with one record and a successful task returning its key. Where Sage's contract
+is silent or contradicts itself the sandbox has a switch, and every test that
+can runs under rows of :data:`SETTINGS` that between them take each switch
+both ways (``idempotency`` conflict|replay, ``id_semantics`` key|number,
+``require_document_numbers``, ``bill_approval``, ``bill_approve_state``,
+``payment_flow``): settlement never relies on a replayed key nor on ``id``.
+Bills and invoices are found by their numbers, vendors by their id, journal
+entries by journal, posting date, description and lines, AP payments (no key
+of their own) by what Intacct returns of them. Tests about records without a
+number run in a company with document sequencing (``require_document_numbers``
+off), the only one where such a record exists.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ from types import SimpleNamespace
 import pytest
 
 from intacct_provider.exceptions import IntacctAmbiguousWriteError, IntacctConflictError
-from intacct_provider.operators import IntacctCreateBillOperator, IntacctCreateJournalEntryOperator
+from intacct_provider.operators import (
+    IntacctCreateBillOperator,
+    IntacctCreateJournalEntryOperator,
+    IntacctCreatePaymentOperator,
+)
 
 BILL = "accounts-payable/bill"
 INVOICE = "accounts-receivable/invoice"
@@ -29,8 +37,20 @@ VENDOR = "accounts-payable/vendor"
 BILL_POST = "/objects/accounts-payable/bill$"
 INVOICE_POST = "/objects/accounts-receivable/invoice$"
 LINES = [{"glaccountno": "6700", "amount": "321.00", "memo": "retry safety", "locationid": "US"}]
-#: (idempotency, id_semantics): Sage's documented 409 and the schema's id = key first.
-SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
+#: Readings of what the contract leaves open, each switch both ways across the rows; the first row
+#: is the sandbox's default (every stricter reading: Sage's documented 409, id = key, ...).
+SETTINGS = [
+    dict(idempotency="conflict", id_semantics="key", require_document_numbers=True, bill_approval=True,
+         bill_approve_state="approved", payment_flow="print"),
+    dict(idempotency="conflict", id_semantics="number", require_document_numbers=False, bill_approval=False,
+         bill_approve_state="posted", payment_flow="approval"),
+    dict(idempotency="replay", id_semantics="key", require_document_numbers=False, bill_approval=True,
+         bill_approve_state="posted", payment_flow="direct"),
+    dict(idempotency="replay", id_semantics="number", require_document_numbers=True, bill_approval=False,
+         bill_approve_state="approved", payment_flow="approval"),
+]  # fmt: skip
+PAYMENT = "accounts-payable/payment"
+PAYMENT_POST = "/objects/accounts-payable/payment$"
 #: Airflow 3.3+ gives tasks ``task_state_store``; before, only the look-up and the key replay settle a retry.
 HAS_TASK_STATE_STORE = importlib.util.find_spec("airflow.models.task_state_store") is not None
 
@@ -42,11 +62,22 @@ def fast_backoff(monkeypatch):
     monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_CAP", 0.05)
 
 
-@pytest.fixture(params=SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])
+def _setting_id(row):
+    numbers = "numbers" if row["require_document_numbers"] else "sequencing"
+    approval = "approval" if row["bill_approval"] else "no-approval"
+    return f"{row['idempotency']}-id_{row['id_semantics']}-{numbers}-{approval}-{row['payment_flow']}"
+
+
+@pytest.fixture(params=SETTINGS, ids=[_setting_id(row) for row in SETTINGS])
 def setting(request, intacct_sandbox):
     """Run the test under one reading of what the contract leaves open."""
-    intacct_sandbox.idempotency, intacct_sandbox.id_semantics = request.param
+    intacct_sandbox.state.update(**request.param)
     return request.param
+
+
+def keyless(sandbox):
+    """A company with document sequencing: the only one where a bill without a number exists."""
+    sandbox.require_document_numbers = False
 
 
 def keys(sandbox, path):
@@ -162,6 +193,7 @@ def test_intacct_numbered_bill_is_settled_by_content(run_dag, intacct_sandbox, i
     POST (a server that ignored the key would otherwise make a second bill).
     """
     intacct_sandbox.idempotency = idempotency
+    keyless(intacct_sandbox)
     before = keys(intacct_sandbox, BILL)
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
     dag_run, xcoms = run_dag("intacct_retry_bill_no_store", file="retry_safety")
@@ -177,6 +209,7 @@ def test_an_identical_bill_from_an_earlier_run_is_not_adopted(intacct_sandbox, i
     The earlier twin predates this create's first POST (its audit stamp, on the sandbox's clock, is
     an hour old), so the content look-up does not take it for this one.
     """
+    keyless(intacct_sandbox)
     before = keys(intacct_sandbox, BILL)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
     intacct_sandbox.freeze_time(stamp)
@@ -190,6 +223,7 @@ def test_an_identical_bill_from_an_earlier_run_is_not_adopted(intacct_sandbox, i
 
 
 def test_a_lost_bill_beside_an_earlier_identical_one_is_found(intacct_sandbox, intacct_conn, setting):
+    keyless(intacct_sandbox)
     before = keys(intacct_sandbox, BILL)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
     intacct_sandbox.freeze_time(stamp)
@@ -247,6 +281,7 @@ def test_airflow_retry_of_a_bill_without_number_finds_what_try_1_created(
     and the identical bills of earlier runs (older than that) are not taken for this one.
     """
     intacct_conn(max_retries=0)
+    keyless(intacct_sandbox)
     conf = {"bill_number": "", "amount": "4321.09"}
     intacct_sandbox.freeze_time(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600)))
     run_dag("intacct_retry_bill", file="retry_safety", conf=conf)  # an identical bill from an earlier run
@@ -257,7 +292,7 @@ def test_airflow_retry_of_a_bill_without_number_finds_what_try_1_created(
     dag_run, xcoms = run_dag("intacct_retry_bill", file="retry_safety", conf=conf)
     created = new_records(intacct_sandbox, BILL, before)
     assert len(created) == 1  # try 1's bill, and never a second one
-    if not HAS_TASK_STATE_STORE and setting[0] == "conflict":
+    if not HAS_TASK_STATE_STORE and setting["idempotency"] == "conflict":
         # Airflow < 3.3: try 2 does not know it is a retry. Its POST meets 409, and try 1's bill and
         # the earlier run's twin cannot be told apart by content: a loud failure naming the key.
         assert task_tries(dag_run)[("create_bill", -1)] == ("failed", 2)
@@ -293,9 +328,10 @@ def test_airflow_retry_reads_back_the_bill_a_crashed_try_created(run_dag, intacc
     """Try 1 created and stored the bill, then died: try 2 reads it back (GET), it does not POST."""
     intacct_conn(max_retries=0)
     before = keys(intacct_sandbox, BILL)
-    dag_run, xcoms = run_dag("intacct_retry_bill_crash_after_create", file="retry_safety")
+    conf = {"bill_number": "RS-CRASH-1"}
+    dag_run, xcoms = run_dag("intacct_retry_bill_crash_after_create", file="retry_safety", conf=conf)
     assert task_tries(dag_run)[("create_bill", -1)] == ("success", 2)
-    bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms)
+    bill = assert_one_bill(intacct_sandbox, before, dag_run, xcoms, "RS-CRASH-1")
     if not HAS_TASK_STATE_STORE:
         return  # nothing was stored: try 2 settled it by replaying the key, and one bill exists (above)
     assert len(posts(intacct_sandbox, BILL)) == 1
@@ -463,6 +499,8 @@ def test_duplicate_bill_number_in_a_dag_rerun(run_dag, intacct_sandbox):
 @pytest.mark.parametrize("bill_number", [None, "RS-MSG-1"], ids=["intacct-numbered", "bill-number"])
 def test_ambiguous_error_says_what_was_tried(intacct_sandbox, intacct_conn, bill_number):
     intacct_conn(max_retries=0)
+    if bill_number is None:
+        keyless(intacct_sandbox)
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST)
     with pytest.raises(IntacctAmbiguousWriteError) as info:
         bill_operator(bill_number=bill_number, idempotency_key="ORDER-7").execute(context())
@@ -475,7 +513,90 @@ def test_ambiguous_error_says_what_was_tried(intacct_sandbox, intacct_conn, bill
 
 
 def test_key_conflict_names_the_key(intacct_sandbox, intacct_conn):
+    """Without a number only the key ties the two creates together: the conflict names it."""
+    keyless(intacct_sandbox)
     bill_operator(idempotency_key="ORDER-44").execute(context())
+    other = bill_operator(idempotency_key="ORDER-44", line_items=[{**LINES[0], "amount": "1.00"}])
     with pytest.raises(IntacctConflictError) as info:
-        bill_operator(idempotency_key="ORDER-44", line_items=[{**LINES[0], "amount": "1.00"}]).execute(context())
+        other.execute(context())
     assert "ORDER-44" in str(info.value)
+
+
+# ------------------------------------------------------------------ AP payments and their workflow
+def payment_operator(**changes):
+    kwargs = dict(
+        task_id="pay_bill",
+        vendor_id="VEND-100",
+        bank_account_id="BOA",
+        payment_date="2026-11-15",
+        payment_method="Printed Check",
+        bills=[{"key": "2001", "amount": "500.00"}],
+        description="Retry safety payment",
+        submit=True,
+    )
+    return IntacctCreatePaymentOperator(**{**kwargs, **changes})
+
+
+#: The state ``submit`` leaves a payment in under each ``payment_flow`` reading.
+SUBMITTED = {"print": "submitted", "approval": "submitted", "direct": "confirmed"}
+
+
+@pytest.mark.parametrize("fault", ["commit_then_drop", "gateway_504"])
+def test_lost_payment_answer_is_settled_by_what_intacct_returns(intacct_sandbox, intacct_conn, setting, fault):
+    """No natural key, and ``paymentDate`` is writeOnly: the look-up never filters on it, and finds
+    the one identical payment created since the first POST by vendor, bank, method, memo, amounts."""
+    before = keys(intacct_sandbox, PAYMENT)
+    intacct_sandbox.inject(method="POST", path=PAYMENT_POST, **IN_TASK_FAULTS[fault])
+    result = payment_operator().execute(context(task_id="pay_bill"))
+    created = new_records(intacct_sandbox, PAYMENT, before)
+    assert [r["key"] for r in created] == [result["ia::result"]["key"]]
+    assert created[0]["state"] == SUBMITTED[setting["payment_flow"]]
+    assert len(posts(intacct_sandbox, PAYMENT)) == (1 if fault == "commit_then_drop" else 2)
+    queries = [r["body"] for r in intacct_sandbox.requests if r["path"] == "/services/core/query"]
+    filtered = {name for q in queries for item in q.get("filters", []) for name in next(iter(item.values()))}
+    assert "paymentDate" not in filtered and "vendor.id" in filtered
+
+
+@pytest.mark.parametrize("with_store", [True, False], ids=["task_state_store", "no-task_state_store"])
+def test_second_try_of_a_payment_after_a_lost_answer(intacct_sandbox, intacct_conn, setting, with_store):
+    intacct_conn(max_retries=0)
+    store = MemoryStore() if with_store else None
+    before = keys(intacct_sandbox, PAYMENT)
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=PAYMENT_POST)
+    with pytest.raises(IntacctAmbiguousWriteError):
+        payment_operator().execute(context(task_id="pay_bill", store=store))
+    result = payment_operator().execute(context(task_id="pay_bill", store=store))
+    created = new_records(intacct_sandbox, PAYMENT, before)
+    assert [r["key"] for r in created] == [result["ia::result"]["key"]]
+    assert created[0]["state"] == SUBMITTED[setting["payment_flow"]]  # submitted once, by the second try
+    submits = [r for r in intacct_sandbox.requests if r["path"] == "/workflows/accounts-payable/payment/submit"]
+    assert len(submits) == 1
+
+
+def test_airflow_retries_of_the_payment_flow_pay_the_bill_once(run_dag, intacct_sandbox, intacct_conn, setting):
+    """Every POST of the flow (the create, submit, approve, print, confirm) loses its answer once;
+    max_retries=0, so each task fails and Airflow retries it. One payment, each action run once at
+    most, and the bill ends paid whichever steps the reading needs."""
+    intacct_conn(max_retries=0)
+    before = keys(intacct_sandbox, PAYMENT)
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=PAYMENT_POST)
+    for action in ("submit", "approve", "print", "confirm"):
+        intacct_sandbox.inject("commit_then_drop", method="POST", path=f"/workflows/accounts-payable/payment/{action}$")
+    dag_run, xcoms = run_dag("intacct_retry_payment", file="retry_safety")
+    assert dag_run.state == "success", task_tries(dag_run)
+    created = new_records(intacct_sandbox, PAYMENT, before)
+    assert [r["key"] for r in created] == [xcoms["pay_bill"]["ia::result"]["key"]]
+    bill = intacct_sandbox.get_record(BILL, "2001")
+    assert (bill["state"], bill["totalTxnAmountDue"]) == ("paid", "0.00")
+    for action in ("submit", "approve", "print", "confirm"):
+        performed = [
+            r
+            for r in intacct_sandbox.requests
+            if r["path"] == f"/workflows/accounts-payable/payment/{action}" and r["status"] == 200
+        ]
+        assert len(performed) <= 1, action
+    done = {task: xcoms[f"{task}_payment"]["performed"] for task in ("approve", "print", "confirm")}
+    if setting["payment_flow"] == "direct":
+        assert done == {"approve": False, "print": False, "confirm": False}  # submit confirmed it
+    else:
+        assert done == {"approve": True, "print": True, "confirm": True}

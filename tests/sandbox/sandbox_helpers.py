@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import requests
@@ -79,9 +80,16 @@ def targets(response: requests.Response) -> list[str]:
     return [d.get("target", "") for d in error_of(response)["details"]]
 
 
+#: Document numbers for the helper bodies: the sandbox requires them by default (no document
+#: sequencing, the stricter reading), and a vendor's (customer's) numbers must be unique.
+_NUMBERS = itertools.count(1)
+
+
 def bill_body(**changes: Any) -> dict[str, Any]:
+    """A valid bill of VEND-100 with its own ``billNumber`` (pass ``billNumber=None`` for none)."""
     body: dict[str, Any] = {
         "vendor": {"id": "VEND-100"},
+        "billNumber": f"T-BILL-{next(_NUMBERS)}",
         "createdDate": "2026-03-01",
         "dueDate": "2026-03-31",
         "currency": {"txnCurrency": "USD"},
@@ -94,18 +102,27 @@ def bill_body(**changes: Any) -> dict[str, Any]:
             }
         ],
     }
-    body.update(changes)
-    return body
+    return _with(body, changes)
 
 
 def invoice_body(**changes: Any) -> dict[str, Any]:
+    """A valid invoice of CUST-100 with its own ``invoiceNumber`` (``invoiceNumber=None``: none)."""
     body: dict[str, Any] = {
         "customer": {"id": "CUST-100"},
+        "invoiceNumber": f"T-INV-{next(_NUMBERS)}",
         "invoiceDate": "2026-03-01",
         "dueDate": "2026-03-31",
         "lines": [{"glAccount": {"id": "4000"}, "txnAmount": "1000.00"}],
     }
+    return _with(body, changes)
+
+
+def _with(body: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with ``changes``; a change to ``None`` of a document number leaves the number out."""
     body.update(changes)
+    for number in ("billNumber", "invoiceNumber"):
+        if number in changes and changes[number] is None:
+            del body[number]
     return body
 
 
@@ -113,7 +130,7 @@ def payment_body(bill_key: str, amount: str = "500.00", **changes: Any) -> dict[
     """An AP payment of ``amount`` on bill ``bill_key`` of VEND-100 (the seed's bill 2001)."""
     body: dict[str, Any] = {
         "financialEntity": {"entityId": "BOA"},
-        "paymentMethod": "printedCheck",
+        "paymentMethod": "Printed Check",
         "paymentDate": "2026-04-15",
         "vendor": {"id": "VEND-100"},
         "txnCurrency": {"currency": "USD"},

@@ -40,6 +40,9 @@ def test_tokens_clock_payments_reset_over_http(intacct_sandbox: IntacctSandbox, 
     assert api.get(f"/objects/{VENDOR}").status_code == 401
     now = _admin(intacct_sandbox, "POST", "clock", {"freeze": "2026-11-26T10:00:00Z", "advance": 60}).json()
     assert now == {"now": "2026-11-26T10:01:00Z"}
+    assert _admin(intacct_sandbox, "POST", "clock", {"advance": 1.5}).json() == {"now": "2026-11-26T10:01:01Z"}
+    assert _admin(intacct_sandbox, "POST", "clock", {"advance": 0.5}).json() == {"now": "2026-11-26T10:01:02Z"}
+    assert _admin(intacct_sandbox, "POST", "clock", {"advance": -2}).json() == now  # seconds, not money
     paid = _admin(intacct_sandbox, "POST", "payments", {"object": BILL, "key": "2001", "amount": "100.00"}).json()
     assert paid["ia::result"]["paymentInformation"]["totalTxnAmountPaid"] == "100.00"
     assert paid["ia::result"]["audit"]["modifiedDateTime"] == "2026-11-26T10:01:00Z"
@@ -62,6 +65,12 @@ def test_settings_over_http(intacct_sandbox: IntacctSandbox, api: Client) -> Non
     assert (switched["idempotency"], switched["id_semantics"]) == ("replay", "number")
     assert intacct_sandbox.get_record(BILL, "2001")["id"] == "BILL-100"
     assert _admin(intacct_sandbox, "POST", "settings", {"id_semantics": "guid"}).status_code == 400
+    readings = {"payment_flow": "direct", "bill_approve_state": "posted", "bill_approval": False}
+    assert {k: v for k, v in _admin(intacct_sandbox, "POST", "settings", readings).json().items() if k in readings} == (
+        readings
+    )
+    assert intacct_sandbox.state.store.readings.payment_flow == "direct"  # the records follow at once
+    assert _admin(intacct_sandbox, "POST", "settings", {"payment_flow": "cash"}).status_code == 400
 
 
 def test_unknown_admin_route_and_bad_body(intacct_sandbox: IntacctSandbox) -> None:

@@ -38,12 +38,16 @@ def cli() -> Iterator[tuple[subprocess.Popen[str], str, dict]]:
         "600",
         "--invalid-token-status",
         "400",
-        "--require-document-numbers",
+        "--no-require-document-numbers",
         "--idempotency",
         "replay",
         "--id-semantics",
         "number",
-        "--bill-approval",
+        "--no-bill-approval",
+        "--bill-approve-state",
+        "posted",
+        "--payment-flow",
+        "direct",
         "--latency-ms",
         "1",
     ]
@@ -79,9 +83,10 @@ def test_cli_serves_until_sigterm(cli: tuple[subprocess.Popen[str], str, dict]) 
     )  # scale 2 and yesterday's 3 (the private entity's bills are not listed)
     assert bills["ia::result"][0]["id"] == "BILL-100"  # --id-semantics number
     settings = requests.get(f"{base_url}/sandbox/settings", timeout=10).json()
-    assert settings["max_concurrency"] == 3 and settings["require_document_numbers"] is True
+    assert settings["max_concurrency"] == 3 and settings["require_document_numbers"] is False
     assert settings["invalid_token_status"] == 400 and settings["latency_ms"] == 1
-    assert (settings["idempotency"], settings["id_semantics"], settings["bill_approval"]) == ("replay", "number", True)
+    assert (settings["idempotency"], settings["id_semantics"], settings["bill_approval"]) == ("replay", "number", False)
+    assert (settings["bill_approve_state"], settings["payment_flow"]) == ("posted", "direct")
     bad = requests.get(f"{base_url}/objects/accounts-payable/bill", headers={"Authorization": "Bearer x"}, timeout=10)
     assert bad.status_code == 400
     process.send_signal(signal.SIGTERM)

@@ -11,7 +11,7 @@ from intacct_provider.sandbox import IntacctSandbox
 def test_nested_envelope_is_the_default(api: Client) -> None:
     body = api.create(BILL, bill_body(extra=1)).json()
     error = body["ia::result"]["ia::error"]
-    assert set(error) == {"code", "message", "errorId", "supportId", "details"}
+    assert set(error) == {"code", "message", "errorId", "supportId", "additionalInfo", "details"}
     assert body["ia::meta"] == {"totalCount": 1, "totalSuccess": 0, "totalError": 1}
 
 

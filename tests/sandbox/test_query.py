@@ -208,6 +208,17 @@ def test_invalid_queries_are_400_naming_the_problem(api: Client, body: dict[str,
     assert needle in error_of(response)["message"]
 
 
+@pytest.mark.parametrize(
+    ("operator", "field"),
+    [("$contains", "dueDate"), ("$notStartsWith", "createdDate"), ("$endsWith", "audit.createdDateTime")],
+)
+def test_text_operators_cannot_be_used_with_date_fields(api: Client, operator: str, field: str) -> None:
+    response = api.query(object=BILL, filters=[{operator: {field: "2026"}}])
+    assert response.status_code == 400
+    assert "cannot be used with date fields" in error_of(response)["message"]
+    assert error_of(response)["details"][0]["target"] == "/filters/0"
+
+
 def test_operators_must_fit_the_field_type(api: Client) -> None:
     assert api.query(object=BILL, filters=[{"$contains": {"totalTxnAmount": "5"}}]).status_code == 400
     assert api.query(object=VENDOR, filters=[{"$gt": {"isOnHold": True}}]).status_code == 400

@@ -79,7 +79,11 @@ def test_paid_bills_are_paid_by_payment_records(intacct_sandbox: IntacctSandbox)
 
 
 def test_seeded_records_pass_the_sandbox_own_rules(intacct_sandbox: IntacctSandbox) -> None:
-    """Re-creating every seeded transaction through the API must succeed (no impossible seed data)."""
+    """Re-creating every seeded transaction through the API must succeed (no impossible seed data).
+
+    Without their numbers (the seed's are taken), so in a company with document sequencing.
+    """
+    intacct_sandbox.require_document_numbers = False
     api = Client(intacct_sandbox)
     writable = {"lines", "vendor", "customer", "createdDate", "invoiceDate", "dueDate", "glJournal", "postingDate"}
     writable |= {"currency", "description", "referenceNumber"}

@@ -86,7 +86,12 @@ def test_unknown_fields_anywhere_are_400(api: Client, body: dict[str, Any], targ
     response = api.create(BILL, body)
     assert response.status_code == 400
     detail = error_of(response)["details"][0]
-    assert detail == {"code": "invalidField", "message": f"{target} is not a valid field", "target": target}
+    assert {name: detail[name] for name in ("code", "message", "target")} == {
+        "code": "invalidField",
+        "message": f"{target} is not a valid field",
+        "target": target,
+    }
+    assert detail["errorId"] == "REST-1064" and detail["additionalInfo"]["messageId"] == "IA.INVALID_FIELD"
 
 
 @pytest.mark.parametrize(
@@ -116,7 +121,7 @@ def test_all_shape_problems_are_reported_together(api: Client) -> None:
     response = api.create(BILL, body)
     assert response.status_code == 400
     assert set(targets(response)) == {"/dueDate", "/extra", "/lines/0/txnAmount", "/vendor"}
-    assert error_of(response)["errorId"] == "REST-1028"
+    assert error_of(response)["errorId"] == "REST-1064"
 
 
 @pytest.mark.parametrize(
@@ -234,9 +239,11 @@ def test_bill_without_lines_is_422_and_non_object_lines_are_400(api: Client) -> 
 
 
 def test_document_numbers_required_when_numbering_is_off(intacct_sandbox: IntacctSandbox, api: Client) -> None:
-    intacct_sandbox.require_document_numbers = True
-    response = api.create(BILL, bill_body())
+    assert intacct_sandbox.require_document_numbers is True  # the default: the stricter reading
+    response = api.create(BILL, bill_body(billNumber=None))
     assert response.status_code == 400 and targets(response) == ["/billNumber"]
+    response = api.create(INVOICE, invoice_body(invoiceNumber=None))
+    assert response.status_code == 400 and targets(response) == ["/invoiceNumber"]
     key = api.create(BILL, bill_body(billNumber="B-77")).json()["ia::result"]["key"]
     assert intacct_sandbox.get_record(BILL, key)["billNumber"] == "B-77"
 
@@ -259,3 +266,18 @@ def test_master_data_field_types(api: Client, field: str, value: Any) -> None:
 
 def test_object_where_a_parent_is_expected_is_400(api: Client) -> None:
     assert targets(api.create(BILL, bill_body(vendor="VEND-100"))) == ["/vendor"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_write_without_a_payload_is_rest_1028(api: Client, method: str) -> None:
+    """Sage's one documented use of REST-1028: "POST requires a payload"; other 400s are REST-1064."""
+    path = f"/objects/{BILL}" if method == "POST" else f"/objects/{BILL}/2001"
+    response = api.request(method, path, data=b"")
+    assert response.status_code == 400
+    error = error_of(response)
+    assert (error["errorId"], error["message"]) == ("REST-1028", f"{method} requires a payload")
+    assert error["additionalInfo"]["messageId"] == "IA.REQUEST_REQUIRES_A_PAYLOAD"
+    assert error["details"][0]["errorId"] == "REST-1028"
+    other = error_of(api.create(BILL, bill_body(dueDate="2026-02-30")))
+    assert other["errorId"] == "REST-1064" and other["details"][0]["errorId"] == "REST-1064"
+    assert set(other["details"][0]["additionalInfo"]) == {"messageId", "placeholders", "propertySet"}

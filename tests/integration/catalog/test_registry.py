@@ -85,6 +85,10 @@ def test_generic_create_refuses_unknown_record_keys_before_any_request(intacct_s
         )
     with pytest.raises(IntacctValidationError, match="record"):
         IntacctCreateRecordOperator(task_id="v", object="vendor", record="[]").execute(context())
+    payment = {"vendor_id": "VEND-100", "bank_account_id": "BOA", "payment_date": "2026-11-15",
+               "bills": [{"key": "2001", "amount": "1.00"}]}  # fmt: skip
+    with pytest.raises(IntacctValidationError, match=r"record\.payment_method: expected a value \(it is required\)"):
+        IntacctCreateRecordOperator(task_id="p", object="ap_payment", record=payment).execute(context())
     assert intacct_sandbox.requests == []
 
 

@@ -16,6 +16,8 @@ from intacct_provider.exceptions import (
 from intacct_provider.hooks.intacct import USER_AGENT, IntacctHook
 
 BILL = "accounts-payable/bill"
+#: A bill without a number (the content look-up's case: a company with document sequencing, see
+#: ``keyless``); ``numbered()`` gives it one, as the sandbox's default reading requires.
 NEW_BILL = {
     "vendor": {"id": "VEND-100"},
     "createdDate": "2026-11-01",
@@ -25,6 +27,15 @@ NEW_BILL = {
         {"glAccount": {"id": "6700"}, "txnAmount": "500.00", "memo": "Paper", "dimensions": {"location": {"id": "US"}}}
     ],
 }
+
+
+def numbered(number):
+    return {**NEW_BILL, "billNumber": number}
+
+
+def keyless(sandbox):
+    """A company with document sequencing: the only one where a bill without a number exists."""
+    sandbox.require_document_numbers = False
 
 
 def api_calls(sandbox, method=None, path_part=""):
@@ -181,14 +192,14 @@ def test_get_update_delete_record(hook, intacct_sandbox):
     ref = hook.update_record("bill", "2001", {"description": "checked"})
     assert ref["key"] == "2001"
     assert hook.get_record("bill", 2001)["description"] == "checked"
-    created = hook.create_record("bill", NEW_BILL)
+    created = hook.create_record("bill", numbered("H-DEL-1"))
     hook.delete_record("bill", created["key"])
     with pytest.raises(IntacctNotFoundError):
         hook.get_record("bill", created["key"])
 
 
 def test_create_returns_reference_and_sends_idempotency_key(hook, intacct_sandbox):
-    ref = hook.create_record("bill", NEW_BILL, idempotency_key="k-1")
+    ref = hook.create_record("bill", numbered("H-REF-1"), idempotency_key="k-1")
     assert set(ref) == {"key", "id", "href"}
     assert ref["href"] == f"/objects/accounts-payable/bill/{ref['key']}"
     post = api_calls(intacct_sandbox, "POST", "/objects/accounts-payable/bill")[0]
@@ -196,6 +207,7 @@ def test_create_returns_reference_and_sends_idempotency_key(hook, intacct_sandbo
 
 
 def test_create_without_a_key_is_found_by_content_not_resent(hook, intacct_sandbox):
+    keyless(intacct_sandbox)
     before = len(intacct_sandbox.records(BILL))
     intacct_sandbox.inject("commit_then_drop", method="POST", path="/objects/accounts-payable/bill$")
     ref = hook.create_record("bill", NEW_BILL)  # no bill number, no key: the one identical new bill is it
@@ -207,6 +219,7 @@ def test_create_without_a_key_is_found_by_content_not_resent(hook, intacct_sandb
 def test_create_is_never_blindly_resent(hook, intacct_sandbox, monkeypatch):
     """Nothing found, but no key either: a late commit could not be caught, so it is not posted again."""
     monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
+    keyless(intacct_sandbox)
     before = len(intacct_sandbox.records(BILL))
     intacct_sandbox.inject("status", status=504, method="POST", path="/objects/accounts-payable/bill$")
     with pytest.raises(IntacctAmbiguousWriteError, match="it was not posted again; check Intacct"):
@@ -219,6 +232,7 @@ def test_create_is_never_blindly_resent(hook, intacct_sandbox, monkeypatch):
 def test_ambiguous_create_settled_by_idempotency_replay(hook, intacct_sandbox, fault, monkeypatch):
     monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
     intacct_sandbox.idempotency = "replay"  # where Intacct replays a key (Sage documents a 409 instead)
+    keyless(intacct_sandbox)
     before = len(intacct_sandbox.records(BILL))
     kind = fault.pop("kind")
     intacct_sandbox.inject(kind, method="POST", path="/objects/accounts-payable/bill$", **fault)
@@ -240,7 +254,7 @@ def test_ambiguous_create_settled_by_natural_key(hook, intacct_sandbox):
 
 def test_create_retries_after_throttling(hook, intacct_sandbox):
     intacct_sandbox.inject("status", status=429, retry_after=0, method="POST", path="/objects/accounts-payable/bill$")
-    ref = hook.create_record("bill", NEW_BILL)
+    ref = hook.create_record("bill", numbered("H-429-1"))
     assert ref["key"]
     assert len(api_calls(intacct_sandbox, "POST", "/objects/accounts-payable/bill")) == 2
 
@@ -256,7 +270,7 @@ def test_intacct_details_lead_the_message(hook):
 
 def test_unknown_vendor_surfaces_intacct_message(hook):
     with pytest.raises(IntacctError) as info:
-        hook.create_record("bill", {**NEW_BILL, "vendor": {"id": "NOPE"}})
+        hook.create_record("bill", {**numbered("H-NOPE-1"), "vendor": {"id": "NOPE"}})
     assert "NOPE" in str(info.value)
 
 

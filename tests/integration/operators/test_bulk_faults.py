@@ -1,10 +1,12 @@
 """Fault matrix for bulk creates: every record created exactly once and every failure reported.
 
-Each scenario runs under both readings of a repeated ``Idempotency-Key`` (the sandbox replays
-the first answer, or refuses it with 409 as Sage documents), with bills that carry a number
-(found again by vendor + number) and, where it matters, bills left to Intacct's numbering
-(found again by content, among the bills created since their batch's first POST began; the
-key is not trusted, so a server ignoring it -- simulated by never sending it -- gets no twin).
+Each scenario runs under two rows of sandbox readings that take every switch both ways: a
+repeated ``Idempotency-Key`` replays the first answer or is refused with 409 as Sage documents,
+document numbers are required (no sequencing) or generated, ``id`` is the key or the number, bills
+need approval or not... with bills that carry a number (found again by vendor + number) and, where
+it matters, bills left to Intacct's numbering (``keyless``: a company with document sequencing;
+found again by content, among the bills created since their batch's first POST began; the key is
+not trusted, so a server ignoring it -- simulated by never sending it -- gets no twin).
 """
 
 from __future__ import annotations
@@ -22,10 +24,29 @@ from intacct_provider.operators.bulk_task.checkpoint import STATE_KEY
 COUNT = 60  # six batches of ten
 
 
-@pytest.fixture(params=[True, False], ids=["replay", "conflict"])
+#: Two rows of readings, each switch both ways between them; ``conflict`` is the sandbox's default.
+READINGS = {
+    "replay": dict(idempotency="replay", require_document_numbers=False, id_semantics="number", bill_approval=False,
+                   bill_approve_state="posted", payment_flow="direct"),
+    "conflict": dict(idempotency="conflict", require_document_numbers=True, id_semantics="key", bill_approval=True,
+                     bill_approve_state="approved", payment_flow="print"),
+}  # fmt: skip
+
+
+@pytest.fixture(params=list(READINGS))
 def replay(request, intacct_sandbox):
-    intacct_sandbox.idempotency = "replay" if request.param else "conflict"
-    return request.param
+    """Run under one row of readings; the value says whether a reused key is replayed."""
+    intacct_sandbox.state.update(**READINGS[request.param])
+    return request.param == "replay"
+
+
+@pytest.fixture
+def keyless(request, intacct_sandbox):
+    """Bills without numbers exist only in a company with document sequencing (after the row of
+    readings, when the test has one)."""
+    if "replay" in request.fixturenames:
+        request.getfixturevalue("replay")
+    intacct_sandbox.require_document_numbers = False
 
 
 def run(tmp_path, records, store=None, try_number=1, **kwargs):
@@ -60,7 +81,7 @@ def test_committed_then_dropped_batch_is_looked_up_not_reposted(intacct_sandbox,
 
 
 def test_dropped_batch_without_numbers_is_looked_up_by_content_before_any_resend(
-    intacct_sandbox, intacct_conn, tmp_path, replay
+    intacct_sandbox, intacct_conn, tmp_path, replay, keyless
 ):
     """Each bill of the committed-then-dropped batch is found by content: none is sent again, under either setting."""
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=1)
@@ -89,7 +110,7 @@ def key_ignored(monkeypatch):
 
 
 def test_dropped_batch_without_numbers_on_a_server_ignoring_the_key(
-    intacct_sandbox, intacct_conn, tmp_path, key_ignored
+    intacct_sandbox, intacct_conn, tmp_path, key_ignored, keyless
 ):
     """Replaying the request would create every bill of the batch twice; the look-up adopts them instead."""
     intacct_sandbox.inject("commit_then_drop", method="POST", path=BILL_POST, after=1)
@@ -114,7 +135,7 @@ def twin_an_hour_ago(sandbox, record, task_id="earlier"):
 
 @pytest.mark.parametrize("fault", ["commit_then_drop", "504"])
 def test_an_identical_bill_from_before_the_batch_began_is_not_adopted(
-    intacct_sandbox, intacct_conn, tmp_path, replay, fault
+    intacct_sandbox, intacct_conn, tmp_path, replay, fault, keyless
 ):
     """An earlier run's twin is older than the batch's first POST: never taken for the lost bill.
 
@@ -141,7 +162,9 @@ def test_an_identical_bill_from_before_the_batch_began_is_not_adopted(
         assert posts[1]["headers"]["Idempotency-Key"] == posts[2]["headers"]["Idempotency-Key"]
 
 
-def test_a_batch_committing_after_the_client_gave_up_is_not_doubled(intacct_sandbox, intacct_conn, tmp_path, replay):
+def test_a_batch_committing_after_the_client_gave_up_is_not_doubled(
+    intacct_sandbox, intacct_conn, tmp_path, replay, keyless
+):
     """Read timeout at 1 s, commit at 1.5 s: the look-up finds nothing yet, so the same request goes again.
 
     Sent with the lost request's own key, whichever of the two the sandbox handles second is replayed
@@ -159,7 +182,7 @@ def test_a_batch_committing_after_the_client_gave_up_is_not_doubled(intacct_sand
     assert len({p["headers"]["Idempotency-Key"] for p in posts}) == 1
 
 
-def test_identical_records_without_numbers_in_a_dropped_batch(intacct_sandbox, intacct_conn, tmp_path, replay):
+def test_identical_records_without_numbers_in_a_dropped_batch(intacct_sandbox, intacct_conn, tmp_path, replay, keyless):
     """Two identical bills sent together are judged together: the two recent identical bills are theirs."""
     records = bills(10, "twin", numbered=False)
     records[1] = dict(records[0])
@@ -173,7 +196,7 @@ def test_identical_records_without_numbers_in_a_dropped_batch(intacct_sandbox, i
 
 
 def test_identical_records_beside_an_older_twin_in_a_batch_lost_before_commit(
-    intacct_sandbox, intacct_conn, tmp_path, replay
+    intacct_sandbox, intacct_conn, tmp_path, replay, keyless
 ):
     """Two identical bills, an older third one, the batch lost uncommitted: both are created, the twin is left."""
     records = bills(4, "pair", numbered=False)
@@ -186,7 +209,7 @@ def test_identical_records_beside_an_older_twin_in_a_batch_lost_before_commit(
     assert twin not in {rows[0]["key"], rows[1]["key"]} and rows[0]["key"] != rows[1]["key"]
 
 
-def test_more_identical_recent_bills_than_records_fail_loudly(intacct_sandbox, intacct_conn, tmp_path, replay):
+def test_more_identical_recent_bills_than_records_fail_loudly(intacct_sandbox, intacct_conn, tmp_path, replay, keyless):
     """Someone else made the same bill while ours was lost: which one is ours cannot be told, nothing is sent."""
     from intacct_provider.hooks.intacct import IntacctHook
 
@@ -223,7 +246,7 @@ def test_gateway_errors_and_resets_on_batches(intacct_sandbox, intacct_conn, tmp
     assert_exactly_once(intacct_sandbox, "gw", rows)
 
 
-def test_429_storm_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay):
+def test_429_storm_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay, keyless):
     intacct_sandbox.inject("status", status=429, retry_after=0.02, count=8, method="POST", path=BILL_POST, after=2)
     summary, rows = run(tmp_path, bills(COUNT, "storm", numbered=False))
     assert summary["created"] == COUNT
@@ -232,14 +255,14 @@ def test_429_storm_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay):
     assert statuses.count(429) == 8 and statuses.count(201) == 6
 
 
-def test_token_expiry_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay):
+def test_token_expiry_mid_run(intacct_sandbox, intacct_conn, tmp_path, replay, keyless):
     intacct_sandbox.inject("expire_token", method="POST", path=BILL_POST, after=2)
     summary, rows = run(tmp_path, bills(COUNT, "tok", numbered=False))
     assert summary["created"] == COUNT
     assert_exactly_once(intacct_sandbox, "tok", rows)
 
 
-def test_one_record_of_a_batch_fails(intacct_sandbox, intacct_conn, tmp_path, replay):
+def test_one_record_of_a_batch_fails(intacct_sandbox, intacct_conn, tmp_path, replay, keyless):
     intacct_sandbox.inject("item_status", status=503, method="POST", path=BILL_POST, item=3, after=1)
     intacct_sandbox.inject("item_status", status=422, method="POST", path=BILL_POST, item=0, after=3)
     summary, rows = run(tmp_path, bills(COUNT, "item", numbered=False))
@@ -251,6 +274,8 @@ def test_one_record_of_a_batch_fails(intacct_sandbox, intacct_conn, tmp_path, re
 
 @pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
 def test_task_killed_mid_run_resumes_from_its_checkpoint(intacct_sandbox, intacct_conn, tmp_path, replay, numbered):
+    if not numbered:
+        intacct_sandbox.require_document_numbers = False  # a company with document sequencing
     records = bills(COUNT, "kill", numbered=numbered)
     store = MemoryStore()
     intacct_sandbox.inject("status", status=403, method="POST", path=BILL_POST, after=3)
@@ -281,7 +306,7 @@ def test_task_killed_mid_run_without_task_state_store(intacct_sandbox, intacct_c
 
 
 def test_retry_settles_a_dropped_batch_without_numbers_within_the_window_its_first_try_stored(
-    intacct_sandbox, intacct_conn, tmp_path, replay
+    intacct_sandbox, intacct_conn, tmp_path, replay, keyless
 ):
     """Try 1 dies looking its dropped batch up; try 2 adopts those bills (created since the stored start), posts none."""
     records = bills(COUNT, "again", numbered=False)
@@ -302,7 +327,7 @@ def test_retry_settles_a_dropped_batch_without_numbers_within_the_window_its_fir
 
 
 def test_retry_without_a_store_fails_a_bill_it_cannot_tell_from_an_older_twin(
-    intacct_sandbox, intacct_conn, tmp_path, replay
+    intacct_sandbox, intacct_conn, tmp_path, replay, keyless
 ):
     """Airflow < 3.3: the retry does not know when try 1 posted, so an identical bill could be either: fail, loudly."""
     records = bills(10, "blind", numbered=False)
@@ -322,7 +347,7 @@ def test_retry_without_a_store_fails_a_bill_it_cannot_tell_from_an_older_twin(
     assert summary["failed"] == 10 and len(bill_posts(intacct_sandbox)) == 1 + 1
 
 
-def test_lost_batch_records_without_numbers_confirmed_missing_are_sent_again(intacct_sandbox, intacct_conn):
+def test_lost_batch_records_without_numbers_confirmed_missing_are_sent_again(intacct_sandbox, intacct_conn, keyless):
     """The content look-up adopts the records that exist and returns only the missing ones to send."""
     from intacct_provider.catalog.bulk_records import Preparer
     from intacct_provider.catalog.registry import BILL as BILL_OBJECT
@@ -350,7 +375,7 @@ def test_lost_batch_records_without_numbers_confirmed_missing_are_sent_again(int
 
 
 def test_a_bill_found_while_an_identical_one_of_another_batch_is_in_flight_is_not_taken(
-    intacct_sandbox, intacct_conn, monkeypatch
+    intacct_sandbox, intacct_conn, monkeypatch, keyless
 ):
     """Batch B's bill is committed but its answer not yet read when batch A's lost bill is looked up.
 

@@ -8,6 +8,7 @@ waited for and bulk-loaded, and a lost create is settled once under every sandbo
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from decimal import Decimal
@@ -64,9 +65,14 @@ def context(task_id: str = "t", try_number: int = 1) -> dict[str, Any]:
     return {"ti": ti}
 
 
+#: Each bill its own number: the sandbox requires one by default (no document sequencing).
+_NUMBERS = itertools.count(1)
+
+
 def bill(task_id: str = "create_bill", **kwargs: Any) -> IntacctCreateBillOperator:
     args: dict[str, Any] = {
         "vendor_id": "VEND-100",
+        "bill_number": f"CF-BILL-{next(_NUMBERS)}",
         "date_created": "2026-11-02",
         "date_due": "2026-12-02",
         "currency": "USD",

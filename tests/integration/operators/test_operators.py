@@ -84,6 +84,7 @@ def test_create_invoice_from_json_string(intacct_sandbox, intacct_conn):
             [{"glaccountno": "4000", "amount": "1000.00", "memo": "Service fee", "locationid": "US"}]
         ),
         currency="EUR",
+        invoice_number="JSON-1",
     )
     ref = op.execute(context())["ia::result"]
     assert ref["href"].startswith("/objects/accounts-receivable/invoice/")
@@ -199,6 +200,7 @@ def test_task_state_store_returns_known_record_without_posting(intacct_sandbox, 
     kwargs = dict(
         vendor_id="VEND-100", date_created="2026-11-01", date_due="2026-11-02", line_items=LINES, currency="USD"
     )
+    kwargs["bill_number"] = "TSS-1"
     first = IntacctCreateBillOperator(task_id="b", **kwargs).execute(context(store=store))
     assert store["intacct_create"]["record"]["key"] == first["ia::result"]["key"]
     intacct_sandbox.clear_requests()

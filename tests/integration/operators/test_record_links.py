@@ -108,4 +108,12 @@ def test_links_are_kept_by_airflow_for_the_ui(run_dag, intacct_sandbox, dag_id):
         links = {row.task_id: XComModel.deserialize_value(row) for row in rows}
     bill = intacct_sandbox.get_record(BILL, xcoms["create_bill"]["ia::result"]["key"])
     payment = intacct_sandbox.get_record("accounts-payable/payment", xcoms["pay_bill"]["ia::result"]["key"])
-    assert links == {"create_bill": bill["webURL"], "pay_bill": payment["webURL"]}
+    # The workflow tasks link the record they moved: the bill's approval, the payment's own steps.
+    assert links == {
+        "create_bill": bill["webURL"],
+        "approve_bill": bill["webURL"],
+        "pay_bill": payment["webURL"],
+        "approve_payment": payment["webURL"],
+        "print_payment": payment["webURL"],
+        "confirm_payment": payment["webURL"],
+    }

@@ -240,8 +240,20 @@ def test_each_mode_waits_for_the_payment_in_dag_test(run_dag, intacct_sandbox, d
     assert queries_for(intacct_sandbox, SEED_BILL_KEY) >= 2  # once unpaid, once paid
 
 
-def test_bill_payment_flow_example(run_dag, intacct_sandbox):
-    """The example submits its bill and pays it with an AP payment; the deferrable sensor then sees it paid."""
+#: Readings of the bill and payment workflows the example must get through: every payment_flow,
+#: both bill_approve_state values and both bill_approval values between the rows.
+FLOW_READINGS = [
+    dict(payment_flow="print", bill_approval=True, bill_approve_state="approved"),
+    dict(payment_flow="approval", bill_approval=True, bill_approve_state="posted"),
+    dict(payment_flow="direct", bill_approval=False, bill_approve_state="approved"),
+]
+
+
+@pytest.mark.parametrize("readings", FLOW_READINGS, ids=[r["payment_flow"] for r in FLOW_READINGS])
+def test_bill_payment_flow_example(run_dag, intacct_sandbox, readings):
+    """The example submits (and approves) its bill, pays it through the payment workflow; the
+    deferrable sensor then sees it paid, whichever steps the company's configuration needs."""
+    intacct_sandbox.state.update(**readings)
     dag_run, xcoms = run_dag("intacct_bill_payment_flow", conf={"bill_date": "2026-11-26"})
     assert dag_run.state == "success"
     key = xcoms["create_bill"]["ia::result"]["key"]
@@ -254,8 +266,13 @@ def test_bill_payment_flow_example(run_dag, intacct_sandbox):
     assert line["dimensions"]["location"]["id"] == "US"
     submits = [r for r in intacct_sandbox.requests if r["path"] == "/workflows/accounts-payable/bill/submit"]
     assert [r["body"] for r in submits] == [{"key": key}]  # submitted before it was paid
-    payment = intacct_sandbox.get_record("accounts-payable/payment", xcoms["pay_bill"]["ia::result"]["key"])
+    assert xcoms["approve_bill"]["performed"] is readings["bill_approval"]
+    payment_key = xcoms["pay_bill"]["ia::result"]["key"]
+    payment = intacct_sandbox.get_record("accounts-payable/payment", payment_key)
     assert [d["bill"]["key"] for d in payment["details"]] == [key]
+    assert payment["paymentMethod"] == "Printed Check" and payment["state"] == "confirmed"
+    steps = [xcoms[f"{action}_payment"]["performed"] for action in ("approve", "print", "confirm")]
+    assert steps == ([False] * 3 if readings["payment_flow"] == "direct" else [True] * 3)
     assert xcoms["summarize"] == {
         "bill_number": bill["billNumber"],
         "key": key,

@@ -182,7 +182,7 @@ def test_unknown_field_is_an_error_event_with_intaccts_message(intacct_sandbox, 
     assert payload["status"] == "error"
     assert payload["error_type"] == "IntacctRequestError"
     assert "Field 'notAField' is not valid for object 'accounts-payable/bill'" in payload["message"]
-    assert "HTTP 400" in payload["message"] and "REST-1028" in payload["message"]
+    assert "HTTP 400" in payload["message"] and "REST-1064" in payload["message"]
 
 
 def test_an_outage_outlasting_every_retry_does_not_end_the_wait(intacct_sandbox, intacct_conn):

@@ -77,3 +77,36 @@ def test_unreadable_answers_are_refused(payload, why):
 def test_non_json_answer_is_refused():
     with pytest.raises(UnreadableAnswer, match="is not JSON"):
         read_items(200, "<html>ok</html>", 1, method="POST", path="/objects/x/y")
+
+
+@pytest.mark.parametrize(
+    "meta_of",
+    [
+        None,  # no ia::meta at all
+        {"totalCount": 2},  # only totalCount, as in Sage's composite example
+        {"totalCount": 2, "totalSuccess": 1},
+        {"totalError": 1},
+    ],
+    ids=["absent", "total-count-only", "no-total-error", "total-error-only"],
+)
+def test_the_items_decide_when_meta_counts_are_missing(meta_of):
+    payload = {"ia::result": [REF, {"ia::error": ERROR}]}
+    if meta_of is not None:
+        payload["ia::meta"] = meta_of
+    ok, bad = read(payload, 2)
+    assert ok.ok and ok.result == REF and not bad.ok
+
+
+@pytest.mark.parametrize(
+    ("meta_of", "why"),
+    [
+        ({"totalCount": 3}, "totalCount is 3, not 2"),
+        ({"totalCount": 2, "totalSuccess": 2}, "totalSuccess is 2, not 1"),
+        ({"totalError": 0}, "totalError is 0, not 1"),
+        ({"totalCount": True}, "totalCount is True"),
+        ([2, 1, 1], "ia::meta that is a JSON list"),
+    ],
+)
+def test_meta_counts_present_must_agree_with_the_items(meta_of, why):
+    with pytest.raises(UnreadableAnswer, match=why):
+        read({"ia::result": [REF, {"ia::error": ERROR}], "ia::meta": meta_of}, 2)

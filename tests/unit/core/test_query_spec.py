@@ -73,6 +73,57 @@ def test_page_window_is_checked(start, size, parameter):
     assert info.value.parameter == parameter
 
 
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"$has": {"tags": ["a"]}}, "a string"),
+        ({"$has": {"tags": 5}}, "a string"),
+        ({"$in": {"state": []}}, "a non-empty list"),
+        ({"$notIn": {"state": "posted"}}, "a non-empty list"),
+        ({"$in": {"state": ["posted", None]}}, "a list of strings, numbers or true/false"),
+        ({"$between": {"dueDate": ["2026-01-01", None]}}, "pair of non-null values"),
+        ({"$notBetween": {"dueDate": ["2026-01-01"]}}, "pair of non-null values"),
+        ({"$between": {"totalTxnAmount": [1, True]}}, "pair of non-null values"),
+        ({"$contains": {"description": None}}, "a string or a number"),
+        ({"$startsWith": {"description": ["a"]}}, "a string or a number"),
+        ({"$lt": {"totalTxnAmount": None}}, "a string or a number"),
+        ({"$gt": {"totalTxnAmount": True}}, "a string or a number"),
+        ({"$eq": {"state": ["posted"]}}, "a string, number, true/false or null"),
+    ],
+)
+def test_filter_values_are_checked_per_operator(item, expected):
+    with pytest.raises(IntacctValidationError, match=expected) as info:
+        QuerySpec.build("bill", filters=[{"$eq": {"key": "1"}}, item])
+    assert info.value.parameter == "filters[1]"
+
+
+@pytest.mark.parametrize(
+    ("operator", "field"),
+    [("$contains", "dueDate"), ("$notStartsWith", "createdDate"), ("$endsWith", "audit.modifiedDateTime")],
+)
+def test_text_operators_are_refused_on_date_fields(operator, field):
+    with pytest.raises(IntacctValidationError, match="cannot be used with date fields") as info:
+        QuerySpec.build("bill", filters=[{operator: {field: "2026"}}])
+    assert info.value.parameter == "filters[0]"
+
+
+def test_values_intacct_takes_pass():
+    spec = QuerySpec.build(
+        "bill",
+        filters=[
+            {"$eq": {"description": None}},
+            {"$in": {"state": ["posted", "paid"]}},
+            {"$between": {"dueDate": ["2026-01-01", "currentYear"]}},
+            {"$contains": {"description": "paper"}},
+            {"$gte": {"isOnHold": False}},
+            {"$startsWith": {"billNumber": 20}},
+        ],
+    )
+    assert len(spec.filters) == 6
+    # A path the contract does not describe: field types are Intacct's to check.
+    assert QuerySpec.build("purchasing/document", filters=[{"$contains": {"whenCreated": "2026"}}]).filters
+
+
 def test_a_window_with_its_own_expression_is_renumbered_and_anded():
     window = [{"$gte": {"m": "x"}}, {"$eq": {"m": None}}, {"$gte": {"c": "x"}}]
     alone = QuerySpec.build("bill").and_filters(window, "1 or (2 and 3)")

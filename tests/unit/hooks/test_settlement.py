@@ -55,3 +55,16 @@ def test_is_recent_without_a_window_cannot_tell():
 def test_content_filters_compare_scalars_and_references_not_lines():
     body = {"vendor": {"id": "V-1"}, "createdDate": "2026-11-01", "currency": {"txnCurrency": "USD"}, "lines": []}
     assert content_filters(body) == [{"$eq": {"vendor.id": "V-1"}}, {"$eq": {"createdDate": "2026-11-01"}}]
+
+
+def test_content_filters_leave_out_write_only_fields():
+    """A payment's ``paymentDate`` is writeOnly: Intacct never returns it, so no look-up filters on it."""
+    body = {
+        "vendor": {"id": "VEND-100"},
+        "paymentMethod": "Printed Check",
+        "paymentDate": "2026-11-15",
+        "financialEntity": {"entityId": "BOA"},
+    }
+    filters = content_filters(body, "accounts-payable/payment")
+    assert filters == [{"$eq": {"vendor.id": "VEND-100"}}, {"$eq": {"paymentMethod": "Printed Check"}}]
+    assert {"$eq": {"paymentDate": "2026-11-15"}} in content_filters(body)  # an object the contract does not name
