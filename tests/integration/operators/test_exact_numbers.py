@@ -150,7 +150,8 @@ def test_create_then_get_keeps_every_digit(intacct_sandbox, hook, intacct_conn):
     ).execute(context("upd"))
     assert str(hook.get_record("nsp::ledger_line", key)["nsp::AMOUNT"]) == "0.30"
     bill = IntacctCreateBillOperator(
-        task_id="bill", vendor_id="VEND-100", date_created="2026-11-02", date_due="2026-12-02", currency="USD",
+        task_id="bill", vendor_id="VEND-100", bill_number="EXACT-1", date_created="2026-11-02",
+        date_due="2026-12-02", currency="USD",
         line_items=[{"glaccountno": "6700", "amount": "10.00", "locationid": "US"}],
         extra_fields={"nsp::FREIGHT": "0.1"},
     ).execute(context("bill"))  # fmt: skip
