@@ -18,19 +18,32 @@ interleaved so machine noise hits every client alike (median of 3; 2 for the slo
   2000 rows at a time;
 * **get-100**: the REST ``GET`` collection, followed ``next`` by ``next``, 100 references a page.
 
+* **ours, float decoding**: the same hook with the answer decoder swapped for plain ``json.loads``
+  (floats, what the provider did before exact decoding), interleaved with ours: what exact decoding
+  costs, measured in the same run.
+
 Request counts come from the sandbox's request log.
+
+``--numbers`` gives every bill two number custom fields (``nsp::FREIGHT`` ``123.45``,
+``nsp::DUTY_RATE`` ``0.0375``: JSON numbers with a fraction, which the hook decodes as exact
+``Decimal`` where the ideal and the SDK decode floats) and reads them with the other fields: what
+exact decoding costs on a large read.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import math
 import os
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -42,6 +55,10 @@ CONCURRENCY = 2
 PAGE = 4000
 FIELDS = ["key", "id", "vendor.id", "totalTxnAmount", "audit.modifiedDateTime"]
 QUERY_PATH = "/services/core/query"
+BILL = "accounts-payable/bill"
+#: ``--numbers``: two number custom fields on every bill (a tenant of the sandbox).
+NUMBER_FIELDS = ["nsp::FREIGHT", "nsp::DUTY_RATE"]
+NUMBERS_TENANT = {"objects": {BILL: {"fields": {name: {"type": "number"} for name in NUMBER_FIELDS}}}}
 
 
 def admin(base_url: str) -> str:
@@ -66,15 +83,16 @@ def timed(action: Callable[[], object]) -> float:
 class Ideal:
     """Times of the ideal schedule's parts, as a minimal client on warm keep-alive connections sees them."""
 
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: Sandbox, fields: list[str]) -> None:
         self.sb = sb
+        self.fields = fields
         self.sessions = [requests.Session() for _ in range(CONCURRENCY)]
         for session in self.sessions:
             session.headers["Authorization"] = f"Bearer {sb.token()}"
         self.samples: dict[str, list[float]] = {"token": [], "first": [], "page": [], "round": []}
 
     def _page(self, worker: int, start: int) -> None:
-        body = {"object": "accounts-payable/bill", "fields": FIELDS, "orderBy": [{"key": "asc"}]}
+        body = {"object": BILL, "fields": self.fields, "orderBy": [{"key": "asc"}]}
         self.sessions[worker].post(
             f"{self.sb.base_url}{QUERY_PATH}", json={**body, "start": start, "size": PAGE}, timeout=60
         ).json()  # any client must decode the rows it reads
@@ -100,19 +118,37 @@ class Ideal:
         return strict, served
 
 
-def ours(sb: Sandbox, expected: int) -> float:
+def ours(sb: Sandbox, expected: int, fields: list[str]) -> float:
     from intacct_provider.hooks.intacct import IntacctHook
 
     started = time.perf_counter()
     hook = IntacctHook()
-    count = sum(1 for _ in hook.iter_query("bill", fields=FIELDS, page_size=PAGE))
+    count = sum(1 for _ in hook.iter_query("bill", fields=fields, page_size=PAGE))
     elapsed = time.perf_counter() - started
     hook.close()
     assert count == expected, (count, expected)
     return elapsed
 
 
-def sdk_sequential(sb: Sandbox, expected: int) -> float:
+@contextmanager
+def float_decoding() -> Iterator[None]:
+    """The answer decoder as it was before exact decoding: ``json.loads`` (fractions become floats)."""
+    from intacct_provider.core import exact_json
+
+    exact = exact_json._DECODER
+    exact_json._DECODER = json.JSONDecoder()
+    try:
+        yield
+    finally:
+        exact_json._DECODER = exact
+
+
+def ours_floats(sb: Sandbox, expected: int, fields: list[str]) -> float:
+    with float_decoding():
+        return ours(sb, expected, fields)
+
+
+def sdk_sequential(sb: Sandbox, expected: int, fields: list[str]) -> float:
     from intacctsdk import IntacctRESTSDK
     from intacctsdk import intacctsdk as sdk_module
     from intacctsdk.apis import api_base
@@ -125,7 +161,7 @@ def sdk_sequential(sb: Sandbox, expected: int) -> float:
         client_id=sb.connection["login"],
         client_secret=sb.connection["password"],
     )
-    count = sum(len(page) for page in sdk.bills.get_all_generator(fields=FIELDS, order_by=[{"key": "asc"}]))
+    count = sum(len(page) for page in sdk.bills.get_all_generator(fields=fields, order_by=[{"key": "asc"}]))
     elapsed = time.perf_counter() - started
     assert count == expected, (count, expected)
     return elapsed
@@ -147,6 +183,44 @@ def get_collection(sb: Sandbox, expected: int) -> float:
     return elapsed
 
 
+def add_numbers(sb: Sandbox) -> None:
+    """Give every bill its two number custom fields: bulk PATCHes of 500, bodies written as JSON text."""
+    with requests.Session() as session:
+        session.headers.update({"Authorization": f"Bearer {sb.token()}", "Content-Type": "application/json"})
+        keys: list[str] = []
+        while True:
+            body = {
+                "object": BILL,
+                "fields": ["key"],
+                "orderBy": [{"key": "asc"}],
+                "start": len(keys) + 1,
+                "size": PAGE,
+            }
+            page = session.post(f"{sb.base_url}{QUERY_PATH}", json=body, timeout=120).json()
+            keys += [row["key"] for row in page["ia::result"]]
+            if len(keys) >= page["ia::meta"]["totalCount"]:
+                break
+        for first in range(0, len(keys), 500):
+            items = ",".join(
+                f'{{"key":"{key}","nsp::FREIGHT":{n % 997}.{n % 100:02d},"nsp::DUTY_RATE":0.0{n % 90 + 10}}}'
+                for key, n in ((key, int(key)) for key in keys[first : first + 500])
+            )
+            answer = session.patch(f"{sb.base_url}/objects/{BILL}", data=f"[{items}]", timeout=120)
+            assert answer.status_code == 200, answer.text[:500]
+
+
+def decode_seconds(text: str, rounds: int = 15) -> tuple[float, float]:
+    """Median seconds to decode one page's text with the provider's decoder and with ``json.loads``, interleaved."""
+    from intacct_provider.core.exact_json import loads
+
+    exact: list[float] = []
+    floats: list[float] = []
+    for _ in range(rounds):
+        exact.append(timed(lambda: loads(text)))
+        floats.append(timed(lambda: json.loads(text)))
+    return statistics.median(exact), statistics.median(floats)
+
+
 def counted(sb: Sandbox, run: Callable[[Sandbox, int], float], expected: int) -> tuple[float, int, int, int]:
     """(seconds, requests, queries, 429s) of one run, the counts from the sandbox's log."""
     sb.take_request_log()
@@ -160,10 +234,26 @@ def counted(sb: Sandbox, run: Callable[[Sandbox, int], float], expected: int) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 bills, 10 ms latency, one repetition (smoke)")
+    parser.add_argument("--numbers", action="store_true", help="two number custom fields on every bill, read too")
     args = parser.parse_args()
     scale, latency, repeats, get_repeats = ("100", "10", 1, 1) if args.quick else ("800", "100", 3, 2)
-    flags = ("--seed-scale", scale, "--latency-ms", latency, "--max-concurrency", str(CONCURRENCY))
+    flags: tuple[str, ...] = ("--seed-scale", scale, "--latency-ms", latency, "--max-concurrency", str(CONCURRENCY))
+    fields = FIELDS + NUMBER_FIELDS if args.numbers else FIELDS
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.numbers:
+            tenant = Path(scratch) / "numbers.json"
+            tenant.write_text(json.dumps(NUMBERS_TENANT))
+            flags += ("--tenant", str(tenant))
+        return measure(flags, fields, latency, repeats, get_repeats, numbers=args.numbers)
+
+
+def measure(
+    flags: tuple[str, ...], fields: list[str], latency: str, repeats: int, get_repeats: int, *, numbers: bool
+) -> int:
+    """Run every client against one sandbox, interleaved, and print the table and the goals."""
     with sandbox(*flags) as sb:
+        if numbers:
+            add_numbers(sb)
         os.environ.update(connection_env(sb.connection, max_concurrency=CONCURRENCY, max_retries=5))
         probe = requests.post(
             f"{sb.base_url}{QUERY_PATH}",
@@ -172,18 +262,32 @@ def main() -> int:
             timeout=60,
         )
         total = int(probe.json()["ia::meta"]["totalCount"])
-        ideal = Ideal(sb)
-        runs: dict[str, list[tuple[float, int, int, int]]] = {"ours": [], "sdk": [], "get": []}
-        for _ in range(repeats):
+        ideal = Ideal(sb, fields)
+        runs: dict[str, list[tuple[float, int, int, int]]] = {"ours": [], "floats": [], "sdk": [], "get": []}
+        clients = {
+            "ours": functools.partial(ours, fields=fields),
+            "floats": functools.partial(ours_floats, fields=fields),
+        }
+        clients["ours"](sb, total)  # warm-up, not counted: the hook's imports and first connections
+        for repeat in range(repeats):
             ideal.sample()
-            runs["ours"].append(counted(sb, ours, total))
-            runs["sdk"].append(counted(sb, sdk_sequential, total))
+            for name in ("ours", "floats") if repeat % 2 == 0 else ("floats", "ours"):  # neither always first
+                runs[name].append(counted(sb, clients[name], total))
+            runs["sdk"].append(counted(sb, functools.partial(sdk_sequential, fields=fields), total))
         for _ in range(get_repeats):
             runs["get"].append(counted(sb, get_collection, total))
+        page_text = requests.post(
+            f"{sb.base_url}{QUERY_PATH}",
+            json={"object": BILL, "fields": fields, "orderBy": [{"key": "asc"}], "size": PAGE},
+            headers={"Authorization": f"Bearer {sb.token()}"},
+            timeout=60,
+        ).text
+    decode_exact, decode_float = decode_seconds(page_text)
     strict, served = ideal.seconds(total)
     pages = math.ceil(total / PAGE)
     median = {name: statistics.median(r[0] for r in results) for name, results in runs.items()}
-    print(f"bulk read of {total} bills, {latency} ms latency, max_concurrency {CONCURRENCY}, same run")
+    with_numbers = f", each with {len(NUMBER_FIELDS)} number custom fields" if numbers else ""
+    print(f"bulk read of {total} bills{with_numbers}, {latency} ms latency, max_concurrency {CONCURRENCY}, same run")
     print(f"sandbox started (seeded) in {sb.startup_seconds:.1f} s")
     header = f"{'client':<44}{'seconds':>8}{'runs':>5}{'requests':>9}{'queries':>8}{'429s':>6}{'/ideal':>8}{'/ours':>7}"
     print(header)
@@ -193,6 +297,7 @@ def main() -> int:
     ]
     names = {
         "ours": "ours: IntacctHook.iter_query, 4000 a page",
+        "floats": "ours, float decoding (before exact)",
         "sdk": "sageintacctrestsdk: sequential, 2000",
         "get": "REST GET collection: sequential, 100",
     }
@@ -205,6 +310,12 @@ def main() -> int:
     ratio = median["ours"] / strict
     print(f"goal ours <= 1.15 x ideal: {'met' if ratio <= 1.15 else 'NOT met'} ({ratio:.3f}x;", end=" ")
     print(f"{median['ours'] / served:.3f}x the ideal with rounds timed as the sandbox serves them)")
+    cost = median["ours"] / median["floats"]
+    print(f"exact decoding / float decoding: {cost:.3f}x (medians of {len(runs['ours'])}, interleaved)")
+    print(
+        f"decoding one {PAGE}-row page ({len(page_text):,} bytes), CPU only: exact {decode_exact * 1000:.1f} ms, "
+        f"json.loads {decode_float * 1000:.1f} ms ({decode_exact / decode_float:.3f}x; median of 15, interleaved)"
+    )
     queries_ok = runs["ours"][0][2] <= pages
     print(f"goal ours uses ceil(N / {PAGE}) = {pages} queries: {'met' if queries_ok else 'NOT met'}", end=" ")
     print(f"({runs['ours'][0][2]})")

@@ -57,15 +57,30 @@ JOURNAL_LINE_SCHEMA: dict[str, Any] = {
 }
 
 
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+#: JSON text of an argument: fractions as ``Decimal``, integers as ``int``, no ``NaN``/``Infinity``.
+_ARGUMENT_JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=_not_a_number)
+
+
 def parse_json(parameter: str, value: Any) -> Any:
-    """Decode a JSON string; pass native values through."""
+    """Decode a JSON string (a templated argument); pass native values through.
+
+    Numbers are read exactly, as :func:`~intacct_provider.core.exact_json.loads` reads Intacct's
+    answers (``core/`` is a layer above ``catalog/``): ``"amount": 10.50`` in a rendered template is
+    ``Decimal("10.50")``, as it would be sent, never a float; ``NaN`` and ``Infinity`` are refused.
+    """
     if isinstance(value, (bytes, bytearray)):
         value = value.decode()
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return _ARGUMENT_JSON.decode(value)
         except json.JSONDecodeError as exc:
             raise IntacctValidationError(parameter, f"valid JSON ({exc.msg} at char {exc.pos})", value) from None
+        except ValueError as exc:  # NaN or Infinity: not JSON, and no amount
+            raise IntacctValidationError(parameter, f"valid JSON ({exc})", value) from None
     return value
 
 

@@ -11,10 +11,10 @@ is the worst failure there is, so a strange answer is never read as "no rows".
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from intacct_provider.core.exact_json import loads
 from intacct_provider.exceptions import (
     IntacctProtocolError,
     _excerpt,
@@ -43,7 +43,7 @@ def read(shape: Shape, status: int, text: str, *, method: str, path: str, requir
     if shape is Shape.EMPTY and not text.strip():
         return {}
     try:
-        payload = json.loads(text)
+        payload = loads(text)
     except ValueError:
         raise _protocol("is not JSON", status, text, method, path) from None
     if not isinstance(payload, dict):

@@ -18,11 +18,11 @@ lost, never guess.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from intacct_provider.core.exact_json import compact, loads
 from intacct_provider.exceptions import IntacctProtocolError, error_from_response
 
 #: Per-record statuses that say "not now" rather than "wrong": the record may be sent again.
@@ -56,7 +56,7 @@ def read_items(status: int, text: str, count: int, *, method: str, path: str) ->
         )
 
     try:
-        payload = json.loads(text)
+        payload = loads(text)
     except ValueError:
         raise unreadable("is not JSON") from None
     items = payload.get("ia::result") if isinstance(payload, Mapping) else None
@@ -112,6 +112,6 @@ def _is_record(value: Any) -> bool:
 
 def _describe(error: Any, status: int | None) -> str:
     """Intacct's error for one record, as a readable sentence with its supportId."""
-    parsed = error_from_response(status or 400, json.dumps({"ia::error": error}, default=str))
+    parsed = error_from_response(status or 400, compact({"ia::error": error}))
     parsed.status = status  # the bare shape carries no per-record status: do not invent one
     return parsed._render()

@@ -26,12 +26,13 @@ value read back with a new one as the kind compares (``Decimal("10.5") == Decima
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
+
+from intacct_provider.core.exact_json import canonical, loads
 
 Kind = Literal["decimal", "integer", "date", "timestamp", "boolean", "json", "text"]
 
@@ -54,6 +55,8 @@ _CUSTOM_SEGMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 _DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+#: What an integer column (``BIGINT``; SQLite's ``INTEGER``) holds.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # Word boundaries of camelCase: "totalTxnAmount" -> total|Txn|Amount, "webURL" -> web|URL, "APBill" -> AP|Bill.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+")
 
@@ -216,12 +219,18 @@ def _integer(value: Any) -> int:
     if isinstance(value, bool):
         raise TypeError("a boolean is not an integer")
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
-        return int(value.strip())
-    raise ValueError("not an integer")
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        number = int(value)  # a JSON number written 3.0 or 3E+2, as the exact decoder reads it
+    elif isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        raise ValueError("not an integer")
+    if not _INT64_MIN <= number <= _INT64_MAX:  # a BIGINT column cannot hold it: refused, never truncated
+        raise ValueError("beyond a 64-bit integer")
+    return number
 
 
 def _date(value: Any) -> dt.date:
@@ -267,7 +276,9 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, Decimal):
+        return decimal_text(value)  # 100, never 1E+2
+    if isinstance(value, int):
         return str(value)
     if isinstance(value, (dict, list)):
         return _json(value)
@@ -275,9 +286,8 @@ def _text(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(json.loads(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """Canonical JSON text; a number keeps its digits (``59.10``, never ``59.1`` or ``"59.10"``)."""
+    return canonical(loads(value) if isinstance(value, str) else value, ensure_ascii=False)
 
 
 _CONVERT: dict[str, Any] = {

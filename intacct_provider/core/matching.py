@@ -17,6 +17,7 @@ from typing import Any
 
 from intacct_provider.catalog.validation import check_int
 from intacct_provider.core.answers import total_count
+from intacct_provider.core.exact_json import decimals_as_text
 from intacct_provider.core.query import MAX_QUERY_PAGE, QUERY_PATH
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctProtocolError, IntacctValidationError
@@ -58,7 +59,11 @@ class RecordMatch:
         return self.spec.body(1, self.page_size)
 
     def outcome(self, page: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
-        """``(done, {"rows": first page of matches, "count": how many match in all})`` for one checked page."""
+        """``(done, {"rows": first page of matches, "count": how many match in all})`` for one checked page.
+
+        The rows are handed on as XCom (poke) or in a trigger event (deferrable), so a decimal
+        number in them is its exact text (:func:`~intacct_provider.core.exact_json.decimals_as_text`).
+        """
         rows = list(page["ia::result"])
         count = total_count(page)
         expected = min(count, self.page_size)
@@ -69,7 +74,7 @@ class RecordMatch:
                 method="POST",
                 path=QUERY_PATH,
             )
-        return len(rows) >= self.min_count, {"rows": rows, "count": count}
+        return len(rows) >= self.min_count, {"rows": decimals_as_text(rows), "count": count}
 
 
 def _min_count(value: Any) -> int:

@@ -7,10 +7,11 @@ rules live here once: which grant, what a refusal means, what a usable answer is
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from intacct_provider.core.connection import ConnectionSettings, Secret
+from intacct_provider.core.exact_json import loads
 from intacct_provider.exceptions import IntacctAuthError, error_from_response
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path, not a secret
@@ -63,7 +64,7 @@ def read_token_answer(settings: ConnectionSettings, status: int, text: str) -> T
             path=TOKEN_PATH,
         )
     try:
-        payload = json.loads(text)
+        payload = loads(text)
     except ValueError:
         payload = None
     access_token = payload.get("access_token") if isinstance(payload, dict) else None
@@ -81,7 +82,7 @@ def read_token_answer(settings: ConnectionSettings, status: int, text: str) -> T
 
 def _lifetime(value: object) -> float:
     """Seconds the token lives; 0 (renew on next use) when the answer gives no usable number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         return 0.0
     try:
         seconds = float(value)

@@ -164,6 +164,9 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
     :param id: the record's ``id`` field; give exactly one of ``key`` and ``id``.
     :param fields: return only these fields (read through the query service: flat rows, dotted
         names as keys), since Intacct's GET by key takes no field list.
+
+    A number field with a fraction (a number custom field) is returned as its exact text
+    (``"59.10"``), as Intacct returns its amounts: XCom would round a ``Decimal`` through a float.
     """
 
     template_fields = (*IntacctBaseOperator.template_fields, "object", "key", "id", "fields")
@@ -201,10 +204,12 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
             key = str(row["key"])
         assert key is not None
         record = self.hook.get_record(path, key, fields=fields)
+        from intacct_provider.core.exact_json import decimals_as_text
         from intacct_provider.operators.links import link_record
 
         link_record(self, context, path, key, record=record)  # a full record carries its webURL
-        return record
+        # XCom: a number field as its exact text, since Airflow would carry a Decimal through a float.
+        return decimals_as_text(record)
 
 
 class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):

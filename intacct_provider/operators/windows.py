@@ -7,7 +7,6 @@ they run only when a query task does.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import os
 import re
@@ -15,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from intacct_provider.core.exact_json import compact
 from intacct_provider.exceptions import IntacctValidationError
 
 #: Seconds as text: ASCII digits with an optional fraction.
@@ -126,7 +126,11 @@ INCREMENTAL_ORDER = ({MODIFIED_FIELD: "asc"}, {"key": "asc"})
 
 def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, int]:
     """Stream rows as JSON Lines; a local file appears only when complete (written aside, then renamed,
-    and removed if the read fails)."""
+    and removed if the read fails).
+
+    A ``Decimal`` (a number custom field, as :func:`~intacct_provider.core.exact_json.loads` read it)
+    is written as the JSON number it was read as: ``59.10`` stays ``59.10``, never a rounded float.
+    """
     count = 0
     if "://" in target and not target.startswith("file://"):
         from airflow.sdk import ObjectStoragePath
@@ -135,7 +139,7 @@ def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, 
         remote.parent.mkdir(parents=True, exist_ok=True)
         with remote.open("w") as handle:
             for row in rows:
-                handle.write(json.dumps(row, separators=(",", ":"), default=str) + "\n")
+                handle.write(compact(row) + "\n")
                 count += 1
         return str(remote), count
     local = target[len("file://") :] if target.startswith("file://") else target
@@ -144,7 +148,7 @@ def write_json_lines(target: str, rows: Iterable[dict[str, Any]]) -> tuple[str, 
     try:
         with open(partial, "w", encoding="utf-8") as handle:
             for row in rows:
-                handle.write(json.dumps(row, separators=(",", ":"), default=str) + "\n")
+                handle.write(compact(row) + "\n")
                 count += 1
     except BaseException:
         os.remove(partial)  # a failed read leaves no partial file behind

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from intacct_provider.core.exact_json import decimals_as_text
 from intacct_provider.exceptions import IntacctProtocolError, IntacctValidationError
 
 #: Most rows any operator pushes to XCom; beyond it, use ``output_path``.
@@ -43,10 +44,16 @@ def page_rows(page: Mapping[str, Any], *, asked: int, call: str) -> list[dict[st
 
 
 def collect_for_xcom(rows: Iterable[Any], *, what: str) -> list[Any]:
-    """Gather ``rows`` for XCom, failing as soon as they pass the row or size ceiling."""
+    """Gather ``rows`` for XCom, failing as soon as they pass the row or size ceiling.
+
+    A decimal number in a row goes to XCom as its exact text (``"12345678901234567.89"``): Airflow's
+    serde writes a ``Decimal`` through a float, so the next task would get ``Decimal('12345678901234568')``
+    (Airflow 3.1 to 3.3). Text is exact on every version, and it is what Intacct's own amounts are.
+    """
     collected: list[Any] = []
     size = 2  # the brackets of the JSON array
     for row in rows:
+        row = decimals_as_text(row)
         collected.append(row)
         size += len(json.dumps(row, default=str)) + 1
         if len(collected) > MAX_XCOM_ROWS or size > MAX_XCOM_BYTES:

@@ -39,12 +39,14 @@ the field; a refusal by the sandbox (a draft bill cannot be paid) is a 400 with 
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
+
+from intacct_provider.core.exact_json import compact, loads
 
 from .messages import ApiResponse, json_response
 from .requestlog import MASK
@@ -102,6 +104,17 @@ def _is(kind: str, value: Any) -> bool:
     if kind == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, {"string": str, "boolean": bool, "object": dict}[kind])
+
+
+def _control_numbers(payload: Any) -> Any:
+    """A body read exactly, its top-level numbers as Python numbers: seconds, latencies, retry delays.
+
+    A tenant given inline (``reset``) is nested and keeps its ``Decimal`` seed values; no admin
+    route takes money as a number (a payment's ``amount`` is decimal text).
+    """
+    if not isinstance(payload, dict):
+        return payload
+    return {name: float(value) if isinstance(value, Decimal) else value for name, value in payload.items()}
 
 
 class AdminError(ValueError):
@@ -260,7 +273,7 @@ class Admin:
             known = "; ".join(r.name for r in ROUTES)
             return _problem(404, f"no admin route {method} {PREFIX}{path}; the routes are: {known}")
         try:
-            payload = json.loads(body) if body else {}
+            payload = _control_numbers(loads(body)) if body else {}
         except ValueError:
             return _problem(400, f"{route.name}: the body must be a JSON object, got {body[:80]!r}")
         if not isinstance(payload, dict):
@@ -283,7 +296,7 @@ class Admin:
         number = record.get("billNumber") or record.get("invoiceNumber") or record.get("id") or key
         title = f"{label} {number} (key {key})"
         rows = "".join(
-            f"<tr><th>{html.escape(name)}</th><td>{html.escape(json.dumps(value))}</td></tr>"
+            f"<tr><th>{html.escape(name)}</th><td>{html.escape(compact(value))}</td></tr>"
             for name, value in record.items()
         )
         return ApiResponse(200, _page(title, f"<table>{rows}</table>"), "text/html; charset=utf-8")

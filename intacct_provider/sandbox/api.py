@@ -7,10 +7,11 @@ is computed and encoded against a consistent store.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl
+
+from intacct_provider.core.exact_json import loads
 
 from . import bulk, model
 from .audit import AUDIT_PATH, AuditTrail, refused
@@ -252,13 +253,16 @@ def _list_meta(count: int) -> dict[str, int]:
 
 
 def _json_value(request: ApiRequest, kind: type | None = None) -> Any:
-    """The decoded body (400 if it is not JSON); with ``kind``, None unless it is of that type."""
+    """The decoded body (400 if it is not JSON); with ``kind``, None unless it is of that type.
+
+    A number with a fraction is kept as the ``Decimal`` it says (``59.10``), never rounded to a float.
+    """
     if request.method in ("POST", "PATCH") and not request.body.strip():
         error_id, message_id = PAYLOAD_REQUIRED
         message = f"{request.method} requires a payload"
         raise ApiError(400, message, [detail("invalidRequest", message)], error_id=error_id, message_id=message_id)
     try:
-        body = json.loads(request.body or b"null")
+        body = loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"The request body is not valid JSON: {exc}") from None
     return body if kind is None or isinstance(body, kind) else None

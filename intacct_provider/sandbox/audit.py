@@ -23,8 +23,9 @@ its entries; an atomic bulk write that is taken back takes its entries back too 
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
+
+from intacct_provider.core.exact_json import canonical
 
 from .clock import Clock
 from .errors import ApiError, detail
@@ -86,7 +87,7 @@ def _text(value: Any) -> str | None:
     """A field value as the trail shows it: text (``previousValue``/``newValue`` are strings)."""
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return canonical(value)
 
 
 def _leaves(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -9,10 +9,11 @@ server-clock time (the real lifetime is not documented).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from intacct_provider.core.exact_json import canonical
 
 from .clock import Clock
 from .errors import ApiError, detail
@@ -22,7 +23,7 @@ KEY_LIFETIME = timedelta(hours=24)
 
 def fingerprint(path: str, entity: str | None, body: Any) -> str:
     """What makes two creates "the same request": path, entity and the body's JSON value."""
-    return json.dumps([path, entity, body], sort_keys=True, separators=(",", ":"))
+    return canonical([path, entity, body])
 
 
 @dataclass(frozen=True)

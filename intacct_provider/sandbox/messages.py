@@ -6,10 +6,11 @@ writes them, the request log records them, and none of those needs to import ano
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
+
+from intacct_provider.core.exact_json import compact
 
 from .errors import ApiError, render
 from .faults import Fault
@@ -38,7 +39,8 @@ class ApiResponse:
 
 
 def json_response(status: int, payload: Any) -> ApiResponse:
-    return ApiResponse(status, json.dumps(payload, separators=(",", ":")).encode())
+    """A JSON answer; a stored ``Decimal`` goes out as the number token the client sent (``59.10``)."""
+    return ApiResponse(status, compact(payload).encode())
 
 
 def error_response(error: ApiError, envelope: str, headers: dict[str, str] | None = None) -> ApiResponse:

@@ -221,9 +221,9 @@ def _operand(spec: Field, value: Any, convert: Callable[[Any], Any], target: str
         return None
     ok = {
         "key": (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit()),
-        "decimal": isinstance(value, (int, float, str)) and not isinstance(value, bool),
+        "decimal": isinstance(value, (int, Decimal, str)) and not isinstance(value, bool),
         "boolean": isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "number": isinstance(value, (int, Decimal)) and not isinstance(value, bool),
     }.get(spec.type, isinstance(value, str))
     try:
         if ok:

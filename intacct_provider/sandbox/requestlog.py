@@ -12,10 +12,11 @@ for as long as the log kept them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
+
+from intacct_provider.core.exact_json import loads
 
 from .auth import FORM_TYPE
 from .store import copy_json
@@ -54,7 +55,7 @@ def _body(arrived: _Arrived) -> Any:
         form = dict(parse_qsl(text, keep_blank_values=True))
         return _masked(form)
     try:
-        return _masked(json.loads(text))
+        return _masked(loads(text))
     except ValueError:
         return text
 

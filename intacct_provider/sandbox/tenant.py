@@ -37,7 +37,6 @@ the same 400 "not a valid field", a wrong type the same 400 as a standard field'
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -45,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intacct_provider import contract
+from intacct_provider.core.exact_json import loads
 
 from .schema import ObjectDef, fields_of
 from .validation import CONTRACT
@@ -279,7 +279,7 @@ def load_tenant(source: str | Path | Mapping[str, Any]) -> Tenant:
     else:
         where = str(source)
         try:
-            data = json.loads(Path(source).read_text(encoding="utf-8"))
+            data = loads(Path(source).read_text(encoding="utf-8"))  # seed numbers exact, as a client sends them
         except OSError as exc:
             raise TenantError(f"{where}: cannot be read ({exc.strerror})") from None
         except ValueError as exc:

@@ -40,6 +40,9 @@ def test_tokens_clock_payments_reset_over_http(intacct_sandbox: IntacctSandbox, 
     assert api.get(f"/objects/{VENDOR}").status_code == 401
     now = _admin(intacct_sandbox, "POST", "clock", {"freeze": "2026-11-26T10:00:00Z", "advance": 60}).json()
     assert now == {"now": "2026-11-26T10:01:00Z"}
+    assert _admin(intacct_sandbox, "POST", "clock", {"advance": 1.5}).json() == {"now": "2026-11-26T10:01:01Z"}
+    assert _admin(intacct_sandbox, "POST", "clock", {"advance": 0.5}).json() == {"now": "2026-11-26T10:01:02Z"}
+    assert _admin(intacct_sandbox, "POST", "clock", {"advance": -2}).json() == now  # seconds, not money
     paid = _admin(intacct_sandbox, "POST", "payments", {"object": BILL, "key": "2001", "amount": "100.00"}).json()
     assert paid["ia::result"]["paymentInformation"]["totalTxnAmountPaid"] == "100.00"
     assert paid["ia::result"]["audit"]["modifiedDateTime"] == "2026-11-26T10:01:00Z"

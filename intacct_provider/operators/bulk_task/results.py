@@ -11,10 +11,10 @@ name them when the task fails.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import IO, TYPE_CHECKING, Any
 
+from intacct_provider.core.exact_json import compact
 from intacct_provider.core.results import WRITTEN, Result
 from intacct_provider.operators.asset_events import MAX_EVENT_KEYS
 
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 #: Failures named in the task's error message (all of them are in the results file).
 MAX_NAMED_FAILURES = 20
-#: ``json.dumps(row, separators=(",", ":"))`` without a new encoder per row.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class ResultsWriter:
@@ -58,7 +56,7 @@ class ResultsWriter:
             elif result.status in WRITTEN and result.key and len(self.written_keys) < MAX_EVENT_KEYS:
                 self.written_keys.append(result.key)
             if self._file is not None:
-                self._file.write(_encode(result.as_row()) + "\n")
+                self._file.write(compact(result.as_row()) + "\n")
 
     def summary(self, statuses: tuple[str, ...]) -> dict[str, Any]:
         """The task's XCom: a count per status and where the rows are."""

@@ -7,10 +7,10 @@ grow with the input.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from intacct_provider.core.exact_json import loads  # 59.10 in a file stays 59.10, never a float
 from intacct_provider.exceptions import IntacctValidationError
 
 #: ``(input index, record or the JSON error of its line)``; a bad line is a ``ValueError``.
@@ -48,7 +48,7 @@ def _file_source(input_path: Any) -> Source:
                 if not line.strip():
                     continue
                 try:
-                    yield index, json.loads(line)
+                    yield index, loads(line)
                 except ValueError as exc:
                     yield index, ValueError(f"a JSON object on line {index + 1} ({exc})")
                 index += 1

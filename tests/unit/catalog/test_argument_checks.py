@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from intacct_provider.catalog.validation import (
@@ -11,6 +13,7 @@ from intacct_provider.catalog.validation import (
     check_id,
     check_int,
     check_pagesize,
+    parse_json,
     parse_json_list,
 )
 from intacct_provider.exceptions import IntacctValidationError
@@ -44,6 +47,17 @@ def test_dates_amounts_and_lists():
         check_amount("a", "12,50")
     assert parse_json_list("fields", '["key", "id"]') == ["key", "id"]
     assert parse_json_list("fields", "key, id") == "key, id"
+
+
+def test_json_text_arguments_read_numbers_exactly():
+    """A rendered template's ``12345678901234567.89`` is that amount, not the float 12345678901234568.0."""
+    record = parse_json("record", '{"nsp::AMOUNT": 12345678901234567.89, "rate": 0.1, "units": 3}')
+    assert record == {"nsp::AMOUNT": Decimal("12345678901234567.89"), "rate": Decimal("0.1"), "units": 3}
+    assert type(record["rate"]) is Decimal and type(record["units"]) is int
+    for text in ('{"amount": NaN}', '{"amount": 1e}'):
+        with pytest.raises(IntacctValidationError) as info:
+            parse_json("record", text)
+        assert info.value.parameter == "record"
 
 
 @pytest.mark.parametrize(

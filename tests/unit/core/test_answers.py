@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -37,6 +38,7 @@ def test_a_documented_page_is_read():
         (rows_answer([{"key": None}]), "row 0 without a key"),
         ('{"ia::result": {"ia::error": {"message": "boom"}}}', "boom"),
         ('{"ia::result": [{"ia::error": {"message": "row boom"}}], "ia::meta": {"totalCount": 1}}', "row boom"),
+        ('{"ia::result": [{"key": "1", "nsp::COST": NaN}], "ia::meta": {"totalCount": 1}}', "is not JSON"),
     ],
 )
 def test_anything_else_is_a_protocol_error_naming_the_call(body, problem):
@@ -44,6 +46,17 @@ def test_anything_else_is_a_protocol_error_naming_the_call(body, problem):
         read(Shape.ROWS, 200, body, method="POST", path="/services/core/query")
     text = str(info.value)
     assert problem in text and "POST /services/core/query" in text and "HTTP 200" in text
+
+
+def test_numbers_are_read_exactly():
+    """A number custom field is a Decimal with the answer's own digits; an integer stays an int."""
+    text = '{"ia::result": [{"key": "1", "nsp::COST": 12345678901234567.89, "nsp::RATE": 59.10, "n": 7}], '
+    page = read(Shape.ROWS, 200, text + '"ia::meta": {"totalCount": 1}}', method="POST", path="/q")
+    row = page["ia::result"][0]
+    assert row == {"key": "1", "nsp::COST": Decimal("12345678901234567.89"), "nsp::RATE": Decimal("59.10"), "n": 7}
+    assert str(row["nsp::RATE"]) == "59.10" and type(row["n"]) is int
+    record = read(Shape.RECORD, 200, '{"ia::result": {"key": "1", "amount": 0.1}}', method="GET", path="/o/1")
+    assert record["ia::result"]["amount"] == Decimal("0.1")
 
 
 def test_rows_without_key_are_fine_when_key_was_not_asked():

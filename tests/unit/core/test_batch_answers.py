@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -29,6 +30,12 @@ def test_all_success_plain_references():
     answers = read({"ia::result": [REF, {**REF, "key": "8"}], "ia::meta": meta(2, 2)}, 2, status=201)
     assert [a.result["key"] for a in answers] == ["7", "8"]
     assert all(a.ok for a in answers)
+
+
+def test_a_result_holds_exact_numbers():
+    text = '{"ia::result": [{"key": "7", "nsp::COST": 12345678901234567.89}]}'
+    answers = read_items(201, text, 1, method="POST", path="/objects/platform-apps/nsp::cip_asset")
+    assert answers[0].result == {"key": "7", "nsp::COST": Decimal("12345678901234567.89")}
 
 
 def test_composite_shape_in_request_order():

@@ -120,6 +120,19 @@ def test_decimals_stay_exact():
     assert to_value("decimal", 0.1) == Decimal("0.1")  # a JSON number's shortest text, not 0.1000000000000000055...
     assert to_value("decimal", 7) == Decimal(7)
     assert to_value("decimal", "-0.01") == Decimal("-0.01")
+    assert str(to_value("decimal", Decimal("12345678901234567.89"))) == "12345678901234567.89"  # as exact_json reads it
+
+
+def test_integers_as_the_exact_decoder_reads_them():
+    """``3.0`` and ``3E+2`` are ``Decimal``s after decoding; a BIGINT cannot hold what is beyond 64 bits."""
+    assert to_value("integer", Decimal("3.0")) == 3 and type(to_value("integer", Decimal("3E+2"))) is int
+    assert to_value("integer", 2**63 - 1) == 2**63 - 1 and to_value("integer", -(2**63)) == -(2**63)
+    for beyond in (2**63, -(2**63) - 1, Decimal("1E+19"), str(2**63)):
+        with pytest.raises(ColumnError, match=r"record 7, field 'nsp::UNITS'"):
+            to_value("integer", beyond, field="nsp::UNITS", key="7")
+    with pytest.raises(ColumnError):
+        to_value("integer", Decimal("2.5"), field="f", key="7")
+    assert to_value("text", Decimal("1E+2")) == "100" and to_value("text", Decimal("59.10")) == "59.10"
 
 
 @pytest.mark.parametrize(
@@ -156,6 +169,14 @@ def test_values_read_back_compare_as_their_kind():
     assert not same_value("text", None, "")
     assert same_value("text", None, None)
     assert to_value("text", {"b": 1, "a": [1]}) == '{"a":[1],"b":1}'
+
+
+def test_json_columns_keep_each_numbers_digits():
+    """A list or object column is canonical JSON text whose numbers are the tokens Intacct sent."""
+    assert (
+        to_value("json", [Decimal("59.10"), Decimal("12345678901234567.89"), "é"]) == '[59.10,12345678901234567.89,"é"]'
+    )
+    assert to_value("json", '{"b": 59.10, "a": 0.1}') == '{"a":0.1,"b":59.10}'
 
 
 @pytest.mark.parametrize("name", ["Bills", "bills-2026", "1bills", "_bills", "x" * 64, "", None, "bills; drop"])

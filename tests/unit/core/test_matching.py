@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from intacct_provider.core.matching import RecordMatch
@@ -20,6 +22,13 @@ def test_fires_on_rows():
     assert match.body()["orderBy"] == [{"key": "asc"}] and match.body()["size"] == 100
     assert match.outcome(page(["1"], 1)) == (False, {"rows": [{"key": "1"}], "count": 1})
     assert match.outcome(page(["1", "2"], 2)) == (True, {"rows": [{"key": "1"}, {"key": "2"}], "count": 2})
+
+
+def test_the_rows_handed_on_carry_numbers_as_exact_text():
+    """They become XCom or a trigger event, where Airflow would turn a Decimal into a float."""
+    rows = [{"key": "1", "nsp::COST": Decimal("12345678901234567.89"), "lines": [{"rate": Decimal("0.10")}]}]
+    done, outcome = RecordMatch.build(PAID).outcome({"ia::result": rows, "ia::meta": {"totalCount": 1}})
+    assert done and outcome["rows"] == [{"key": "1", "nsp::COST": "12345678901234567.89", "lines": [{"rate": "0.10"}]}]
 
 
 @pytest.mark.parametrize(("keys", "total"), [([], 5), (["1"], 0), (["1"], 3)])

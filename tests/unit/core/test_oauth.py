@@ -26,6 +26,7 @@ def test_forms_of_both_grants_use_the_secret_as_stored():
     [
         ('{"access_token": "a", "expires_in": 3600, "refresh_token": "r"}', 3600.0, "r"),
         ('{"access_token": "a", "expires_in": "1800"}', 1800.0, None),
+        ('{"access_token": "a", "expires_in": 1799.5}', 1799.5, None),
         ('{"access_token": "a", "expires_in": 0, "refresh_token": ""}', 0.0, None),
         ('{"access_token": "a"}', 0.0, None),
     ],

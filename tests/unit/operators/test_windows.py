@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -73,3 +74,10 @@ def test_json_lines_appear_only_when_complete(tmp_path):
         and [json.loads(line) for line in target.read_text().splitlines()] == [{"key": "1"}, {"key": "2"}]
     )
     assert not (tmp_path / "out" / "rows.jsonl.part").exists()
+
+
+def test_json_lines_write_each_number_as_the_token_it_was_read_as(tmp_path):
+    rows = [{"key": "1", "nsp::COST": Decimal("12345678901234567.89"), "nsp::RATE": Decimal("59.10"), "n": 3}]
+    write_json_lines(str(tmp_path / "rows.jsonl"), iter(rows))
+    line = (tmp_path / "rows.jsonl").read_text()
+    assert line == '{"key":"1","nsp::COST":12345678901234567.89,"nsp::RATE":59.10,"n":3}\n'
