@@ -7,9 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+# The demo runs seven DAGs with a real Airflow, one process each: about a minute on a quiet machine,
+# several on a loaded one running the rest of the suite beside it (make compat's legs on 2 cores).
+@pytest.mark.timeout(1200)
 def test_make_demo_runs_every_example_dag_and_reports_it():
     env = {name: value for name, value in os.environ.items() if not name.startswith("AIRFLOW")}
     done = subprocess.run(
