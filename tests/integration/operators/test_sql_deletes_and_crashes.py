@@ -191,7 +191,11 @@ def test_a_load_process_killed_mid_transaction_leaves_the_previous_table(warehou
             assert process.poll() is None, "the load process ended before it was killed"
             assert time.monotonic() < deadline, "the load process never reached the middle of its load"
             time.sleep(0.1)
-        assert Path(f"{warehouse}-journal").exists()  # its transaction is open and has written
+        # The reader has handed two batches over; the writer thread writes them in its own time.
+        journal = Path(f"{warehouse}-journal")
+        while not journal.exists():  # its transaction is open and has written
+            assert time.monotonic() < deadline, "the load's writer never wrote inside its transaction"
+            time.sleep(0.1)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
