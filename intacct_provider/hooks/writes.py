@@ -243,7 +243,10 @@ class _Write:
     def run(self, pending: list[Item]) -> None:
         """Send ``pending`` until each has a result or the rounds are spent."""
         engine = self.engine
-        lost: tuple[str | None, list[Item]] | None = None  # the key and records of a send whose answer was lost
+        # The key and records of a send whose answer was lost, pinned until a definite answer: while
+        # every one of its records is still confirmed missing, each send repeats that request under its
+        # key, also after a 429 or a connection never made, so a late commit of it is replayed or refused.
+        lost: tuple[str | None, list[Item]] | None = None
         refused: set[str | None] = set()  # keys Intacct refused as already used (None: a create without one)
         last: IntacctError | None = None
         for round_index in range(engine.rounds):
@@ -252,14 +255,15 @@ class _Write:
             if round_index:
                 engine._count(0, resends=1)
                 engine.channel.pause(backoff(round_index - 1))
-            if lost is not None and lost[1] == pending:  # all of it confirmed missing: the same request again
+            again = lost is not None and lost[1] == pending  # all of it confirmed missing: the same request again
+            if lost is not None and again:
                 key = lost[0]
                 if key is None:  # without a key a late commit of the lost request could not be caught
                     self._unsettled(pending, last, unkeyed=True)
                     return
             else:
                 key = self.keys(round_index, pending)
-            lost = None
+                lost = None
             self.first_post.mark()
             try:
                 replies = self._send(key, pending)
@@ -271,14 +275,19 @@ class _Write:
                     raise
                 last = exc
                 if step is Next.INVALID:
+                    lost = None
                     self._invalid(pending, exc)
                     pending = []
                 elif step is Next.CONFLICT:  # a key used before may have made records older than this try
                     refused.add(key)
                     pending = self.settle(pending, _why_refused(exc, len(pending)), any_age=key is not None)
+                    if pending and again:  # the lost request reached Intacct and may still be committing
+                        self._refused(pending, key, exc, lost=True)
+                        return
                     if pending and self.keys(round_index + 1, pending) in refused:  # never again under that key
                         self._refused(pending, key, exc)
                         return
+                    lost = None
                 elif step is Next.SETTLE:
                     log.warning(
                         "%s %s: %s; looking %s up before sending anything again",
@@ -287,7 +296,8 @@ class _Write:
                     self.unsure.update(item.index for item in pending)
                     sent, pending = pending, self.settle(pending, exc.message)
                     lost = (key, sent) if self.operation.settles else None  # a PATCH simply goes again
-                continue  # Next.RESEND: the same records again (under a new key if the round changes it)
+                continue  # Next.RESEND: the same records again (a new key if the round changes it, unless lost)
+            lost = None  # a definite answer: each record's own result
             pending, last = self._take(pending, replies, last)
         if pending:
             self._unsettled(pending, last)
@@ -470,8 +480,17 @@ class _Write:
     def fail(self, item: Item, error: IntacctError) -> None:
         self.results[item.index] = Written(item, "failed", error=error)
 
-    def _refused(self, items: list[Item], key: str | None, last: IntacctError | None) -> None:
-        """Records Intacct said exist that no look-up can find: never sent again under the key it refused."""
+    def _refused(self, items: list[Item], key: str | None, last: IntacctError | None, *, lost: bool = False) -> None:
+        """Records Intacct said exist that no look-up can find: never sent again under the key it refused.
+
+        ``lost``: the refused send repeated one whose answer was lost, under its key. The refusal
+        proves that request reached Intacct; not finding its records means it may still be
+        committing them, so a send under any key could make them twice.
+        """
+        if lost and key is not None and last is not None:
+            for item in items:
+                self.fail(item, self._lost_and_refused(item, key, last))
+            return
         if key is None or last is None:  # a unique key, not an idempotency key: Intacct's own refusal stands
             error = last or IntacctConflictError("Intacct refused this create as a duplicate", status=409)
         else:
@@ -489,6 +508,20 @@ class _Write:
             )
         for item in items:
             self.fail(item, error)
+
+    def _lost_and_refused(self, item: Item, key: str, last: IntacctError) -> IntacctConflictError:
+        return IntacctConflictError(
+            f"the answer to a request with Idempotency-Key {key!r} was lost; sent again under that key, Intacct "
+            f"refused it as already used (Intacct: {_said(last)}), so the lost request reached Intacct, yet looked up "
+            f"{_by(item)} this record was not found: that request may still be committing it; it was not sent again "
+            "(a new key could create it twice): check Intacct before creating it again",
+            status=last.status,
+            code=last.code,
+            error_id=last.error_id,
+            support_id=last.support_id,
+            method=last.method or self.operation.method,
+            path=last.path or self.engine.url,
+        )
 
     def _unsettled(self, items: list[Item], last: IntacctError | None, *, unkeyed: bool = False) -> None:
         """Records still unwritten when the rounds are spent, or a lost send that cannot go out again."""

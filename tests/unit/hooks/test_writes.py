@@ -27,6 +27,7 @@ from intacct_provider.exceptions import (
     IntacctRateLimitError,
     IntacctRequestError,
     IntacctServerError,
+    IntacctTransportError,
 )
 from intacct_provider.hooks.writes import How, WriteEngine
 
@@ -45,13 +46,16 @@ class FakeIntacct:
 
     ``faults`` name what the next sends meet, one each: ``commit_then_lost``/``commit_then_500``
     perform the create and then raise what the transport raises; ``lost``/``429``/``409``/``403``
-    raise without writing; ``item_409``/``item_503`` make the first record of an array fail alone.
-    A body described ``bad`` makes its whole request a 400, as validation would.
+    (and ``no_connection``) raise without writing; ``late`` loses the answer and commits the request just before the next
+    create arrives (a request still being processed when the look-up ran); ``item_409``/``item_503``
+    make the first record of an array fail alone. A body described ``bad`` makes its whole request
+    a 400, as validation would. A committed request's key replays its answer, as Intacct's does.
     """
 
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
-        self.keys_used: dict[str, list[str]] = {}
+        self.replays: dict[str, SimpleNamespace] = {}
+        self.late: list[tuple[str | None, Any]] = []
         self.calls: list[tuple[str, str, Any, str | None]] = []
         self.faults: list[str] = []
         self.pauses: list[float] = []
@@ -65,13 +69,21 @@ class FakeIntacct:
             return self._query(json_body)
         if method == "GET":
             return self._get(path.rsplit("/", 1)[-1].split(","))
+        for late_key, late_body in self.late:  # the late commit lands before this request is read
+            self._commit(late_key, late_body, None)
+        self.late = []
         fault = self.faults.pop(0) if self.faults else None
+        if fault == "late":
+            self.late.append((key, json_body))
+            fault = "lost"
         if fault == "lost":
             raise IntacctAmbiguousWriteError(
                 "the answer to this POST was lost (ReadTimeout); the record may or may not have been created"
             )
         if fault == "429":
             raise IntacctRateLimitError("throttled", status=429)
+        if fault == "no_connection":
+            raise IntacctTransportError("could not connect (ConnectionRefusedError)")
         bad = [i for i, body in enumerate(json_body if isinstance(json_body, list) else [json_body])
                if body.get("description") == "bad"]  # fmt: skip
         if bad:  # one answer for the whole request, as a 400 is
@@ -80,6 +92,11 @@ class FakeIntacct:
             raise IntacctConflictError("A request with the same idempotency key was already processed", status=409)
         if fault == "403":
             raise IntacctAuthError("forbidden", status=403)
+        if key in self.replays:
+            return self.replays[key]
+        return self._commit(key, json_body, fault)
+
+    def _commit(self, key: str | None, json_body: Any, fault: str | None) -> SimpleNamespace:
         bodies = json_body if isinstance(json_body, list) else [json_body]
         items = []
         for index, body in enumerate(bodies):
@@ -88,17 +105,21 @@ class FakeIntacct:
                 items.append({"ia::status": status, "ia::error": {"code": "x", "message": f"record failed {status}"}})
                 continue
             items.append({"ia::status": 201, "ia::result": self.create(body)})
+        if not isinstance(json_body, list):
+            reply = answer(201, {"ia::result": items[0]["ia::result"]})
+        elif all(item["ia::status"] == 201 for item in items):
+            reply = answer(201, {"ia::result": [item["ia::result"] for item in items]})
+        else:
+            reply = answer(207, {"ia::result": items})
+        if key is not None:
+            self.replays[key] = reply
         if fault == "commit_then_lost":
             raise IntacctAmbiguousWriteError("the answer to this POST was lost (ConnectionError)")
         if fault == "commit_then_500":
             raise IntacctAmbiguousWriteError(
                 "Intacct answered HTTP 500 to this POST; the record may or may not have been created", status=500
             )
-        if not isinstance(json_body, list):
-            return answer(201, {"ia::result": items[0]["ia::result"]})
-        if all(item["ia::status"] == 201 for item in items):
-            return answer(201, {"ia::result": [item["ia::result"] for item in items]})
-        return answer(207, {"ia::result": items})
+        return reply
 
     def pause(self, seconds: float) -> None:
         self.pauses.append(seconds)
@@ -201,6 +222,35 @@ def test_a_lost_send_all_missing_goes_again_under_its_own_key(intacct, numbered)
     keys = [call[3] for call in intacct.posts()]
     assert keys == ["k-0-3", "k-0-3"]  # the same request again: a late commit would be replayed or refused
     assert len(intacct.pauses) == 1
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["natural-key", "content"])
+@pytest.mark.parametrize("meanwhile", ["429", "no_connection"])
+def test_a_lost_send_keeps_its_key_until_a_definite_answer(intacct, numbered, meanwhile):
+    """Lost while still committing; the re-send under its key meets a 429 or no connection: the key stays.
+
+    Under a new key the late commit of the first request and the third send would both create the bills.
+    """
+    intacct.faults = ["late", meanwhile]
+    written = engine(intacct).create(bills(2, "h", numbered), keys_by_round())
+    assert [call[3] for call in intacct.posts()] == ["k-0-2"] * 3
+    assert [intacct.count(f"h-{i}") for i in range(2)] == [1, 1]
+    assert [w.status for w in written] == ["created", "created"]
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["natural-key", "content"])
+@pytest.mark.parametrize("faults", [["lost", "409"], ["lost", "429", "409"]], ids=["at-once", "after-a-429"])
+def test_a_lost_keys_refusal_with_nothing_found_is_never_sent_again(intacct, numbered, faults):
+    """A 409 on its own lost key proves the lost request reached Intacct: it may still be committing."""
+    intacct.faults = list(faults)
+    written = engine(intacct).create(bills(2, "g", numbered), keys_by_round())
+    assert [call[3] for call in intacct.posts()] == ["k-0-2"] * len(faults)
+    for one in written:
+        assert one.status == "failed" and isinstance(one.error, IntacctConflictError)
+        text = str(one.error)
+        assert "Idempotency-Key 'k-0-2' was lost" in text and "may still be committing it" in text
+        assert "it was not sent again" in text
+    assert ("by vendor.id=V-1, billNumber=g-1" if numbered else "by content") in str(written[1].error)
 
 
 def test_a_lost_send_partly_committed_sends_only_the_missing_under_a_new_key(intacct):
