@@ -32,7 +32,7 @@ from intacct_provider.contract import write_only_fields
 from intacct_provider.core import answers
 from intacct_provider.core.batch_answers import read_items
 from intacct_provider.core.batching import MAX_BATCH_SIZE
-from intacct_provider.core.pages import DEFAULT_MAX_QUERIES
+from intacct_provider.core.pages import DEFAULT_MAX_QUERIES, check_page
 from intacct_provider.core.query import MAX_QUERY_PAGE, QUERY_PATH
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.core.settle import (
@@ -48,7 +48,7 @@ from intacct_provider.core.settle import (
     page_reaches_back,
     window_start,
 )
-from intacct_provider.exceptions import IntacctError, IntacctRequestError
+from intacct_provider.exceptions import IntacctError, IntacctProtocolError, IntacctRequestError
 from intacct_provider.hooks.channel import Channel
 from intacct_provider.hooks.paging import read_all
 
@@ -143,16 +143,24 @@ class Lookups:
         )  # fmt: skip
         candidates: list[Row] = []
         since: datetime | None = None
-        start, more = 1, False
+        start, more, total = 1, False, 0
         while True:
             try:
                 page, date = self._query(spec, start, size)
             except IntacctRequestError as exc:  # a field the query service cannot filter on
                 return [Verdict(doubt=f"it cannot be looked up by content ({exc.message})") for _ in bodies]
-            if start == 1 and not any_age:  # the window, from the first answer's Date and the time elapsed since
-                since = window_start(date, first_post.elapsed())
-            rows = page["ia::result"]
-            candidates += open_rows(rows, since, claimed, any_age=any_age)
+            if start == 1:
+                total = answers.total_count(page)
+                if not any_age:  # the window, from the first answer's Date and the time elapsed since
+                    since = window_start(date, first_post.elapsed())
+            elif answers.total_count(page) != total:  # records moved between pages: one may have been skipped
+                return [Verdict(doubt="records with its fields changed while they were being looked up")] * len(bodies)
+            # A page short of what its count promises is an error naming the call, never "no more candidates".
+            rows = check_page(page, start=start, asked=size, total=total)
+            seen = {str(row.row["key"]) for row in candidates}  # a row pushed down a page comes again
+            candidates += [
+                row for row in open_rows(rows, since, claimed, any_age=any_age) if str(row.row["key"]) not in seen
+            ]
             more = page_reaches_back(rows, size, since, any_age=any_age)
             if not more or len(candidates) >= size or start + size > MAX_QUERY_PAGE:
                 break
@@ -162,23 +170,30 @@ class Lookups:
 
     # ---------------------------------------------------------------- reads
     def get_many(self, keys: Sequence[str]) -> list[dict[str, Any]]:
-        """Full records by key, in the order asked: up to 500 per batch GET (``/objects/<path>/k1,k2``)."""
-        records = []
+        """Full records by key, in the order asked: up to 500 per batch GET (``/objects/<path>/k1,k2``).
+
+        The answer is matched to the keys by each record's own ``key``, never by position: Intacct
+        does not promise its order, and a record compared with the wrong row would be adopted as
+        the wrong one. A key asked for and not answered, or one answered and not asked for, is an
+        error naming the call.
+        """
+        records: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), MAX_BATCH_SIZE):
-            chunk = [quote(key, safe="") for key in keys[start : start + MAX_BATCH_SIZE]]
-            url = f"{self.url}/{','.join(chunk)}"
+            chunk = list(dict.fromkeys(keys[start : start + MAX_BATCH_SIZE]))
+            url = f"{self.url}/{','.join(quote(key, safe='') for key in chunk)}"
             self.count(1)
             response = self.channel.send("GET", url)
             if len(chunk) == 1:  # no comma, so Intacct reads it as a GET by key: one record
                 read = answers.read(answers.Shape.RECORD, response.status_code, response.text, method="GET", path=url)
-                records.append(read["ia::result"])
-                continue
-            for key, answer in zip(chunk, read_items(response.status_code, response.text, len(chunk),
-                                                     method="GET", path=url), strict=True):  # fmt: skip
-                if not answer.ok or answer.result is None:
-                    raise IntacctError(f"record {key} could not be read: {answer.error}", method="GET", path=url)
-                records.append(answer.result)
-        return records
+                answered = [read["ia::result"]]
+            else:
+                answered = []
+                for answer in read_items(response.status_code, response.text, len(chunk), method="GET", path=url):
+                    if not answer.ok or answer.result is None:
+                        raise IntacctError(f"a record could not be read: {answer.error}", method="GET", path=url)
+                    answered.append(answer.result)
+            records.update(_by_key(chunk, answered, url))
+        return [records[key] for key in keys]
 
     def _query(self, spec: QuerySpec, start: int, size: int) -> tuple[dict[str, Any], str | None]:
         """One checked query page and the ``Date`` of its answer (the server's clock)."""
@@ -189,3 +204,27 @@ class Lookups:
             require_keys="key" in spec.fields,
         )  # fmt: skip
         return page, response.headers.get("Date")
+
+
+def _by_key(asked: Sequence[str], answered: Sequence[dict[str, Any]], url: str) -> dict[str, dict[str, Any]]:
+    """The records of a GET by their own ``key``: exactly the keys asked, or an error naming the call."""
+    found = {str(record.get("key")): record for record in answered}
+    missing = [key for key in asked if key not in found]
+    extra = [key for key in found if key not in set(asked)]
+    if missing or extra or len(found) != len(answered):
+        problem = "; ".join(
+            part
+            for part in (
+                f"no record with key {', '.join(missing)}" if missing else "",
+                f"a record with key {', '.join(extra)} that was not asked for" if extra else "",
+                "the same key twice" if len(found) != len(answered) else "",
+            )
+            if part
+        )
+        raise IntacctProtocolError(
+            f"Intacct's answer to a GET of {len(asked)} records holds {problem}; the look-up fails rather than compare "
+            "a body with the wrong record",
+            method="GET",
+            path=url,
+        )
+    return found

@@ -24,6 +24,7 @@ from intacct_provider.exceptions import (
     IntacctAuthError,
     IntacctConflictError,
     IntacctError,
+    IntacctProtocolError,
     IntacctRateLimitError,
     IntacctRequestError,
     IntacctServerError,
@@ -60,6 +61,10 @@ class FakeIntacct:
         self.faults: list[str] = []
         self.pauses: list[float] = []
         self.next_key = 100
+        #: A batch GET answers in another order than asked (Intacct does not promise one).
+        self.gets_reversed = False
+        #: Query pages hold no rows while ``totalCount`` says there are some.
+        self.pages_empty = False
 
     # -- the channel
     def send(self, method, path, *, json_body=None, headers=None, resend_safe=True):
@@ -135,7 +140,8 @@ class FakeIntacct:
     def _get(self, keys: list[str]) -> SimpleNamespace:
         if len(keys) == 1:
             return answer(200, {"ia::result": self.records[keys[0]]})
-        return answer(200, {"ia::result": [self.records[key] for key in keys]})
+        records = [self.records[key] for key in keys]
+        return answer(200, {"ia::result": records[::-1] if self.gets_reversed else records})
 
     def _query(self, body: dict[str, Any]) -> SimpleNamespace:
         def value(record, name):
@@ -158,6 +164,8 @@ class FakeIntacct:
         rows.sort(key=lambda r: (r["audit"]["createdDateTime"], int(r["key"])), reverse=True)
         start, size = body["start"], body["size"]
         page = [{name: value(r, name) for name in body["fields"]} for r in rows[start - 1 : start - 1 + size]]
+        if self.pages_empty:
+            page = []
         return answer(200, {"ia::result": page, "ia::meta": {"totalCount": len(rows)}})
 
     # -- what happened
@@ -302,6 +310,28 @@ def test_a_failure_no_record_can_survive_stops_the_write(intacct):
     intacct.faults = ["403"]
     with pytest.raises(IntacctAuthError):
         engine(intacct).create(bills(2, "f"), keys_by_round())
+
+
+def test_a_content_look_up_pairs_each_row_with_its_own_record_whatever_the_gets_order(intacct):
+    """Two bills alike but for their lines, lost after commit; the batch GET answers in reverse order."""
+    items = [Item(i, {**item.body, "description": "twin"}, None) for i, item in enumerate(bills(2, "q", False))]
+    intacct.faults = ["commit_then_lost"]
+    intacct.gets_reversed = True
+    written = engine(intacct).create(items, keys_by_round())
+    assert statuses(written) == [("created", How.FOUND)] * 2
+    for one in written:  # each adopted the record with its own lines, not its twin's
+        assert intacct.records[one.reference["key"]]["lines"] == one.item.body["lines"]
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["natural-key", "content"])
+def test_a_look_up_page_contradicting_its_count_fails_the_write_never_resends(intacct, numbered):
+    """An empty page whose totalCount says 1 is not "missing": the write fails naming the query."""
+    intacct.faults = ["commit_then_lost"]
+    intacct.pages_empty = True
+    with pytest.raises(IntacctProtocolError, match="contradict") as raised:
+        engine(intacct).create(bills(1, "z", numbered), keys_by_round())
+    assert raised.value.path == QUERY
+    assert len(intacct.posts()) == 1 and intacct.count("z-0") == 1
 
 
 # ------------------------------------------------------------------ 409: already there
