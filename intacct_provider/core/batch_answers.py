@@ -6,7 +6,9 @@ every plausible shape, item by item, in request order:
 
 * ``{"ia::status": 201, "ia::result": {...}}`` / ``{"ia::status": 422, "ia::error": {...}}``
   (the shape of the composite endpoint's 207 example);
-* a bare ``{"key", ...}`` for a success and ``{"ia::error": {...}}`` for a failure.
+* a bare ``{"key", ...}`` for a success and ``{"ia::error": {...}}`` for a failure -- the latter
+  only in a 207: a 200/201 says every record succeeded, so an error item without its own status
+  there contradicts the answer.
 
 The items decide what happened: ``ia::meta`` is optional (Sage's composite example carries only
 ``totalCount``), and each of its counts that is present must agree with them. Anything else -- an
@@ -25,8 +27,8 @@ from typing import Any
 from intacct_provider.core.exact_json import compact, loads
 from intacct_provider.exceptions import IntacctProtocolError, error_from_response
 
-#: Per-record statuses that say "not now" rather than "wrong": the record may be sent again.
-TRANSIENT_ITEM_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The only 2xx status whose records may fail without saying their own status (the bare shape).
+MULTI_STATUS = 207
 
 
 class UnreadableAnswer(IntacctProtocolError):
@@ -41,10 +43,6 @@ class ItemAnswer:
     result: dict[str, Any] | None = None
     status: int | None = None
     error: str | None = None
-
-    @property
-    def transient(self) -> bool:
-        return not self.ok and self.status in TRANSIENT_ITEM_STATUSES
 
 
 def read_items(status: int, text: str, count: int, *, method: str, path: str) -> list[ItemAnswer]:
@@ -64,6 +62,8 @@ def read_items(status: int, text: str, count: int, *, method: str, path: str) ->
         raise unreadable("has no ia::result array")
     if len(items) != count:
         raise unreadable(f"lists {len(items)} results")
+    if 200 <= status < 300 and status != MULTI_STATUS and any(_unstated_error(item) for item in items):
+        raise unreadable(f"is a {status}, which says every record succeeded, yet holds an error without its status")
     answers = [_item(item, status) for item in items]
     if any(answer is None for answer in answers):
         raise unreadable("has a result that is neither a record nor an error")
@@ -104,6 +104,14 @@ def _item(item: Any, batch_status: int) -> ItemAnswer | None:
     if _is_record(item):
         return ItemAnswer(ok=True, result=dict(item), status=item_status)
     return None
+
+
+def _unstated_error(item: Any) -> bool:
+    """An error item without its own ``ia::status`` (bare, or in the nested envelope)."""
+    if not isinstance(item, Mapping) or item.get("ia::status") is not None:
+        return False
+    nested = item.get("ia::result")
+    return "ia::error" in item or (isinstance(nested, Mapping) and "ia::error" in nested)
 
 
 def _is_record(value: Any) -> bool:

@@ -42,7 +42,7 @@ def test_composite_shape_in_request_order():
     items = [{"ia::status": 201, "ia::result": REF}, {"ia::status": 422, "ia::error": ERROR}]
     ok, bad = read({"ia::result": items, "ia::meta": meta(2, 1)}, 2)
     assert ok.ok and ok.result == REF
-    assert not bad.ok and bad.status == 422 and not bad.transient
+    assert not bad.ok and bad.status == 422
     assert "Vendor 'NOPE' does not exist" in bad.error and "ABC123" in bad.error
 
 
@@ -52,10 +52,18 @@ def test_bare_shape_has_no_invented_status():
     assert "HTTP" not in bad.error
 
 
-def test_nested_error_envelope_per_item_and_transient_statuses():
+def test_nested_error_envelope_per_item_keeps_each_status():
     items = [{"ia::status": 503, "ia::result": {"ia::error": ERROR}}, {"ia::status": 429, "ia::error": ERROR}]
     first, second = read({"ia::result": items}, 2)
-    assert first.transient and second.transient
+    assert (first.ok, first.status, second.ok, second.status) == (False, 503, False, 429)
+
+
+@pytest.mark.parametrize("status", [200, 201])
+@pytest.mark.parametrize("bad", [{"ia::error": ERROR}, {"ia::result": {"ia::error": ERROR}}], ids=["bare", "nested"])
+def test_an_all_success_status_holding_an_error_without_its_status_is_unreadable(status, bad):
+    """A 200/201 says every record was written; an error item of unknown status contradicts it: settle."""
+    with pytest.raises(UnreadableAnswer, match=f"is a {status}, which says every record succeeded"):
+        read({"ia::result": [REF, bad]}, 2, status=status)
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ class FakeIntacct:
     perform the create and then raise what the transport raises; ``lost``/``429``/``409``/``403``
     (and ``no_connection``) raise without writing; ``late`` loses the answer and commits the request just before the next
     create arrives (a request still being processed when the look-up ran); ``item_409``/``item_503``
-    make the first record of an array fail alone. A body described ``bad`` makes its whole request
+    make the first record of an array fail alone, ``201_bare_error`` in a 201 without a status. A body described ``bad`` makes its whole request
     a 400, as validation would. A committed request's key replays its answer, as Intacct's does.
     """
 
@@ -109,9 +109,14 @@ class FakeIntacct:
                 status = 409 if fault == "item_409" else 503
                 items.append({"ia::status": status, "ia::error": {"code": "x", "message": f"record failed {status}"}})
                 continue
+            if fault == "201_bare_error" and index == 0:  # "all created", yet an error of unknown status
+                items.append({"ia::error": {"code": "x", "message": "record failed"}})
+                continue
             items.append({"ia::status": 201, "ia::result": self.create(body)})
         if not isinstance(json_body, list):
             reply = answer(201, {"ia::result": items[0]["ia::result"]})
+        elif fault == "201_bare_error":
+            reply = answer(201, {"ia::result": [item.get("ia::result", item) for item in items]})
         elif all(item["ia::status"] == 201 for item in items):
             reply = answer(201, {"ia::result": [item["ia::result"] for item in items]})
         else:
@@ -294,6 +299,15 @@ def test_a_records_own_503_is_looked_up_before_it_is_sent_again(intacct):
     assert statuses(written) == [("created", How.ANSWERED)] * 3
     kinds = [(call[0], call[1]) for call in intacct.calls]
     assert kinds == [("POST", URL), ("POST", QUERY), ("POST", URL)]  # the look-up came first
+
+
+def test_a_201_holding_an_error_of_unknown_status_is_settled_by_a_look_up(intacct):
+    """It contradicts itself: the record it calls failed is looked up, found missing and sent again."""
+    intacct.faults = ["201_bare_error"]
+    written = engine(intacct).create(bills(3, "b"), keys_by_round())
+    assert statuses(written) == [("created", How.ANSWERED), ("created", How.FOUND), ("created", How.FOUND)]
+    assert [intacct.count(f"b-{i}") for i in range(3)] == [1] * 3
+    assert [call[1] for call in intacct.calls] == [URL, QUERY, "/objects/accounts-payable/bill/102,101", URL]
 
 
 def test_rounds_spent_fail_the_record_saying_what_was_tried(intacct):
