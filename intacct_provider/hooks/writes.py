@@ -66,6 +66,7 @@ from intacct_provider.exceptions import (
     IntacctAmbiguousWriteError,
     IntacctConflictError,
     IntacctError,
+    IntacctPermanentError,
     IntacctProtocolError,
 )
 from intacct_provider.hooks.channel import Channel
@@ -390,10 +391,17 @@ class _Write:
         try:
             missing = self._by_key(keyed, why, resumed) + self._by_content(keyless, why, resumed, any_age)
         except IntacctError as exc:
+            # A permanent refusal (a 404 on a record the query listed, a 400, a 403) ends the task without
+            # an Airflow retry; a 404 is not read as "not there": that record may be this write's own.
+            then = (
+                "the task fails without a retry (a retry would meet the same refusal): check Intacct for "
+                f"{'it' if len(items) == 1 else 'them'} before running the task again"
+                if isinstance(exc, IntacctPermanentError)
+                else "a retry of this task looks it up again before sending anything"
+            )
             log.error(
-                "%s %s: looking %s up failed (%s); %s may exist: a retry of this task looks it up again before "
-                "sending anything",
-                self.operation.method, self.engine.url, _them(items), exc, "it" if len(items) == 1 else "they",
+                "%s %s: looking %s up failed (%s); %s may exist: %s",
+                self.operation.method, self.engine.url, _them(items), exc, "it" if len(items) == 1 else "they", then,
             )  # fmt: skip
             raise
         self.looked_up.update(item.index for item in missing)

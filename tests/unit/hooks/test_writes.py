@@ -24,6 +24,7 @@ from intacct_provider.exceptions import (
     IntacctAuthError,
     IntacctConflictError,
     IntacctError,
+    IntacctNotFoundError,
     IntacctProtocolError,
     IntacctRateLimitError,
     IntacctRequestError,
@@ -346,6 +347,34 @@ def test_a_look_up_page_contradicting_its_count_fails_the_write_never_resends(in
         engine(intacct).create(bills(1, "z", numbered), keys_by_round())
     assert raised.value.path == QUERY
     assert len(intacct.posts()) == 1 and intacct.count("z-0") == 1
+
+
+@pytest.mark.parametrize(
+    ("refusal", "said"),
+    [
+        (IntacctNotFoundError("no such record", status=404), "the task fails without a retry"),
+        (IntacctServerError("unavailable", status=503), "a retry of this task looks it up again"),
+    ],
+    ids=["permanent", "transient"],
+)
+def test_a_failed_look_up_ends_the_write_saying_truly_what_comes_next(intacct, caplog, refusal, said):
+    """A 404 on a record the query listed is not "not there" (it may be this write's own): the write stops."""
+    intacct.faults = ["commit_then_lost"]
+    send = intacct.send
+
+    def refusing(method, path, **kwargs):
+        if method == "GET":
+            raise refusal
+        return send(method, path, **kwargs)
+
+    intacct.send = refusing  # type: ignore[method-assign]
+    with pytest.raises(type(refusal)):
+        engine(intacct).create(bills(1, "l"), keys_by_round())
+    assert len(intacct.posts()) == 1
+    (line,) = [r.getMessage() for r in caplog.records if "looking it up failed" in r.getMessage()]
+    assert said in line
+    if refusal.status == 404:
+        assert "retry of this task looks it up" not in line and "check Intacct for it" in line
 
 
 # ------------------------------------------------------------------ 409: already there
