@@ -2,7 +2,7 @@
 
 An entry says everything the provider needs about an object: its path, how a
 list names its rows, which operator arguments filter a list, how to find the
-record a create made (its natural key and ``lookup_filters``), how to tell our
+record a create made (its natural key, read by ``catalog.identity.NaturalKey``), how to tell our
 record from someone else's (``differences``), how operator arguments become a
 body (a dotted reference to the mapping function, so importing this module
 stays cheap), its default state and its documented workflow actions. Adding an
@@ -75,18 +75,6 @@ class IntacctObject:
     def tie_out_fields(self) -> tuple[str, ...]:
         """What a tie-out compares by default: the amounts, then the state."""
         return (*self.amount_fields, *((self.state_field,) if self.state_field else ()))
-
-    def lookup_filters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-        """Query filters that find the record this create body makes, or ``None`` if it names no key.
-
-        A bill without a ``billNumber`` (Intacct numbers it) has no key the client knows: a lost
-        create of it is settled by comparing content instead.
-        """
-        from intacct_provider.catalog.identity import NaturalKey
-
-        key = NaturalKey(self.natural_key)
-        natural = key.of(body)
-        return None if natural is None else key.filters([natural])
 
     def differences(self, body: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
         """The compared fields in which an existing record does not match this create body.

@@ -7,8 +7,10 @@ Intacct would charge a transaction to say so less clearly.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from intacct_provider.exceptions import IntacctValidationError
@@ -27,16 +29,19 @@ _LIST_OPERATORS = frozenset({"$in", "$notIn"})
 _PAIR_OPERATORS = frozenset({"$between", "$notBetween"})
 #: Operators comparing text ("cannot be used with date fields", Sage's query guide).
 TEXT_OPERATORS = frozenset({"$contains", "$notContains", "$startsWith", "$notStartsWith", "$endsWith", "$notEndsWith"})
+#: A number in a filter: JSON text arguments decode fractions as ``Decimal`` (money stays exact), a
+#: Python caller may pass any of the three.
+_NUMBERS: tuple[type, ...] = (int, float, Decimal)
 #: What each operator takes, as Sage's query schema lists it (``$has``: the one value an
 #: array-of-strings field must contain).
 _SCALARS: dict[str, tuple[type, ...]] = {
-    "$eq": (str, int, float, bool, type(None)),
-    "$ne": (str, int, float, bool, type(None)),
-    "$lt": (str, int, float),
-    "$gt": (str, int, float),
-    "$lte": (str, int, float, bool),
-    "$gte": (str, int, float, bool),
-    **dict.fromkeys(TEXT_OPERATORS, (str, int, float)),
+    "$eq": (str, *_NUMBERS, bool, type(None)),
+    "$ne": (str, *_NUMBERS, bool, type(None)),
+    "$lt": (str, *_NUMBERS),
+    "$gt": (str, *_NUMBERS),
+    "$lte": (str, *_NUMBERS, bool),
+    "$gte": (str, *_NUMBERS, bool),
+    **dict.fromkeys(TEXT_OPERATORS, (str, *_NUMBERS)),
     "$has": (str,),
 }
 _EXPECTED = {
@@ -97,18 +102,27 @@ def check_operand(where: str, operator: str, value: Any) -> None:
     if operator in _LIST_OPERATORS:
         if not isinstance(value, (list, tuple)) or not value:
             raise IntacctValidationError(where, f"a non-empty list of values for {operator}", value)
-        if not all(isinstance(item, (str, int, float, bool)) for item in value):
+        if not all(isinstance(item, (str, *_NUMBERS, bool)) and _finite(item) for item in value):
             raise IntacctValidationError(where, f"a list of strings, numbers or true/false for {operator}", value)
         return
     if operator in _PAIR_OPERATORS:
         pair = isinstance(value, (list, tuple)) and len(value) == 2
-        if not pair or not all(isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value):
+        if not pair or not all(
+            isinstance(item, (str, *_NUMBERS)) and not isinstance(item, bool) and _finite(item) for item in value
+        ):
             raise IntacctValidationError(where, f"a [from, to] pair of non-null values for {operator}", value)
         return
     allowed = _SCALARS[operator]
-    if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+    if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed) or not _finite(value):
         expected = _EXPECTED.get(operator, "a string or a number")
         raise IntacctValidationError(where, f"{expected} for {operator}", value)
+
+
+def _finite(value: Any) -> bool:
+    """NaN and infinities are no JSON numbers: Intacct could not be sent one."""
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def check_filter_expression(expression: str | None, filter_count: int) -> str | None:

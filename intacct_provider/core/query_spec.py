@@ -124,11 +124,17 @@ class QuerySpec:
         return body
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form (a trigger's ``serialize``)."""
+        """JSON-safe form (a trigger's ``serialize``).
+
+        The filters travel as exact JSON text: Airflow's serializer turns a fractional ``Decimal``
+        into a float, and a filter on an amount must reach Intacct with the digits it was given.
+        """
+        from intacct_provider.core.exact_json import dumps
+
         return {
             "object": self.object,
             "fields": list(self.fields),
-            "filters": list(self.filters),
+            "filters": dumps(list(self.filters)),
             "filter_expression": self.filter_expression,
             "order_by": list(self.order_by),
             "filter_parameters": dict(self.filter_parameters),

@@ -10,9 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: ``exists``: the record was already in Intacct, identical, before this task sent it (an earlier
-#: run made it): nothing new was created and nothing failed.
-STATUSES = ("created", "exists", "updated", "unchanged", "failed", "skipped")
 #: Statuses of records this task changed in Intacct.
 WRITTEN = ("created", "updated")
 
@@ -26,6 +23,8 @@ class Result:
     """
 
     index: int
+    #: created, updated, unchanged, failed, skipped, or exists: the record was already in Intacct,
+    #: identical, before this task sent it (an earlier run made it): nothing new was created.
     status: str
     natural_key: dict[str, str] | None = None
     key: str | None = None

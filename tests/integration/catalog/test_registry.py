@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from intacct_provider.catalog.identity import NaturalKey
 from intacct_provider.catalog.registry import (
     BILL,
     INVOICE,
@@ -110,20 +111,27 @@ def test_entry_accepts_names_paths_and_entries():
 
 
 # ------------------------------------------------------------ natural keys (document numbers, never id)
+def lookup_filters(obj, body):
+    """The filters the write engine looks a create's record up by (None: the body names no key)."""
+    key = NaturalKey(obj.natural_key)
+    natural = key.of(body)
+    return None if natural is None else key.filters([natural])
+
+
 def test_lookup_filters_use_document_numbers_never_id():
     bill = {"vendor": {"id": "V-1"}, "billNumber": "B-1", "createdDate": "2026-01-01"}
-    assert BILL.lookup_filters(bill) == [{"$eq": {"vendor.id": "V-1"}}, {"$eq": {"billNumber": "B-1"}}]
-    assert BILL.lookup_filters({"vendor": {"id": "V-1"}}) is None  # Intacct numbers it: no key to look up
+    assert lookup_filters(BILL, bill) == [{"$eq": {"vendor.id": "V-1"}}, {"$eq": {"billNumber": "B-1"}}]
+    assert lookup_filters(BILL, {"vendor": {"id": "V-1"}}) is None  # Intacct numbers it: no key to look up
     invoice = {"customer": {"id": "C-1"}, "invoiceNumber": "I-1"}
-    assert INVOICE.lookup_filters(invoice) == [{"$eq": {"customer.id": "C-1"}}, {"$eq": {"invoiceNumber": "I-1"}}]
-    assert VENDOR.lookup_filters({"id": "V-9", "name": "x"}) == [{"$eq": {"id": "V-9"}}]
+    assert lookup_filters(INVOICE, invoice) == [{"$eq": {"customer.id": "C-1"}}, {"$eq": {"invoiceNumber": "I-1"}}]
+    assert lookup_filters(VENDOR, {"id": "V-9", "name": "x"}) == [{"$eq": {"id": "V-9"}}]
     for obj in REGISTRY.values():
         assert "id" not in obj.natural_key or obj in (VENDOR, REGISTRY["customer"]), obj.name
 
 
 def test_journal_entries_are_looked_up_by_journal_date_and_description():
     body = {"glJournal": {"id": "GJ"}, "postingDate": "2026-11-30", "description": "Accrual", "lines": []}
-    assert JOURNAL_ENTRY.lookup_filters(body) == [
+    assert lookup_filters(JOURNAL_ENTRY, body) == [
         {"$eq": {"glJournal.id": "GJ"}},
         {"$eq": {"postingDate": "2026-11-30"}},
         {"$eq": {"description": "Accrual"}},

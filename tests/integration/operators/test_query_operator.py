@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -187,3 +188,16 @@ def test_update_record(intacct_sandbox, intacct_conn):
     ).execute(context())
     assert result == {"ia::result": {"key": "33", "id": "VEND-100", "href": "/objects/accounts-payable/vendor/33"}}
     assert intacct_sandbox.get_record("accounts-payable/vendor", "33")["name"] == "Renamed Supplies"
+
+
+def test_a_templated_amount_filter_reaches_intacct_exactly(intacct_sandbox, intacct_conn):
+    """Filters rendered from a template are JSON text; their fractional amounts decode as Decimal
+    and go out with the digits written, and the sandbox compares them with its decimal amounts."""
+    amounts = {b["key"]: b["totalTxnAmount"] for b in intacct_sandbox.records(BILL)}
+    threshold = sorted(Decimal(a) for a in amounts.values())[len(amounts) // 2]
+    rows = run_query(
+        object="bill", fields=["totalTxnAmount"], filters=f'[{{"$gte": {{"totalTxnAmount": {threshold:.2f}}}}}]'
+    )
+    assert sorted(int(r["key"]) for r in rows) == sorted(int(k) for k, a in amounts.items() if Decimal(a) >= threshold)
+    sent = [r["body"]["filters"] for r in intacct_sandbox.requests if r["path"].endswith("/services/core/query")]
+    assert sent and str(sent[-1][0]["$gte"]["totalTxnAmount"]) == f"{threshold:.2f}"

@@ -167,7 +167,7 @@ def test_deferrable_defers_at_once_with_json_trigger_and_timeout(intacct_sandbox
         "query": {
             "object": BILL,
             "fields": ["key", "id"],
-            "filters": [{"$eq": {"key": "2001"}}],
+            "filters": '[{"$eq": {"key": "2001"}}]',  # exact JSON text: amounts keep their digits
             "filter_expression": None,
             "order_by": [{"key": "asc"}],
             "filter_parameters": {},

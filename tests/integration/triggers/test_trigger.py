@@ -93,7 +93,7 @@ def test_serialize_round_trip_is_plain_json():
         "query": {
             "object": BILL,
             "fields": ["key", "state"],
-            "filters": [{"$eq": {"vendor.id": "VEND-100"}}, {"$in": {"state": ["paid", "partiallyPaid"]}}],
+            "filters": '[{"$eq": {"vendor.id": "VEND-100"}}, {"$in": {"state": ["paid", "partiallyPaid"]}}]',
             "filter_expression": "1 and 2",
             "order_by": [],
             "filter_parameters": {"include_private": True},

@@ -43,13 +43,15 @@ def test_malformed_custom_objects_are_refused(given):
 
 
 def test_a_custom_object_has_an_entry_keyed_by_id():
+    from intacct_provider.catalog.identity import NaturalKey
     from intacct_provider.catalog.registry import entry, is_custom_object, lookup
 
     found = entry("nsp::cip_asset")
     assert found.path == found.name == "platform-apps/nsp::cip_asset"
     assert found.payload is None and found.list_key == "records"
-    assert found.lookup_filters({"id": "10004", "name": "x"}) == [{"$eq": {"id": "10004"}}]
-    assert found.lookup_filters({"name": "x"}) is None  # Intacct numbers it: settled by content
+    key = NaturalKey(found.natural_key)
+    assert key.filters([key.of({"id": "10004", "name": "x"})]) == [{"$eq": {"id": "10004"}}]
+    assert key.of({"name": "x"}) is None  # Intacct numbers it: settled by content
     assert is_custom_object("nsp::cip_asset") and not is_custom_object("bill")
     assert lookup("purchasing/document") is None  # another unregistered path stays unregistered
     with pytest.raises(IntacctValidationError, match="custom object"):

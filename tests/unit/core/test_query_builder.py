@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from intacct_provider.core.query import (
@@ -56,6 +58,29 @@ def test_a_mapping_is_equality_shorthand_and_an_operator_mapping_is_one_filter()
 def test_bad_filters_are_named_with_what_was_expected(filters, parameter, expected):
     error = refused(normalize_filters, filters)
     assert error.parameter == parameter and expected in error.expectation
+
+
+def test_decimal_amounts_are_numbers_like_any_other():
+    """JSON text arguments decode fractions as Decimal, so a templated amount filter arrives as one."""
+    filters = [
+        {"$gte": {"totalTxnAmount": Decimal("1000.50")}},
+        {"$in": {"totalTxnAmount": [Decimal("0.10"), 2, 3.5]}},
+        {"$between": {"totalTxnAmount": [Decimal("0.01"), Decimal("12345678901234567.89")]}},
+    ]
+    assert normalize_filters(filters) == filters
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        [{"$gte": {"totalTxnAmount": Decimal("NaN")}}],
+        [{"$eq": {"totalTxnAmount": float("inf")}}],
+        [{"$in": {"totalTxnAmount": [Decimal("Infinity")]}}],
+        [{"$between": {"totalTxnAmount": [Decimal("1"), float("nan")]}}],
+    ],
+)
+def test_a_number_that_is_no_json_number_is_refused(filters):
+    assert refused(normalize_filters, filters).parameter == "filters[0]"
 
 
 def test_the_parameter_name_is_the_callers():

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from decimal import Decimal
 
 import pytest
 
+from intacct_provider.core import exact_json
 from intacct_provider.core.query_spec import QuerySpec
 from intacct_provider.exceptions import IntacctValidationError
 
@@ -46,6 +49,17 @@ def test_keyed_and_window_filters():
 def test_round_trip_through_a_dict():
     spec = QuerySpec.build("bill", filters={"state": "paid"}, filter_parameters={"include_hierarchy_fields": True})
     assert QuerySpec.from_dict(spec.to_dict()) == spec
+
+
+def test_a_templated_amount_filter_keeps_its_digits_through_a_trigger():
+    """Rendered JSON text decodes 1000.50 as a Decimal; the trigger's kwargs (plain JSON for
+    Airflow's serializer) carry it as exact text, and the query body sends the same token."""
+    spec = QuerySpec.build("bill", filters='[{"$gte": {"totalTxnAmount": 12345678901234567.89}}]')
+    assert spec.filters == [{"$gte": {"totalTxnAmount": Decimal("12345678901234567.89")}}]
+    travelled = json.loads(json.dumps(spec.to_dict()))
+    back = QuerySpec.from_dict(travelled)
+    assert back == spec
+    assert '"totalTxnAmount":12345678901234567.89' in exact_json.compact(back.body())
 
 
 @pytest.mark.parametrize(
