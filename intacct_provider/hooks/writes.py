@@ -502,27 +502,29 @@ class _Write:
         if key is None or last is None:  # a unique key, not an idempotency key: Intacct's own refusal stands
             error = last or IntacctConflictError("Intacct refused this create as a duplicate", status=409)
         else:
-            error = IntacctConflictError(
+            error = self._conflict(
                 f"Intacct refused Idempotency-Key {key!r} as already used (Intacct: {_said(last)}), and no record "
                 "matching this create could be found: another create with a different body used it, or an earlier "
                 "send whose answer was lost; check Intacct before creating the record again, and use a new key only "
                 "for a new record",
-                status=last.status,
-                code=last.code,
-                error_id=last.error_id,
-                support_id=last.support_id,
-                method=last.method or self.operation.method,
-                path=last.path or self.engine.url,
+                last,
             )
         for item in items:
             self.fail(item, error)
 
     def _lost_and_refused(self, item: Item, key: str, last: IntacctError) -> IntacctConflictError:
-        return IntacctConflictError(
+        return self._conflict(
             f"the answer to a request with Idempotency-Key {key!r} was lost; sent again under that key, Intacct "
             f"refused it as already used (Intacct: {_said(last)}), so the lost request reached Intacct, yet looked up "
             f"{_by(item)} this record was not found: that request may still be committing it; it was not sent again "
             "(a new key could create it twice): check Intacct before creating it again",
+            last,
+        )
+
+    def _conflict(self, message: str, last: IntacctError) -> IntacctConflictError:
+        """Our conclusion from Intacct's refusal ``last``, keeping its status, ids and call for support."""
+        return IntacctConflictError(
+            message,
             status=last.status,
             code=last.code,
             error_id=last.error_id,
