@@ -325,13 +325,13 @@ class IntacctHook(BaseHook):
         """
         return self.get_model(object).json_schema()
 
-    def model_for_check(self, object: str) -> TenantModel | None:
-        """The model to check custom fields against, or None (logged once) when it cannot be read.
+    def model_or_reason(self, object: str) -> tuple[TenantModel | None, str]:
+        """The company's model of ``object``, or ``(None, why)`` when it cannot be read.
 
-        A 403 (no permission for the model service), a 404 or empty answer, a strange answer or
-        the service down after every retry leaves custom fields unchecked rather than failing a
-        write Intacct itself may accept; the warning says so and why. Other errors (a token
-        refused twice) propagate: the write would fail the same way.
+        Cannot be read: a 403 (no permission for the model service), a 404 or empty answer, a
+        strange answer, or the service down after every retry. Each caller decides what stands in
+        (unchecked custom fields, Sage's published schema). Other errors (a token refused twice)
+        propagate: whatever the caller does next would fail the same way.
         """
         from intacct_provider.exceptions import (
             TRANSIENT_ERRORS,
@@ -341,19 +341,27 @@ class IntacctHook(BaseHook):
             IntacctRequestError,
         )
 
-        path = resolve_path(object)
         unreadable: tuple[type[IntacctError], ...] = (
             IntacctNotFoundError, IntacctProtocolError, IntacctRequestError, *TRANSIENT_ERRORS,
         )  # fmt: skip
         try:
-            return self.get_model(path)
+            return self.get_model(object), ""
         except IntacctAuthError as exc:
             if exc.status != 403:
                 raise
-            reason = str(exc)
+            return None, str(exc)
         except unreadable as exc:
-            reason = str(exc)
-        if path not in self._unchecked:
+            return None, str(exc)
+
+    def model_for_check(self, object: str) -> TenantModel | None:
+        """The model to check custom fields against, or None (logged once) when it cannot be read.
+
+        An unreadable model (:meth:`model_or_reason`) leaves custom fields unchecked rather than
+        failing a write Intacct itself may accept; the warning says so and why.
+        """
+        path = resolve_path(object)
+        model, reason = self.model_or_reason(path)
+        if model is None and path not in self._unchecked:
             self._unchecked.add(path)
             log.warning(
                 "The company's model of %s cannot be read, so its custom fields go unchecked and are sent as "
@@ -361,7 +369,7 @@ class IntacctHook(BaseHook):
                 path,
                 reason,
             )
-        return None
+        return model
 
     @cached_property
     def _models(self) -> dict[str, TenantModel]:

@@ -30,26 +30,10 @@ def record_schema(hook: IntacctHook, path: str) -> dict[str, Any] | None:
     ``None`` for an object Sage does not describe either (a custom object then needs ``fields``).
     """
     from intacct_provider.contract import load_schema
-    from intacct_provider.exceptions import (
-        TRANSIENT_ERRORS,
-        IntacctAuthError,
-        IntacctError,
-        IntacctNotFoundError,
-        IntacctProtocolError,
-        IntacctRequestError,
-    )
 
-    unreadable: tuple[type[IntacctError], ...] = (
-        IntacctNotFoundError, IntacctProtocolError, IntacctRequestError, *TRANSIENT_ERRORS,
-    )  # fmt: skip
-    try:
-        return hook.describe(path)
-    except IntacctAuthError as exc:
-        if exc.status != 403:
-            raise
-        reason = str(exc)
-    except unreadable as exc:
-        reason = str(exc)
+    model, reason = hook.model_or_reason(path)
+    if model is not None:
+        return model.json_schema()
     log.warning(
         "The company's model of %s cannot be read, so its columns come from Sage's published schema and "
         "custom fields are loaded only when named in `fields`: %s",
