@@ -6,7 +6,6 @@ server for the shapes and failures no honest sandbox answers.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -125,22 +124,6 @@ def test_unknown_objects_and_a_forbidden_model_service(intacct_sandbox, hook, ca
 
 
 # ---------------------------------------------------------------- odd answers (scripted server)
-@pytest.fixture
-def scripted_hook(server, monkeypatch):
-    conn = {
-        "conn_type": "sage_intacct",
-        "host": server.base_url,
-        "login": "client",
-        "password": "secret",
-        "extra": {"company_id": "C", "user_id": "U", "max_retries": 1},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_SCRIPTED_MODEL", json.dumps(conn))
-    monkeypatch.setattr("intacct_provider.hooks.transport.time.sleep", lambda _s: None)
-    made = IntacctHook("scripted_model")
-    yield made
-    made.close()
-
-
 def answer(result: Any) -> Answer:
     return Answer(200, {"ia::result": result, "ia::meta": {"totalCount": 1}})
 

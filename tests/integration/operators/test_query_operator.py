@@ -7,6 +7,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from bills import new_bill
 
 from intacct_provider.exceptions import IntacctNotFoundError, IntacctValidationError
 from intacct_provider.hooks.intacct import IntacctHook
@@ -18,18 +19,6 @@ T0 = "2030-01-01T00:00:00Z"
 
 def context():
     return {"ti": SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1)}
-
-
-def new_bill(hook, number):
-    payload = {
-        "vendor": {"id": "VEND-100"},
-        "createdDate": "2029-12-01",
-        "dueDate": "2029-12-31",
-        "billNumber": number,
-        "currency": {"txnCurrency": "USD"},
-        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "10.00", "dimensions": {"location": {"id": "US"}}}],
-    }
-    return hook.create_record("bill", payload)["key"]
 
 
 @pytest.fixture

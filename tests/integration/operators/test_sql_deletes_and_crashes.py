@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from bills import new_bill
 from warehouse_helpers import BILL, CONN_ID, context, rows, sqlite_connection, without
 
 from intacct_provider.core.columns import plan_columns
@@ -208,18 +209,6 @@ def test_a_load_process_killed_mid_transaction_leaves_the_previous_table(warehou
 # ------------------------------------------------------------ deletions read from Intacct
 T0 = "2030-01-01T00:00:00Z"
 DAY = {"modified_since": "2030-01-01T00:00:00Z", "modified_until": "2030-01-02T00:00:00Z"}
-
-
-def new_bill(hook, number):
-    payload = {
-        "vendor": {"id": "VEND-100"},
-        "createdDate": "2029-12-01",
-        "dueDate": "2029-12-31",
-        "billNumber": number,
-        "currency": {"txnCurrency": "USD"},
-        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "10.00", "dimensions": {"location": {"id": "US"}}}],
-    }
-    return hook.create_record("bill", payload)["key"]
 
 
 def sync(**kwargs):

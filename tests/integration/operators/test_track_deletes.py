@@ -11,6 +11,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from bills import new_bill
 
 from intacct_provider.core.deletions import key_order
 from intacct_provider.exceptions import IntacctAuditTrailError, IntacctConfigError, IntacctValidationError
@@ -32,18 +33,6 @@ def run_query(**kwargs):
 
 def lines_of(path):
     return [json.loads(line) for line in open(path, encoding="utf-8").read().splitlines()]
-
-
-def new_bill(hook, number):
-    payload = {
-        "vendor": {"id": "VEND-100"},
-        "createdDate": "2029-12-01",
-        "dueDate": "2029-12-31",
-        "billNumber": number,
-        "currency": {"txnCurrency": "USD"},
-        "lines": [{"glAccount": {"id": "6700"}, "txnAmount": "10.00", "dimensions": {"location": {"id": "US"}}}],
-    }
-    return hook.create_record("bill", payload)["key"]
 
 
 @pytest.fixture(
