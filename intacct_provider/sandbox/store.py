@@ -9,7 +9,7 @@ placeholders for fields nobody set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -218,21 +218,20 @@ class Store:
             message = f"Entity '{entity}' does not exist"
             raise ApiError(400, message, [detail("invalidEntity", message, "X-IA-API-Param-Entity")])
 
-    def visible(self, path: str, entity: str | None, include_private: bool = True) -> Iterator[dict[str, Any]]:
-        """Records a caller scoped to ``entity`` may see: master data is shared by all entities.
+    def visible(self, path: str, entity: str | None, include_private: bool = True) -> Sequence[dict[str, Any]]:
+        """Records a caller scoped to ``entity`` may see, in key order: master data is shared by all entities.
 
         At the top level, ``include_private=False`` hides the records of private entities (the
-        query service's ``filterParameters.includePrivate`` default).
+        query service's ``filterParameters.includePrivate`` default).  The stored records, not
+        copies, in a view of the table's indexes (see :class:`~.tables.Table`): read it before the
+        next write, and never change it.
         """
         table = self.table(path)
-        if not table.obj.transaction:
-            return iter(table.records.values())
+        if not table.obj.transaction or (entity is None and include_private):
+            return table.rows
         if entity is not None:
-            return (rec for rec in table.records.values() if rec["entity"]["id"] == entity)
-        if include_private:
-            return iter(table.records.values())
-        private = {name for name, hidden in self.entities.items() if hidden}
-        return (rec for rec in table.records.values() if rec["entity"]["id"] not in private)
+            return table.of_entity(entity)
+        return table.without_entities([name for name, hidden in self.entities.items() if hidden])
 
     def get(self, path: str, key: str, entity: str | None) -> dict[str, Any]:
         table = self.table(path)
