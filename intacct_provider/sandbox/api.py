@@ -19,7 +19,7 @@ from .auth import FORM_TYPE
 from .errors import PAYLOAD_REQUIRED, ApiError, detail
 from .gcpause import gc_paused
 from .idempotency import fingerprint
-from .messages import ApiRequest, ApiResponse, error_response, json_response
+from .messages import ApiRequest, ApiResponse, error_response, json_response, json_text_response
 from .query import parse_query
 from .schema import ObjectDef, readable
 from .state import SandboxState
@@ -78,9 +78,9 @@ class Api:
         if request.path == "/services/core/query":
             query = parse_query(_json_body(request), self.state.clock.stamp()[:10], self.state.store.objects)
             if query.obj.path == AUDIT_PATH:
-                return json_response(200, query.run(self._audit_trail().entries))
+                return json_text_response(200, query.run(self._audit_trail().entries))
             records = self.state.store.visible(query.obj.path, entity, query.include_private)
-            return json_response(200, query.run(records))
+            return json_text_response(200, query.run(records))
         workflow = _WORKFLOW.match(request.path)
         if workflow:
             return self._workflow(request, workflow.group(1), workflow.group(2), entity)

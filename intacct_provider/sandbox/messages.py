@@ -40,7 +40,12 @@ class ApiResponse:
 
 def json_response(status: int, payload: Any) -> ApiResponse:
     """A JSON answer; a stored ``Decimal`` goes out as the number token the client sent (``59.10``)."""
-    return ApiResponse(status, compact(payload).encode())
+    return json_text_response(status, compact(payload))
+
+
+def json_text_response(status: int, text: str) -> ApiResponse:
+    """A JSON answer already written as text (a query page: see :mod:`.pagetext`)."""
+    return ApiResponse(status, text.encode())
 
 
 def error_response(error: ApiError, envelope: str, headers: dict[str, str] | None = None) -> ApiResponse:

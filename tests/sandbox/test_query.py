@@ -307,23 +307,3 @@ def test_case_sensitive_comparison_is_the_default(vendors: Client) -> None:
 
 def test_include_hierarchy_fields_is_accepted(api: Client) -> None:
     assert _ids(api, {"$eq": {"id": "VEND-100"}}, filterParameters={"includeHierarchyFields": True}) == ["VEND-100"]
-
-
-def test_rows_read_dotted_names_through_objects_only() -> None:
-    """The compiled row builder gives what reading each field by itself gives: None for a missing
-    part or one that is not an object, whatever the name holds (quotes, backslashes)."""
-    from intacct_provider.sandbox.query import _getter, _projection
-
-    names = ("key", "vendor.id", "audit.modifiedByUser.id", "lines", 'it\'s "quoted"\\.x', "missing.part")
-    records: list[dict[str, Any]] = [
-        {"key": "1", "vendor": {"id": "V"}, "audit": {"modifiedByUser": {"id": "me"}}, "lines": [1]},
-        {"vendor": "not an object", "audit": {"modifiedByUser": None}, 'it\'s "quoted"\\': {"x": 2}},
-        {"vendor": {"name": "no id"}, "audit": [], "missing": {}},
-        {},
-    ]
-    project = _projection(names)
-    for record in records:
-        expected = {name: _getter(name)(record) for name in names}
-        assert project(record) == expected
-        assert list(project(record)) == list(names)  # the requested order
-    assert project(records[1])['it\'s "quoted"\\.x'] == 2
