@@ -22,7 +22,8 @@ interleaved so machine noise hits every client alike (median of 3; 2 for the slo
   (floats, what the provider did before exact decoding), interleaved with ours: what exact decoding
   costs, measured in the same run.
 
-Request counts come from the sandbox's request log.
+Request counts come from the sandbox's request log, and the sandbox's CPU time per query (what
+two pages in flight wait on each other for) from its process's ``/proc`` entry.
 
 ``--numbers`` gives every bill two number custom fields (``nsp::FREIGHT`` ``123.45``,
 ``nsp::DUTY_RATE`` ``0.0375``: JSON numbers with a fraction, which the hook decodes as exact
@@ -221,14 +222,16 @@ def decode_seconds(text: str, rounds: int = 15) -> tuple[float, float]:
     return statistics.median(exact), statistics.median(floats)
 
 
-def counted(sb: Sandbox, run: Callable[[Sandbox, int], float], expected: int) -> tuple[float, int, int, int]:
-    """(seconds, requests, queries, 429s) of one run, the counts from the sandbox's log."""
+def counted(sb: Sandbox, run: Callable[[Sandbox, int], float], expected: int) -> tuple[float, int, int, int, float]:
+    """(seconds, requests, queries, 429s, sandbox CPU seconds) of one run, the counts from the sandbox's log."""
     sb.take_request_log()
+    cpu = sb.cpu_seconds()
     seconds = run(sb, expected)
+    cpu = sb.cpu_seconds() - cpu
     log = sb.take_request_log()
     queries = sum(1 for entry in log if not entry["path"].startswith("/oauth2/"))
     throttled = sum(1 for entry in log if entry["status"] == 429)
-    return seconds, len(log), queries, throttled
+    return seconds, len(log), queries, throttled, cpu
 
 
 def main() -> int:
@@ -263,7 +266,7 @@ def measure(
         )
         total = int(probe.json()["ia::meta"]["totalCount"])
         ideal = Ideal(sb, fields)
-        runs: dict[str, list[tuple[float, int, int, int]]] = {"ours": [], "floats": [], "sdk": [], "get": []}
+        runs: dict[str, list[tuple[float, int, int, int, float]]] = {"ours": [], "floats": [], "sdk": [], "get": []}
         clients = {
             "ours": functools.partial(ours, fields=fields),
             "floats": functools.partial(ours_floats, fields=fields),
@@ -316,6 +319,8 @@ def measure(
         f"decoding one {PAGE}-row page ({len(page_text):,} bytes), CPU only: exact {decode_exact * 1000:.1f} ms, "
         f"json.loads {decode_float * 1000:.1f} ms ({decode_exact / decode_float:.3f}x; median of 15, interleaved)"
     )
+    server = statistics.median(r[4] / r[2] for r in runs["ours"] + runs["floats"])
+    print(f"sandbox CPU per query while ours read: {server * 1000:.1f} ms (median of {repeats * 2} reads)")
     queries_ok = runs["ours"][0][2] <= pages
     print(f"goal ours uses ceil(N / {PAGE}) = {pages} queries: {'met' if queries_ok else 'NOT met'}", end=" ")
     print(f"({runs['ours'][0][2]})")

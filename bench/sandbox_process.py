@@ -50,6 +50,12 @@ class Sandbox:
         requests.delete(f"{self.base_url}/sandbox/requests", timeout=30).raise_for_status()
         return list(log)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far, in seconds."""
+        with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()  # after "pid (comm)": state is field 3
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mb(self) -> float:
         """The server process's peak resident memory so far (``VmHWM``), in MiB."""
         with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
