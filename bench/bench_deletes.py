@@ -89,7 +89,7 @@ def key_set_memory(count: int, work: Path) -> tuple[float, float, int]:
     import tracemalloc
 
     from intacct_provider.core.deletions import KeyCollector, gone
-    from intacct_provider.operators.key_sets import StoredKeys
+    from intacct_provider.operators.execute.key_sets import StoredKeys
 
     stored = StoredKeys(work / "million.keys", BILL)
     stored.save((str(n) for n in range(1, count + 1)), count, "2026-01-01T00:00:00Z", keep_previous=False)

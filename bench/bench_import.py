@@ -6,7 +6,7 @@ Airflow parses DAG files constantly, and every parse imports the operators a DAG
 import slows every scheduler and dag-processor. What a DAG file imports is
 ``intacct_provider.operators`` and ``intacct_provider.sensors`` (each package loads every operator
 or sensor module it exports, and whatever those import at their top); helper modules an operator
-imports only when its task runs (``operators.windows``, ``operators.xcom``, the registry, the hook)
+imports only when its task runs (``operators.execute``, ``sensors.execute``, the registry, the hook)
 are not part of a parse and are not timed, but the audit below fails loudly if a parse pulls them in.
 
 Each variant runs in a fresh interpreter, on top of ``import airflow.sdk`` (which every DAG pays
@@ -54,10 +54,8 @@ TASK_TIME_ONLY = (
     "intacct_provider.catalog",
     "intacct_provider.hooks",
     "intacct_provider.triggers",
-    "intacct_provider.operators.windows",
-    "intacct_provider.operators.xcom",
-    "intacct_provider.operators.bulk_task",
-    "intacct_provider.operators.warehouse",
+    "intacct_provider.operators.execute",
+    "intacct_provider.sensors.execute",
     "airflow.providers.common.sql",
     "airflow.providers.sqlite",
     "airflow.providers.postgres",

@@ -47,7 +47,7 @@ import json, resource, sys, time
 kind, fields = sys.argv[1], json.loads(sys.argv[2])
 from intacct_provider.hooks.intacct import IntacctHook
 from intacct_provider.operators import IntacctTieOutOperator, IntacctToSqlOperator
-from intacct_provider.operators.warehouse.target import sql_hook
+from intacct_provider.operators.execute.warehouse.target import sql_hook
 from sqlalchemy.dialects import registry
 # What any task pays once before its first row, whatever it does, stays outside the time of every kind
 # alike: the providers' discovery behind Connection.get_hook, the driver and dialect imports.

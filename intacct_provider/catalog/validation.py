@@ -175,6 +175,18 @@ def _plain_amount(value: Any) -> str | None:
     return text if (dot if dot >= 0 else len(text)) < _MAX_AMOUNT_DIGITS else None
 
 
+def check_flag(parameter: str, value: Any) -> bool:
+    """A boolean, or ``"true"``/``"false"`` as a template renders one (``"True"``, ``" false\n"``).
+
+    Nothing else: ``"yes"``, ``1`` or ``""`` would guess what the author meant, so they are refused.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise IntacctValidationError(parameter, "true or false", value)
+
+
 def check_int(parameter: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """The one integer checker: an ``int`` or its ASCII decimal text (``"250"`` from a template).
 

@@ -2,7 +2,7 @@
 
 Shared by the warehouse load and the tie-out, so a column is named, typed and read back the same
 way by both. Nothing here knows a database: the SQL side (type names, quoting, binding) lives in
-``operators/warehouse/``.
+``operators/execute/warehouse/``.
 
 **Names.** Warehouse users expect lower snake case that every database accepts unquoted:
 ``vendor.id`` → ``vendor_id``, ``totalTxnAmount`` → ``total_txn_amount``, ``webURL`` → ``web_url``.

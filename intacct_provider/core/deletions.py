@@ -1,7 +1,7 @@
 """Deleted records of a sync, decided without I/O: the audit-trail query, its answers, tombstones, key sets.
 
 Intacct has no "deleted records" endpoint: a DELETE answers 204 and the record is gone. A sync
-learns of it in one of two ways, both read by :class:`~intacct_provider.operators.sync.SyncRead`:
+learns of it in one of two ways, both read by :class:`~intacct_provider.operators.execute.sync.SyncRead`:
 
 * **the audit trail** (``track_deletes=True``): ``company-config/audit-history`` entries with
   ``changeSource.actionPerformed = delete`` for the object, in the window. Sage's spec does not say

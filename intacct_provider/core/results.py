@@ -1,7 +1,7 @@
 """The outcome of one input record of a write: what the write engine reports and the results file holds.
 
 A plain value, shared by the engine that decides it (:mod:`intacct_provider.hooks.writes`) and the
-bulk task that counts, checkpoints and writes it (:mod:`intacct_provider.operators.bulk_task`).
+bulk task that counts, checkpoints and writes it (:mod:`intacct_provider.operators.execute.bulk`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Bulk writes: create or upsert thousands of records in one task, exactly once, resumable.
 
-(The bulk machinery in ``intacct_provider.operators.bulk_task`` is imported when a task runs, not when a DAG
-is parsed.)
+(What they run, :mod:`intacct_provider.operators.execute.bulk`, is imported when a task runs, not when a
+DAG is parsed.)
 
 Records have the shape of the single-create operator's arguments and are checked by the same
 functions, all of them before the first request. They are sent as array requests of up to 500
@@ -28,12 +28,6 @@ from intacct_provider.operators.links import IntacctResultsFileLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-    from intacct_provider.catalog.bulk_records import Preparer
-    from intacct_provider.catalog.registry import IntacctObject
-    from intacct_provider.operators.bulk_task.run import BulkPlan
-
-ON_ERROR = ("fail", "continue")
 
 
 class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
@@ -107,83 +101,10 @@ class IntacctBulkCreateOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctB
         self.idempotency_key = idempotency_key
         self.declare_asset(object)
 
-    def key_fields(self, obj: IntacctObject | None) -> tuple[str, ...]:
-        """Fields that find a record this task may have created (the registry's natural key)."""
-        return obj.natural_key if obj is not None else ()
-
     def execute(self, context: Context) -> dict[str, Any]:
-        import dataclasses
+        from intacct_provider.operators.execute.bulk.task import run_bulk_task
 
-        from intacct_provider.catalog.bulk_fields import FieldRecordingPreparer
-        from intacct_provider.catalog.registry import lookup, resolve_path
-        from intacct_provider.core.results import WRITTEN, Result
-        from intacct_provider.hooks.writes import WriteEngine
-        from intacct_provider.operators.asset_events import writes_extra
-        from intacct_provider.operators.bulk_task.run import IntacctBulkWriteError, run_bulk
-        from intacct_provider.operators.create import default_idempotency_key
-        from intacct_provider.operators.links import push_link, results_url
-
-        path = resolve_path(self.object)
-        obj = lookup(path)  # a registered object, a custom object's entry, or None for another raw path
-        preparer = FieldRecordingPreparer(obj, self.key_fields(obj), tenant=lambda: self.hook.model_for_check(path))
-        plan = self._plan(context, preparer)
-        assets = self.intacct_outlets(path)  # checked before any request
-        base = str(self.idempotency_key) if self.idempotency_key else default_idempotency_key(context)
-        # One engine for the task's worker threads, over the hook's one pacer.
-        engine = WriteEngine(self.hook, path, plan.preparer.key_fields, rounds=self.hook.settings.max_retries + 1)
-        push_link(context, IntacctResultsFileLink, results_url(plan.output_path))  # known before any record is sent
-        summary, results = run_bulk(plan, engine, base, self.statuses)
-        # Records were written even if some failed: lineage says so either way (events only on success).
-        self.record_lineage(
-            path,
-            "output",
-            fields=preparer.fields,
-            output_path=summary["results_path"],
-            output_fields=[column.name for column in dataclasses.fields(Result)],
-        )
-        if results.failures and self.on_error == "fail":
-            where = f"; every record's result is in {summary['results_path']}" if summary["results_path"] else ""
-            raise IntacctBulkWriteError(
-                f"{len(results.failures)} of the records could not be written ({summary}){where}: "
-                f"{results.describe_failures()}"
-            )
-        written = sum(results.counts[status] for status in WRITTEN)
-        outcome: dict[str, Any] = {
-            name: summary[name] for name in ("exists", "failed", "skipped", "results_path") if name in summary
-        }
-        self.emit_assets(context, assets, {**writes_extra(results.written_keys, written), **outcome})
-        return summary
-
-    def _plan(self, context: Context, preparer: Preparer) -> BulkPlan:
-        """Check the arguments (before any request) and gather what the run needs."""
-        from intacct_provider.core.batching import MAX_BATCH_SIZE
-        from intacct_provider.exceptions import IntacctValidationError
-        from intacct_provider.operators.bulk_task.run import BulkPlan
-        from intacct_provider.operators.bulk_task.source import record_source
-
-        batch_size = _positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
-        if isinstance(self.on_error, str) and self.on_error.strip() in ON_ERROR:
-            self.on_error = self.on_error.strip()  # a template may render " continue\n"
-        if self.on_error not in ON_ERROR:
-            raise IntacctValidationError("on_error", "'fail' or 'continue'", self.on_error)
-        concurrency = (
-            self.hook.settings.max_concurrency
-            if self.max_concurrency in (None, "")
-            else _positive_int("max_concurrency", self.max_concurrency, 64)
-        )
-        ti = context["ti"]
-        return BulkPlan(
-            operation=self.operation,
-            source=record_source(self.records, self.input_path),
-            source_parameter="records" if self.records is not None else "input_path",
-            preparer=preparer,
-            batch_size=batch_size,
-            max_concurrency=concurrency,
-            on_error=self.on_error,
-            output_path=_storage_path(self.output_path),
-            store=context.get("task_state_store"),
-            resumed=int(getattr(ti, "try_number", 1) or 1) > 1,
-        )
+        return run_bulk_task(self, context)
 
 
 class IntacctBulkUpsertOperator(IntacctBulkCreateOperator):
@@ -205,41 +126,3 @@ class IntacctBulkUpsertOperator(IntacctBulkCreateOperator):
     def __init__(self, *, match_on: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.match_on = match_on
-
-    def key_fields(self, obj: IntacctObject | None) -> tuple[str, ...]:
-        from intacct_provider.catalog.validation import parse_json_list
-        from intacct_provider.exceptions import IntacctValidationError
-
-        if self.match_on in (None, "", []):
-            fields = super().key_fields(obj)
-        else:
-            names = parse_json_list("match_on", self.match_on)
-            names = [names] if isinstance(names, str) else names
-            if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-                raise IntacctValidationError("match_on", "a field name or a list of them, e.g. ['id']", self.match_on)
-            fields = tuple(n.strip() for n in names)
-        if not fields:
-            raise IntacctValidationError(
-                "match_on", f"the fields that identify a record of {self.object} (it has no natural key)", None
-            )
-        return fields
-
-
-def _positive_int(parameter: str, value: Any, maximum: int) -> int:
-    from intacct_provider.exceptions import IntacctValidationError
-
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if isinstance(value, bool) or not 1 <= number <= maximum or str(number) != str(value).strip():
-        raise IntacctValidationError(parameter, f"an integer from 1 to {maximum}", value)
-    return number
-
-
-def _storage_path(value: Any) -> Any:
-    from airflow.sdk import ObjectStoragePath
-
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, ObjectStoragePath) else ObjectStoragePath(str(value))

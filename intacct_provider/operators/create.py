@@ -1,6 +1,7 @@
 """Create operators: any registered object, and the named ones (bills, invoices, journal entries...).
 
-(The payload, validation and schema modules are imported when a task runs, not when a DAG is parsed.)
+(What a create runs, :mod:`intacct_provider.operators.execute.create`, is imported when a task runs,
+not when a DAG is parsed.)
 
 ``IntacctCreateRecordOperator(object=..., record=...)`` creates any registered
 object: the registry entry maps ``record`` to a body (or takes it as the body),
@@ -28,8 +29,6 @@ inside the task or as an Airflow task retry:
 
 from __future__ import annotations
 
-import hashlib
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from intacct_provider.operators.asset_events import IntacctAssetMixin
@@ -41,47 +40,6 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from intacct_provider.catalog.registry import IntacctObject
-    from intacct_provider.hooks.writes import How
-
-#: Name of this operator's entry in ``task_state_store``; renaming it breaks in-flight retries.
-STATE_KEY = "intacct_create"
-
-
-def _try_number(context: Context) -> int:
-    return int(getattr(context["ti"], "try_number", 1) or 1)
-
-
-def _report(log: Any, label: str, reference: dict[str, Any], how: How | None, *, knows_first_try: bool) -> bool:
-    """Say in the log what the create did; whether it adopted a record that was there before (an earlier run's)."""
-    from intacct_provider.hooks.writes import How
-
-    named = f"{label} {reference.get('id')} (key {reference.get('key')})"
-    if how is How.FOUND:
-        log.info("Created %s: its answer was lost, and the look-up found the record this create made", named)
-    elif how is How.EARLIER_TRY:
-        log.info("%s was created by an earlier try of this task; nothing new was created", named)
-    elif how is How.EXISTED and knows_first_try:
-        log.info("Adopted %s, created by an earlier run; nothing new was created", named)
-        return True
-    elif how is How.EXISTED:
-        log.info(
-            "Adopted %s, created before this try began (by an earlier try of this task or an earlier run); "
-            "nothing new was created by this try",
-            named,
-        )
-    else:
-        log.info("Created %s", named)
-    return False
-
-
-def default_idempotency_key(context: Context) -> str:
-    """Stable for every try of one task instance, distinct across runs and mapped instances."""
-    ti = context["ti"]
-    map_index = getattr(ti, "map_index", -1)
-    if map_index is None:
-        map_index = -1
-    identity = f"{ti.dag_id}|{ti.task_id}|{ti.run_id}|{map_index}"
-    return "airflow-" + hashlib.sha256(identity.encode()).hexdigest()[:40]
 
 
 class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
@@ -123,6 +81,8 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
     not_templated: ClassVar[dict[str, str]] = {
         "object": "it decides which arguments the operator takes, when the DAG is parsed",
     }
+    #: Submit the record once created: only the draft operators (bill, payment) take it as an argument.
+    submit: Any = False
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "record": "json",
         "extra_fields": "json",
@@ -173,109 +133,20 @@ class IntacctCreateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
 
     def record_name(self) -> str:
         """``AP bill 'CSV-2' of vendor VEND-200 dated 2026-11-02``: what the user typed, for every error."""
-        from intacct_provider.catalog.naming import record_name
-        from intacct_provider.catalog.registry import entry
+        from intacct_provider.operators.execute.create import create_record_name
 
-        obj = entry(self.object)
-        if self.arguments:
-            given: Any = {name: getattr(self, name, None) for name in self.arguments}
-        else:
-            given = self.record if isinstance(self.record, dict) else None
-        return record_name(obj.label, given, master=obj.natural_key == ("id",))
-
-    def record_arguments(self) -> dict[str, Any]:
-        """The record's arguments: the named operator's own, or the ``record`` mapping."""
-        from intacct_provider.catalog.validation import parse_json
-        from intacct_provider.exceptions import IntacctValidationError
-
-        if self.arguments:
-            return {name: getattr(self, name) for name in self.arguments}
-        record = parse_json("record", self.record)
-        if not isinstance(record, dict) or not record:
-            raise IntacctValidationError("record", "a non-empty mapping of the object's fields", self.record)
-        return record
+        return create_record_name(self)
 
     def build_payload(self) -> dict[str, Any]:
         """The checked Intacct body: mapped arguments plus ``extra_fields``, valid by the contract (no I/O)."""
-        from intacct_provider.catalog.bodies import BodyBuilder
-        from intacct_provider.catalog.registry import entry
+        from intacct_provider.operators.execute.create import build_payload
 
-        prefix = "" if self.arguments else "record."  # the named operators' arguments are their own
-        return BodyBuilder(entry(self.object)).build(self.record_arguments(), extra=self.extra_fields, prefix=prefix)
-
-    def tenant_payload(self, obj: IntacctObject, payload: dict[str, Any]) -> dict[str, Any]:
-        """The body checked against the company's own model where it needs it (custom fields, a custom object).
-
-        Reading the model is a read, made in ``execute()`` before the create; the standard fields
-        were checked against Sage's published schema by :meth:`build_payload` without a request.
-        """
-        from intacct_provider.catalog.body_check import argument_name
-        from intacct_provider.catalog.custom_fields import with_model
-        from intacct_provider.catalog.validation import parse_json
-
-        extra = parse_json("extra_fields", self.extra_fields)
-        return with_model(
-            lambda: self.hook.model_for_check(obj.path),
-            obj.path,
-            payload,
-            name=lambda path: argument_name(obj, path, extra),
-            label=obj.label,
-        )
+        return build_payload(self)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from intacct_provider.catalog.registry import entry
-        from intacct_provider.catalog.validation import check_header_value
-        from intacct_provider.operators.asset_events import writes_extra
-        from intacct_provider.operators.links import link_record
-        from intacct_provider.operators.workflow import check_flag
+        from intacct_provider.operators.execute.create import run_create
 
-        obj = entry(self.object)
-        payload = self.tenant_payload(obj, self.build_payload())
-        fetch_link = check_flag("web_link", self.web_link)
-        assets = self.intacct_outlets(obj.path)  # checked before any request
-        given = self.idempotency_key
-        key = check_header_value("idempotency_key", given) if given else default_idempotency_key(context)
-        store = context.get("task_state_store")
-        remembered = store.get(STATE_KEY, None) if store is not None else None
-        state: dict[str, Any] = remembered if isinstance(remembered, dict) else {}
-        record = state.get("record")
-        adopted = False
-        if isinstance(record, dict) and state.get("idempotency_key") == key:
-            self.log.info("An earlier try created %s %s; reading it back", obj.label, record.get("key"))
-            found = self.hook.get_record(obj.path, str(record["key"]))
-            reference = {"href": found.get("href"), "id": found.get("id"), "key": str(found.get("key"))}
-            adopted = bool(state.get("adopted"))
-            link_record(self, context, obj.path, reference["key"], record=found)
-        else:
-            # An earlier try that stored this key but no record may have created it before dying.
-            # When it began posting (wall clock, so a retry on another worker can tell): the look-ups
-            # count only records created since as this task's, the older identical ones as an earlier run's.
-            resumed = state.get("idempotency_key") == key
-            posted_at = state.get("posted_at") if resumed else time.time()
-            if store is not None and not resumed:
-                store.set(STATE_KEY, {"idempotency_key": key, "record": None, "posted_at": posted_at})
-            written = self.hook.create_or_find(
-                obj.path, payload, idempotency_key=key, resumed=resumed,
-                posted_at=posted_at if isinstance(posted_at, (int, float)) else None,
-            )  # fmt: skip
-            assert written.reference is not None  # a failure raised
-            reference = written.reference
-            # Whether this create knows about every earlier try of this task instance: without that an
-            # older identical record may be an earlier try's (Airflow < 3.3 keeps no state between tries).
-            knows_first_try = resumed or _try_number(context) == 1
-            adopted = _report(self.log, obj.label, reference, written.how, knows_first_try=knows_first_try)
-            state = {"idempotency_key": key, "record": reference, "adopted": adopted}
-            if store is not None:
-                store.set(STATE_KEY, state)
-            link_record(self, context, obj.path, reference["key"], fetch=fetch_link)
-        self.after_create(context, reference, state)
-        self.emit_assets(context, assets, writes_extra([reference["key"]]))
-        self.record_lineage(obj.path, "output", fields=list(payload))
-        result = {"href": reference.get("href"), "id": reference.get("id"), "key": reference["key"]}
-        return {"ia::result": result, "adopted": adopted}
-
-    def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
-        """Run once the record exists (also on a retry that found it); a draft is submitted here."""
+        return run_create(self, context)
 
 
 class _CreateThenSubmit(IntacctCreateRecordOperator):
@@ -289,24 +160,6 @@ class _CreateThenSubmit(IntacctCreateRecordOperator):
     """
 
     template_fields = (*IntacctCreateRecordOperator.template_fields, "submit")
-    submit: Any = False
-
-    def build_payload(self) -> dict[str, Any]:
-        from intacct_provider.operators.workflow import check_flag
-
-        check_flag("submit", self.submit)  # before any request, like every other argument
-        return super().build_payload()
-
-    def after_create(self, context: Context, reference: dict[str, Any], state: dict[str, Any]) -> None:
-        from intacct_provider.catalog.registry import entry
-        from intacct_provider.operators.workflow import check_flag, run_workflow
-
-        if not check_flag("submit", self.submit) or state.get("submitted"):
-            return
-        run_workflow(self.hook, entry(self.object), "submit", reference["key"], {}, self.log)
-        store = context.get("task_state_store")
-        if store is not None:
-            store.set(STATE_KEY, {**state, "submitted": True})
 
 
 class IntacctCreateBillOperator(_CreateThenSubmit):

@@ -61,23 +61,9 @@ class IntacctListOperator(IntacctBaseOperator):
         self.filter_values = filter_values
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
-        from intacct_provider.catalog.registry import entry
-        from intacct_provider.catalog.validation import check_id, check_pagesize, parse_json_list
-        from intacct_provider.core.query import QUERY_PATH
-        from intacct_provider.operators.xcom import collect_for_xcom, page_rows
+        from intacct_provider.operators.execute.records import run_list
 
-        obj = entry(self.object)
-        size = check_pagesize(self.pagesize)
-        fields = parse_json_list("fields", self.fields)
-        filters = []
-        for parameter, field in obj.filters.items():
-            value = check_id(parameter, self.filter_values.get(parameter), required=False)
-            if value is not None:
-                filters.append({"$eq": {field: value}})
-        page = self.hook.query(obj.path, fields=fields, filters=filters or None, order_by=[{"key": "asc"}], size=size)
-        rows = page_rows(page, asked=size, call=f"POST {QUERY_PATH} ({obj.path})")
-        self.log.info("Listed %d of %s %s", len(rows), (page.get("ia::meta") or {}).get("totalCount"), obj.list_key)
-        return {obj.list_key: collect_for_xcom(rows, what=f"this {obj.label} list")}
+        return run_list(self, context)
 
 
 class IntacctListBillsOperator(IntacctListOperator):

@@ -1,6 +1,6 @@
 """Generic record operators: query (incremental, to XCom or a file), get by key or id, update.
 
-Their helpers (windows, validation, the registry) are imported when a task runs, not at DAG parse.
+What they run (:mod:`intacct_provider.operators.execute.records`) is imported when a task runs, not at DAG parse.
 
 These work for any registry object or raw Intacct path, so a sync of a new
 object needs no new operator. Large reads stream to JSON Lines (memory bounded
@@ -110,45 +110,9 @@ class IntacctQueryOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOp
         self.declare_asset(object)
 
     def execute(self, context: Context) -> Any:
-        from intacct_provider.core.query_spec import QuerySpec
-        from intacct_provider.operators.sync import SyncRead
-        from intacct_provider.operators.windows import write_json_lines
+        from intacct_provider.operators.execute.records import run_query
 
-        spec = QuerySpec.build(
-            self.object, self.fields, self.filters, self.filter_expression, self.order_by, self.filter_parameters
-        )
-        sync = SyncRead(
-            self.hook,
-            spec,
-            since=self.modified_since,
-            until=self.modified_until,
-            lookback=self.lookback,
-            track_deletes=self.track_deletes,
-            keys_state_path=self.keys_state_path,
-            audit_object_id=self.audit_object_id,
-            max_records=self.max_records,
-            log=self.log,
-        )
-        path, window = spec.object, sync.window
-        assets = self.intacct_outlets(path)  # checked before any request
-        rows = sync.rows()  # deletions are read here: a refused audit trail fails before any output
-        if self.output_path:
-            target, count = write_json_lines(str(self.output_path), rows)
-            deleted = {"deleted": sync.deleted} if sync.mode else {}
-            self.log.info("Wrote %d %s rows to %s (window %s)", count, path, target, window)
-            self.emit_assets(context, assets, {"count": count, "window": window, "path": target, **deleted})
-            self.record_lineage(path, "input", fields=spec.fields, output_path=target)
-            sync.commit()
-            return {"path": target, "count": count, "object": path, "window": window, **deleted}
-        from intacct_provider.operators.xcom import collect_for_xcom
-
-        collected = collect_for_xcom(rows, what=f"the {path} rows matching this query")
-        deleted = {"deleted": sync.deleted} if sync.mode else {}
-        self.log.info("Read %d %s rows (window %s)", len(collected), path, window)
-        self.emit_assets(context, assets, {"count": len(collected), "window": window, "path": None, **deleted})
-        self.record_lineage(path, "input", fields=spec.fields)
-        sync.commit()
-        return collected
+        return run_query(self, context)
 
 
 class IntacctGetRecordOperator(IntacctBaseOperator):
@@ -185,31 +149,9 @@ class IntacctGetRecordOperator(IntacctBaseOperator):
         return f"{self.object} {by}"
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from intacct_provider.catalog.registry import resolve_path
-        from intacct_provider.catalog.validation import check_id, check_key, parse_json_list
-        from intacct_provider.exceptions import IntacctValidationError
+        from intacct_provider.operators.execute.records import run_get
 
-        path = resolve_path(self.object)
-        key = None if self.key is None or str(self.key).strip() == "" else check_key("key", self.key)
-        record_id = check_id("id", self.id, required=False)
-        if (key is None) == (record_id is None):
-            raise IntacctValidationError("key", "exactly one of key and id", {"key": self.key, "id": self.id})
-        fields = parse_json_list("fields", self.fields)
-        if record_id is not None:
-            row = self.hook.find_record(path, [{"$eq": {"id": record_id}}], fields=["key"])
-            if row is None:
-                from intacct_provider.exceptions import IntacctNotFoundError
-
-                raise IntacctNotFoundError(f"no {path} record with id {record_id!r}", status=404)
-            key = str(row["key"])
-        assert key is not None
-        record = self.hook.get_record(path, key, fields=fields)
-        from intacct_provider.core.exact_json import decimals_as_text
-        from intacct_provider.operators.links import link_record
-
-        link_record(self, context, path, key, record=record)  # a full record carries its webURL
-        # XCom: a number field as its exact text, since Airflow would carry a Decimal through a float.
-        return decimals_as_text(record)
+        return run_get(self, context)
 
 
 class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, IntacctBaseOperator):
@@ -243,41 +185,6 @@ class IntacctUpdateRecordOperator(IntacctAssetMixin, IntacctLineageMixin, Intacc
         return f"{self.object} key {self.key}"
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from intacct_provider.catalog.registry import resolve_path
-        from intacct_provider.catalog.validation import check_key, parse_json
-        from intacct_provider.exceptions import IntacctValidationError
-        from intacct_provider.operators.asset_events import writes_extra
+        from intacct_provider.operators.execute.records import run_update
 
-        path = resolve_path(self.object)
-        key = check_key("key", self.key)
-        changes = parse_json("changes", self.changes)
-        if not isinstance(changes, dict) or not changes:
-            raise IntacctValidationError("changes", "a non-empty mapping of fields to new values", self.changes)
-        if "state" in changes:
-            raise IntacctValidationError(
-                "changes.state",
-                "no state: Intacct does not change a record's state by PATCH; run the documented workflow "
-                "action with IntacctWorkflowOperator(object=..., action='submit'|'approve'|'reverse'..., key=...)",
-                changes["state"],
-            )
-        assert key is not None
-        from intacct_provider.operators.links import link_record
-        from intacct_provider.operators.workflow import check_flag
-
-        fetch_link = check_flag("web_link", self.web_link)
-        from intacct_provider.catalog.body_check import join_path
-        from intacct_provider.catalog.custom_fields import with_model
-
-        changes = with_model(
-            lambda: self.hook.model_for_check(path),
-            path,
-            changes,
-            name=lambda parts: join_path(["changes", *parts]),
-            operation="update",
-        )
-        assets = self.intacct_outlets(path)
-        reference = self.hook.update_record(path, key, changes)
-        link_record(self, context, path, key, fetch=fetch_link)
-        self.emit_assets(context, assets, writes_extra([reference["key"]]))
-        self.record_lineage(path, "output", fields=list(changes))
-        return {"ia::result": reference}
+        return run_update(self, context)

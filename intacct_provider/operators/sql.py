@@ -4,8 +4,9 @@
 writes through the target connection's common-sql hook (any database with an Airflow provider:
 SQLite, PostgreSQL, ...), one transaction per run. ``IntacctTieOutOperator`` compares the table
 with Intacct key by key and total by total. Both name and type columns the same way
-(:mod:`intacct_provider.core.columns`). Their helpers live in :mod:`intacct_provider.operators.warehouse`
-and are imported when a task runs: parsing a DAG file imports neither common-sql nor a driver.
+(:mod:`intacct_provider.core.columns`). What they run lives in
+:mod:`intacct_provider.operators.execute.warehouse` and is imported when a task runs: parsing a DAG
+file imports neither common-sql nor a driver.
 """
 
 from __future__ import annotations
@@ -18,21 +19,21 @@ from intacct_provider.operators.base import IntacctBaseOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from intacct_provider.operators.warehouse.lineage import TableLineage
+    from intacct_provider.operators.execute.warehouse.lineage import TableLineage
 
 
 class _WarehouseOperator(IntacctAssetMixin, IntacctBaseOperator):
     """What both warehouse operators share: the SQL connection, the table and the lineage record."""
 
-    _table_lineage: TableLineage | None = None
+    table_lineage: TableLineage | None = None
     #: ``"output"`` for a load (the table is written), ``"input"`` for a tie-out (the table is checked).
     table_role = "output"
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """The OpenLineage provider's hook: the Intacct object in, the table out (or checked)."""
-        from intacct_provider.operators.warehouse.lineage import facets_on_complete
+        from intacct_provider.operators.execute.warehouse.lineage import facets_on_complete
 
-        return facets_on_complete(self.hook, self._table_lineage, self.table_role)
+        return facets_on_complete(self.hook, self.table_lineage, self.table_role)
 
 
 class IntacctToSqlOperator(_WarehouseOperator):
@@ -128,18 +129,9 @@ class IntacctToSqlOperator(_WarehouseOperator):
         self.declare_asset(object)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from intacct_provider.operators.warehouse.run import LoadTask
+        from intacct_provider.operators.execute.warehouse.task import run_load
 
-        task = LoadTask.check(self)  # every argument, before any request or connection
-        assets = self.intacct_outlets(task.path)
-        result, self._table_lineage = task.run(self.hook)
-        self.log.info(
-            "Loaded %s into %s: %d rows read, %d inserted, %d updated, %d deleted (window %s)",
-            task.path, result["table"], result["rows"], result["inserted"], result["updated"], result["deleted"],
-            result["window"],
-        )  # fmt: skip
-        self.emit_assets(context, assets, result)
-        return result
+        return run_load(self, context)
 
 
 class IntacctTieOutOperator(_WarehouseOperator):
@@ -211,20 +203,6 @@ class IntacctTieOutOperator(_WarehouseOperator):
         self.max_reported = max_reported
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from intacct_provider.exceptions import IntacctTieOutError
-        from intacct_provider.operators.warehouse.run import TieOutTask
+        from intacct_provider.operators.execute.warehouse.task import run_tie_out
 
-        task = TieOutTask.check(self)
-        tie, result, self._table_lineage = task.run(self.hook)
-        where = f"{task.path} vs table {task.display_table}"
-        if tie.ties_out:
-            self.log.info("%s ties out: %s", where, tie.summary())
-            return result
-        message = f"{where} does not tie out: {tie.summary()}\n{tie.report()}"
-        if task.on_mismatch == "warn":
-            self.log.warning("%s", message)
-            return result
-        ti = context.get("ti")
-        if ti is not None:  # the result stays readable after the failure (a failed task returns nothing)
-            ti.xcom_push(key="tie_out", value=result)
-        raise IntacctTieOutError(message, result)
+        return run_tie_out(self, context)

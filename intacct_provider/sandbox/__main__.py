@@ -14,7 +14,7 @@ from types import FrameType
 
 from .audit import OBJECT_ID_FIELDS, PERMISSIONS
 from .handle import IntacctSandbox
-from .readings import BILL_APPROVE_STATES, PAYMENT_FLOWS
+from .readings import BILL_APPROVE_STATES, PAYMENT_FLOWS, PAYMENT_REVERSE_STATES
 from .seed import SEEDS
 from .state import (
     BULK_SHAPES,
@@ -78,6 +78,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="print",
         help="AP payment after submit: print (approve, print, confirm; paid out when confirmed; default), "
         "approval (paid out once approved) or direct (submit confirms it)",
+    )
+    parser.add_argument(
+        "--payment-reverse-state",
+        choices=PAYMENT_REVERSE_STATES,
+        default="voided",
+        help="what reversing a confirmed AP payment leaves: voided (the state enum, default) "
+        "or reversed (the reverse answer)",
     )
     parser.add_argument(
         "--tenant",
@@ -167,6 +174,7 @@ def build(args: argparse.Namespace) -> IntacctSandbox:
         bill_approval=args.bill_approval,
         bill_approve_state=args.bill_approve_state,
         payment_flow=args.payment_flow,
+        payment_reverse_state=args.payment_reverse_state,
         bulk_result_shape=args.bulk_result_shape,
         audit_object_id=args.audit_object_id,
         audit_trail=args.audit_trail,

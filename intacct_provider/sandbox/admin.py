@@ -71,6 +71,7 @@ _SETTABLE = frozenset(
         "bill_approval",
         "bill_approve_state",
         "payment_flow",
+        "payment_reverse_state",
         "bulk_result_shape",
         "audit_object_id",
         "audit_trail",

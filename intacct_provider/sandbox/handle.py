@@ -58,6 +58,8 @@ class IntacctSandbox:
     ``approve``), ``bill_approve_state`` ("approved", the answer's enum, or "posted", the
     description), ``payment_flow`` (how an AP payment gets paid out: "print" = approve, print,
     confirm; "approval" = applied once approved; "direct" = submit confirms it),
+    ``payment_reverse_state`` (what reversing a confirmed AP payment leaves: "voided", the state
+    enum's name, or "reversed", the reverse answer's),
     ``bulk_result_shape`` (how a mixed 207 bulk answer lists its records: "composite", "bare" or
     "atomic"), ``audit_object_id`` (what the audit trail's ``objectId`` holds: "key" or "id"),
     ``audit_trail`` ("allowed", or "refused": a 403 on every read of
@@ -96,6 +98,7 @@ class IntacctSandbox:
         bill_approval: bool = True,
         bill_approve_state: str = "approved",
         payment_flow: str = "print",
+        payment_reverse_state: str = "voided",
         bulk_result_shape: str = "composite",
         audit_object_id: str = "key",
         audit_trail: str = "allowed",
@@ -122,6 +125,7 @@ class IntacctSandbox:
             bill_approval=bill_approval,
             bill_approve_state=bill_approve_state,
             payment_flow=payment_flow,
+            payment_reverse_state=payment_reverse_state,
             bulk_result_shape=bulk_result_shape,
             audit_object_id=audit_object_id,
             audit_trail=audit_trail,
@@ -285,6 +289,15 @@ class IntacctSandbox:
     @payment_flow.setter
     def payment_flow(self, value: str) -> None:
         self.state.update(payment_flow=value)
+
+    @property
+    def payment_reverse_state(self) -> str:
+        """What reversing a confirmed AP payment leaves: voided (the state enum) or reversed."""
+        return self.state.settings.payment_reverse_state
+
+    @payment_reverse_state.setter
+    def payment_reverse_state(self, value: str) -> None:
+        self.state.update(payment_reverse_state=value)
 
     @property
     def bulk_result_shape(self) -> str:

@@ -5,6 +5,8 @@ It is created a ``draft`` (the spec's default) and moves by its workflow actions
 (``/workflows/accounts-payable/payment/<action>``): submit, approve, decline, print, confirm,
 reverse.  It is applied to its bills (their paid totals, amounts due and states) only once it is
 *paid out*, and taken back off them when it leaves that state (reversed, voided) or is deleted.
+What reversing a confirmed payment leaves is the ``payment_reverse_state`` reading: the state enum
+says ``voided``, the reverse answer ``reversed`` (:func:`payment_transition`).
 
 Which state is paid out, and the order of states after submit, Sage documents only in part, so it
 is the sandbox's ``payment_flow`` reading (:mod:`.readings`):
@@ -184,11 +186,14 @@ def settle(records: Records, bill: dict[str, Any], paid: Decimal, paid_on: str |
 
 def payment_transition(readings: Readings, action: str, current: str, documented: list[str]) -> str:
     """``submit`` leads to ``confirmed`` under the ``direct`` reading; reversing a confirmed payment
-    voids it (the state enum's name: ``reversed``, the answer's, is not among the states)."""
+    leaves the ``payment_reverse_state`` reading: ``voided`` (the state enum's name) or ``reversed``
+    (the reverse answer's, not among the states). Either is released (:data:`_RELEASED`): the
+    payment is taken back off its bills and holds nothing on them. Reversing a delivered payment
+    (a check printed, not confirmed) makes it ``approved`` again under every reading."""
     if action == "submit":
         return "confirmed" if readings.payment_flow == "direct" else "submitted"
     if action == "reverse" and current == "confirmed":
-        return "voided"
+        return readings.payment_reverse_state
     return documented[0]
 
 

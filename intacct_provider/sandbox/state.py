@@ -62,6 +62,7 @@ class Settings:
     bill_approval: bool = True  # submit -> submitted (then approve); False: straight to posted
     bill_approve_state: str = "approved"  # a bill's approve answers "approved" (spec enum); "posted"
     payment_flow: str = "print"  # AP payment: approve, print, confirm ("print"), "approval", "direct"
+    payment_reverse_state: str = "voided"  # a reversed confirmed AP payment: "voided" (state enum); "reversed"
     bulk_result_shape: str = "composite"  # per-record shape of a mixed (207) bulk answer
     audit_object_id: str = "key"  # the audit trail's objectId: the record's key; "id": its id
     audit_trail: str = "allowed"  # the API user may read the audit trail; "refused": 403
@@ -74,7 +75,7 @@ class Settings:
     @property
     def readings(self) -> Readings:
         """The readings records follow (the store's copy is kept in step by :class:`SandboxState`)."""
-        return Readings(self.bill_approval, self.bill_approve_state, self.payment_flow)
+        return Readings(self.bill_approval, self.bill_approve_state, self.payment_flow, self.payment_reverse_state)
 
     def check(self) -> None:
         """Refuse impossible settings up front rather than misbehaving on the wire."""

@@ -16,28 +16,15 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk import BaseSensorOperator
 
 from intacct_provider.operators.base import DEFAULT_CONN_ID, DEFAULT_POKE_INTERVAL, IntacctOperatorMeta
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Context, PokeReturnValue
 
     from intacct_provider.core.matching import RecordMatch
     from intacct_provider.hooks.intacct import IntacctHook
-
-#: Error classes an error event may name; any other name is raised as the base ``IntacctError``.
-_EVENT_ERRORS = (
-    "IntacctConfigError",
-    "IntacctAuthError",
-    "IntacctNotFoundError",
-    "IntacctConflictError",
-    "IntacctRequestError",
-    "IntacctProtocolError",
-    "IntacctRateLimitError",
-    "IntacctServerError",
-    "IntacctTransportError",
-)
 
 
 class IntacctRecordSensor(BaseSensorOperator, metaclass=IntacctOperatorMeta):
@@ -118,65 +105,25 @@ class IntacctRecordSensor(BaseSensorOperator, metaclass=IntacctOperatorMeta):
         return IntacctHook(intacct_conn_id=self.intacct_conn_id)
 
     def _match(self) -> RecordMatch:
-        from intacct_provider.core.matching import RecordMatch
-        from intacct_provider.core.query_spec import QuerySpec  # validation machinery: only when a task runs
+        from intacct_provider.sensors.execute import record_match
 
-        spec = QuerySpec.build(
-            self.object, self.fields, self.filters, self.filter_expression, filter_parameters=self.filter_parameters
-        )
-        return RecordMatch.build(spec, self.min_count)
+        return record_match(self)
 
     def execute(self, context: Context) -> Any:
-        from intacct_provider.operators.workflow import check_flag
+        from intacct_provider.sensors.execute import deferral
 
-        match = self._match()
-        self.deferrable = check_flag("deferrable", self.deferrable)
-        if not self.deferrable:
+        trigger = deferral(self)  # every argument checked first; None: wait in this worker
+        if trigger is None:
             return super().execute(context)
-        from intacct_provider.triggers.query import (
-            IntacctQueryTrigger,  # the triggerer's machinery, only when deferring
-        )
-
-        self.log.info("Deferring: waiting for %d %s record(s) matching %s", match.min_count, match.path, self.filters)
-        self.defer(
-            trigger=IntacctQueryTrigger(
-                query=match.spec,
-                min_count=match.min_count,
-                poke_interval=self.poke_interval,
-                intacct_conn_id=self.intacct_conn_id,
-            ),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout),
-        )
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
 
     def poke(self, context: Context) -> PokeReturnValue:
-        from intacct_provider import exceptions
+        from intacct_provider.sensors.execute import poke
 
-        match = self._match()
-        try:
-            page = self.hook.query(match.spec, size=match.page_size)
-        except exceptions.TRANSIENT_ERRORS as exc:
-            # Outlasting the hook's retries (a maintenance window) is not a reason to fail a long wait.
-            self.log.warning("Intacct is unavailable (%s); checking again at the next poke", exc)
-            return PokeReturnValue(is_done=False)
-        done, outcome = match.outcome(page)
-        self.log.info("%d of %d %s record(s) match", outcome["count"], match.min_count, match.path)
-        return PokeReturnValue(is_done=done, xcom_value=outcome)
+        return poke(self)
 
     def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
         """Resume after the trigger fired: hand on its rows, or fail with the error it reported."""
-        from intacct_provider import exceptions
-        from intacct_provider.exceptions import IntacctError
+        from intacct_provider.sensors.execute import complete
 
-        if not isinstance(event, dict):
-            raise IntacctError(f"the Intacct query trigger sent no event payload (got {type(event).__name__})")
-        status = event.get("status")
-        if status == "error":
-            name = str(event.get("error_type"))
-            error_class = getattr(exceptions, name) if name in _EVENT_ERRORS else IntacctError
-            raise error_class(str(event.get("message") or "the Intacct query trigger reported an error"))
-        rows, count = event.get("rows"), event.get("count")
-        if status != "success" or not isinstance(rows, list) or not isinstance(count, int):
-            raise IntacctError(f"unexpected event from the Intacct query trigger (status {status!r})")
-        self.log.info("%d matching %s record(s)", count, self.object)
-        return {"rows": rows, "count": count}
+        return complete(self, event)

@@ -29,7 +29,7 @@ with DAG(
     @task
     def read_all(name: str, params: dict | None = None) -> dict:
         from intacct_provider.hooks.intacct import IntacctHook
-        from intacct_provider.operators.windows import write_json_lines
+        from intacct_provider.operators.execute.windows import write_json_lines
 
         assert params is not None
         hook = IntacctHook()

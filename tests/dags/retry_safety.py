@@ -17,6 +17,10 @@ only an Airflow retry can then settle the create.
 * ``intacct_retry_payment``: an AP payment of a bill (no natural key: found by what Intacct returns
   of it, created since the first POST), submitted, then taken through approve, print and confirm by
   workflow tasks; every task retried by Airflow.
+* ``intacct_retry_reverse``: two confirmed AP payments (``params.payment_keys``) reversed by tasks
+  whose try 1 dies right after its POST (a worker lost before the answer is read), one of them on
+  "an Airflow without ``task_state_store``"; try 2 must see the reverse done, whichever state
+  (``voided`` or ``reversed``) it left, and not post again.
 
 Params: ``vendor_id``, ``bill_number`` (empty: Intacct numbers the bill), ``amount``, ``die_while_settling``.
 """
@@ -211,3 +215,44 @@ with DAG(
         for action in ("approve", "print", "confirm")
     ]
     pay >> steps[0] >> steps[1] >> steps[2]
+
+
+class ReverseDiesAfterPosting(IntacctWorkflowOperator):
+    """Try 1 posts the action, then dies before it can read the answer (or the state again)."""
+
+    def execute(self, context: Any) -> Any:
+        if context["ti"].try_number == 1:
+            send = self.hook.send
+
+            def send_then_die(method: str, path: str, **kwargs: Any) -> Any:
+                response = send(method, path, **kwargs)
+                if path.startswith("/workflows/"):
+                    raise RuntimeError("simulated worker loss right after the workflow POST")
+                return response
+
+            self.hook.send = send_then_die
+        return super().execute(context)
+
+
+class ReverseWithoutStateStore(ReverseDiesAfterPosting):
+    """The same on Airflow < 3.3: a context without ``task_state_store``."""
+
+    def execute(self, context: Any) -> Any:
+        return super().execute({k: v for k, v in context.items() if k != "task_state_store"})
+
+
+with DAG(
+    dag_id="intacct_retry_reverse",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"payment_keys": ["", ""]},
+) as intacct_retry_reverse:
+    for index, reverse_class in enumerate((ReverseDiesAfterPosting, ReverseWithoutStateStore)):
+        reverse_class(
+            task_id=f"reverse_{index}",
+            object="ap_payment",
+            action="reverse",
+            key=f"{{{{ params.payment_keys[{index}] }}}}",
+            **RETRIES,
+        )

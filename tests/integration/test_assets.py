@@ -26,8 +26,8 @@ from intacct_provider.operators import (
     IntacctUpdateRecordOperator,
     IntacctWorkflowOperator,
 )
-from intacct_provider.operators.asset_events import writes_extra
-from intacct_provider.operators.bulk_task.run import IntacctBulkWriteError
+from intacct_provider.operators.execute.bulk.run import IntacctBulkWriteError
+from intacct_provider.operators.execute.outlets import writes_extra
 
 COMPANY = "SANDBOX-CO"  # the sandbox's company id
 BILLS_URI = f"intacct://{COMPANY}/accounts-payable/bill"

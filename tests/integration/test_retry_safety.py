@@ -7,7 +7,8 @@ is silent or contradicts itself the sandbox has a switch, and every test that
 can runs under rows of :data:`SETTINGS` that between them take each switch
 both ways (``idempotency`` conflict|replay, ``id_semantics`` key|number,
 ``require_document_numbers``, ``bill_approval``, ``bill_approve_state``,
-``payment_flow``): settlement never relies on a replayed key nor on ``id``.
+``payment_flow``, ``payment_reverse_state``): settlement never relies on a
+replayed key nor on ``id``, and a workflow step never on one state's name.
 Bills and invoices are found by their numbers, vendors by their id, journal
 entries by journal, posting date, description and lines, AP payments (no key
 of their own) by what Intacct returns of them. Tests about records without a
@@ -28,6 +29,7 @@ from intacct_provider.operators import (
     IntacctCreateBillOperator,
     IntacctCreateJournalEntryOperator,
     IntacctCreatePaymentOperator,
+    IntacctWorkflowOperator,
 )
 
 BILL = "accounts-payable/bill"
@@ -41,13 +43,13 @@ LINES = [{"glaccountno": "6700", "amount": "321.00", "memo": "retry safety", "lo
 #: is the sandbox's default (every stricter reading: Sage's documented 409, id = key, ...).
 SETTINGS = [
     dict(idempotency="conflict", id_semantics="key", require_document_numbers=True, bill_approval=True,
-         bill_approve_state="approved", payment_flow="print"),
+         bill_approve_state="approved", payment_flow="print", payment_reverse_state="voided"),
     dict(idempotency="conflict", id_semantics="number", require_document_numbers=False, bill_approval=False,
-         bill_approve_state="posted", payment_flow="approval"),
+         bill_approve_state="posted", payment_flow="approval", payment_reverse_state="reversed"),
     dict(idempotency="replay", id_semantics="key", require_document_numbers=False, bill_approval=True,
-         bill_approve_state="posted", payment_flow="direct"),
+         bill_approve_state="posted", payment_flow="direct", payment_reverse_state="reversed"),
     dict(idempotency="replay", id_semantics="number", require_document_numbers=True, bill_approval=False,
-         bill_approve_state="approved", payment_flow="approval"),
+         bill_approve_state="approved", payment_flow="approval", payment_reverse_state="voided"),
 ]  # fmt: skip
 PAYMENT = "accounts-payable/payment"
 PAYMENT_POST = "/objects/accounts-payable/payment$"
@@ -65,7 +67,8 @@ def fast_backoff(monkeypatch):
 def _setting_id(row):
     numbers = "numbers" if row["require_document_numbers"] else "sequencing"
     approval = "approval" if row["bill_approval"] else "no-approval"
-    return f"{row['idempotency']}-id_{row['id_semantics']}-{numbers}-{approval}-{row['payment_flow']}"
+    flows = f"{row['payment_flow']}-{row['payment_reverse_state']}"
+    return f"{row['idempotency']}-id_{row['id_semantics']}-{numbers}-{approval}-{flows}"
 
 
 @pytest.fixture(params=SETTINGS, ids=[_setting_id(row) for row in SETTINGS])
@@ -633,3 +636,31 @@ def test_airflow_retries_of_the_payment_flow_pay_the_bill_once(run_dag, intacct_
         assert done == {"approve": False, "print": False, "confirm": False}  # submit confirmed it
     else:
         assert done == {"approve": True, "print": True, "confirm": True}
+
+
+def test_airflow_retries_of_a_lost_reverse_never_reverse_twice(run_dag, intacct_sandbox, intacct_conn, setting):
+    """Two confirmed payments; each reverse task's try 1 dies right after its POST, one of them
+    without ``task_state_store`` (Airflow < 3.3). Try 2 reads the state, whichever name the reading
+    gives it (``voided`` or ``reversed``), counts the reverse as done and posts nothing."""
+    intacct_conn(max_retries=0)
+    keys_ = []
+    for amount in ("200.00", "300.00"):
+        created = payment_operator(bills=[{"key": "2001", "amount": amount}], description=f"Reverse {amount}")
+        key = created.execute(context(task_id=f"pay_{amount}"))["ia::result"]["key"]
+        for action in ("approve", "print", "confirm"):  # each skipped where the reading is past it
+            step = IntacctWorkflowOperator(task_id=action, object="ap_payment", action=action, key=key)
+            step.execute(context(task_id=action))
+        keys_.append(key)
+    assert intacct_sandbox.get_record(BILL, "2001")["state"] == "paid"
+    dag_run, xcoms = run_dag("intacct_retry_reverse", file="retry_safety", conf={"payment_keys": keys_})
+    assert dag_run.state == "success", task_tries(dag_run)
+    reverse_state = setting["payment_reverse_state"]
+    for index, key in enumerate(keys_):
+        done = {"key": key, "action": "reverse", "state": reverse_state, "performed": False}
+        assert task_tries(dag_run)[(f"reverse_{index}", -1)] == ("success", 2)
+        assert xcoms[f"reverse_{index}"] == done
+        assert intacct_sandbox.get_record(PAYMENT, key)["state"] == reverse_state
+    reverses = [r for r in intacct_sandbox.requests if r["path"] == "/workflows/accounts-payable/payment/reverse"]
+    assert sorted(r["body"]["key"] for r in reverses) == sorted(keys_)  # one POST per payment
+    bill = intacct_sandbox.get_record(BILL, "2001")
+    assert (bill["state"], bill["totalTxnAmountDue"]) == ("posted", "500.00")

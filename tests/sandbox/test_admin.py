@@ -65,12 +65,19 @@ def test_settings_over_http(intacct_sandbox: IntacctSandbox, api: Client) -> Non
     assert (switched["idempotency"], switched["id_semantics"]) == ("replay", "number")
     assert intacct_sandbox.get_record(BILL, "2001")["id"] == "BILL-100"
     assert _admin(intacct_sandbox, "POST", "settings", {"id_semantics": "guid"}).status_code == 400
-    readings = {"payment_flow": "direct", "bill_approve_state": "posted", "bill_approval": False}
+    readings = {
+        "payment_flow": "direct",
+        "bill_approve_state": "posted",
+        "bill_approval": False,
+        "payment_reverse_state": "reversed",
+    }
     assert {k: v for k, v in _admin(intacct_sandbox, "POST", "settings", readings).json().items() if k in readings} == (
         readings
     )
     assert intacct_sandbox.state.store.readings.payment_flow == "direct"  # the records follow at once
+    assert intacct_sandbox.state.store.readings.payment_reverse_state == "reversed"
     assert _admin(intacct_sandbox, "POST", "settings", {"payment_flow": "cash"}).status_code == 400
+    assert _admin(intacct_sandbox, "POST", "settings", {"payment_reverse_state": "approved"}).status_code == 400
 
 
 def test_unknown_admin_route_and_bad_body(intacct_sandbox: IntacctSandbox) -> None:

@@ -48,6 +48,8 @@ def cli() -> Iterator[tuple[subprocess.Popen[str], str, dict]]:
         "posted",
         "--payment-flow",
         "direct",
+        "--payment-reverse-state",
+        "reversed",
         "--latency-ms",
         "1",
     ]
@@ -87,6 +89,7 @@ def test_cli_serves_until_sigterm(cli: tuple[subprocess.Popen[str], str, dict]) 
     assert settings["invalid_token_status"] == 400 and settings["latency_ms"] == 1
     assert (settings["idempotency"], settings["id_semantics"], settings["bill_approval"]) == ("replay", "number", False)
     assert (settings["bill_approve_state"], settings["payment_flow"]) == ("posted", "direct")
+    assert settings["payment_reverse_state"] == "reversed"
     bad = requests.get(f"{base_url}/objects/accounts-payable/bill", headers={"Authorization": "Bearer x"}, timeout=10)
     assert bad.status_code == 400
     process.send_signal(signal.SIGTERM)

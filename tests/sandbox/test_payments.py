@@ -6,6 +6,7 @@ import pytest
 from sandbox_helpers import BILL, Client, bill_body, error_of, payment_body, submit, targets
 
 from intacct_provider.sandbox import IntacctSandbox
+from intacct_provider.sandbox.readings import PAYMENT_REVERSE_STATES
 
 PAYMENT = "accounts-payable/payment"
 #: Per ``payment_flow``: the actions that pay a payment out, each with the state it leads to and
@@ -91,7 +92,9 @@ def test_decline_then_resubmit(api: Client, intacct_sandbox: IntacctSandbox) -> 
     assert response.status_code == 400 and targets(response) == ["/note"]
 
 
-def test_reversing_takes_the_payment_back(api: Client, intacct_sandbox: IntacctSandbox) -> None:
+@pytest.mark.parametrize("reverse_state", PAYMENT_REVERSE_STATES)
+def test_reversing_takes_the_payment_back(api: Client, intacct_sandbox: IntacctSandbox, reverse_state: str) -> None:
+    intacct_sandbox.payment_reverse_state = reverse_state
     key = _create(api, "500.00")
     for action in ("submit", "approve", "print"):
         _act(api, key, action)
@@ -101,7 +104,7 @@ def test_reversing_takes_the_payment_back(api: Client, intacct_sandbox: IntacctS
     _act(api, key, "confirm")
     assert intacct_sandbox.get_record(BILL, "2001")["state"] == "paid"
     response = _act(api, key, "reverse", paymentDate="2026-05-01", description="Check lost")
-    assert response.json()["ia::result"]["state"] == "voided"
+    assert response.json()["ia::result"]["state"] == reverse_state
     bill = intacct_sandbox.get_record(BILL, "2001")
     assert (bill["state"], bill["totalTxnAmountDue"], bill["paymentInformation"]["fullyPaidDate"]) == (
         "posted",
@@ -111,6 +114,37 @@ def test_reversing_takes_the_payment_back(api: Client, intacct_sandbox: IntacctS
     assert intacct_sandbox.get_record(PAYMENT, key)["txnCurrency"]["totalPaid"] == "0.00"
     bad = _act(api, key, "reverse", paymentDate="2026-02-30")
     assert bad.status_code == 400 and targets(bad) == ["/paymentDate"]
+
+
+@pytest.mark.parametrize("reverse_state", PAYMENT_REVERSE_STATES)
+@pytest.mark.parametrize("flow", list(FLOWS))
+def test_a_reversed_payment_is_released_under_every_reading(
+    api: Client, intacct_sandbox: IntacctSandbox, flow: str, reverse_state: str
+) -> None:
+    """Whatever the reverse leaves, the payment is off its bill and holds nothing on it: the bill
+    can be paid in full again; a second reverse is ``alreadyInState``, listed in the trail."""
+    intacct_sandbox.payment_flow = flow
+    intacct_sandbox.payment_reverse_state = reverse_state
+    key = _create(api, "500.00")
+    for action, _, _ in FLOWS[flow]:  # every reading's flow ends confirmed
+        assert _act(api, key, action).status_code == 200
+    assert intacct_sandbox.get_record(BILL, "2001")["state"] == "paid"
+    response = _act(api, key, "reverse")
+    assert response.status_code == 200 and response.json()["ia::result"]["state"] == reverse_state
+    bill = intacct_sandbox.get_record(BILL, "2001")
+    assert (bill["state"], bill["totalTxnAmountDue"]) == ("posted", "500.00")
+    rows = api.rows(object=PAYMENT, fields=["key", "state"], filters=[{"$eq": {"state": reverse_state}}])
+    assert [row["key"] for row in rows] == [key]  # the state as stored, found by its name
+    again = _act(api, key, "reverse")
+    assert again.status_code == 422 and error_of(again)["details"][0]["code"] == "alreadyInState"
+    assert reverse_state in error_of(again)["message"]
+    assert api.create(PAYMENT, payment_body("2001", "500.00")).status_code == 201  # it holds nothing
+    moves = [
+        (e["changeSource"]["workflowAction"], e["changeDetails"]["newValue"])
+        for e in intacct_sandbox.audit_entries()
+        if e["changeDetails"]["objectName"] == PAYMENT and e["changeDetails"]["objectId"] == key
+    ]
+    assert moves[-1] == ("reverse", reverse_state)
 
 
 def test_deleting_a_payment_takes_it_back_off_the_bill(api: Client, intacct_sandbox: IntacctSandbox) -> None:

@@ -182,3 +182,48 @@ def test_the_sandbox_imports_nothing_of_the_client(graph):
         if any(is_within(target, prefix) for prefix in SANDBOX_MUST_NOT_IMPORT)
     ]
     assert not leaning, "the sandbox leans on the client:\n" + "\n".join(leaning)
+
+
+#: What runs only when a task runs; a DAG parse (importing the operators and sensors) must load none of it.
+TASK_TIME = (
+    f"{ROOT}.operators.execute",
+    f"{ROOT}.sensors.execute",
+    f"{ROOT}.hooks",
+    f"{ROOT}.catalog",
+    f"{ROOT}.triggers",
+    f"{ROOT}.exceptions",
+)
+
+
+def test_task_time_code_leans_on_no_operator_declaration(graph):
+    """``operators/execute`` is what the operators run: it reads them (as ``Any``), never imports them back.
+
+    The link classes are the one exception: a running task pushes its URL under their XCom key.
+    """
+    allowed = {f"{ROOT}.operators.links"}
+    leaning = [
+        f"{name} imports {target}"
+        for name, targets in sorted(graph.items())
+        if is_within(name, f"{ROOT}.operators.execute") or name == f"{ROOT}.sensors.execute"
+        for target in sorted(targets)
+        if (is_within(target, f"{ROOT}.operators") or is_within(target, f"{ROOT}.sensors"))
+        and not is_within(target, f"{ROOT}.operators.execute")
+        and target not in allowed
+    ]
+    assert not leaning, "task-time code importing an operator declaration:\n" + "\n".join(leaning)
+
+
+def test_a_dag_parse_loads_no_task_time_module():
+    """Importing every operator and sensor (what a DAG file does) leaves the task-time code unloaded."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; import intacct_provider.operators, intacct_provider.sensors; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    pulled = sorted(name for name in loaded if any(is_within(name, prefix) for prefix in TASK_TIME))
+    assert f"{ROOT}.operators.create" in loaded  # guards the guard: the declarations did load
+    assert not pulled, f"a DAG parse loads task-time modules: {pulled}"

@@ -10,7 +10,7 @@ from bulk_helpers import BILL, bill_posts, bills, context, copies, fast_backoff,
 from intacct_provider.catalog.bulk_records import BulkRecordsError
 from intacct_provider.exceptions import IntacctValidationError
 from intacct_provider.operators import IntacctBulkCreateOperator
-from intacct_provider.operators.bulk_task.run import IntacctBulkWriteError
+from intacct_provider.operators.execute.bulk.run import IntacctBulkWriteError
 
 
 def operator(**kwargs):
@@ -150,7 +150,7 @@ def test_results_file_is_in_input_order_and_progress_is_logged(intacct_sandbox, 
     """Skipped records among sent ones, two batches in flight: the rows still come in input order."""
     import logging
 
-    caplog.set_level(logging.INFO, logger="intacct_provider.operators.bulk_task.run")
+    caplog.set_level(logging.INFO, logger="intacct_provider.operators.execute.bulk.run")
     records = bills(45, "order")
     for bad in (4, 17, 44):
         records[bad]["date_due"] = "2026-13-01"
@@ -159,7 +159,7 @@ def test_results_file_is_in_input_order_and_progress_is_logged(intacct_sandbox, 
     assert (summary["created"], summary["skipped"]) == (42, 3)
     indexes = [json.loads(line)["index"] for line in out.read_text().splitlines()]
     assert indexes == list(range(45))
-    lines = [r.getMessage() for r in caplog.records if r.name == "intacct_provider.operators.bulk_task.run"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "intacct_provider.operators.execute.bulk.run"]
     requests = len([r for r in intacct_sandbox.requests if r["path"].startswith("/objects/")])
     (summary_line,) = [line for line in lines if line.startswith("accounts-payable/bill create: 42 records in ")]
     assert summary_line.endswith(f", {requests} API requests (billed transactions), 0 retries")

@@ -18,7 +18,7 @@ from bulk_helpers import BILL, BILL_POST, MemoryStore, bill_posts, bills, contex
 
 from intacct_provider.exceptions import IntacctAuthError
 from intacct_provider.operators import IntacctBulkCreateOperator
-from intacct_provider.operators.bulk_task.checkpoint import STATE_KEY
+from intacct_provider.operators.execute.bulk.checkpoint import STATE_KEY
 
 COUNT = 60  # six batches of ten
 
@@ -526,7 +526,7 @@ def test_a_rerun_of_an_identical_file_reports_its_records_as_already_there(
     ctx = context()
     ctx["ti"].run_id = "run-2"  # another run: other idempotency keys
     ctx["outlet_events"] = OutletEventAccessors()
-    caplog.set_level(logging.INFO, logger="intacct_provider.operators.bulk_task.run")
+    caplog.set_level(logging.INFO, logger="intacct_provider.operators.execute.bulk.run")
     summary = operator.execute(ctx)
     assert summary == {"created": 0, "exists": 25, "failed": 0, "skipped": 0, "results_path": str(out)}
     rows = read_results(out)
@@ -547,7 +547,7 @@ def test_failed_records_are_named_in_the_log(intacct_sandbox, intacct_conn, tmp_
     records = bills(12, "named")
     for bad in (2, 5, 6, 8, 9, 10, 11):
         records[bad]["vendor_id"] = "VEND-NOPE"
-    caplog.set_level(logging.INFO, logger="intacct_provider.operators.bulk_task.run")
+    caplog.set_level(logging.INFO, logger="intacct_provider.operators.execute.bulk.run")
     summary, _rows = run(tmp_path, records)
     assert summary["failed"] == 7
     (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Failed ")]

@@ -105,7 +105,7 @@ def test_a_bulk_task_that_failed_after_writing_names_what_it_wrote(intacct_sandb
     from bulk_helpers import bills, context
 
     from intacct_provider.operators import IntacctBulkCreateOperator
-    from intacct_provider.operators.bulk_task.run import IntacctBulkWriteError
+    from intacct_provider.operators.execute.bulk.run import IntacctBulkWriteError
 
     records = bills(4, "ol-part")
     records[1]["vendor_id"] = "VEND-NOPE"  # refused by Intacct, after the pre-flight

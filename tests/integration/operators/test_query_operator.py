@@ -150,7 +150,7 @@ def test_output_path_object_storage(intacct_sandbox, intacct_conn, tmp_path, sch
 
 
 def test_xcom_ceiling_points_to_output_path(intacct_conn, monkeypatch):
-    monkeypatch.setattr("intacct_provider.operators.xcom.MAX_XCOM_ROWS", 5)
+    monkeypatch.setattr("intacct_provider.operators.execute.xcom.MAX_XCOM_ROWS", 5)
     with pytest.raises(IntacctValidationError, match="output_path"):
         run_query(object="bill")
 

@@ -98,7 +98,7 @@ def test_custom_fields_the_company_adds_become_columns(warehouse, intacct_sandbo
 def test_without_the_model_the_published_schema_stands_in(warehouse, intacct_sandbox, hook, caplog):
     import logging
 
-    caplog.set_level(logging.WARNING, logger="intacct_provider.operators.warehouse.source")
+    caplog.set_level(logging.WARNING, logger="intacct_provider.operators.execute.warehouse.source")
     intacct_sandbox.model_service = "forbidden"
     result = load()
     assert result["inserted"] == len(intacct_sandbox.records(BILL))

@@ -18,9 +18,9 @@ from warehouse_helpers import BILL, CONN_ID, context, rows, sqlite_connection, w
 from intacct_provider.core.columns import plan_columns
 from intacct_provider.hooks.intacct import IntacctHook
 from intacct_provider.operators import IntacctToSqlOperator
-from intacct_provider.operators.warehouse import load as load_module
-from intacct_provider.operators.warehouse.load import TableLoad
-from intacct_provider.operators.warehouse.target import SqlTarget, sql_hook
+from intacct_provider.operators.execute.warehouse import load as load_module
+from intacct_provider.operators.execute.warehouse.load import TableLoad
+from intacct_provider.operators.execute.warehouse.target import SqlTarget, sql_hook
 
 SCHEMAS = {"amount": {"type": "string", "format": "decimal-precision-2"}}
 COLUMNS = plan_columns(["id", "amount"], SCHEMAS)
@@ -156,7 +156,7 @@ KILLED_LOAD = """
 import json, os, sys, time
 from intacct_provider.hooks.intacct import IntacctHook
 from intacct_provider.operators import IntacctToSqlOperator
-from intacct_provider.operators.warehouse import load
+from intacct_provider.operators.execute.warehouse import load
 
 load.BATCH_ROWS = 10
 real = IntacctHook.iter_query

@@ -21,7 +21,7 @@ from warehouse_helpers import CONN_ID, column_types, context, execute, rows, sql
 from intacct_provider.core.exact_json import loads
 from intacct_provider.exceptions import IntacctTieOutError, IntacctWarehouseError
 from intacct_provider.operators import IntacctTieOutOperator, IntacctToSqlOperator
-from intacct_provider.operators.warehouse.target import sql_hook
+from intacct_provider.operators.execute.warehouse.target import sql_hook
 
 TABLE = "ledger_lines"
 CENT_LESS = "12345678901234567.88"  # the same float as BIG

@@ -15,7 +15,7 @@ from warehouse_helpers import BILL, context, sandbox_total
 
 from intacct_provider.hooks.intacct import IntacctHook
 from intacct_provider.operators import IntacctTieOutOperator, IntacctToSqlOperator
-from intacct_provider.operators.warehouse.target import sql_hook
+from intacct_provider.operators.execute.warehouse.target import sql_hook
 
 pytestmark = pytest.mark.skipif(not postgres_server.available(), reason="PostgreSQL server binaries not installed")
 CONN_ID = "finance"

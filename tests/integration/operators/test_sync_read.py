@@ -11,7 +11,7 @@ from intacct_provider.exceptions import (
     IntacctProtocolError,
     IntacctServerError,
 )
-from intacct_provider.operators.sync import SyncRead
+from intacct_provider.operators.execute.sync import SyncRead
 
 BILL = "accounts-payable/bill"
 WINDOW = {"since": "2026-11-01T00:00:00Z", "until": "2026-11-02T00:00:00Z"}

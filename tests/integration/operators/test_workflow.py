@@ -18,11 +18,13 @@ from intacct_provider.operators import (
     IntacctGetRecordOperator,
     IntacctWorkflowOperator,
 )
+from intacct_provider.sandbox.readings import PAYMENT_REVERSE_STATES
 
 BILL = "accounts-payable/bill"
 INVOICE = "accounts-receivable/invoice"
 SUBMIT = "/workflows/accounts-payable/bill/submit"
 PAYMENT = "accounts-payable/payment"
+REVERSE = "/workflows/accounts-payable/payment/reverse"
 #: What a bill's submit leads to, with and without approvals (``bill_approval``).
 SUBMITTED = {True: "submitted", False: "posted"}
 LINES = [{"glaccountno": "6700", "amount": "120.00", "memo": "Chairs", "locationid": "US"}]
@@ -247,7 +249,9 @@ def test_payment_method_is_required_and_checked_before_any_request(intacct_sandb
     assert [r for r in intacct_sandbox.requests if r["path"] != "/oauth2/token"] == []
 
 
-def test_every_documented_payment_action_runs(intacct_sandbox, intacct_conn):
+@pytest.mark.parametrize("reverse_state", PAYMENT_REVERSE_STATES)
+def test_every_documented_payment_action_runs(intacct_sandbox, intacct_conn, reverse_state):
+    intacct_sandbox.payment_reverse_state = reverse_state
     key = payment().execute(context(task_id="p"))["ia::result"]["key"]
     assert step("submit", key).execute(context())["state"] == "submitted"
     assert step("decline", key, notes="Wrong bank").execute(context())["state"] == "declined"
@@ -267,8 +271,25 @@ def test_every_documented_payment_action_runs(intacct_sandbox, intacct_conn):
     for action in ("print", "confirm"):
         step(action, key).execute(context())
     assert state(intacct_sandbox, "2001") == "partiallyPaid"
-    assert step("reverse", key).execute(context())["state"] == "voided"  # the paymentDate is optional
+    assert step("reverse", key).execute(context())["state"] == reverse_state  # the paymentDate is optional
     assert state(intacct_sandbox, "2001") == "posted"
+    again = step("reverse", key).execute(context())  # a re-run: done under either name, nothing posted
+    assert again == {"key": key, "action": "reverse", "state": reverse_state, "performed": False}
+    assert len(requests_to(intacct_sandbox, REVERSE)) == 2
+
+
+@pytest.mark.parametrize("reverse_state", PAYMENT_REVERSE_STATES)
+def test_a_lost_reverse_answer_is_settled_in_the_same_try(intacct_sandbox, intacct_conn, reverse_state):
+    """The reverse commits but its answer is lost: the state read again shows it done, whichever
+    name the reading gives it; the task succeeds without posting again."""
+    intacct_sandbox.payment_reverse_state = reverse_state
+    key = payment().execute(context(task_id="p"))["ia::result"]["key"]
+    for action in ("submit", "approve", "print", "confirm"):
+        step(action, key).execute(context())
+    intacct_sandbox.inject("commit_then_drop", method="POST", path=f"^{REVERSE}$")
+    outcome = step("reverse", key).execute(context())
+    assert outcome == {"key": key, "action": "reverse", "state": reverse_state, "performed": True}
+    assert len(requests_to(intacct_sandbox, REVERSE)) == 1 and state(intacct_sandbox, "2001") == "posted"
 
 
 def test_a_retried_reverse_whose_answer_was_lost_knows_where_it_started(intacct_sandbox, intacct_conn):

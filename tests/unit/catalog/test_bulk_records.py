@@ -152,7 +152,7 @@ def test_batch_digest_and_spool_lines_are_the_canonical_json_of_each_body():
     import json
 
     from intacct_provider.core.batching import body_digest
-    from intacct_provider.operators.bulk_task.spool import Spool
+    from intacct_provider.operators.execute.bulk.spool import Spool
 
     canonical = {"sort_keys": True, "separators": (",", ":")}
     items = [Preparer(BILL, BILL.natural_key).prepare(i, {**BILL_RECORD, "bill_number": f"B-{i}"}) for i in range(3)]

@@ -71,6 +71,10 @@ def test_payment_workflows_know_what_has_happened():
     assert not approve.happened(None, "submitted") and not submit.happened(None, "declined")
     # A delivered payment reversed is approved again: done only knowing where it started.
     assert reverse.happened("delivered", "approved") and not reverse.happened(None, "approved")
+    # A confirmed payment reversed is voided (the state enum) or reversed (the answer): both done,
+    # known with or without the state an earlier try read.
+    assert all(reverse.happened(before, after) for before in (None, "confirmed") for after in ("voided", "reversed"))
+    assert not reverse.happened(None, "confirmed") and not reverse.happened("confirmed", "confirmed")
     assert reverse.arguments == {"reverse_date": "paymentDate", "notes": "description"} and reverse.required == ()
 
 

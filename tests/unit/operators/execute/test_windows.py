@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from intacct_provider.exceptions import IntacctValidationError
-from intacct_provider.operators.windows import (
+from intacct_provider.operators.execute.windows import (
     parse_instant,
     parse_lookback,
     positive_int_or_none,

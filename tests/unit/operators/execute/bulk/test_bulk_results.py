@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from intacct_provider.core.results import Result
-from intacct_provider.operators.bulk_task.results import InputOrder, ResultsWriter
+from intacct_provider.operators.execute.bulk.results import InputOrder, ResultsWriter
 
 
 def storage(tmp_path):

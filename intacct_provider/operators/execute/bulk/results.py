@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from intacct_provider.core.exact_json import compact
 from intacct_provider.core.results import WRITTEN, Result
-from intacct_provider.operators.asset_events import MAX_EVENT_KEYS
+from intacct_provider.operators.execute.outlets import MAX_EVENT_KEYS
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from intacct_provider.operators.warehouse.load import Handoff
+from intacct_provider.operators.execute.warehouse.load import Handoff
 
 
 def start(work, depth=1):

@@ -1,4 +1,4 @@
-"""operators.xcom: what goes to XCom is small, and exact (a decimal number as its text)."""
+"""operators.execute.xcom: what goes to XCom is small, and exact (a decimal number as its text)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from intacct_provider.exceptions import IntacctValidationError
-from intacct_provider.operators.xcom import MAX_XCOM_ROWS, collect_for_xcom
+from intacct_provider.operators.execute.xcom import MAX_XCOM_ROWS, collect_for_xcom
 
 
 def test_decimal_numbers_go_to_xcom_as_their_exact_text():

@@ -21,7 +21,7 @@ from typing import Any
 
 from intacct_provider.core.columns import DELETED, ENTITY, Column, ColumnError, column_name, same_value, to_value
 from intacct_provider.exceptions import IntacctWarehouseError
-from intacct_provider.operators.warehouse.target import KEYS_PER_STATEMENT, SqlTarget, timestamp_text
+from intacct_provider.operators.execute.warehouse.target import KEYS_PER_STATEMENT, SqlTarget, timestamp_text
 
 #: Keys looked up in one ``$in`` query when checking whether out-of-scope table keys still exist.
 KEYS_PER_LOOKUP = 4000

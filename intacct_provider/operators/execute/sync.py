@@ -4,7 +4,7 @@
 a table, but both read the same way, through this one object: the window (with its look-back and
 the records whose modified stamp is null), the stable order, the hook's paging and query budget,
 and the deleted records. The pure rules live in :mod:`intacct_provider.core.deletions` and
-:mod:`intacct_provider.operators.windows`; this module does the reading.
+:mod:`intacct_provider.operators.execute.windows`; this module does the reading.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from intacct_provider.exceptions import (
     IntacctPermanentError,
     IntacctValidationError,
 )
-from intacct_provider.operators.key_sets import PREVIOUS, StoredKeys
-from intacct_provider.operators.windows import (
+from intacct_provider.operators.execute.key_sets import PREVIOUS, StoredKeys
+from intacct_provider.operators.execute.windows import (
     INCREMENTAL_ORDER,
     parse_instant,
     parse_lookback,

@@ -6,8 +6,8 @@ import json
 from decimal import Decimal
 
 from intacct_provider.core.results import Result
-from intacct_provider.operators.bulk_task.checkpoint import STATE_KEY, Checkpoint
-from intacct_provider.operators.bulk_task.results import ResultsWriter
+from intacct_provider.operators.execute.bulk.checkpoint import STATE_KEY, Checkpoint
+from intacct_provider.operators.execute.bulk.results import ResultsWriter
 
 
 class MemoryStore(dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
-from intacct_provider.operators.bulk_task.run import BulkProgress
+from intacct_provider.operators.execute.bulk.run import BulkProgress
 
 LOGGER = "intacct.bulk.progress.test"
 

@@ -42,7 +42,7 @@ from intacct_provider.core.columns import (
     to_value,
 )
 from intacct_provider.exceptions import IntacctWarehouseError
-from intacct_provider.operators.warehouse.target import KEYS_PER_STATEMENT, SqlTarget
+from intacct_provider.operators.execute.warehouse.target import KEYS_PER_STATEMENT, SqlTarget
 
 log = logging.getLogger(__name__)
 

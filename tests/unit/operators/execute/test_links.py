@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 
 from intacct_provider.get_provider_info import get_provider_info
-from intacct_provider.operators.links import (
-    IntacctRecordLink,
-    IntacctResultsFileLink,
-    has_web_url,
-    results_url,
-    web_url,
-)
+from intacct_provider.operators.execute.links import has_web_url, results_url, web_url
+from intacct_provider.operators.links import IntacctRecordLink, IntacctResultsFileLink
 
 
 @pytest.mark.parametrize(

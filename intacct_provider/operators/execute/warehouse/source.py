@@ -3,7 +3,7 @@
 The fields and their kinds come from the company's record as a JSON Schema (the model service,
 custom fields included; dotted leaf names as the query service returns them in flat rows), so the
 load and the tie-out name and type a column the same way. The read itself is the query
-operator's :class:`~intacct_provider.operators.sync.SyncRead`.
+operator's :class:`~intacct_provider.operators.execute.sync.SyncRead`.
 """
 
 from __future__ import annotations

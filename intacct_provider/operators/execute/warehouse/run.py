@@ -12,20 +12,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from intacct_provider.catalog.validation import check_flag
 from intacct_provider.core.columns import DELETED, DELETED_AT, ENTITY, SYNCED_AT, Column, check_identifier
 from intacct_provider.exceptions import IntacctValidationError
-from intacct_provider.operators.warehouse.arguments import choice, flag, positive
-from intacct_provider.operators.warehouse.lineage import TableLineage
-from intacct_provider.operators.warehouse.load import (
+from intacct_provider.operators.execute.warehouse.arguments import choice, positive
+from intacct_provider.operators.execute.warehouse.lineage import TableLineage
+from intacct_provider.operators.execute.warehouse.load import (
     DELETE_MODES,
     MODES,
     NEW_FIELD_MODES,
     NEW_SUFFIX,
     TableLoad,
 )
-from intacct_provider.operators.warehouse.source import leaf_schemas, plan, record_schema
-from intacct_provider.operators.warehouse.target import SqlTarget, sql_hook
-from intacct_provider.operators.warehouse.tie_out import TableSide, TieOut, chunks, compare
+from intacct_provider.operators.execute.warehouse.source import leaf_schemas, plan, record_schema
+from intacct_provider.operators.execute.warehouse.target import SqlTarget, sql_hook
+from intacct_provider.operators.execute.warehouse.tie_out import TableSide, TieOut, chunks, compare
 
 if TYPE_CHECKING:
     from intacct_provider.hooks.intacct import IntacctHook
@@ -84,7 +85,7 @@ class LoadTask(_Table):
         from intacct_provider.catalog.validation import parse_json_list
         from intacct_provider.core.deletions import audit_object_id, track_deletes_mode
         from intacct_provider.core.query_spec import QuerySpec
-        from intacct_provider.operators.windows import parse_instant, parse_lookback
+        from intacct_provider.operators.execute.windows import parse_instant, parse_lookback
 
         path, conn_id, table, schema = _table_arguments(operator)
         listed = parse_json_list("fields", operator.fields)
@@ -120,14 +121,14 @@ class LoadTask(_Table):
             audit_object_id=audit_object_id(operator.audit_object_id),
             mode=mode,
             deletes=choice("deletes", operator.deletes, DELETE_MODES),
-            create_table=flag("create_table", operator.create_table),
+            create_table=check_flag("create_table", operator.create_table),
             on_new_fields=choice("on_new_fields", operator.on_new_fields, NEW_FIELD_MODES),
         )
 
     def run(self, hook: IntacctHook) -> tuple[dict[str, Any], TableLineage]:
         """Read the window, load it in one transaction; return the XCom and the lineage record."""
         from intacct_provider.core.query_spec import QuerySpec
-        from intacct_provider.operators.sync import SyncRead
+        from intacct_provider.operators.execute.sync import SyncRead
 
         synced_at = dt.datetime.now(dt.UTC)
         fields = self.fields
@@ -189,7 +190,7 @@ class TieOutTask(_Table):
         from intacct_provider.catalog.registry import REGISTRY
         from intacct_provider.catalog.validation import parse_json_list
         from intacct_provider.core.query_spec import QuerySpec
-        from intacct_provider.operators.windows import parse_instant
+        from intacct_provider.operators.execute.windows import parse_instant
 
         path, conn_id, table, schema = _table_arguments(operator)
         listed = parse_json_list("compare", operator.compare)
@@ -225,7 +226,7 @@ class TieOutTask(_Table):
     def run(self, hook: IntacctHook) -> tuple[TieOut, dict[str, Any], TableLineage]:
         """Read the table's live rows, then Intacct's; compare; return the result, its XCom and lineage."""
         from intacct_provider.core.query_spec import QuerySpec
-        from intacct_provider.operators.windows import window_filters
+        from intacct_provider.operators.execute.windows import window_filters
 
         columns = plan(self.path, self.compare, leaf_schemas(record_schema(hook, self.path)))
         window = window_filters(self.since, self.until, dt.timedelta(0))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from intacct_provider.hooks.intacct import IntacctHook
-    from intacct_provider.operators.warehouse.target import SqlTarget
+    from intacct_provider.operators.execute.warehouse.target import SqlTarget
 
 
 @dataclass

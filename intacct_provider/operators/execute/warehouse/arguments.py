@@ -11,9 +11,6 @@ from typing import Any
 
 from intacct_provider.exceptions import IntacctValidationError
 
-_TRUE = ("true", "1", "yes")
-_FALSE = ("false", "0", "no", "")
-
 
 def choice(parameter: str, value: Any, options: Sequence[str]) -> str:
     """One of ``options`` (case and surrounding spaces ignored)."""
@@ -21,15 +18,6 @@ def choice(parameter: str, value: Any, options: Sequence[str]) -> str:
     if text not in options:
         raise IntacctValidationError(parameter, " or ".join(repr(option) for option in options), value)
     return str(text)
-
-
-def flag(parameter: str, value: Any) -> bool:
-    """A boolean, or its text as a template renders it (``"True"``, ``"false"``)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in (*_TRUE, *_FALSE):
-        return value.strip().lower() in _TRUE
-    raise IntacctValidationError(parameter, "true or false", value)
 
 
 def positive(parameter: str, value: Any) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from intacct_provider.core.columns import plan_columns
-from intacct_provider.operators.warehouse.tie_out import compare
+from intacct_provider.operators.execute.warehouse.tie_out import compare
 
 COLUMNS = plan_columns(
     ["totalTxnAmount", "state"], {"totalTxnAmount": {"type": "string", "format": "decimal-precision-2"}}

@@ -29,10 +29,10 @@ from intacct_provider.core.batching import batch_idempotency_key, batches
 from intacct_provider.core.results import Result
 from intacct_provider.exceptions import IntacctPermanentError, IntacctValidationError
 from intacct_provider.hooks.progress import Progress, duration
-from intacct_provider.operators.bulk_task.checkpoint import Checkpoint, StateStore
-from intacct_provider.operators.bulk_task.results import InputOrder, ResultsWriter, describe
-from intacct_provider.operators.bulk_task.source import Source
-from intacct_provider.operators.bulk_task.spool import Spool
+from intacct_provider.operators.execute.bulk.checkpoint import Checkpoint, StateStore
+from intacct_provider.operators.execute.bulk.results import InputOrder, ResultsWriter, describe
+from intacct_provider.operators.execute.bulk.source import Source
+from intacct_provider.operators.execute.bulk.spool import Spool
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
