@@ -24,7 +24,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from bulk_helpers import BILL, BILL_POST, bill_posts, bills, context, copies, fast_backoff, read_results  # noqa: F401 - fast_backoff is an autouse fixture
+from bulk_helpers import (  # noqa: F401 - fast_backoff is an autouse fixture
+    BILL,
+    BILL_POST,
+    MemoryStore,
+    bill_posts,
+    bills,
+    context,
+    copies,
+    fast_backoff,
+    read_results,
+)
 from refused_connections import refused_send
 
 from intacct_provider.operators import IntacctBulkCreateOperator
@@ -53,13 +63,13 @@ def numbered(request, intacct_sandbox):
     return request.param
 
 
-def run(tmp_path, records, **kwargs):
-    out = tmp_path / "results.jsonl"
+def run(tmp_path, records, store=None, try_number=1, **kwargs):
+    out = tmp_path / f"results-{try_number}.jsonl"
     operator = IntacctBulkCreateOperator(
         task_id="bulk", object="bill", records=records, on_error="continue", output_path=str(out),
         batch_size=10, max_concurrency=1, **kwargs,
     )  # fmt: skip
-    return operator.execute(context()), read_results(out)
+    return operator.execute(context(store, try_number)), read_results(out)
 
 
 def sent_keys(sandbox) -> list[str | None]:
@@ -223,3 +233,37 @@ def test_a_late_batch_holding_a_refused_record_under_each_207_shape(
         assert "VEND-NOPE" in rows[2]["error"]  # Intacct's own reason
     if shape == "atomic":  # split in halves under new keys: [0, 1], [2, 3], then [2] and [3]
         assert len(keys) == lost_key_sends + 4 and keys[0] not in keys[lost_key_sends:]
+
+
+# ------------------------------------------------------ an Airflow retry meeting its earlier try's key
+@pytest.mark.parametrize("store", [True, False], ids=["task_state_store", "no_store"])
+def test_a_retrys_key_refused_while_the_earlier_trys_request_is_processed_is_never_sent_again(
+    intacct_sandbox, tmp_path, setting, numbered, store
+):
+    """Try 1's batch is still being processed when try 2 sends it: 409 to the key both tries derive, nothing found.
+
+    Try 1 posts the batch (no answer: the server holds it) and cannot look it up (the query service
+    answers 503, every attempt): the task fails, to be retried by Airflow. Try 2 settles it
+    first (nothing yet), then sends it under the same key, which Intacct refuses: that request reached
+    Intacct and may be committing right now, so the bills fail as a conflict and are not sent again
+    (under a new key the late commit would make each twice). Then the server gets to it: each once.
+    """
+    from intacct_provider.exceptions import IntacctServerError
+
+    tag = f"retry{'s' if store else 'n'}{'n' if numbered else 'u'}"
+    records = bills(COUNT, tag, numbered=numbered)
+    memory = MemoryStore() if store else None
+    intacct_sandbox.inject("commit_late", method="POST", path=BILL_POST, hold=2)
+    intacct_sandbox.inject("status", status=503, count=ATTEMPTS, method="POST", path="/services/core/query$")
+    with pytest.raises(IntacctServerError):
+        run(tmp_path, records, store=memory)
+    summary, rows = run(tmp_path, records, store=memory, try_number=2)
+    keys = sent_keys(intacct_sandbox)
+    assert statuses(intacct_sandbox) == [None, 409] and len(set(keys)) == 1, (statuses(intacct_sandbox), keys)
+    assert (summary["created"], summary["exists"], summary["failed"]) == (0, 0, COUNT)
+    for row in rows.values():
+        assert row["status"] == "failed" and f"Idempotency-Key {keys[0]!r}" in row["error"]
+        assert "an earlier try of this task" in row["error"] and "may still be committing it" in row["error"]
+    assert copies(intacct_sandbox, tag) == {}
+    another_bill(intacct_sandbox)
+    assert copies(intacct_sandbox, tag) == {f"{tag}-{i}": 1 for i in range(COUNT)}

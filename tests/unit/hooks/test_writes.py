@@ -422,6 +422,32 @@ def test_a_refused_batch_key_sends_the_missing_records_under_a_new_one(intacct):
     assert [call[3] for call in intacct.posts()] == ["k-0-2", "k-1-2"]
 
 
+@pytest.mark.parametrize("numbered", [True, False], ids=["natural-key", "content"])
+def test_a_resumed_writes_key_refused_with_nothing_found_is_never_sent_again(intacct, numbered):
+    """A retry derives the keys its earlier try used: a 409 to one, nothing found, is that try's request.
+
+    It reached Intacct and may still be committing the records: a send under a new key could make them twice.
+    """
+    intacct.faults = ["409"]
+    began = datetime.now(UTC).timestamp() - 30
+    written = engine(intacct).create(bills(2, "w", numbered), keys_by_round(), resumed=True, posted_at=began)
+    assert [call[3] for call in intacct.posts()] == ["k-0-2"]
+    for one in written:
+        assert one.status == "failed" and isinstance(one.error, IntacctConflictError)
+        text = str(one.error)
+        assert "an earlier try of this task may have sent it under Idempotency-Key 'k-0-2'" in text
+        assert "may still be committing it; it was not sent again" in text
+    assert ("by vendor.id=V-1, billNumber=w-1" if numbered else "by content") in str(written[1].error)
+
+
+def test_a_resumed_writes_key_refused_after_a_429_is_never_sent_again(intacct):
+    """Any key of a resumed write may be one its earlier try sent: the round after a 429 too."""
+    intacct.faults = ["429", "409"]
+    written = engine(intacct).create(bills(2, "v"), keys_by_round(), resumed=True)
+    assert [call[3] for call in intacct.posts()] == ["k-0-2", "k-1-2"]
+    assert all(one.status == "failed" and "earlier try" in str(one.error) for one in written)
+
+
 # ------------------------------------------------------------------ resumed writes
 def test_a_resumed_write_adopts_what_an_earlier_try_made_and_sends_the_rest(intacct):
     items = bills(3, "s", numbered=False)
