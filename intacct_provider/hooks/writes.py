@@ -16,7 +16,8 @@ the bulk operators' array creates and the upsert's array PATCHes, with one rule 
   records stand alone). A record's own 5xx or 409 in a 207 is settled like a whole answer.
 * A lost send whose records are all confirmed missing goes out again **under its own key**, so a
   late commit of the lost request is replayed or refused (409, then found) instead of doubled;
-  a subset goes out under a new key; a send with no key is not repeated after a lost answer; and
+  when some were found, the request was at work: the others are looked up again until a look-up
+  finds none of them, and then go out under a new key; a send with no key is not repeated after a lost answer; and
   no record is ever sent again under a key Intacct refused. A 409 to a lost send's key, or to a
   key of a resumed write (an earlier try derived it for the same records), with the records not
   found, fails them: that request reached Intacct and may still be committing them.
@@ -29,9 +30,11 @@ the bulk operators' array creates and the upsert's array PATCHes, with one rule 
 
 Limits, stated: a record identical to one of ours made by someone else inside the window (seconds
 wide) is taken for ours; a request still being processed when the look-up runs can commit after
-it (the same key then catches it, where the server honours keys); identical records without a
-natural key in two batches in flight at once make one look-up see the other's record: that
-record fails, loudly.
+it: when none of its records was found, the same key then catches it, where the server honours
+keys; when some were, the others are looked up again until a look-up finds none of them, and a
+server still committing them after that makes them twice; identical records without a natural
+key in two batches in flight at once make one look-up see the other's record: that record fails,
+loudly.
 """
 
 from __future__ import annotations
@@ -188,7 +191,7 @@ class WriteEngine:
             self._sending += keyless
         write.keyless = keyless
         try:
-            pending = write.settle(items, EARLIER_TRY, resumed=True) if resumed else items
+            pending = write.settle_sent(items, EARLIER_TRY, resumed=True) if resumed else items
             write.run(pending)
         finally:
             with self._lock:
@@ -311,7 +314,7 @@ class _Write:
                         self.operation.method, engine.url, exc.message, _them(pending),
                     )  # fmt: skip
                     self.unsure.update(item.index for item in pending)
-                    sent, pending = pending, self.settle(pending, exc.message)
+                    sent, pending = pending, self.settle_sent(pending, exc.message)
                     lost = (key, sent) if self.operation.settles else None  # a PATCH simply goes again
                 continue  # Next.RESEND: the same records again (a new key if the round changes it, unless lost)
             lost = None  # a definite answer: each record's own result
@@ -391,6 +394,20 @@ class _Write:
         self.run(sent[middle:])
 
     # ---------------------------------------------------------------- settling
+    def settle_sent(self, items: list[Item], why: str, *, resumed: bool = False) -> list[Item]:
+        """Settle the records of a request that may still be in process; return those confirmed missing.
+
+        A look-up that finds some of them proves the request reached Intacct, and it may have been
+        committing the others while they were looked up (a content look-up is a query per record,
+        and a server may commit record by record): those are looked up again, until a look-up finds
+        none of them. Only then are they missing: sent again as a subset, under a new key, nothing
+        could catch a commit of them after that.
+        """
+        missing = self.settle(items, why, resumed=resumed)
+        while missing and len(missing) < len(items):
+            items, missing = missing, self.settle(missing, why, resumed=resumed)
+        return missing
+
     def settle(self, items: list[Item], why: str, *, resumed: bool = False, any_age: bool = False) -> list[Item]:
         """Resolve the records that may exist; return those confirmed missing, in input order.
 

@@ -65,9 +65,10 @@ def numbered(request, intacct_sandbox):
 
 def run(tmp_path, records, store=None, try_number=1, **kwargs):
     out = tmp_path / f"results-{try_number}.jsonl"
+    kwargs.setdefault("max_concurrency", 1)
     operator = IntacctBulkCreateOperator(
         task_id="bulk", object="bill", records=records, on_error="continue", output_path=str(out),
-        batch_size=10, max_concurrency=1, **kwargs,
+        batch_size=10, **kwargs,
     )  # fmt: skip
     return operator.execute(context(store, try_number)), read_results(out)
 
@@ -195,6 +196,27 @@ def test_a_lost_batchs_key_refused_while_nothing_is_found_is_never_sent_again(
     assert copies(intacct_sandbox, tag) == {f"{tag}-{i}": 1 for i in range(COUNT)}  # the late commit: each once
 
 
+# ------------------------------------------------------ a late commit landing in the middle of the look-up
+@pytest.mark.parametrize("queries", [1, 3], ids=["after_1_query", "after_3_queries"])
+def test_a_late_commit_landing_while_the_batch_is_looked_up_is_found_not_sent_again(
+    intacct_sandbox, tmp_path, setting, queries
+):
+    """Bills without numbers are looked up by content, a query each; the lost batch commits between two of them.
+
+    The first records' queries found nothing, the others' found their bills: the request reached
+    Intacct and was committing while it was looked up, so the records not found are looked up once
+    more before any is sent -- and found. Sent again (a subset: under a new key), they were made twice.
+    """
+    intacct_sandbox.require_document_numbers = False
+    tag = f"torn{queries}"
+    # The fault matches the bill POSTs and the look-up's queries: the held batch commits before query n+1.
+    intacct_sandbox.inject("commit_late", method="POST", path=f"{BILL_POST}|/services/core/query$", hold=queries + 1)
+    summary, rows = run(tmp_path, bills(COUNT, tag, numbered=False))
+    assert (summary["created"], summary["exists"], summary["failed"]) == (COUNT, 0, 0)
+    assert_created_once(intacct_sandbox, tag, rows)
+    assert statuses(intacct_sandbox) == [None]  # found, every one: nothing was sent again
+
+
 # ------------------------------------------------------ a late batch with a record Intacct refuses
 @pytest.mark.parametrize("shape", ["composite", "bare", "atomic"])
 @pytest.mark.parametrize("idempotency", ["conflict", "replay"])
@@ -235,31 +257,41 @@ def test_a_late_batch_holding_a_refused_record_under_each_207_shape(
         assert len(keys) == lost_key_sends + 4 and keys[0] not in keys[lost_key_sends:]
 
 
-# ------------------------------------------------------ an Airflow retry meeting its earlier try's key
+# ------------------------------------------------------ an Airflow retry meeting its earlier try's request
 @pytest.mark.parametrize("store", [True, False], ids=["task_state_store", "no_store"])
-def test_a_retrys_key_refused_while_the_earlier_trys_request_is_processed_is_never_sent_again(
-    intacct_sandbox, tmp_path, setting, numbered, store
+@pytest.mark.parametrize("commits", ["as_the_retry_sends", "after_the_retry_sends"])
+def test_a_retry_meeting_its_earlier_trys_request_in_process_never_doubles_it(
+    intacct_sandbox, tmp_path, setting, numbered, store, commits
 ):
-    """Try 1's batch is still being processed when try 2 sends it: 409 to the key both tries derive, nothing found.
+    """Try 1's batch is still being processed when try 2 sends it under the key both tries derive.
 
     Try 1 posts the batch (no answer: the server holds it) and cannot look it up (the query service
-    answers 503, every attempt): the task fails, to be retried by Airflow. Try 2 settles it
-    first (nothing yet), then sends it under the same key, which Intacct refuses: that request reached
+    answers 503, every attempt): the task fails, to be retried by Airflow. Try 2 settles it first
+    (nothing yet), then sends it under the same key. ``as_the_retry_sends``: the server gets to try 1's
+    request just before, so try 2's is replayed, or refused and the bills found: created, once.
+    ``after_the_retry_sends``: try 2's is refused while nothing can be found: that request reached
     Intacct and may be committing right now, so the bills fail as a conflict and are not sent again
-    (under a new key the late commit would make each twice). Then the server gets to it: each once.
+    (under a new key the late commit would make each twice); then the server gets to it: each once.
     """
     from intacct_provider.exceptions import IntacctServerError
 
-    tag = f"retry{'s' if store else 'n'}{'n' if numbered else 'u'}"
+    tag = f"retry{'s' if store else 'n'}{'n' if numbered else 'u'}{len(commits)}"
     records = bills(COUNT, tag, numbered=numbered)
     memory = MemoryStore() if store else None
-    intacct_sandbox.inject("commit_late", method="POST", path=BILL_POST, hold=2)
+    late = commits == "after_the_retry_sends"
+    intacct_sandbox.inject("commit_late", method="POST", path=BILL_POST, hold=2 if late else 1)
     intacct_sandbox.inject("status", status=503, count=ATTEMPTS, method="POST", path="/services/core/query$")
     with pytest.raises(IntacctServerError):
         run(tmp_path, records, store=memory)
     summary, rows = run(tmp_path, records, store=memory, try_number=2)
     keys = sent_keys(intacct_sandbox)
-    assert statuses(intacct_sandbox) == [None, 409] and len(set(keys)) == 1, (statuses(intacct_sandbox), keys)
+    assert len(set(keys)) == 1 and keys[0], keys
+    if not late:
+        assert statuses(intacct_sandbox) == [None, 201 if setting == "replay" else 409]
+        assert (summary["created"], summary["exists"], summary["failed"]) == (COUNT, 0, 0)
+        assert_created_once(intacct_sandbox, tag, rows)
+        return
+    assert statuses(intacct_sandbox) == [None, 409]
     assert (summary["created"], summary["exists"], summary["failed"]) == (0, 0, COUNT)
     for row in rows.values():
         assert row["status"] == "failed" and f"Idempotency-Key {keys[0]!r}" in row["error"]
@@ -267,3 +299,18 @@ def test_a_retrys_key_refused_while_the_earlier_trys_request_is_processed_is_nev
     assert copies(intacct_sandbox, tag) == {}
     another_bill(intacct_sandbox)
     assert copies(intacct_sandbox, tag) == {f"{tag}-{i}": 1 for i in range(COUNT)}
+
+
+# ------------------------------------------------------ a whole run, two workers
+def test_a_late_commit_mid_run_with_two_workers(intacct_sandbox, tmp_path, setting, numbered):
+    """Sixty bills, batches of ten, two in flight; the third batch's POST commits late, whichever worker's
+    POST comes next: every bill once, each reported created, and every batch's sends under one key."""
+    tag = f"run{'n' if numbered else 'u'}"
+    intacct_sandbox.inject("commit_late", method="POST", path=BILL_POST, after=2)
+    summary, rows = run(tmp_path, bills(60, tag, numbered=numbered), max_concurrency=2)
+    assert (summary["created"], summary["exists"], summary["failed"]) == (60, 0, 0)
+    assert_created_once(intacct_sandbox, tag, rows, count=60)
+    by_batch: dict[str, set] = {}
+    for post in bill_posts(intacct_sandbox):
+        by_batch.setdefault(post["body"][0]["description"], set()).add(post["headers"]["Idempotency-Key"])
+    assert len(by_batch) == 6 and all(len(keys) == 1 for keys in by_batch.values()), by_batch
