@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from decimal import Decimal
 from typing import Any
 
 # AirflowFailException: Airflow 3.1's SDK lacks it; the compat provider maps it for every supported version.
@@ -270,7 +271,9 @@ def error_from_response(status: int, text: str, *, method: str | None = None, pa
     else:
         cls = IntacctError
     try:
-        body = json.loads(text) if text else None
+        # Exact numbers, as every Intacct answer is read: an amount in an error detail reaches the
+        # log as Intacct wrote it ("1250.50"), never through a float ("1250.5").
+        body = json.loads(text, parse_float=Decimal) if text else None
     except ValueError:
         body = None
     error = _find_error_dict(body)
