@@ -154,7 +154,8 @@ def test_mapped_instances_read_the_model_once(run_dag, intacct_sandbox):
     assert dag_run.state == "success"
     assert len(xcoms["create_bill"]) == 5
     reads = [r for r in intacct_sandbox.requests if r["path"] == "/services/core/model"]
-    assert [r["query"] for r in reads] == [{"name": "accounts-payable/bill"}]
+    # Once: the bill's model, and its lines' owned object's (the sandbox's default owned_lists reading).
+    assert [r["query"] for r in reads] == [{"name": "accounts-payable/bill"}, {"name": "accounts-payable/bill-line"}]
     approvers = {
         r["billNumber"]: r["nsp::APPROVER"]
         for r in intacct_sandbox.records("accounts-payable/bill")

@@ -19,6 +19,8 @@ from intacct_provider.hooks.intacct import IntacctHook
 from intacct_provider.sandbox.tenant import EXAMPLE_TENANT, load_tenant
 
 BILL = "accounts-payable/bill"
+#: A bill's lines: the sandbox's model names this owned object (owned_lists="reference"), whose model is read too.
+LINE = "accounts-payable/bill-line"
 CIP = "platform-apps/nsp::cip_asset"
 TENANT = load_tenant(EXAMPLE_TENANT)
 MODEL = "/services/core/model"
@@ -34,15 +36,22 @@ def model_reads(sandbox: Any) -> list[dict]:
 
 
 # ---------------------------------------------------------------- against the sandbox
-def test_get_model_of_a_standard_and_a_custom_object(intacct_sandbox, hook):
+def names(sandbox: Any) -> list[str]:
+    return [r["query"]["name"] for r in model_reads(sandbox)]
+
+
+@pytest.mark.parametrize("owned_lists", ["reference", "inline"])
+def test_get_model_of_a_standard_and_a_custom_object(intacct_sandbox, hook, owned_lists):
+    intacct_sandbox.owned_lists = owned_lists
     bill = hook.get_model("bill")
     assert bill.path == BILL and "nsp::APPROVER" in bill.custom_fields
-    assert bill.lists["lines"].dimension_names() == ("nsp::project_type",)
+    assert bill.lists["lines"].dimension_names() == ("nsp::project_type",)  # the same model either way
     assert "nsp::COST_CODE" in bill.lists["lines"].fields
     cip = hook.get_model("nsp::cip_asset")
     assert cip.path == CIP and cip.fields["key"].read_only and cip.fields["nsp::COST"].type == "number"
-    assert model_reads(intacct_sandbox)[0]["query"] == {"name": BILL}
-    assert model_reads(intacct_sandbox)[1]["query"] == {"name": CIP}
+    # A list the model only names is described by its owned object's model, read with it (and kept).
+    assert names(intacct_sandbox) == ([BILL, LINE, CIP] if owned_lists == "reference" else [BILL, CIP])
+    assert bill.lists["lines"].api_object == (LINE if owned_lists == "reference" else None)
 
 
 def test_describe_names_the_query_services_columns(intacct_sandbox, hook):
@@ -71,14 +80,14 @@ def test_one_model_read_per_object_per_cache_period_across_hooks(intacct_sandbox
         assert "nsp::APPROVER" in with_hook.get_model("bill").custom_fields
         with_hook.get_model("nsp::cip_asset")
         with_hook.close()
-    assert [r["query"]["name"] for r in model_reads(intacct_sandbox)] == [BILL, CIP]
+    assert names(intacct_sandbox) == [BILL, LINE, CIP]  # the bill's lines: its owned object's model
     now[0] += 899  # still inside the default 900 s
     IntacctHook().get_model("bill")
-    assert len(model_reads(intacct_sandbox)) == 2
+    assert len(model_reads(intacct_sandbox)) == 3
     now[0] += 2  # the period is over: read again, once
     IntacctHook().get_model("bill")
     IntacctHook().get_model("bill")
-    assert [r["query"]["name"] for r in model_reads(intacct_sandbox)] == [BILL, CIP, BILL]
+    assert names(intacct_sandbox) == [BILL, LINE, CIP, BILL, LINE]
 
 
 def test_model_cache_seconds_zero_reads_once_per_hook(intacct_sandbox, intacct_conn):
@@ -87,7 +96,7 @@ def test_model_cache_seconds_zero_reads_once_per_hook(intacct_sandbox, intacct_c
         hook = IntacctHook()
         hook.get_model("bill")
         hook.get_model("bill")  # the hook's own copy
-    assert len(model_reads(intacct_sandbox)) == 3
+    assert names(intacct_sandbox) == [BILL, LINE] * 3
 
 
 def test_a_bad_model_cache_seconds_is_a_configuration_error(intacct_conn):
@@ -102,7 +111,7 @@ def test_a_model_read_by_one_company_is_not_anothers(intacct_sandbox, intacct_co
     IntacctHook().get_model("bill")
     intacct_conn(entity_id="US")  # another entity of the company: its own model
     IntacctHook().get_model("bill")
-    assert len(model_reads(intacct_sandbox)) == 2
+    assert names(intacct_sandbox) == [BILL, LINE] * 2
 
 
 def test_unknown_objects_and_a_forbidden_model_service(intacct_sandbox, hook, caplog):
