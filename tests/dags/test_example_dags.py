@@ -140,6 +140,7 @@ def test_custom_fields_example(run_dag, intacct_sandbox):
     assert xcoms["find_project_type"] == [{"key": "10001", "name": "Capex"}]
     bill = intacct_sandbox.get_record("accounts-payable/bill", xcoms["create_bill"]["ia::result"]["key"])
     assert (bill["nsp::APPROVER"], bill["nsp::PRIORITY"]) == ("jdoe", "normal")
+    assert bill["nsp::CONTRACT"] == {"key": "10001", "id": "10001"}
     assert bill["lines"][0]["nsp::COST_CODE"] == "CC-7"
     assert bill["lines"][0]["dimensions"]["nsp::project_type"]["key"] == "10001"
     assert [row["name"] for row in xcoms["read_cip_assets"]] == ["Server room fit-out", "Office HVAC"]

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import pytest
-from scripted_server import Answer, token
+from scripted_server import Answer, rows, token
 
 from intacct_provider.catalog.model import flat_fields
 from intacct_provider.exceptions import IntacctAuthError, IntacctNotFoundError
@@ -180,3 +180,52 @@ def test_a_token_refused_twice_is_not_taken_for_an_unreadable_model(server, scri
     with pytest.raises(IntacctAuthError) as refused:
         scripted_hook.model_for_check("bill")
     assert refused.value.status == 401
+
+
+# ---------------------------------------------------------------- owned lists and referenced records (scripted)
+def test_a_list_naming_its_owned_object_is_described_by_that_model(server, scripted_hook):
+    owned = {"apiObject": "objects/accounts-payable/payment-detail", "type": "ownedObject", "href": "/x"}
+    detail = {"fields": {"nsp::REMIT_REF": {"type": "string"}}, "lists": []}
+    server.play([token(), answer({"fields": {}, "lists": {"details": owned}}), answer(detail)])
+    model = scripted_hook.get_model("ap_payment")
+    assert "nsp::REMIT_REF" in model.lists["details"].fields
+    assert model.lists["details"].api_object == "accounts-payable/payment-detail"
+    calls = [r["path"] for r in server.requests if "/services/core/model" in r["path"]]
+    assert calls == [
+        "/ia/api/v1/services/core/model?name=accounts-payable/payment",
+        "/ia/api/v1/services/core/model?name=accounts-payable/payment-detail",
+    ]
+
+
+def test_an_owned_model_that_cannot_be_read_leaves_the_whole_model_unread(server, scripted_hook, caplog):
+    """Without its details' model the check could refuse a real detail field: nothing is checked instead."""
+    owned = {"apiObject": "accounts-payable/payment-detail"}
+    server.play([token(), answer({"fields": {}, "lists": {"details": owned}}), Answer(403, {"ia::error": {}})])
+    with caplog.at_level(logging.WARNING):
+        assert scripted_hook.model_for_check("ap_payment") is None
+    assert any("cannot be read" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("script", "exists"),
+    [
+        ([rows("10004")], True),
+        ([Answer(200, {"ia::result": [], "ia::meta": {"totalCount": 0, "start": 1, "pageSize": 2}})], False),
+        ([Answer(403, {"ia::error": {"message": "not permitted"}})], None),
+        ([Answer(400, {"ia::error": {"message": "Field 'key' is not valid"}})], None),
+    ],
+    ids=["found", "not found", "403: cannot tell", "400: cannot tell"],
+)
+def test_record_exists_is_read_once_per_record(server, scripted_hook, script, exists):
+    server.play([token(), *script])
+    assert scripted_hook.record_exists("nsp::contract", "key", "10004") is exists
+    assert scripted_hook.record_exists("platform-apps/nsp::contract", "key", "10004") is exists  # not asked again
+    (query,) = [r for r in server.requests if r["path"] == "/ia/api/v1/services/core/query"]
+    assert query["body"]["object"] == "platform-apps/nsp::contract"
+    assert query["body"]["filters"] == [{"$eq": {"key": "10004"}}]
+
+
+def test_a_refused_token_on_a_look_up_is_not_taken_for_cannot_tell(server, scripted_hook):
+    server.play([token(), Answer(401, {"ia::error": {"message": "expired"}}), token(), Answer(401, "no")])
+    with pytest.raises(IntacctAuthError):
+        scripted_hook.record_exists("nsp::contract", "key", "10004")
