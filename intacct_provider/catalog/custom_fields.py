@@ -19,7 +19,8 @@ hook has read the model (a read, before any write). What is checked:
 * a custom object has no published schema, so every field of its body is checked this way.
 
 Every problem of one body is reported at once, each naming the user's argument and the fix.
-Pure: the model comes from a callable the operator gives (the hook's read), never from here.
+Pure: the model, and the look-up of referenced records it may carry, come from a callable the
+operator gives (the hook's reads), never from here.
 """
 
 from __future__ import annotations

@@ -201,6 +201,25 @@ def test_a_payment_differing_only_in_a_detail_field_is_not_adopted_as_ours(intac
     assert [p["details"][0].get("nsp::REMIT_REF") for p in intacct_sandbox.records(PAYMENT)][-1] == "R-1"
 
 
+def test_a_deleted_payments_details_leave_the_table_by_key_sets(intacct_sandbox, intacct_conn, warehouse, hook):
+    """The details go with their (draft) payment; ``track_deletes="keys"`` applies that to the table."""
+    key = payment([{"key": "2001", "amount": "20.00", "nsp::REMIT_REF": "R-9"}]).execute(context())["ia::result"]
+    load = dict(
+        task_id="load",
+        object=DETAIL,
+        sql_conn_id=CONN_ID,
+        table="details",
+        track_deletes="keys",
+        keys_state_path=str(warehouse.with_suffix(".keys")),
+    )
+    IntacctToSqlOperator(**load).execute(context())
+    (stored,) = [r for r in rows(warehouse, "details") if r["ap_payment_key"] == key["key"]]
+    hook.delete_record("ap_payment", key["key"])
+    assert IntacctToSqlOperator(**load).execute(context())["deleted"] == 1
+    (gone,) = [r for r in rows(warehouse, "details") if r["key"] == stored["key"]]
+    assert gone["_deleted"] == 1 and gone["nsp__remit_ref"] == "R-9"
+
+
 def test_bulk_payments_check_every_detail_before_anything_is_sent(intacct_sandbox, intacct_conn, owned_lists):
     records = [
         {"vendor_id": "VEND-100", "bank_account_id": "BOA", "payment_date": "2026-11-15",
