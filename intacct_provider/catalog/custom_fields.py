@@ -316,7 +316,7 @@ class _Checker:
             return checked
         by = "key" if given.get("key") is not None else "id"
         self._refer(path, ref, by, str(_plain_key(given[by])))
-        return dict(value)
+        return {**value, **{name: _plain_key(item) for name, item in given.items() if item is not None}}
 
     def _refer(self, path: list[str], ref: Ref, by: str, value: str) -> None:
         if ref.api_object:

@@ -256,6 +256,7 @@ def test_none_unsets_a_relationship_as_sage_writes_it():
 
 def test_a_relationship_to_a_standard_object_takes_a_key_or_an_id_never_a_guess():
     assert check({"nsp::OWNER": {"id": "E-7"}}, model=RELATED) == {"nsp::OWNER": {"id": "E-7"}}
+    assert check({"nsp::OWNER": {"key": 33}}, model=RELATED) == {"nsp::OWNER": {"key": "33"}}  # as text
     with pytest.raises(IntacctValidationError) as caught:
         check({"nsp::OWNER": "E-7"}, model=RELATED)
     assert str(caught.value) == (
