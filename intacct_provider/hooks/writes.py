@@ -16,8 +16,11 @@ the bulk operators' array creates and the upsert's array PATCHes, with one rule 
   records stand alone). A record's own 5xx or 409 in a 207 is settled like a whole answer.
 * A lost send whose records are all confirmed missing goes out again **under its own key**, so a
   late commit of the lost request is replayed or refused (409, then found) instead of doubled;
-  a subset goes out under a new key; a send with no key is not repeated after a lost answer; and
-  no record is ever sent again under a key Intacct refused.
+  when some were found, the request was at work: the others are looked up again until a look-up
+  finds none of them, and then go out under a new key; a send with no key is not repeated after a lost answer; and
+  no record is ever sent again under a key Intacct refused. A 409 to a lost send's key, or to a
+  key of a resumed write (an earlier try derived it for the same records), with the records not
+  found, fails them: that request reached Intacct and may still be committing them.
 * A resumed write (an earlier try may have sent it) is settled before its first send.
 * Every wait before a re-send goes through the hook's one pacer (``Channel.pause``), so a 429 or
   a back-off holds back every thread of the task, with the transport's own sleep.
@@ -27,9 +30,11 @@ the bulk operators' array creates and the upsert's array PATCHes, with one rule 
 
 Limits, stated: a record identical to one of ours made by someone else inside the window (seconds
 wide) is taken for ours; a request still being processed when the look-up runs can commit after
-it (the same key then catches it, where the server honours keys); identical records without a
-natural key in two batches in flight at once make one look-up see the other's record: that
-record fails, loudly.
+it: when none of its records was found, the same key then catches it, where the server honours
+keys; when some were, the others are looked up again until a look-up finds none of them, and a
+server still committing them after that makes them twice; identical records without a natural
+key in two batches in flight at once make one look-up see the other's record: that record fails,
+loudly.
 """
 
 from __future__ import annotations
@@ -180,13 +185,13 @@ class WriteEngine:
         ``resumed``: an earlier try may have sent them, beginning at ``posted_at`` (``time.time()``;
         ``None``: unknown), so they are settled before anything is sent.
         """
-        write = _Write(self, CREATE, keys, single=single, first_post=FirstPost(posted_at))
+        write = _Write(self, CREATE, keys, single=single, first_post=FirstPost(posted_at), resumed=resumed)
         keyless = Counter(_content(item) for item in items if item.natural is None)
         with self._lock:
             self._sending += keyless
         write.keyless = keyless
         try:
-            pending = write.settle(items, EARLIER_TRY, resumed=True) if resumed else items
+            pending = write.settle_sent(items, EARLIER_TRY, resumed=True) if resumed else items
             write.run(pending)
         finally:
             with self._lock:
@@ -227,12 +232,23 @@ class WriteEngine:
 class _Write:
     """One call of the engine: the records' results, their window and what this task sent unsure."""
 
-    def __init__(self, engine: WriteEngine, operation: _Operation, keys: Keys, *, single: bool, first_post: FirstPost):
+    def __init__(
+        self,
+        engine: WriteEngine,
+        operation: _Operation,
+        keys: Keys,
+        *,
+        single: bool,
+        first_post: FirstPost,
+        resumed: bool = False,
+    ) -> None:
         self.engine = engine
         self.operation = operation
         self.keys = keys
         self.single = single
         self.first_post = first_post
+        #: An earlier try of the task may have sent these records, under the keys this try derives again.
+        self.resumed = resumed
         self.results: dict[int, Written] = {}
         #: Records this task sent without learning what happened (or, resumed, an earlier try may have).
         self.unsure: set[int] = set()
@@ -285,6 +301,9 @@ class _Write:
                     if pending and again:  # the lost request reached Intacct and may still be committing
                         self._refused(pending, key, exc, lost=True)
                         return
+                    if pending and self.resumed and key is not None:  # so may an earlier try's, under this key
+                        self._refused(pending, key, exc, earlier_try=True)
+                        return
                     if pending and self.keys(round_index + 1, pending) in refused:  # never again under that key
                         self._refused(pending, key, exc)
                         return
@@ -295,7 +314,7 @@ class _Write:
                         self.operation.method, engine.url, exc.message, _them(pending),
                     )  # fmt: skip
                     self.unsure.update(item.index for item in pending)
-                    sent, pending = pending, self.settle(pending, exc.message)
+                    sent, pending = pending, self.settle_sent(pending, exc.message)
                     lost = (key, sent) if self.operation.settles else None  # a PATCH simply goes again
                 continue  # Next.RESEND: the same records again (a new key if the round changes it, unless lost)
             lost = None  # a definite answer: each record's own result
@@ -375,6 +394,20 @@ class _Write:
         self.run(sent[middle:])
 
     # ---------------------------------------------------------------- settling
+    def settle_sent(self, items: list[Item], why: str, *, resumed: bool = False) -> list[Item]:
+        """Settle the records of a request that may still be in process; return those confirmed missing.
+
+        A look-up that finds some of them proves the request reached Intacct, and it may have been
+        committing the others while they were looked up (a content look-up is a query per record,
+        and a server may commit record by record): those are looked up again, until a look-up finds
+        none of them. Only then are they missing: sent again as a subset, under a new key, nothing
+        could catch a commit of them after that.
+        """
+        missing = self.settle(items, why, resumed=resumed)
+        while missing and len(missing) < len(items):
+            items, missing = missing, self.settle(missing, why, resumed=resumed)
+        return missing
+
     def settle(self, items: list[Item], why: str, *, resumed: bool = False, any_age: bool = False) -> list[Item]:
         """Resolve the records that may exist; return those confirmed missing, in input order.
 
@@ -488,16 +521,27 @@ class _Write:
     def fail(self, item: Item, error: IntacctError) -> None:
         self.results[item.index] = Written(item, "failed", error=error)
 
-    def _refused(self, items: list[Item], key: str | None, last: IntacctError | None, *, lost: bool = False) -> None:
+    def _refused(
+        self,
+        items: list[Item],
+        key: str | None,
+        last: IntacctError | None,
+        *,
+        lost: bool = False,
+        earlier_try: bool = False,
+    ) -> None:
         """Records Intacct said exist that no look-up can find: never sent again under the key it refused.
 
         ``lost``: the refused send repeated one whose answer was lost, under its key. The refusal
         proves that request reached Intacct; not finding its records means it may still be
-        committing them, so a send under any key could make them twice.
+        committing them, so a send under any key could make them twice. ``earlier_try``: the same
+        for a resumed write, whose keys are the ones an earlier try of the task derived for the same
+        records (a batch's key names its round and exact bodies): the request that used it is that
+        try's, and it may still be committing.
         """
-        if lost and key is not None and last is not None:
+        if (lost or earlier_try) and key is not None and last is not None:
             for item in items:
-                self.fail(item, self._lost_and_refused(item, key, last))
+                self.fail(item, self._lost_and_refused(item, key, last, earlier_try=earlier_try))
             return
         if key is None or last is None:  # a unique key, not an idempotency key: Intacct's own refusal stands
             error = last or IntacctConflictError("Intacct refused this create as a duplicate", status=409)
@@ -512,12 +556,17 @@ class _Write:
         for item in items:
             self.fail(item, error)
 
-    def _lost_and_refused(self, item: Item, key: str, last: IntacctError) -> IntacctConflictError:
+    def _lost_and_refused(self, item: Item, key: str, last: IntacctError, *, earlier_try: bool) -> IntacctConflictError:
+        sent = (
+            f"an earlier try of this task may have sent it under Idempotency-Key {key!r}; sent under that key, Intacct "
+            f"refused it as already used (Intacct: {_said(last)}), so that try's request reached Intacct"
+            if earlier_try
+            else f"the answer to a request with Idempotency-Key {key!r} was lost; sent again under that key, Intacct "
+            f"refused it as already used (Intacct: {_said(last)}), so the lost request reached Intacct"
+        )
         return self._conflict(
-            f"the answer to a request with Idempotency-Key {key!r} was lost; sent again under that key, Intacct "
-            f"refused it as already used (Intacct: {_said(last)}), so the lost request reached Intacct, yet looked up "
-            f"{_by(item)} this record was not found: that request may still be committing it; it was not sent again "
-            "(a new key could create it twice): check Intacct before creating it again",
+            f"{sent}, yet looked up {_by(item)} this record was not found: that request may still be committing it; "
+            "it was not sent again (a new key could create it twice): check Intacct before creating it again",
             last,
         )
 

@@ -164,7 +164,12 @@ class Route:
 
 
 _FAULT_FIELDS = (
-    BodyField("kind", ("string",), "status, reset, commit_then_drop, latency, expire_token or item_status", True),
+    BodyField(
+        "kind",
+        ("string",),
+        "status, reset, commit_then_drop, commit_then_status, commit_late, latency, expire_token or item_status",
+        True,
+    ),
     BodyField("count", ("integer",), "how many matching requests it hits (default 1)"),
     BodyField("method", ("string",), "only requests with this HTTP method"),
     BodyField("path", ("string",), "a regular expression searched in the path after /ia/api/v1"),
@@ -175,6 +180,7 @@ _FAULT_FIELDS = (
     BodyField("latency_ms", ("integer",), "the delay of a latency fault"),
     BodyField("after", ("integer",), "let this many matching requests through first"),
     BodyField("item", ("integer",), "the array item an item_status fault hits (0-based)"),
+    BodyField("hold", ("integer",), "a commit_late request is performed before this later matching one (default 1)"),
 )
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/sandbox/", "these routes and their bodies"),

@@ -8,6 +8,15 @@ An ``item_status`` fault hits one item (``item``, 0-based) of an array write: th
 fault performs the request (a create commits, every record of an array) and then answers
 ``status`` anyway (a 500 from a server that failed after writing): the ambiguous answer a client
 must settle by looking up, never by sending again.
+
+A ``commit_late`` fault is a server that commits *after* the client gave up on it: the request is
+taken, the connection is dropped without a byte of answer, and the request is performed only just
+before the ``hold``-th later request matching the fault is handled (whatever that request meets).
+Until then the request is still being processed, so a request reusing its ``Idempotency-Key`` is
+refused with 409 under either ``idempotency`` reading: there is no answer yet to replay (Sage
+documents the 409 for two requests with the same key; whether Intacct refuses or waits is not).
+A look-up made meanwhile finds nothing of it. Counting requests, not milliseconds, makes the late
+commit land at the same point of a client's run on any machine.
 """
 
 from __future__ import annotations
@@ -17,7 +26,16 @@ from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import Any
 
-KINDS = ("status", "reset", "commit_then_drop", "commit_then_status", "latency", "expire_token", "item_status")
+KINDS = (
+    "status",
+    "reset",
+    "commit_then_drop",
+    "commit_then_status",
+    "commit_late",
+    "latency",
+    "expire_token",
+    "item_status",
+)
 _ERROR_STATUSES = frozenset(int(status) for status in HTTPStatus if status >= 400)
 
 _HTML = (
@@ -41,6 +59,7 @@ class Fault:
     latency_ms: int | None = None
     after: int = 0
     item: int = 0
+    hold: int = 1
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method:
@@ -63,6 +82,7 @@ def make_fault(
     latency_ms: int | None = None,
     after: int = 0,
     item: int = 0,
+    hold: int = 1,
 ) -> Fault:
     """Validate the arguments of ``inject`` (ValueError on nonsense) and build the fault."""
     if kind not in KINDS:
@@ -73,6 +93,8 @@ def make_fault(
         raise ValueError("a status fault needs an HTTP error status such as 429, 500, 502, 503 or 504")
     if not isinstance(after, int) or after < 0 or not isinstance(item, int) or item < 0:
         raise ValueError("after and item must be integers >= 0")
+    if not isinstance(hold, int) or isinstance(hold, bool) or hold < 1:
+        raise ValueError("hold must be a positive integer: the later matching request before which it commits")
     if kind == "latency" and (not isinstance(latency_ms, int) or latency_ms < 0):
         raise ValueError("a latency fault needs latency_ms >= 0")
     if path is not None:
@@ -94,6 +116,7 @@ def make_fault(
         latency_ms=latency_ms,
         after=after,
         item=item,
+        hold=hold,
     )
 
 
@@ -102,17 +125,49 @@ def html_page(status: int, reason: str) -> bytes:
     return _HTML.format(status=status, reason=reason).encode()
 
 
+@dataclass
+class _Held:
+    """A request a ``commit_late`` fault took without answering, waiting for ``left`` more matching requests."""
+
+    fault: Fault
+    request: Any  # the ApiRequest, performed when it is due
+    key: str | None
+    left: int
+
+
 class FaultBook:
-    """Pending faults, consumed as matching requests arrive."""
+    """Pending faults, consumed as matching requests arrive, and the requests ``commit_late`` holds."""
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
+        self._held: list[_Held] = []
 
     def add(self, fault: Fault) -> None:
         self._faults.append(fault)
 
     def clear(self) -> None:
+        """Drop every pending fault, and every held request with it: it is never performed."""
         self._faults.clear()
+        self._held.clear()
+
+    def hold(self, fault: Fault, request: Any, key: str | None) -> None:
+        """Keep ``request`` (which ``fault`` hit) unperformed until ``fault.hold`` later matching requests arrive."""
+        self._held.append(_Held(fault, request, key or None, fault.hold))
+
+    def due(self, method: str, path: str) -> list[Any]:
+        """The held requests to perform before this one, in the order they arrived (counting it against each)."""
+        ready = []
+        for held in list(self._held):
+            if held.fault.matches(method, path):
+                held.left -= 1
+                if held.left == 0:
+                    self._held.remove(held)
+                    ready.append(held.request)
+        return ready
+
+    def holds_key(self, key: str | None) -> bool:
+        """Whether a held request, still being processed, carries this ``Idempotency-Key``."""
+        return bool(key) and any(held.key == key for held in self._held)
 
     def pending(self) -> list[dict[str, Any]]:
         return [fault.as_dict() for fault in self._faults]

@@ -441,11 +441,13 @@ class IntacctSandbox:
         latency_ms: int | None = None,
         after: int = 0,
         item: int = 0,
+        hold: int = 1,
     ) -> None:
         """Make the next ``count`` matching requests fail (see :mod:`.faults` for the kinds).
 
         ``after`` lets that many matching requests through first; ``item`` is the array index an
-        ``item_status`` fault hits.
+        ``item_status`` fault hits; a ``commit_late`` request is performed just before the
+        ``hold``-th later matching request.
         """
         self.state.inject(
             kind,
@@ -459,6 +461,7 @@ class IntacctSandbox:
             latency_ms=latency_ms,
             after=after,
             item=item,
+            hold=hold,
         )
 
     def clear_faults(self) -> None:

@@ -1,8 +1,9 @@
 """HTTP transport: keep-alive server, throttling, latency, faults and the request log.
 
 Built on ``http.server`` rather than an ASGI stack because the faults need the raw socket: a
-"reset" closes it with RST before answering, and "commit then drop" performs the write and then
-closes without a response -- the ambiguous create that retry-safe clients must survive.
+"reset" closes it with RST before answering, "commit then drop" performs the write and then
+closes without a response -- the ambiguous create that retry-safe clients must survive -- and
+"commit late" closes without a response and performs the write when a later request arrives.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .admin import Admin
 from .api import Api
-from .errors import ApiError
+from .errors import ApiError, detail
 from .faults import Fault, html_page
 from .messages import ApiRequest, ApiResponse, error_response
 from .requestlog import new_entry
@@ -108,9 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             with state.lock:
+                late = state.faults.due(request.method, request.path)
                 extra_latency, fault = state.faults.take(request.method, request.path)
+                if fault is not None and fault.kind == "commit_late":
+                    state.faults.hold(fault, request, request.headers.get("Idempotency-Key"))
                 delay_ms = state.settings.latency_ms + extra_latency
                 envelope = state.settings.error_envelope
+            for held in late:  # a commit_late request the server gets to only now, before this one
+                self.server.api.handle(held)
             if delay_ms:
                 time.sleep(delay_ms / 1000)
             entry["fault"] = fault.kind if fault else None
@@ -124,26 +130,40 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, request: ApiRequest, fault: Fault | None, envelope: str) -> ApiResponse | None:
         """The answer, after applying ``fault``; None when the connection was dropped instead."""
         if fault is None:
-            return self.server.api.handle(request)
+            return self._process(request, envelope)
         if fault.kind == "reset":
             self._drop(reset=True)
             return None
+        if fault.kind == "commit_late":  # held by the fault book: performed when a later request is due
+            self._drop(reset=False)
+            return None
         if fault.kind == "commit_then_drop":
-            self.server.api.handle(request)
+            self._process(request, envelope)
             self._drop(reset=False)
             return None
         if fault.kind == "commit_then_status":
-            self.server.api.handle(request)
+            self._process(request, envelope)
             return _status_response(fault, envelope)
         if fault.kind == "item_status":
             request.item_fault = fault
-            return self.server.api.handle(request)
+            return self._process(request, envelope)
         if fault.kind == "expire_token":
             _, _, token = (request.headers.get("Authorization") or "").partition(" ")
             with self.server.state.lock:
                 self.server.state.auth.revoke(token.strip())
-            return self.server.api.handle(request)
+            return self._process(request, envelope)
         return _status_response(fault, envelope)
+
+    def _process(self, request: ApiRequest, envelope: str) -> ApiResponse:
+        """The API's answer, unless the request reuses the Idempotency-Key of a request still being processed."""
+        state = self.server.state
+        with state.lock:
+            busy = state.faults.holds_key(request.headers.get("Idempotency-Key"))
+        if busy:
+            message = "A request with the same idempotency key is still being processed"
+            error = ApiError(409, message, [detail("duplicateIdempotencyKey", message, "Idempotency-Key")])
+            return error_response(error, envelope)
+        return self.server.api.handle(request)
 
     def _drop(self, reset: bool) -> None:
         """Close the socket without answering: RST for a reset, FIN for a dropped answer."""

@@ -94,6 +94,81 @@ def test_commit_then_drop_then_the_same_idempotency_key(
     assert [b["billNumber"] for b in intacct_sandbox.records(BILL)].count("CTD-2") == 1
 
 
+@pytest.fixture
+def held(intacct_sandbox: IntacctSandbox):
+    """How many bills hold a number (the sandbox's own view, not a request)."""
+    return lambda number: [b.get("billNumber") for b in intacct_sandbox.records(BILL)].count(number)
+
+
+def test_commit_late_drops_the_answer_and_commits_before_the_next_matching_request(
+    intacct_sandbox: IntacctSandbox, api: Client, held
+) -> None:
+    intacct_sandbox.inject("commit_late", method="POST", path=BILLS)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.create(BILL, bill_body(billNumber="LATE-1"))
+    assert held("LATE-1") == 0  # not yet: the server is still processing it
+    assert api.rows(object=BILL, filters=[{"$eq": {"billNumber": "LATE-1"}}]) == []  # a query does not match BILLS
+    assert held("LATE-1") == 0
+    assert api.create(BILL, bill_body(billNumber="LATE-2")).status_code == 201
+    assert (held("LATE-1"), held("LATE-2")) == (1, 1)  # committed just before the next bill POST was handled
+    dropped = [e for e in intacct_sandbox.requests if e["fault"] == "commit_late"]
+    assert len(dropped) == 1 and dropped[0]["status"] is None  # no answer was ever sent
+
+
+def test_commit_late_waits_for_the_hold_th_matching_request_whatever_that_request_meets(
+    intacct_sandbox: IntacctSandbox, api: Client, held
+) -> None:
+    intacct_sandbox.inject("commit_late", method="POST", path=BILLS, hold=3)
+    intacct_sandbox.inject("status", status=429, retry_after=0, method="POST", path=BILLS, count=2)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.create(BILL, bill_body(billNumber="LATE-3"))
+    assert api.create(BILL, bill_body(billNumber="LATE-4")).status_code == 429
+    assert held("LATE-3") == 0
+    assert api.create(BILL, bill_body(billNumber="LATE-4")).status_code == 429
+    assert held("LATE-3") == 0
+    assert api.create(BILL, bill_body(billNumber="LATE-4")).status_code == 201  # the third: it committed first
+    assert (held("LATE-3"), held("LATE-4")) == (1, 1)
+
+
+@pytest.mark.parametrize(("mode", "after"), [("replay", 201), ("conflict", 409)])
+def test_commit_late_refuses_its_key_while_it_is_being_processed_under_either_reading(
+    intacct_sandbox: IntacctSandbox, api: Client, held, mode: str, after: int
+) -> None:
+    """No answer exists yet to replay: a reuse of its key is a 409, then answered by the reading once committed."""
+    intacct_sandbox.idempotency = mode
+    intacct_sandbox.inject("commit_late", method="POST", path=BILLS, hold=2)
+    body, headers = bill_body(billNumber="LATE-5"), {"Idempotency-Key": "late-5"}
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.create(BILL, body, headers=headers)
+    refused = api.create(BILL, body, headers=headers)  # the first later request: it is still held
+    assert refused.status_code == 409
+    assert error_of(refused)["details"][0]["code"] == "duplicateIdempotencyKey"
+    assert "still being processed" in error_of(refused)["message"]
+    assert held("LATE-5") == 0
+    assert api.create(BILL, bill_body(billNumber="LATE-6")).status_code == 201  # the second: it commits first
+    assert held("LATE-5") == 1
+    assert api.create(BILL, body, headers=headers).status_code == after  # now the key is a processed request's
+    assert held("LATE-5") == 1
+
+
+def test_commit_late_of_an_array_commits_every_record(intacct_sandbox: IntacctSandbox, api: Client, held) -> None:
+    intacct_sandbox.inject("commit_late", method="POST", path=BILLS)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.post(f"/objects/{BILL}", json=[bill_body(billNumber="LATE-7"), bill_body(billNumber="LATE-8")])
+    assert (held("LATE-7"), held("LATE-8")) == (0, 0)
+    api.create(BILL, bill_body(billNumber="LATE-9"))
+    assert (held("LATE-7"), held("LATE-8")) == (1, 1)
+
+
+def test_reset_drops_a_held_request_unperformed(intacct_sandbox: IntacctSandbox, api: Client, held) -> None:
+    intacct_sandbox.inject("commit_late", method="POST", path=BILLS)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.create(BILL, bill_body(billNumber="LATE-10"), headers={"Idempotency-Key": "late-10"})
+    intacct_sandbox.clear_faults()
+    retry = api.create(BILL, bill_body(billNumber="LATE-10"), headers={"Idempotency-Key": "late-10"})
+    assert retry.status_code == 201 and held("LATE-10") == 1  # never performed: the key is free, one bill
+
+
 def test_latency_fault_delays_matching_requests(intacct_sandbox: IntacctSandbox, api: Client) -> None:
     intacct_sandbox.inject("latency", latency_ms=300, count=1, path="^/objects/")
     started = time.monotonic()
@@ -151,6 +226,8 @@ def test_clear_faults_and_reset_drop_pending_faults(intacct_sandbox: IntacctSand
         {"kind": "latency"},
         {"kind": "reset", "count": 0},
         {"kind": "reset", "path": "("},
+        {"kind": "commit_late", "hold": 0},
+        {"kind": "commit_late", "hold": True},
     ],
 )
 def test_nonsense_faults_are_refused(intacct_sandbox: IntacctSandbox, kwargs: dict) -> None:

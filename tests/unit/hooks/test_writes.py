@@ -49,7 +49,8 @@ class FakeIntacct:
     ``faults`` name what the next sends meet, one each: ``commit_then_lost``/``commit_then_500``
     perform the create and then raise what the transport raises; ``lost``/``429``/``409``/``403``
     (and ``no_connection``) raise without writing; ``late`` loses the answer and commits the request just before the next
-    create arrives (a request still being processed when the look-up ran); ``item_409``/``item_503``
+    create arrives (a request still being processed when the look-up ran), ``torn`` just before the look-up's second
+    query (committed while it was looked up); ``item_409``/``item_503``
     make the first record of an array fail alone, ``201_bare_error`` in a 201 without a status. A body described ``bad`` makes its whole request
     a 400, as validation would. A committed request's key replays its answer, as Intacct's does.
     """
@@ -58,6 +59,7 @@ class FakeIntacct:
         self.records: dict[str, dict[str, Any]] = {}
         self.replays: dict[str, SimpleNamespace] = {}
         self.late: list[tuple[str | None, Any]] = []
+        self.queries_until_commit: int | None = None  # ``torn``: queries answered before the late commit lands
         self.calls: list[tuple[str, str, Any, str | None]] = []
         self.faults: list[str] = []
         self.pauses: list[float] = []
@@ -72,15 +74,18 @@ class FakeIntacct:
         key = (headers or {}).get("Idempotency-Key")
         self.calls.append((method, path, json_body, key))
         if path == QUERY:
+            if self.queries_until_commit is not None:
+                self.queries_until_commit -= 1
+                if self.queries_until_commit < 0:
+                    self._commit_late()
             return self._query(json_body)
         if method == "GET":
             return self._get(path.rsplit("/", 1)[-1].split(","))
-        for late_key, late_body in self.late:  # the late commit lands before this request is read
-            self._commit(late_key, late_body, None)
-        self.late = []
+        self._commit_late()  # the late commit lands before this request is read
         fault = self.faults.pop(0) if self.faults else None
-        if fault == "late":
+        if fault in ("late", "torn"):
             self.late.append((key, json_body))
+            self.queries_until_commit = 1 if fault == "torn" else None
             fault = "lost"
         if fault == "lost":
             raise IntacctAmbiguousWriteError(
@@ -101,6 +106,12 @@ class FakeIntacct:
         if key in self.replays:
             return self.replays[key]
         return self._commit(key, json_body, fault)
+
+    def _commit_late(self) -> None:
+        for late_key, late_body in self.late:
+            self._commit(late_key, late_body, None)
+        self.late = []
+        self.queries_until_commit = None
 
     def _commit(self, key: str | None, json_body: Any, fault: str | None) -> SimpleNamespace:
         bodies = json_body if isinstance(json_body, list) else [json_body]
@@ -278,6 +289,27 @@ def test_a_lost_send_partly_committed_sends_only_the_missing_under_a_new_key(int
     assert [intacct.count(f"p-{i}") for i in range(4)] == [1] * 4
 
 
+def test_a_lost_send_committing_while_it_is_looked_up_is_found_not_sent_again(intacct):
+    """The first record's query found nothing, then the request committed: it is looked up again, and found."""
+    intacct.faults = ["torn"]
+    written = engine(intacct).create(bills(3, "tn", numbered=False), keys_by_round())
+    assert statuses(written) == [("created", How.FOUND)] * 3
+    assert [intacct.count(f"tn-{i}") for i in range(3)] == [1] * 3
+    assert len(intacct.posts()) == 1
+
+
+def test_a_lost_send_partly_found_twice_sends_the_rest(intacct):
+    """A record a second look-up does not find either is sent again (a subset, so under a new key)."""
+    items = bills(3, "pt", numbered=False)
+    intacct.faults = ["lost"]
+    intacct.create(items[0].body)
+    written = engine(intacct).create(items, keys_by_round())
+    assert statuses(written) == [("created", How.FOUND), ("created", How.ANSWERED), ("created", How.ANSWERED)]
+    queries = [call for call in intacct.calls if call[1] == QUERY]
+    assert len(queries) == 3 + 2  # three records looked up, then the two missing once more
+    assert [call[3] for call in intacct.posts()] == ["k-0-3", "k-1-2"]
+
+
 def test_a_429_proves_nothing_was_written_and_is_sent_again_without_a_look_up(intacct):
     intacct.faults = ["429"]
     written = engine(intacct).create(bills(2, "t"), keys_by_round())
@@ -308,7 +340,8 @@ def test_a_201_holding_an_error_of_unknown_status_is_settled_by_a_look_up(intacc
     written = engine(intacct).create(bills(3, "b"), keys_by_round())
     assert statuses(written) == [("created", How.ANSWERED), ("created", How.FOUND), ("created", How.FOUND)]
     assert [intacct.count(f"b-{i}") for i in range(3)] == [1] * 3
-    assert [call[1] for call in intacct.calls] == [URL, QUERY, "/objects/accounts-payable/bill/102,101", URL]
+    # Two of three found: the request was at work, so the third is looked up once more before it is sent.
+    assert [call[1] for call in intacct.calls] == [URL, QUERY, "/objects/accounts-payable/bill/102,101", QUERY, URL]
 
 
 def test_rounds_spent_fail_the_record_saying_what_was_tried(intacct):
@@ -420,6 +453,32 @@ def test_a_refused_batch_key_sends_the_missing_records_under_a_new_one(intacct):
     written = engine(intacct).create(bills(2, "y"), keys_by_round())
     assert [w.status for w in written] == ["created", "created"]
     assert [call[3] for call in intacct.posts()] == ["k-0-2", "k-1-2"]
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["natural-key", "content"])
+def test_a_resumed_writes_key_refused_with_nothing_found_is_never_sent_again(intacct, numbered):
+    """A retry derives the keys its earlier try used: a 409 to one, nothing found, is that try's request.
+
+    It reached Intacct and may still be committing the records: a send under a new key could make them twice.
+    """
+    intacct.faults = ["409"]
+    began = datetime.now(UTC).timestamp() - 30
+    written = engine(intacct).create(bills(2, "w", numbered), keys_by_round(), resumed=True, posted_at=began)
+    assert [call[3] for call in intacct.posts()] == ["k-0-2"]
+    for one in written:
+        assert one.status == "failed" and isinstance(one.error, IntacctConflictError)
+        text = str(one.error)
+        assert "an earlier try of this task may have sent it under Idempotency-Key 'k-0-2'" in text
+        assert "may still be committing it; it was not sent again" in text
+    assert ("by vendor.id=V-1, billNumber=w-1" if numbered else "by content") in str(written[1].error)
+
+
+def test_a_resumed_writes_key_refused_after_a_429_is_never_sent_again(intacct):
+    """Any key of a resumed write may be one its earlier try sent: the round after a 429 too."""
+    intacct.faults = ["429", "409"]
+    written = engine(intacct).create(bills(2, "v"), keys_by_round(), resumed=True)
+    assert [call[3] for call in intacct.posts()] == ["k-0-2", "k-1-2"]
+    assert all(one.status == "failed" and "earlier try" in str(one.error) for one in written)
 
 
 # ------------------------------------------------------------------ resumed writes
