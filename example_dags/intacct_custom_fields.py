@@ -2,8 +2,9 @@
 
 Written for the sandbox's example company (``make demo`` starts it; by hand:
 ``python -m intacct_provider.sandbox --tenant intacct_provider/sandbox/tenants/example.json``),
-whose AP bills carry an approver (``nsp::APPROVER``) and a priority picklist (``nsp::PRIORITY``),
-whose bill lines carry a cost code (``nsp::COST_CODE``) and a user-defined dimension
+whose AP bills carry an approver (``nsp::APPROVER``), a priority picklist (``nsp::PRIORITY``) and
+the contract they fall under (``nsp::CONTRACT``, a custom relationship to the custom object
+``nsp::contract``), whose bill lines carry a cost code (``nsp::COST_CODE``) and a user-defined dimension
 (``nsp::project_type``), and which keeps construction-in-progress assets in a custom object
 (``nsp::cip_asset``). Change the names to your company's: its model service lists them.
 
@@ -11,7 +12,8 @@ whose bill lines carry a cost code (``nsp::COST_CODE``) and a user-defined dimen
    of a custom object, read like any other object).
 2. Create the bill: custom fields in ``extra_fields``, the line's own in ``line_items``. Before
    the create the task reads the company's model and checks them: a misspelt field, a value
-   outside the picklist or a wrong type fails here, naming the argument, before anything is sent.
+   outside the picklist, a wrong type or a contract that does not exist fails here, naming the
+   argument, before anything is sent.
 3. Read the custom object's records for the project.
 """
 
@@ -37,6 +39,7 @@ with DAG(
         "vendor_id": Param("VEND-100", type="string"),
         "approver": Param("jdoe", type="string", description="nsp::APPROVER on the bill"),
         "priority": Param("normal", type="string", enum=["low", "normal", "rush"], description="nsp::PRIORITY"),
+        "contract": Param("10001", type="string", description="key of the nsp::contract record (nsp::CONTRACT)"),
         "project_type": Param("Capex", type="string", description="name of a nsp::project_type record"),
         "project": Param("PRJ-100", type="string", description="the CIP assets' nsp::PROJECT"),
     },
@@ -64,7 +67,11 @@ with DAG(
                 "nsp::project_type": PROJECT_TYPE_KEY,  # a dimension: sent as dimensions["nsp::project_type"]
             }
         ],
-        extra_fields={"nsp::APPROVER": "{{ params.approver }}", "nsp::PRIORITY": "{{ params.priority }}"},
+        extra_fields={
+            "nsp::APPROVER": "{{ params.approver }}",
+            "nsp::PRIORITY": "{{ params.priority }}",
+            "nsp::CONTRACT": "{{ params.contract }}",  # a relationship: sent as {"key": ...}
+        },
     )
     read_cip_assets = IntacctQueryOperator(
         task_id="read_cip_assets",

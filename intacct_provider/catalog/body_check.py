@@ -69,7 +69,7 @@ def check_body(obj: IntacctObject, body: Mapping[str, Any], *, extra: Any = None
     check, quick = checks
     if quick is not None and quick(body):
         return
-    body = strip_custom(body)  # only a body the schema refuses pays for looking for custom names
+    body = strip_custom(body, obj.lines_field)  # only a body the schema refuses pays for looking for custom names
     if quick is not None and quick(body):
         return
     from intacct_provider.contract import is_read_only_error, unknown_properties

@@ -4,17 +4,23 @@ Standard fields are checked against Sage's published schemas with no request (``
 a company's own fields only its model knows, so they are checked here, in ``execute()``, once the
 hook has read the model (a read, before any write). What is checked:
 
-* a custom field of the record (``nsp::APPROVER``), of a line (``line_items[0].nsp::COST_CODE``)
-  or a line's user-defined dimension (``line_items[0].nsp::project``, sent as
-  ``dimensions["nsp::project"] = {"key": ...}``) must be one the model lists: an unknown one is
-  refused naming the closest known one;
+* a custom field of the record (``nsp::APPROVER``), of a line (``line_items[0].nsp::COST_CODE``,
+  or an AP payment's detail: ``bills[0].nsp::REMIT_REF``) or a line's user-defined dimension
+  (``line_items[0].nsp::project``, sent as ``dimensions["nsp::project"] = {"key": ...}``) must be
+  one the model lists: an unknown one is refused naming the closest known one;
+* a custom relationship (``nsp::CONTRACT``, a reference the model lists in ``refs``) is written
+  ``{"key": ...}``: to a custom object (key and id always the same) a plain value or an ``id`` is
+  sent as its key, to a standard object a plain value is refused (a key or an id?); where the
+  model carries a :data:`~intacct_provider.catalog.model.RecordLookup`, a record that does not
+  exist is refused before the write;
 * its value must have the model's type: ``true``/``false`` for a boolean, a number for a number
   (sent as a JSON number; a decimal stays an exact ``Decimal``, never a float), a real date, one
   of the allowed values of a picklist; read-only fields take no value, immutable ones no change;
 * a custom object has no published schema, so every field of its body is checked this way.
 
 Every problem of one body is reported at once, each naming the user's argument and the fix.
-Pure: the model comes from a callable the operator gives (the hook's read), never from here.
+Pure: the model, and the look-up of referenced records it may carry, come from a callable the
+operator gives (the hook's reads), never from here.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.catalog.model import CUSTOM_PREFIX, DIMENSIONS, FieldSpec, Node, Ref, is_custom
+from intacct_provider.catalog.model import CUSTOM_PREFIX, DIMENSIONS, FieldSpec, Node, Ref, is_custom, object_path
+from intacct_provider.catalog.registry import registered
 from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
 
 if TYPE_CHECKING:
@@ -42,6 +49,12 @@ _TRUE_FALSE = {"true": True, "false": False}
 def is_custom_object(path: str) -> bool:
     """Whether ``path`` is a custom object (``platform-apps/nsp::cip_asset``)."""
     return path.startswith("platform-apps/" + CUSTOM_PREFIX)
+
+
+def line_list(path: str) -> str:
+    """The name of an object's list of lines: ``details`` for an AP payment, ``lines`` for the others."""
+    known = registered(path)
+    return known.lines_field if known is not None else "lines"
 
 
 def custom_paths(body: Mapping[str, Any], lines: str = "lines") -> list[list[str]]:
@@ -92,8 +105,9 @@ _MARK = "\x00" + CUSTOM_PREFIX
 
 
 def needs_model(path: str, body: Mapping[str, Any]) -> bool:
-    """Whether checking ``body`` needs the tenant's model: a custom object, or any custom name in it."""
-    return has_custom(body) or is_custom_object(path)
+    """Whether checking ``body`` needs the tenant's model: a custom object, or any custom name in it
+    (top level, on its lines: an AP payment's ``details``, the others' ``lines``)."""
+    return has_custom(body, line_list(path)) or is_custom_object(path)
 
 
 def with_model(
@@ -135,6 +149,8 @@ def check_custom(
     checker = _Checker(model, name, operation, label or model.path)
     checked = checker.record(body)
     checker.raise_problems()
+    checker.verify_references()
+    checker.raise_problems()
     return checked
 
 
@@ -146,6 +162,8 @@ class _Checker:
         self.label = label
         self.whole = is_custom_object(model.path)  # a custom object: every field is the tenant's
         self.problems: list[tuple[str, str]] = []
+        #: The relationships given, to look up once the body is otherwise right: (path, object, by, value).
+        self.references: list[tuple[list[str], str, str, str]] = []
 
     def raise_problems(self) -> None:
         if len(self.problems) == 1:
@@ -206,7 +224,10 @@ class _Checker:
             return line
         checked = dict(line)
         udds = model.dimension_names()
-        where = f"a custom field or user-defined dimension of {self.label} {lines}"
+        if udds or DIMENSIONS in model.groups:
+            where = f"a custom field or user-defined dimension of {self.label} {lines}"
+        else:  # an AP payment's details: no dimensions
+            where = f"a custom field of {self.label} {lines}"
         given = line.get(DIMENSIONS)
         if isinstance(given, Mapping):  # first: a dimension given as a line key below is added to these
             checked[DIMENSIONS] = self.dimensions(model, [lines, f"[{index}]", DIMENSIONS], given, udds)
@@ -249,18 +270,74 @@ class _Checker:
 
     # ---------------------------------------------------------------- values
     def reference(self, ref: Ref, path: list[str], value: Any) -> Any:
+        """A reference to another record (a relationship custom field), as it is sent.
+
+        ``{"key": ...}`` or ``{"id": ...}``, as Sage writes references. To a custom object, whose
+        key and id "are always the same" (Sage's guide), a plain value or an ``id`` is sent as its
+        ``key``: the form Sage's examples write a custom object's record in (a user-defined
+        dimension), and so the one every tenant takes. To a standard object a plain value is refused:
+        it could be either (a vendor's key ``33`` or its id ``VEND-100``). ``None`` unsets it, sent as
+        Sage writes an unset reference: ``{"key": null}``.
+        """
         if value is None:
-            return value
-        if not isinstance(value, Mapping) or not (value.get("key") or value.get("id")):
-            target = f" of {ref.api_object}" if ref.api_object else ""
-            self.problem(path, f"a reference to a record{target} such as {{'key': '10004'}} or {{'id': 'X-1'}}")
-            return value
+            return {"key": None}
+        target = f" of {ref.api_object}" if ref.api_object else ""
+        example = "{'key': '10004'}" if ref.to_custom_object else "{'key': '10004'} or {'id': 'X-1'}"
+        if not isinstance(value, Mapping):
+            if ref.to_custom_object and _plain_key(value) is not None:
+                value = {"key": _plain_key(value)}
+            else:
+                why = "" if ref.to_custom_object else " (a plain value could be its key or its id)"
+                self.problem(path, f"a reference to a record{target} such as {example}{why}")
+                return value
+        problems = len(self.problems)
         for name in value:
             if ref.fields and name not in ref.fields:
                 self.unknown([*path, name], name, list(ref.fields), f"a field of the reference {path[-1]}")
             elif name in ref.fields and ref.fields[name].read_only:
                 self.problem([*path, name], "no value: Intacct sets this read-only field itself")
-        return dict(value)
+        if len(self.problems) > problems:
+            return dict(value)
+        given = {name: value.get(name) for name in ("key", "id") if name in value}
+        if not given or any(item is not None and _plain_key(item) is None for item in given.values()):
+            self.problem(path, f"a reference to a record{target} such as {example} ({{'key': None}} unsets it)")
+            return dict(value)
+        if all(item is None for item in given.values()):
+            return {**value, **given}  # unset
+        if ref.to_custom_object:
+            keys = {_plain_key(item) for item in given.values() if item is not None}
+            if len(keys) > 1:
+                self.problem(path, "the same key and id: a custom object's key and id are always the same")
+                return dict(value)
+            (key,) = keys
+            checked: dict[str, Any] = {name: item for name, item in value.items() if name != "id"}
+            checked["key"] = key
+            self._refer(path, ref, "key", str(key))
+            return checked
+        by = "key" if given.get("key") is not None else "id"
+        self._refer(path, ref, by, str(_plain_key(given[by])))
+        return {**value, **{name: _plain_key(item) for name, item in given.items() if item is not None}}
+
+    def _refer(self, path: list[str], ref: Ref, by: str, value: str) -> None:
+        if ref.api_object:
+            self.references.append((path, object_path(ref.api_object), by, value))
+
+    def verify_references(self) -> None:
+        """Refuse each relationship naming a record that does not exist, when the model can look records up.
+
+        Each distinct record is looked up once; one Intacct cannot tell about (``None``: the user
+        may not read that object) is left to Intacct, which refuses the write if it must.
+        """
+        lookup = self.model.lookup
+        if lookup is None or not self.references:
+            return
+        found: dict[tuple[str, str, str], bool | None] = {}
+        for path, api_object, by, value in self.references:
+            wanted = (api_object, by, value)
+            if wanted not in found:
+                found[wanted] = lookup(api_object, by, value)
+            if found[wanted] is False:
+                self.problem(path, f"the {by} of an existing record of {api_object}: {by} {value!r} does not exist")
 
     def value(self, spec: FieldSpec, path: list[str], value: Any) -> Any:
         if spec.read_only:
@@ -375,6 +452,13 @@ def _number(value: Any) -> Decimal | None:
 def _places(number: Decimal) -> int:
     exponent = number.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _plain_key(value: Any) -> str | None:
+    """A key or id as text: non-empty text or an int (a template may render either), else None."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        return None
+    return str(value).strip()
 
 
 def _has_custom_lines(rows: list[Any]) -> bool:

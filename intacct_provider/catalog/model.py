@@ -17,8 +17,8 @@ an empty array (the spec) or an error. Anything else is refused naming the call,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -28,6 +28,12 @@ from intacct_provider.exceptions import IntacctNotFoundError, IntacctProtocolErr
 CUSTOM_PREFIX = "nsp::"
 #: The group of a line list that holds its dimensions (standard and user-defined).
 DIMENSIONS = "dimensions"
+#: Where every custom object lives (``platform-apps/nsp::contract``).
+CUSTOM_OBJECTS = "platform-apps/"
+
+#: Whether a record of an object exists: ``(object path, "key" or "id", value)`` -> True, False, or
+#: None when it cannot be told (the caller then leaves the reference to Intacct).
+RecordLookup = Callable[[str, str, str], bool | None]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -39,6 +45,13 @@ def _empty() -> Mapping[str, Any]:
 def is_custom(name: object) -> bool:
     """Whether a field or object name is the company's own (``nsp::APPROVER``)."""
     return isinstance(name, str) and name.startswith(CUSTOM_PREFIX)
+
+
+def object_path(api_object: str) -> str:
+    """An ``apiObject`` as a path: ``objects/company-config/department`` and a custom object's short
+    ``nsp::contract`` become ``company-config/department`` and ``platform-apps/nsp::contract``."""
+    path = api_object.strip().strip("/").removeprefix("objects/")
+    return CUSTOM_OBJECTS + path if is_custom(path) else path
 
 
 @dataclass(frozen=True)
@@ -87,15 +100,30 @@ class Ref:
     api_object: str | None
     fields: Mapping[str, FieldSpec] = field(default_factory=_empty)
 
+    @property
+    def to_custom_object(self) -> bool:
+        """Whether it points to a custom object, whose ``key`` and ``id`` are the same (Sage's guide)."""
+        return self.api_object is not None and object_path(self.api_object).startswith(CUSTOM_OBJECTS + CUSTOM_PREFIX)
+
 
 @dataclass(frozen=True)
 class Node:
-    """An object, one of its groups, or a line of one of its lists: fields, groups, refs and lists."""
+    """An object, one of its groups, or a line of one of its lists: fields, groups, refs and lists.
+
+    ``api_object`` is the owned object a list's lines are (``accounts-payable/payment-detail``),
+    where the model names it.
+    """
 
     fields: Mapping[str, FieldSpec] = field(default_factory=_empty)
     groups: Mapping[str, Node] = field(default_factory=_empty)
     refs: Mapping[str, Ref] = field(default_factory=_empty)
     lists: Mapping[str, Node] = field(default_factory=_empty)
+    api_object: str | None = None
+
+    @property
+    def described(self) -> bool:
+        """Whether the model describes it here (a list may only name its owned object: not described)."""
+        return bool(self.fields or self.groups or self.refs or self.lists)
 
     def schema(self) -> dict[str, Any]:
         """This node as a JSON Schema object, nested as Intacct nests the record."""
@@ -131,6 +159,9 @@ class TenantModel:
     http_methods: str | None = None
     #: The model service's answer, as read (for users who want what the model does not parse).
     raw: Mapping[str, Any] = field(default_factory=_empty, repr=False, compare=False)
+    #: How a check of custom fields tells whether a referenced record exists (a hook's read, bound
+    #: by :meth:`~intacct_provider.hooks.intacct.IntacctHook.model_for_check`); None: not checked.
+    lookup: RecordLookup | None = field(default=None, repr=False, compare=False)
 
     @property
     def fields(self) -> Mapping[str, FieldSpec]:
@@ -163,6 +194,26 @@ class TenantModel:
         schema = self.root.schema()
         schema["title"] = self.path
         return schema
+
+    def owned_lists(self) -> dict[str, str]:
+        """List name -> owned object, for each list the model only names (its lines described in the
+        owned object's own model: ``lists.details = {"apiObject": "accounts-payable/payment-detail"}``)."""
+        return {
+            name: object_path(node.api_object)
+            for name, node in self.lists.items()
+            if node.api_object and not node.described
+        }
+
+    def with_lists(self, lists: Mapping[str, TenantModel]) -> TenantModel:
+        """This model with the named lists described by their owned objects' models."""
+        merged = dict(self.root.lists)
+        for name, owned in lists.items():
+            merged[name] = replace(owned.root, api_object=owned.path)
+        return replace(self, root=replace(self.root, lists=MappingProxyType(merged)))
+
+    def with_lookup(self, lookup: RecordLookup) -> TenantModel:
+        """This model with how to tell whether a referenced record exists (see :attr:`lookup`)."""
+        return replace(self, lookup=lookup)
 
 
 def _walk(node: Node, prefix: str) -> Iterator[tuple[str, Any]]:
@@ -242,6 +293,7 @@ class _Reader:
     def node(self, data: Any, where: str) -> Node:
         if not isinstance(data, Mapping):
             raise _odd(self.call, self.path, where or "ia::result", "not an object")
+        owned = data.get("apiObject") if where else None  # the root's own apiObject is the object itself
         fields = {
             name: self.field(name, entry, f"{where}fields.{name}")
             for name, entry in self.named(data.get("fields"), f"{where}fields").items()
@@ -263,6 +315,7 @@ class _Reader:
             groups=MappingProxyType(groups),
             refs=MappingProxyType(refs),
             lists=MappingProxyType(lists),
+            api_object=owned if isinstance(owned, str) and owned.strip() else None,
         )
 
     def named(self, value: Any, where: str) -> dict[str, Any]:

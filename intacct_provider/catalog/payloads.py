@@ -194,6 +194,11 @@ def customer_payload(customer_id: Any, name: Any) -> dict[str, Any]:
     return {"id": check_id("customer_id", customer_id), "name": check_id("name", name)}
 
 
+def _detail_key(name: Any) -> bool:
+    """A payment detail's own argument, or the company's own field of a detail (``nsp::REMIT_REF``)."""
+    return name in ("key", "amount") or (isinstance(name, str) and name[:5] == CUSTOM_PREFIX)
+
+
 def check_payment_method(value: Any) -> str:
     """The payment method as the tenant names it, unchanged: non-empty printable text."""
     if not isinstance(value, str) or not value.strip() or not value.isprintable():
@@ -214,7 +219,10 @@ def ap_payment_payload(
 ) -> dict[str, Any]:
     """An AP payment: the documented way a bill becomes paid (``details[].bill`` + ``paymentAmount``).
 
-    ``bills`` is a list (or JSON text) of ``{"key": <bill key>, "amount": "<amount paid>"}``.
+    ``bills`` is a list (or JSON text) of ``{"key": <bill key>, "amount": "<amount paid>"}``, each
+    with the company's own fields of a payment detail beside them (``"nsp::REMIT_REF": "R-7"``): sent
+    on the detail as given here, checked against the company's model when the task runs
+    (``catalog.custom_fields``), like a bill line's.
     ``payment_method`` is sent exactly as given: Sage's schema has no enum for it (its examples say
     ``"Printed Check"`` and ``creditCard``), so the provider neither guesses a default nor rewrites it.
     """
@@ -224,14 +232,17 @@ def ap_payment_payload(
     details = []
     for index, item in enumerate(items):
         where = f"bills[{index}]"
-        if not isinstance(item, Mapping) or set(item) != {"key", "amount"}:
-            raise IntacctValidationError(where, "an object with exactly 'key' and 'amount'", item)
+        if not isinstance(item, Mapping) or not {"key", "amount"} <= item.keys() or not all(map(_detail_key, item)):
+            raise IntacctValidationError(
+                where, "an object with 'key' and 'amount' (and the company's own 'nsp::' fields of a detail)", item
+            )
         amount = check_amount(f"{where}.amount", item["amount"])
         if Decimal(amount) <= 0:
             raise IntacctValidationError(f"{where}.amount", "a positive amount", item["amount"])
-        details.append(
-            {"bill": {"key": check_id(f"{where}.key", item["key"])}, "txnCurrency": {"paymentAmount": amount}}
-        )
+        detail = {"bill": {"key": check_id(f"{where}.key", item["key"])}, "txnCurrency": {"paymentAmount": amount}}
+        if len(item) > 2:  # the company's own fields of the detail, sent as given for now
+            detail.update((name, value) for name, value in item.items() if name[:5] == CUSTOM_PREFIX)
+        details.append(detail)
     code = check_currency("currency", currency)
     if code is None:
         raise IntacctValidationError("currency", "the payment's ISO currency code such as 'USD'", currency)

@@ -82,17 +82,30 @@ class IntacctObject:
         Only fields the body sets are compared (Intacct fills in defaults), and never one Sage marks
         writeOnly (Intacct does not return it: a payment's ``paymentDate``); amounts compare as
         decimals (``"12.5"`` is ``"12.50"``), lines in order by ``line_compared``. The body's own
-        custom fields (``nsp::APPROVER``) are compared too: a record that differs in them is not ours.
+        custom fields (``nsp::APPROVER``), custom relationships (``nsp::CONTRACT.key``) and its lines'
+        custom fields are compared too: a record that differs in them is not ours.
         """
         from intacct_provider.catalog.identity import compare
 
         hidden = _write_only(self.path)
         custom = [
-            name for name, value in body.items() if name[:5] == CUSTOM_PREFIX and not isinstance(value, (Mapping, list))
+            name if not isinstance(value, Mapping) else f"{name}.key"
+            for name, value in body.items()
+            if name[:5] == CUSTOM_PREFIX
+            and not isinstance(value, list)
+            and (not isinstance(value, Mapping) or value.get("key") is not None)
         ]
         compared = [name for name in (*self.compared, *custom) if name not in hidden]
         lines = self.lines_field
-        line_compared = [name for name in self.line_compared if f"{lines}.{name}" not in hidden]
+        rows = body.get(lines)
+        line_custom = {  # the lines' own custom fields (a payment detail's nsp::REMIT_REF) count too
+            name: None
+            for line in (rows if isinstance(rows, list) else ())
+            if isinstance(line, Mapping)
+            for name, value in line.items()
+            if name[:5] == CUSTOM_PREFIX and not isinstance(value, (Mapping, list))
+        }
+        line_compared = [name for name in (*self.line_compared, *line_custom) if f"{lines}.{name}" not in hidden]
         return compare(compared, line_compared, body, record, lines=lines)
 
     def payload_function(self) -> Callable[..., dict[str, Any]] | None:

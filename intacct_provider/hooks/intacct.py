@@ -369,7 +369,33 @@ class IntacctHook(BaseHook):
                 path,
                 reason,
             )
-        return model
+        # A custom relationship naming a record that does not exist is refused before the write.
+        return model.with_lookup(self.record_exists) if model is not None else None
+
+    def record_exists(self, object: str, by: str, value: str) -> bool | None:
+        """Whether the record of ``object`` whose ``by`` (``key`` or ``id``) is ``value`` exists.
+
+        One query per record and hook (a bulk input naming one contract a thousand times reads it
+        once). ``None`` when Intacct will not say (the user may not read ``object``, or its query
+        refuses the filter): the write then goes, and Intacct judges the reference itself.
+        """
+        from intacct_provider.exceptions import IntacctAuthError, IntacctRequestError
+
+        wanted = (resolve_path(object), by, value)
+        if wanted not in self._looked_up:
+            try:
+                row = self.find_record(wanted[0], [{"$eq": {by: value}}], fields=["key"])
+            except (IntacctAuthError, IntacctNotFoundError, IntacctRequestError) as exc:
+                if isinstance(exc, IntacctAuthError) and exc.status != 403:
+                    raise
+                self._looked_up[wanted] = None
+            else:
+                self._looked_up[wanted] = row is not None
+        return self._looked_up[wanted]
+
+    @cached_property
+    def _looked_up(self) -> dict[tuple[str, str, str], bool | None]:
+        return {}
 
     @cached_property
     def _models(self) -> dict[str, TenantModel]:
@@ -389,7 +415,11 @@ class IntacctHook(BaseHook):
         payload = answers.read(answers.Shape.OBJECT, response.status_code, response.text, method="GET", path=call)
         if "ia::result" not in payload:
             raise answers.protocol_error("has no ia::result", response.status_code, response.text, "GET", call)
-        return parse_model(path, payload["ia::result"], call=f"GET {call}")
+        model = parse_model(path, payload["ia::result"], call=f"GET {call}")
+        owned = model.owned_lists()
+        if owned:  # lists the model only names: their lines are described by the owned objects' own models
+            model = model.with_lists({name: self.get_model(target) for name, target in owned.items()})
+        return model
 
     # --------------------------------------------------------------- the UI
     def test_connection(self) -> tuple[bool, str]:

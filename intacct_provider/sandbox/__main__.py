@@ -14,6 +14,7 @@ from types import FrameType
 
 from .audit import OBJECT_ID_FIELDS, PERMISSIONS
 from .handle import IntacctSandbox
+from .model import OWNED_LISTS
 from .readings import BILL_APPROVE_STATES, PAYMENT_FLOWS, PAYMENT_REVERSE_STATES
 from .seed import SEEDS
 from .state import (
@@ -25,6 +26,8 @@ from .state import (
     DEFAULT_USER_ID,
     MODEL_SERVICE,
     MODEL_UNKNOWN,
+    RELATIONSHIP_ID,
+    RELATIONSHIP_MISSING_STATUS,
 )
 
 
@@ -106,6 +109,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="how the model service answers a name it does not know: [] (default, the spec) or a 404 'error'",
     )
     parser.add_argument(
+        "--owned-lists",
+        choices=OWNED_LISTS,
+        default="reference",
+        help="how a model lists an object's lines: 'reference' (default: it names the owned object, "
+        "e.g. accounts-payable/payment-detail, whose own model describes them) or 'inline'",
+    )
+    parser.add_argument(
+        "--relationship-id",
+        choices=RELATIONSHIP_ID,
+        default="refused",
+        help="whether a custom relationship may be written by id: 'refused' (default: key only) or 'accepted'",
+    )
+    parser.add_argument(
+        "--relationship-missing-status",
+        type=int,
+        choices=RELATIONSHIP_MISSING_STATUS,
+        default=422,
+        help="the status refusing a custom relationship that names no record: 422 (default) or 400",
+    )
+    parser.add_argument(
         "--bulk-result-shape",
         choices=BULK_SHAPES,
         default="composite",
@@ -182,6 +205,9 @@ def build(args: argparse.Namespace) -> IntacctSandbox:
         tenant=args.tenant,
         model_service=args.model_service,
         model_unknown=args.model_unknown,
+        owned_lists=args.owned_lists,
+        relationship_id=args.relationship_id,
+        relationship_missing_status=args.relationship_missing_status,
     )
 
 

@@ -78,6 +78,9 @@ _SETTABLE = frozenset(
         "null_modified_stamps",
         "model_service",
         "model_unknown",
+        "owned_lists",
+        "relationship_id",
+        "relationship_missing_status",
     }
 )
 
@@ -241,7 +244,10 @@ def _public_settings(state: SandboxState) -> dict[str, Any]:
     settings["tenant"] = (
         None
         if tenant is None
-        else {"objects": sorted({*tenant.fields, *tenant.line_fields}), "custom_objects": sorted(tenant.objects)}
+        else {
+            "objects": sorted({*tenant.fields, *tenant.line_fields, *tenant.refs}),
+            "custom_objects": sorted(tenant.objects),
+        }
     )
     return settings
 

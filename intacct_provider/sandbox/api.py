@@ -21,7 +21,7 @@ from .gcpause import gc_paused
 from .idempotency import fingerprint
 from .messages import ApiRequest, ApiResponse, error_response, json_response, json_text_response
 from .query import parse_query
-from .schema import ObjectDef, readable
+from .schema import OWNED_PATHS, ObjectDef, readable
 from .state import SandboxState
 from .workflows import check_workflow_body, run_workflow
 
@@ -90,6 +90,10 @@ class Api:
         assert target is not None
         if target.group(1) == AUDIT_PATH:
             return self._audit(request, item.group(2) if item else None)
+        owned = OWNED_PATHS.get(target.group(1))
+        if owned is not None and request.method != "GET":  # Sage: GET list and GET by key only
+            message = f"{request.method} is not allowed on {owned.path}: its records are written with {owned.owner}"
+            raise ApiError(405, message, [detail("methodNotAllowed", message, request.path)])
         if item:
             return self._item(request, item.group(1), item.group(2), entity)
         assert collection is not None
@@ -240,12 +244,17 @@ class Api:
             listed = model.catalog(store.objects)
             return json_response(200, {"ia::result": listed, "ia::meta": _list_meta(len(listed))})
         path = name.strip().strip("/").removeprefix("objects/")
+        owned = OWNED_PATHS.get(path)
+        if owned is not None:  # the lines of an object, as the owned object they are
+            described = model.describe_owned(owned, store.objects[owned.owner], store.tenant)
+            return json_response(200, {"ia::result": described, "ia::meta": _single_meta()})
         obj = store.objects.get(path)
         if obj is None:
             if settings.model_unknown == "error":
                 raise ApiError(404, f"Resource '{name}' does not exist", [detail("unknownObject", name, "name")])
             return json_response(200, {"ia::result": [], "ia::meta": _list_meta(0)})
-        return json_response(200, {"ia::result": model.describe(obj, store.tenant), "ia::meta": _single_meta()})
+        described = model.describe(obj, store.tenant, settings.owned_lists)
+        return json_response(200, {"ia::result": described, "ia::meta": _single_meta()})
 
 
 def _list_meta(count: int) -> dict[str, int]:

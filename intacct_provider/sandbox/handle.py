@@ -73,7 +73,11 @@ class IntacctSandbox:
     :mod:`.tenant` for the format; ``intacct_provider/sandbox/tenants/example.json`` is one).
     ``model_service="forbidden"`` makes the model service answer 403 (a user without permission
     for it); ``model_unknown`` ("empty", the spec's answer, or "error": a 404) is how it answers a
-    name it does not know.
+    name it does not know; ``owned_lists`` how a model lists an object's lines ("reference": it
+    names the owned object, such as ``accounts-payable/payment-detail``, whose own model describes
+    them; "inline": described in place). ``relationship_id`` ("refused" or "accepted") says whether
+    a custom relationship may be written by ``id``, ``relationship_missing_status`` (422 or 400)
+    how one naming no record is refused.
     """
 
     def __init__(
@@ -106,6 +110,9 @@ class IntacctSandbox:
         tenant: Any = None,
         model_service: str = "open",
         model_unknown: str = "empty",
+        owned_lists: str = "reference",
+        relationship_id: str = "refused",
+        relationship_missing_status: int = 422,
     ) -> None:
         self._settings = Settings(
             client_id=client_id,
@@ -133,6 +140,9 @@ class IntacctSandbox:
             tenant=_tenant(tenant),
             model_service=model_service,
             model_unknown=model_unknown,
+            owned_lists=owned_lists,
+            relationship_id=relationship_id,
+            relationship_missing_status=relationship_missing_status,
         )
         self._settings.check()
         self.host = host
@@ -352,6 +362,33 @@ class IntacctSandbox:
     @model_unknown.setter
     def model_unknown(self, value: str) -> None:
         self.state.update(model_unknown=value)
+
+    @property
+    def owned_lists(self) -> str:
+        """How a model lists an object's lines: ``reference`` (names the owned object) or ``inline``."""
+        return self.state.settings.owned_lists
+
+    @owned_lists.setter
+    def owned_lists(self, value: str) -> None:
+        self.state.update(owned_lists=value)
+
+    @property
+    def relationship_id(self) -> str:
+        """Whether a custom relationship may be written by ``id``: ``refused`` (400) or ``accepted``."""
+        return self.state.settings.relationship_id
+
+    @relationship_id.setter
+    def relationship_id(self, value: str) -> None:
+        self.state.update(relationship_id=value)
+
+    @property
+    def relationship_missing_status(self) -> int:
+        """The status refusing a custom relationship that names no record: 422 or 400."""
+        return self.state.settings.relationship_missing_status
+
+    @relationship_missing_status.setter
+    def relationship_missing_status(self, value: int) -> None:
+        self.state.update(relationship_missing_status=value)
 
     @property
     def tenant(self) -> Tenant | None:

@@ -7,7 +7,15 @@ always false, as the spec says (the model does not tell what a create requires);
 ``lists`` are owned lines (``[]`` when there are none, as in the example). Everything is read from
 the record schema the company has (the contract's, with a tenant's custom fields added), and
 ``mutable`` from its update schema. A tenant's user-defined dimensions are listed where the
-sandbox reads them (Sage does not show it): ``lists.lines.groups.dimensions.fields["nsp::<name>"]``.
+sandbox reads them (Sage does not show it): ``lists.lines.groups.dimensions.fields["nsp::<name>"]``;
+its custom relationships in ``refs``, with the related custom object's ``apiObject``.
+
+Sage says ``lists`` are "repeatable groups or owned objects" and shows none, so how a list of
+owned lines is described is the ``owned_lists`` reading: ``"reference"`` (the stricter: the list
+only names its owned object, ``{"apiObject": "accounts-payable/payment-detail", "type":
+"ownedObject", "href"}``, whose own model describes the lines) or ``"inline"`` (the lines'
+fields, groups and refs in place). Either way each owned object has its own model
+(``name=accounts-payable/bill-line``, ``.../payment-detail``).
 """
 
 from __future__ import annotations
@@ -17,27 +25,41 @@ from typing import TYPE_CHECKING, Any
 
 from intacct_provider import contract
 
+from .schema import OWNED, Owned
+
 if TYPE_CHECKING:
     from .schema import ObjectDef
     from .tenant import Tenant
 
 HTTP_METHODS = "OPTIONS,GET,POST,DELETE,PATCH"
+#: How the model lists an object's lines (see the module's docstring).
+OWNED_LISTS = ("reference", "inline")
 
 
 def catalog(objects: Mapping[str, ObjectDef]) -> list[dict[str, Any]]:
     """The short definition of every object (``GET /services/core/model`` without a name)."""
     return [
-        {"apiObject": f"objects/{path}", "type": "rootObject", "httpMethods": HTTP_METHODS, "href": _href(path)}
-        for path in objects
+        {"apiObject": f"objects/{path}", "type": _type(obj), "httpMethods": _methods(obj), "href": _href(path)}
+        for path, obj in objects.items()
     ]
 
 
-def describe(obj: ObjectDef, tenant: Tenant | None) -> dict[str, Any]:
-    """The full model of one object, custom fields, custom objects and dimensions included."""
-    company = tenant if tenant is not None and tenant.touches(obj.path) else None
-    record = company.schema(obj.path, "record") if company else contract.load_schema(obj.path, "record")
-    update = company.schema(obj.path, "update") if company else contract.load_schema(obj.path, "update")
+def _type(obj: ObjectDef) -> str:
+    return "ownedObject" if obj.owned is not None else "rootObject"
+
+
+def _methods(obj: ObjectDef) -> str:
+    return "OPTIONS,GET" if obj.owned is not None else HTTP_METHODS
+
+
+def describe(obj: ObjectDef, tenant: Tenant | None, owned_lists: str = "reference") -> dict[str, Any]:
+    """The full model of one object, custom fields, custom objects, dimensions and relationships included."""
+    record = _schema(obj.path, "record", tenant)
+    update = _schema(obj.path, "update", tenant)
     model = _node(record, update, dict(obj.header_refs), dict(obj.line_refs), lists_as_array=True)
+    owned = OWNED.get(obj.path)
+    if owned is not None and owned_lists == "reference":
+        model["lists"][owned.list] = {"apiObject": owned.path, "type": "ownedObject", "href": _href(owned.path)}
     # writeOnly fields (a payment's paymentDate) are not in the record as read, but the model lists
     # them, flagged writeOnly, as Sage's model entries carry that flag.
     for name, sub in (update.get("properties") or {}).items():
@@ -46,11 +68,37 @@ def describe(obj: ObjectDef, tenant: Tenant | None) -> dict[str, Any]:
     model.update(
         idempotenceSupported=True,
         apiObject=f"objects/{obj.path}",
-        type="rootObject",
-        httpMethods=HTTP_METHODS,
+        type=_type(obj),
+        httpMethods=_methods(obj),
         href=_href(obj.path),
     )
     return model
+
+
+def describe_owned(owned: Owned, owner: ObjectDef, tenant: Tenant | None) -> dict[str, Any]:
+    """The model of the lines of ``owner`` as the owned object they are (``accounts-payable/bill-line``):
+    what ``describe(owner, owned_lists="inline")`` lists for them, as a model of its own."""
+    refs = dict(owner.line_refs)
+    if owned.back is not None:
+        refs[owned.back] = owned.owner
+    record = owned.schema(_schema(owned.owner, "record", tenant))
+    update = owned.schema(_schema(owned.owner, "update", tenant))
+    model = _node(record, update, refs, {}, lists_as_array=True)
+    model.update(
+        idempotenceSupported=True,
+        apiObject=f"objects/{owned.path}",
+        type="ownedObject",
+        httpMethods="OPTIONS,GET",
+        href=_href(owned.path),
+    )
+    return model
+
+
+def _schema(path: str, operation: str, tenant: Tenant | None) -> dict[str, Any]:
+    """The company's schema of ``path``: the tenant's where it changes the object, else the contract's."""
+    if tenant is not None and tenant.touches(path):
+        return tenant.schema(path, operation)
+    return contract.load_schema(path, operation)
 
 
 def _href(path: str) -> str:
@@ -76,7 +124,7 @@ def _node(
         dotted = prefix + name
         after = changeable.get(name)
         properties = sub.get("properties")
-        if name.startswith("nsp::") and isinstance(properties, Mapping):  # a user-defined dimension
+        if name.startswith("nsp::") and prefix == "dimensions." and isinstance(properties, Mapping):  # a UDD
             fields[name] = {**_field(sub, after, kind="object"), "apiObject": f"platform-apps/{name}"}
         elif isinstance(properties, Mapping) and ("key" in properties or "id" in properties):
             reference: dict[str, Any] = {"fields": _fields(properties, (after or {}).get("properties"))}

@@ -158,7 +158,7 @@ def apply_payment(records: Records, payment: dict[str, Any]) -> None:
     for index, bill, amount in _bills(records, payment):
         total += amount
         settle(records, bill, amount_paid(bill) + amount, paid_on)
-        payment["details"][index]["paymentDate"] = paid_on
+        payment["details"][index].update(paymentDate=paid_on, state="confirmed")
     payment["txnCurrency"]["totalPaid"] = money(total)
     payment["baseCurrency"] = {**payment.get("baseCurrency", {}), "totalPaid": money(total)}
     payment["txnPaidDate"] = paid_on
@@ -168,8 +168,9 @@ def unapply_payment(records: Records, payment: dict[str, Any]) -> None:
     """Take a paid-out payment back off its bills (reversed, voided or deleted)."""
     if not is_applied(payment):
         return
-    for _, bill, amount in _bills(records, payment):
+    for index, bill, amount in _bills(records, payment):
         settle(records, bill, amount_paid(bill) - amount, None)
+        payment["details"][index]["state"] = "draft"
     payment["txnCurrency"]["totalPaid"] = money(Decimal(0))
     payment["baseCurrency"] = {**payment.get("baseCurrency", {}), "totalPaid": money(Decimal(0))}
     payment["txnPaidDate"] = None

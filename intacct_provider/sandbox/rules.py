@@ -22,15 +22,27 @@ if TYPE_CHECKING:
     from .tables import Tables
 
 
-def check_record(store: Tables, obj: ObjectDef, record: dict[str, Any], key: str | None) -> None:
+def check_record(
+    store: Tables, obj: ObjectDef, record: dict[str, Any], key: str | None, *, missing_status: int = 422
+) -> None:
     """Raise 422 for broken business rules, then 409 for unique-key conflicts.
 
     ``key`` is the record's own key on update (so it does not conflict with itself), None on create.
     A record that passes has every resolved reference completed with both ``key`` and ``id``, as
-    Intacct reads them back.
+    Intacct reads them back (a user-defined dimension with ``key`` and ``href``, as Sage's example).
+    ``missing_status``: the status refusing a custom relationship that names no record, 422 like
+    any reference, or 400 (the ``relationship_missing_status`` reading: Sage does not say).
     """
-    found: list[tuple[dict[str, Any], dict[str, Any], str]] = []
-    problems = _reference_problems(store, obj.header_refs, record, "", found)
+    found: list[tuple[dict[str, Any], dict[str, Any], bool]] = []
+    related = tuple((name, path) for name, path in obj.header_refs if name in obj.relationships)
+    problems = [  # a custom relationship's problem names the field: the company named it, Sage's labels do not
+        {**problem, "message": f"{problem['target'].split('/')[1]}: {problem['message']}"}
+        for problem in _reference_problems(store, related, record, "", found)
+    ]
+    if problems and missing_status == 400:
+        raise ApiError.from_details(400, problems)
+    standard = tuple((name, path) for name, path in obj.header_refs if name not in obj.relationships)
+    problems += _reference_problems(store, standard, record, "", found)
     lines = record.get(obj.lines) if obj.lines else None
     for index, line in enumerate(lines or []):
         problems += _reference_problems(store, obj.line_refs, line, f"/{obj.lines}/{index}", found)
@@ -43,8 +55,8 @@ def check_record(store: Tables, obj: ObjectDef, record: dict[str, Any], key: str
         problems += _balance_problems(record)
     if problems:
         raise ApiError.from_details(422, problems)
-    for ref, target, path in found:
-        if path.startswith(CUSTOM_OBJECTS):  # a user-defined dimension reads back as key and href (Sage's example)
+    for ref, target, dimension in found:
+        if dimension:  # a user-defined dimension reads back as key and href (Sage's example)
             ref["key"], ref["href"] = target["key"], target["href"]
         else:
             ref["key"], ref["id"] = target["key"], target["id"]
@@ -60,6 +72,11 @@ class _Reference:
     leaf: str  # the last part of the dotted name
     target: str  # the referenced object's path
     pointer: str  # "/dimensions/location"
+
+    @property
+    def dimension(self) -> bool:
+        """A user-defined dimension (a custom object's record in a line's ``dimensions``)."""
+        return self.target.startswith(CUSTOM_OBJECTS) and self.pointer.startswith("/dimensions/")
 
     def label(self, store: Tables) -> str:
         """The referenced object's label, capitalised (a tenant's custom object's too)."""
@@ -91,7 +108,7 @@ def _reference_problems(
     refs: tuple[tuple[str, str], ...],
     data: dict[str, Any],
     pointer: str,
-    found: list[tuple[dict[str, Any], dict[str, Any], str]],
+    found: list[tuple[dict[str, Any], dict[str, Any], bool]],
 ) -> list[dict[str, str]]:
     """Problems of the references in ``data``; each one that resolves goes to ``found`` (reference,
     target), for the caller to complete once the whole record has passed."""
@@ -110,7 +127,7 @@ def _reference_problems(
                 message = f"{spec.label(store)} '{ref[by]}' does not exist"
                 problems.append(detail("referenceNotFound", message, f"{pointer}{spec.pointer}/{by}"))
                 continue
-            found.append((ref, target, spec.target))
+            found.append((ref, target, spec.dimension))
             if ref.get("key") is not None and ref.get("id") is not None and target["id"] != ref["id"]:
                 message = f"{spec.label(store)} key '{ref['key']}' has id '{target['id']}', not '{ref['id']}'"
                 problems.append(detail("referenceMismatch", message, f"{pointer}{spec.pointer}/key"))
@@ -118,6 +135,18 @@ def _reference_problems(
                 by = "key" if ref.get("key") is not None else "id"
                 message = f"{spec.label(store)} '{target['id']}' is inactive"
                 problems.append(detail("referenceInactive", message, f"{pointer}{spec.pointer}/{by}"))
+    return problems
+
+
+def relationship_id_problems(obj: ObjectDef, body: dict[str, Any]) -> list[dict[str, str]]:
+    """A custom relationship written by ``id``: refused under the stricter reading (Sage's examples of
+    a custom object's record in a reference write its ``key`` only; whether ``id`` is accepted is unknown)."""
+    problems = []
+    for name in obj.relationships:
+        ref = body.get(name)
+        if isinstance(ref, dict) and ref.get("id") is not None:
+            message = f"/{name}/id is read-only: name the related record by its key"
+            problems.append(detail("readOnlyField", message, f"/{name}/id"))
     return problems
 
 

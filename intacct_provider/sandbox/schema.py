@@ -65,6 +65,10 @@ class ObjectDef:
     behaviour: Behaviour = PLAIN
     #: Described by Sage's contract (False: a tenant's custom object, with no state or workflows).
     contract: bool = True
+    #: An owned object (:class:`Owned`): the lines of another object's list, read-only on their own.
+    owned: Owned | None = None
+    #: A tenant's custom relationships (``nsp::CONTRACT``), among ``header_refs``.
+    relationships: tuple[str, ...] = ()
 
     @property
     def write_only(self) -> frozenset[str]:
@@ -91,6 +95,50 @@ class ObjectDef:
     def workflows(self) -> dict[str, dict[str, Any]]:
         workflows: dict[str, dict[str, Any]] = self.facts["workflows"]
         return workflows
+
+
+@dataclass(frozen=True)
+class Owned:
+    """The lines of one object's list as an object of their own (``accounts-payable/payment-detail``).
+
+    Sage publishes them as owned objects with their own path and model (a payment's ``details``
+    are ``/objects/accounts-payable/payment-detail``, GET list and GET by key only). Every list of
+    lines is one, so the model service can describe each; the sandbox keeps records of those with a
+    ``back`` reference (each detail names its payment in ``apPayment``), written only through their
+    owner.
+    """
+
+    path: str
+    owner: str
+    list: str
+    label: str
+    #: The field of a line naming its owner (``apPayment``); None: described, not kept as records.
+    back: str | None = None
+
+    def schema(self, owner_schema: dict[str, Any]) -> dict[str, Any]:
+        """The owned object's schema: the items of its owner's list (in ``owner_schema``)."""
+        items: dict[str, Any] = owner_schema["properties"][self.list]["items"]
+        return items
+
+
+#: Each object's list of lines as an owned object (by owner); only payment details are kept as records.
+OWNED: dict[str, Owned] = {
+    owned.owner: owned
+    for owned in (
+        Owned("accounts-payable/bill-line", "accounts-payable/bill", "lines", "AP bill line"),
+        Owned("accounts-receivable/invoice-line", "accounts-receivable/invoice", "lines", "AR invoice line"),
+        Owned("general-ledger/journal-entry-line", "general-ledger/journal-entry", "lines", "journal entry line"),
+        Owned(
+            "accounts-payable/payment-detail",
+            "accounts-payable/payment",
+            "details",
+            "AP payment detail",
+            back="apPayment",
+        ),
+    )
+}
+#: The same, by the owned object's path.
+OWNED_PATHS: dict[str, Owned] = {owned.path: owned for owned in OWNED.values()}
 
 
 def _field_type(name: str, schema: dict[str, Any]) -> str:
@@ -144,6 +192,14 @@ def _document(path: str, first_key: int, party: str, prefix: str, behaviour: Beh
     )
 
 
+def _owned(owned: Owned, first_key: int, refs: tuple[tuple[str, str], ...]) -> ObjectDef:
+    fields = fields_of(owned.schema(contract.load_schema(owned.owner, "record")))
+    return ObjectDef(
+        path=owned.path, label=owned.label, fields=fields, first_key=first_key, header_refs=refs, contract=False,
+        owned=owned,
+    )  # fmt: skip
+
+
 OBJECTS: dict[str, ObjectDef] = {
     obj.path: obj
     for obj in (
@@ -174,6 +230,11 @@ OBJECTS: dict[str, ObjectDef] = {
             header_refs=(("vendor", "accounts-payable/vendor"),),
             line_refs=(("bill", "accounts-payable/bill"),),
             behaviour=PAYMENT_BEHAVIOUR,
+        ),
+        _owned(
+            OWNED["accounts-payable/payment"],
+            5001,
+            (("bill", "accounts-payable/bill"), ("apPayment", "accounts-payable/payment")),
         ),
     )
 }
@@ -226,6 +287,7 @@ NAMES: dict[str, str] = {
     "invoice": "accounts-receivable/invoice",
     "journal_entry": "general-ledger/journal-entry",
     "ap_payment": "accounts-payable/payment",
+    "ap_payment_detail": "accounts-payable/payment-detail",
 }
 _OBJECTS_PREFIX = "/objects/"
 

@@ -16,6 +16,7 @@ from .clock import Clock
 from .errors import ENVELOPES, ApiError
 from .faults import FaultBook, make_fault
 from .idempotency import IdempotencyBook
+from .model import OWNED_LISTS
 from .readings import Readings
 from .requestlog import readable as readable_entry
 from .schema import readable, resolve_object
@@ -37,6 +38,10 @@ BULK_SHAPES = ("composite", "bare", "atomic")
 MODEL_SERVICE = ("open", "forbidden")
 #: How the model service answers a name it does not know: an empty list (the spec) or a 404.
 MODEL_UNKNOWN = ("empty", "error")
+#: Whether a custom relationship may be written by ``id`` (``refused``: ``key`` only).
+RELATIONSHIP_ID = ("refused", "accepted")
+#: The status refusing a custom relationship that names no record.
+RELATIONSHIP_MISSING_STATUS = (422, 400)
 
 
 @dataclass
@@ -71,6 +76,9 @@ class Settings:
     tenant: Tenant | None = None
     model_service: str = "open"  # "forbidden": the model service answers 403 (custom fields then unchecked)
     model_unknown: str = "empty"  # a name the model service does not know: [] (the spec) or "error" (404)
+    owned_lists: str = "reference"  # a list of lines in a model names its owned object; "inline": described in place
+    relationship_id: str = "refused"  # a custom relationship written by id -> 400; "accepted"
+    relationship_missing_status: int = 422  # a custom relationship naming no record; or 400
 
     @property
     def readings(self) -> Readings:
@@ -98,6 +106,12 @@ class Settings:
             raise ValueError(f"model_service must be one of {', '.join(MODEL_SERVICE)}")
         if self.model_unknown not in MODEL_UNKNOWN:
             raise ValueError(f"model_unknown must be one of {', '.join(MODEL_UNKNOWN)}")
+        if self.owned_lists not in OWNED_LISTS:
+            raise ValueError(f"owned_lists must be one of {', '.join(OWNED_LISTS)}")
+        if self.relationship_id not in RELATIONSHIP_ID:
+            raise ValueError(f"relationship_id must be one of {', '.join(RELATIONSHIP_ID)}")
+        if self.relationship_missing_status not in RELATIONSHIP_MISSING_STATUS:
+            raise ValueError("relationship_missing_status must be 422 or 400")
         if self.invalid_token_status not in (400, 401):
             raise ValueError("invalid_token_status must be 400 or 401")
         if self.max_concurrency is not None and self.max_concurrency < 1:
@@ -280,3 +294,5 @@ def _apply_store_settings(store: Store, settings: Settings) -> None:
     store.audit.object_id = settings.audit_object_id
     store.null_modified_stamps = settings.null_modified_stamps
     store.readings = settings.readings
+    store.relationship_id = settings.relationship_id
+    store.relationship_missing_status = settings.relationship_missing_status

@@ -22,8 +22,8 @@ from .clock import Clock
 from .errors import ApiError, detail
 from .payments import PAYABLE_STATES, settle
 from .readings import Readings
-from .rules import check_record
-from .schema import OBJECTS, ObjectDef, get_path
+from .rules import check_record, relationship_id_problems
+from .schema import OBJECTS, OWNED, ObjectDef, get_path
 from .tables import Table
 from .tenant import TenantError
 from .validation import CONTRACT, Schemas, check_body, is_decimal
@@ -150,6 +150,10 @@ class Store:
         #: ``http://host:port`` of the server, once bound: records whose schema has ``webURL`` link to
         #: the sandbox's page of the record (Intacct's link to its UI; see :meth:`set_web_origin`).
         self.web_origin: str | None = None
+        #: Readings of a tenant's custom relationships (settings): whether one may be written by ``id``
+        #: ("refused": only ``key``), and the status refusing one that names no record (422 or 400).
+        self.relationship_id = "refused"
+        self.relationship_missing_status = 422
 
     def apply_tenant(self, tenant: Tenant) -> None:
         """Add a company's custom fields, custom objects (with their seed records) and dimensions."""
@@ -219,7 +223,8 @@ class Store:
             raise ApiError(400, message, [detail("invalidEntity", message, "X-IA-API-Param-Entity")])
 
     def visible(self, path: str, entity: str | None, include_private: bool = True) -> Sequence[dict[str, Any]]:
-        """Records a caller scoped to ``entity`` may see, in key order: master data is shared by all entities.
+        """Records a caller scoped to ``entity`` may see, in key order (an owned object's: in its
+        owners' order): master data is shared by all entities.
 
         At the top level, ``include_private=False`` hides the records of private entities (the
         query service's ``filterParameters.includePrivate`` default).  The stored records, not
@@ -227,6 +232,9 @@ class Store:
         next write, and never change it.
         """
         table = self.table(path)
+        owned = table.obj.owned
+        if owned is not None:  # a payment's details: those of the payments the caller sees, in their order
+            return [line for owner in self.visible(owned.owner, entity, include_private) for line in owner[owned.list]]
         if not table.obj.transaction or (entity is None and include_private):
             return table.rows
         if entity is not None:
@@ -236,7 +244,14 @@ class Store:
     def get(self, path: str, key: str, entity: str | None) -> dict[str, Any]:
         table = self.table(path)
         record = table.records.get(key)
-        if record is None or (entity is not None and table.obj.transaction and record["entity"]["id"] != entity):
+        owned = table.obj.owned
+        if record is not None and owned is not None and owned.back is not None:  # seen as its owner is
+            owner = self.tables[owned.owner].records[record[owned.back]["key"]]
+            hidden = entity is not None and owner["entity"]["id"] != entity
+        else:
+            hidden = record is not None and entity is not None and table.obj.transaction
+            hidden = hidden and record is not None and record["entity"]["id"] != entity
+        if record is None or hidden:
             message = f"The {table.obj.label} with key '{key}' was not found"
             raise ApiError(404, message, [detail("recordNotFound", message, key)])
         return record
@@ -252,6 +267,7 @@ class Store:
         table = self.tables[path]
         table.index(record)
         obj = table.obj
+        self._own(path, record)
         number = record.get(obj.number_field) if obj.number_field else None
         if obj.number_prefix and not obj.number_field:
             table.next_number = max(table.next_number, int(record["txnNumber"]) + 1)
@@ -263,6 +279,7 @@ class Store:
         obj = table.obj
         required = (obj.number_field,) if require_numbers and obj.number_field else ()
         check_body(path, body, operation="create", required=required, schemas=self.schemas)
+        self._check_relationship_ids(obj, body)
         record = _normaliser(obj, "create")(body)  # the body becomes the record (see normaliser)
         if obj.state and obj.state["field"] not in record:
             record[obj.state["field"]] = obj.state["default"]
@@ -276,7 +293,7 @@ class Store:
         if not obj.transaction and not record.get("id"):
             # Only customers may omit their id (Sage: not in RequiredProperties): sequencing numbers it.
             record["id"] = f"C-{key}"
-        check_record(self, obj, record, None)
+        check_record(self, obj, record, None, missing_status=self.relationship_missing_status)
         for check in obj.behaviour.check:
             check(self, record)
         stamp = self.clock.stamp()
@@ -293,6 +310,7 @@ class Store:
         for on_create in obj.behaviour.on_create:
             on_create(self, record)
         table.index(record)
+        self._own(path, record)
         self.audit.created(path, record)
         if record.get("action") == "submit" and "submit" in obj.workflows:
             # The deprecated create ``action`` (Sage: "submit or post ..., depending on the approval
@@ -305,6 +323,7 @@ class Store:
         obj = table.obj
         current = self.get(path, key, entity)
         check_body(path, body, operation="update", lines=obj.lines, schemas=self.schemas)
+        self._check_relationship_ids(obj, body)
         for before_update in obj.behaviour.before_update:
             before_update(self, current, body)
         record = copy_record(current)
@@ -316,7 +335,7 @@ class Store:
         if obj.lines and obj.lines in body and paid:
             message = f"The lines of a {obj.label} with payments applied cannot be changed"
             raise ApiError.from_details(422, [detail("hasPayments", message, "/lines")])
-        check_record(self, obj, record, key)
+        check_record(self, obj, record, key, missing_status=self.relationship_missing_status)
         for check in obj.behaviour.check:
             check(self, record)
         if obj.number_field and not record.get(obj.number_field):
@@ -344,6 +363,7 @@ class Store:
                 message = f"The {table.obj.label} '{record['id']}' is used by {holder} and cannot be deleted"
                 raise ApiError.from_details(422, [detail("inUse", message, key)])
         table.unindex(record)
+        self._disown(path, record)
         self.audit.deleted(path, record)
 
     def pay(self, path: str, key: str, amount: str | None) -> dict[str, Any]:
@@ -430,6 +450,39 @@ class Store:
             if (party_id, number) not in table.numbers:
                 break
         record[obj.number_field] = number
+
+    def _check_relationship_ids(self, obj: ObjectDef, body: dict[str, Any]) -> None:
+        """400 for a custom relationship written by ``id`` while the ``relationship_id`` reading refuses it."""
+        if obj.relationships and self.relationship_id == "refused":
+            problems = relationship_id_problems(obj, body)
+            if problems:
+                raise ApiError.from_details(400, problems)
+
+    def _own(self, path: str, record: dict[str, Any]) -> None:
+        """Give a new record's lines their place as owned records (each payment detail its key,
+        ``apPayment`` and ``state``), where the sandbox keeps the owned object's records."""
+        owned = OWNED.get(path)
+        if owned is None or owned.back is None:
+            return
+        table = self.tables[owned.path]
+        currency = (record.get("txnCurrency") or {}).get("currency")
+        for line in record.get(owned.list) or []:
+            key = str(table.next_key)
+            line.update(key=key, id=key, href=f"/objects/{owned.path}/{key}", moduleKey="3.AP")
+            line[owned.back] = {"key": record["key"], "id": record["id"], "href": record["href"]}
+            line.setdefault("state", "confirmed" if line.get("paymentDate") else "draft")
+            if currency is not None:
+                line["txnCurrency"] = {**line.get("txnCurrency", {}), "currency": currency}
+            table.index(line)
+
+    def _disown(self, path: str, record: dict[str, Any]) -> None:
+        owned = OWNED.get(path)
+        if owned is None or owned.back is None:
+            return
+        table = self.tables[owned.path]
+        for line in record.get(owned.list) or []:
+            if line.get("key") in table.records:
+                table.unindex(line)
 
     def _referencing(self, obj: ObjectDef, record: dict[str, Any]) -> str | None:
         """A description of one transaction that references master ``record``, if any."""

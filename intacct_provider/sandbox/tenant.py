@@ -9,8 +9,10 @@ file says::
       "objects": {
         "accounts-payable/bill": {
           "fields": {"nsp::APPROVER": {"type": "string"}},
-          "lines": {"nsp::COST_CODE": {"type": "string"}}
-        }
+          "lines": {"nsp::COST_CODE": {"type": "string"}},
+          "refs": {"nsp::CONTRACT": {"apiObject": "platform-apps/nsp::contract"}}
+        },
+        "accounts-payable/payment": {"details": {"nsp::REMIT_REF": {"type": "string"}}}
       },
       "custom_objects": {
         "nsp::cip_asset": {
@@ -24,8 +26,11 @@ file says::
     }
 
 ``objects`` adds custom fields to standard objects, on the record (``fields``) and on its lines
-(``lines``). ``custom_objects`` are reached at ``/objects/platform-apps/nsp::<name>`` (their key
-and id are the same, numbered from 10001), with ``records`` seeded in order; one marked
+(under the list's own name: ``lines``, an AP payment's ``details``), and custom relationships
+(``refs``: a reference to a record of one of the file's custom objects, written ``{"key": ...}``
+and read back with ``key`` and ``id``). ``custom_objects`` are reached at
+``/objects/platform-apps/nsp::<name>`` (their key and id are the same, numbered from 10001), with
+``records`` seeded in order; one marked
 ``"dimension": true`` is also a user-defined dimension of every object with lines, written on a
 line as ``dimensions["nsp::<name>"] = {"key": "<record key>"}``.
 
@@ -46,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from intacct_provider import contract
 from intacct_provider.core.exact_json import loads
 
-from .schema import ObjectDef, fields_of
+from .schema import OWNED_PATHS, ObjectDef, fields_of
 from .validation import CONTRACT
 
 if TYPE_CHECKING:
@@ -93,10 +98,13 @@ class Tenant:
         fields: Mapping[str, Mapping[str, Mapping[str, Any]]],
         line_fields: Mapping[str, Mapping[str, Mapping[str, Any]]],
         objects: Mapping[str, CustomObject],
+        refs: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.fields = {path: dict(specs) for path, specs in fields.items()}
         self.line_fields = {path: dict(specs) for path, specs in line_fields.items()}
         self.objects = dict(objects)  # path -> custom object
+        #: Custom relationships: object path -> {field name -> the related custom object's path}.
+        self.refs = {path: dict(names) for path, names in (refs or {}).items()}
         self._schemas: dict[tuple[str, str], dict[str, Any]] = {}
         self._validators: dict[tuple[str, str], Any] = {}
         self._quick: dict[tuple[str, str], Callable[[Any], bool] | None] = {}
@@ -109,19 +117,31 @@ class Tenant:
 
     def touches(self, path: str) -> bool:
         """Whether this tenant changes what ``path`` accepts (its schemas are then this tenant's)."""
-        if path in self.objects or path in self.fields or path in self.line_fields:
+        if path in self.objects or path in self.fields or path in self.line_fields or path in self.refs:
             return True
+        if path in OWNED_PATHS:  # the lines of an object as an owned object: as their owner's lines
+            return OWNED_PATHS[path].owner in self.line_fields or (
+                bool(self.dimensions) and OWNED_PATHS[path].list == "lines"
+            )
         return bool(self.dimensions) and _lines_of(path) == "lines"
 
     def object_def(self, obj: ObjectDef) -> ObjectDef:
-        """A standard object's definition with this tenant's fields (queryable) and dimensions (references)."""
+        """A standard object's definition with this tenant's fields (queryable), dimensions and relationships
+        (references)."""
         if not self.touches(obj.path):
             return obj
         fields = {**obj.fields, **fields_of(self.schema(obj.path, "record"))}
         line_refs = obj.line_refs
         if obj.lines == "lines":
             line_refs = (*line_refs, *((f"dimensions.{dim.name}", dim.path) for dim in self.dimensions))
-        return replace(obj, fields=fields, line_refs=line_refs)
+        related = self.refs.get(obj.path, {})
+        return replace(
+            obj,
+            fields=fields,
+            line_refs=line_refs,
+            header_refs=(*obj.header_refs, *related.items()),
+            relationships=tuple(related),
+        )
 
     def custom_defs(self) -> list[ObjectDef]:
         """The definitions of the custom objects (not in the contract: no state, no workflows)."""
@@ -148,10 +168,15 @@ class Tenant:
         request = operation != "record"
         if path in self.objects:
             return _custom_object_schema(self.objects[path], request)
+        if path in OWNED_PATHS:  # its owner's lines, this company's fields included
+            owned = OWNED_PATHS[path]
+            return owned.schema(self.schema(owned.owner, operation))
         schema = copy.deepcopy(contract.load_schema(path, operation))
         properties = schema.setdefault("properties", {})
         for name, spec in self.fields.get(path, {}).items():
             properties[name] = field_schema(spec, request)
+        for name in self.refs.get(path, {}):
+            properties[name] = relationship_schema(request)
         lines = _lines_of(path)
         line = properties.get(lines, {}).get("items") if lines else None
         if isinstance(line, dict):
@@ -255,6 +280,15 @@ def dimension_schema(request: bool) -> dict[str, Any]:
     }
 
 
+def relationship_schema(request: bool) -> dict[str, Any]:
+    """A custom relationship: ``{"key", "id"}`` as Sage's GET example shows one (``{"key": null,
+    "id": null}`` unset). Whether a write may name the record by ``id`` is a setting, checked by the
+    store (:func:`~.rules.relationship_id_problems`), so one schema serves every reading."""
+    del request  # the same in requests and records: both fields may be written, the reading aside
+    text: dict[str, Any] = {"type": ["string", "null"]}
+    return {"type": "object", "properties": {"key": dict(text), "id": dict(text)}, "additionalProperties": False}
+
+
 def _custom_object_schema(obj: CustomObject, request: bool) -> dict[str, Any]:
     read_only: dict[str, Any] = {"type": "string", "readOnly": True, **({"not": {}} if request else {})}
     audit = {
@@ -291,25 +325,53 @@ def load_tenant(source: str | Path | Mapping[str, Any]) -> Tenant:
         raise TenantError(f"{where}: unknown key {unknown[0]!r} (expected 'objects', 'custom_objects')")
     fields: dict[str, dict[str, Mapping[str, Any]]] = {}
     line_fields: dict[str, dict[str, Mapping[str, Any]]] = {}
+    refs: dict[str, dict[str, str]] = {}
+    objects: dict[str, CustomObject] = {}
+    for name, spec in _mapping(data.get("custom_objects"), f"{where}: custom_objects").items():
+        obj = _custom_object(name, spec, f"{where}: custom_objects.{name}")
+        objects[obj.path] = obj
     for path, spec in _mapping(data.get("objects"), f"{where}: objects").items():
         place = f"{where}: objects.{path}"
         if path not in contract.object_paths():
             raise TenantError(f"{place}: not an object the sandbox knows ({', '.join(contract.object_paths())})")
         entry = _mapping(spec, place)
-        extra = sorted(set(entry) - {"fields", "lines"})
+        lines = _lines_of(path)
+        expected = ["fields", *([lines] if lines else []), "refs"]
+        extra = sorted(set(entry) - set(expected))
         if extra:
-            raise TenantError(f"{place}: unknown key {extra[0]!r} (expected 'fields', 'lines')")
+            has = f" ({path} has no lines)" if extra[0] in ("lines", "details") and not lines else ""
+            raise TenantError(f"{place}: unknown key {extra[0]!r}{has} (expected {', '.join(map(repr, expected))})")
         if entry.get("fields"):
             fields[path] = _custom_fields(entry["fields"], f"{place}.fields")
-        if entry.get("lines"):
-            if _lines_of(path) != "lines":
-                raise TenantError(f"{place}.lines: {path} has no lines")
-            line_fields[path] = _custom_fields(entry["lines"], f"{place}.lines")
-    objects: dict[str, CustomObject] = {}
-    for name, spec in _mapping(data.get("custom_objects"), f"{where}: custom_objects").items():
-        obj = _custom_object(name, spec, f"{where}: custom_objects.{name}")
-        objects[obj.path] = obj
-    return Tenant(fields, line_fields, objects)
+        if lines and entry.get(lines):
+            line_fields[path] = _custom_fields(entry[lines], f"{place}.{lines}")
+        if entry.get("refs"):
+            refs[path] = _relationships(entry["refs"], f"{place}.refs", objects, fields.get(path, {}))
+    return Tenant(fields, line_fields, objects, refs)
+
+
+def _relationships(
+    value: Any, place: str, objects: Mapping[str, CustomObject], fields: Mapping[str, Any]
+) -> dict[str, str]:
+    """Custom relationships: ``{"nsp::CONTRACT": {"apiObject": "platform-apps/nsp::contract"}}`` ->
+    name -> the related custom object's path (one of the file's ``custom_objects``)."""
+    related = {}
+    for name, spec in _mapping(value, place).items():
+        entry = _mapping(spec, f"{place}.{name}")
+        if not _NAME.fullmatch(name):
+            raise TenantError(f"{place}.{name}: a custom relationship's name is 'nsp::' and letters, digits or '_'")
+        if name in fields:
+            raise TenantError(f"{place}.{name}: already a custom field of the object")
+        unknown = sorted(set(entry) - {"apiObject", "description"})
+        if unknown:
+            raise TenantError(f"{place}.{name}: unknown key {unknown[0]!r} (expected 'apiObject')")
+        target = entry.get("apiObject")
+        path = f"{CUSTOM_APPLICATION}/{target}" if isinstance(target, str) and target.startswith(PREFIX) else target
+        if path not in objects:
+            known = ", ".join(objects) or "none"
+            raise TenantError(f"{place}.{name}.apiObject: one of the file's custom objects ({known}), not {target!r}")
+        related[name] = str(path)
+    return related
 
 
 def _mapping(value: Any, place: str) -> Mapping[str, Any]:

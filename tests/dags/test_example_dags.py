@@ -140,6 +140,7 @@ def test_custom_fields_example(run_dag, intacct_sandbox):
     assert xcoms["find_project_type"] == [{"key": "10001", "name": "Capex"}]
     bill = intacct_sandbox.get_record("accounts-payable/bill", xcoms["create_bill"]["ia::result"]["key"])
     assert (bill["nsp::APPROVER"], bill["nsp::PRIORITY"]) == ("jdoe", "normal")
+    assert bill["nsp::CONTRACT"] == {"key": "10001", "id": "10001"}
     assert bill["lines"][0]["nsp::COST_CODE"] == "CC-7"
     assert bill["lines"][0]["dimensions"]["nsp::project_type"]["key"] == "10001"
     assert [row["name"] for row in xcoms["read_cip_assets"]] == ["Server room fit-out", "Office HVAC"]
@@ -154,7 +155,8 @@ def test_mapped_instances_read_the_model_once(run_dag, intacct_sandbox):
     assert dag_run.state == "success"
     assert len(xcoms["create_bill"]) == 5
     reads = [r for r in intacct_sandbox.requests if r["path"] == "/services/core/model"]
-    assert [r["query"] for r in reads] == [{"name": "accounts-payable/bill"}]
+    # Once: the bill's model, and its lines' owned object's (the sandbox's default owned_lists reading).
+    assert [r["query"] for r in reads] == [{"name": "accounts-payable/bill"}, {"name": "accounts-payable/bill-line"}]
     approvers = {
         r["billNumber"]: r["nsp::APPROVER"]
         for r in intacct_sandbox.records("accounts-payable/bill")

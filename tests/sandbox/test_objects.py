@@ -234,9 +234,19 @@ def test_model_lists_fields_and_idempotence(api: Client, intacct_sandbox: Intacc
     assert model["fields"]["totalTxnAmount"]["readOnly"] is True
     assert model["fields"]["billNumber"]["required"] is False
     assert "draft" in model["fields"]["state"]["enum"]
-    assert model["lists"]["lines"]["fields"]["txnAmount"]["format"] == "decimal-precision-2"
-    location = model["lists"]["lines"]["groups"]["dimensions"]["refs"]["location"]
-    assert location["apiObject"] == "company-config/location"
+    # The lines: by default the list names its owned object, whose own model describes them ...
+    assert model["lists"]["lines"] == {
+        "apiObject": "accounts-payable/bill-line",
+        "type": "ownedObject",
+        "href": "/services/core/model?version=v1&name=objects/accounts-payable/bill-line",
+    }
+    line = api.get("/services/core/model", params={"name": "accounts-payable/bill-line"}).json()["ia::result"]
+    assert (line["type"], line["apiObject"]) == ("ownedObject", "objects/accounts-payable/bill-line")
+    intacct_sandbox.owned_lists = "inline"  # ... or describes them in place: the same description
+    inline = api.get("/services/core/model", params={"name": BILL}).json()["ia::result"]["lists"]["lines"]
+    assert inline == {name: line[name] for name in ("fields", "groups", "refs", "lists")}
+    assert inline["fields"]["txnAmount"]["format"] == "decimal-precision-2"
+    assert inline["groups"]["dimensions"]["refs"]["location"]["apiObject"] == "company-config/location"
     customer = api.get("/services/core/model", params={"name": CUSTOMER}).json()["ia::result"]
     assert customer["fields"]["id"]["required"] is False and customer["fields"]["name"]["required"] is False
     assert customer["fields"]["status"]["enum"] == ["active", "activeNonPosting", "inactive"]

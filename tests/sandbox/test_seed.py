@@ -153,6 +153,10 @@ def test_the_docs_list_the_whole_demo_company(intacct_sandbox: IntacctSandbox) -
         assert f"| {label} (`{name}`) | {len(records)} | {records[0]['key']} |" in page
     payments = intacct_sandbox.records("ap_payment")
     assert f"| AP payments (`accounts-payable/payment`) | {len(payments)} | {payments[0]['key']} |" in page
+    details = intacct_sandbox.records("accounts-payable/payment-detail")
+    assert [d["apPayment"]["key"] for d in details] == [p["key"] for p in payments]  # one each, in order
+    row = f"| AP payment details (`accounts-payable/payment-detail`) | {len(details)} | {details[0]['key']} |"
+    assert row in page
     recent = intacct_sandbox.records(BILL)[-len(RECENT_BILLS) :]
     for bill in recent:
         assert f"| bill {bill['billNumber']} (key {bill['key']}) | {bill['vendor']['id']} |" in page

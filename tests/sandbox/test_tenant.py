@@ -54,23 +54,29 @@ def test_the_model_of_a_standard_object_has_sages_shape(api: Client) -> None:
     assert {"draft", "approved"} <= set(bill["fields"]["state"]["enum"])  # approved: the approve answer's enum
     assert bill["groups"]["audit"]["fields"]["createdDateTime"]["format"] == "date-time"
     assert bill["refs"]["vendor"]["apiObject"] == VENDOR and "id" in bill["refs"]["vendor"]["fields"]
-    lines = bill["lists"]["lines"]
+    assert bill["lists"]["lines"]["apiObject"] == "accounts-payable/bill-line"  # the owned_lists reading
+    lines = model(api, "accounts-payable/bill-line")
     assert lines["refs"]["glAccount"]["apiObject"] == "general-ledger/account"
     assert lines["groups"]["dimensions"]["refs"]["location"]["apiObject"] == "company-config/location"
     assert model(api, VENDOR)["lists"] == []  # no lists: an empty array, as Sage's department example
 
 
-def test_custom_fields_and_dimensions_appear_where_the_sandbox_reads_them(api: Client) -> None:
+@pytest.mark.parametrize("owned_lists", ["reference", "inline"])
+def test_custom_fields_and_dimensions_appear_where_the_sandbox_reads_them(
+    api: Client, intacct_sandbox: IntacctSandbox, owned_lists: str
+) -> None:
+    intacct_sandbox.owned_lists = owned_lists
     bill = model(api, BILL)
     assert bill["fields"]["nsp::PRIORITY"] == {
         "type": "string", "enum": ["low", "normal", "rush"], "readOnly": False, "writeOnly": False,
         "required": False, "nullable": True, "mutable": True,
     }  # fmt: skip
     assert bill["fields"]["nsp::AUDIT_SCORE"]["readOnly"] is True
-    lines = bill["lists"]["lines"]
+    lines = bill["lists"]["lines"] if owned_lists == "inline" else model(api, "accounts-payable/bill-line")
     assert lines["fields"]["nsp::COST_CODE"]["type"] == "string"
     assert lines["groups"]["dimensions"]["fields"]["nsp::project_type"]["apiObject"] == PROJECT_TYPE
-    assert model(api, INVOICE)["lists"]["lines"]["groups"]["dimensions"]["fields"]["nsp::project_type"]
+    invoice = model(api, INVOICE)["lists"]["lines"] if owned_lists == "inline" else model(api, f"{INVOICE}-line")
+    assert invoice["groups"]["dimensions"]["fields"]["nsp::project_type"]
     assert model(api, VENDOR)["fields"]["nsp::TAGS"]["items"]["enum"] == ["preferred", "local", "minority-owned"]
 
 
@@ -239,15 +245,21 @@ def test_seed_records_a_custom_object_refuses_are_named() -> None:
 def test_the_cli_serves_a_tenant_and_refuses_a_bad_file(tmp_path: Any) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "intacct_provider.sandbox", "--tenant", str(EXAMPLE_TENANT), "--model-service",
-         "forbidden"],
+         "forbidden", "--owned-lists", "inline", "--relationship-id", "accepted", "--relationship-missing-status",
+         "400"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         assert process.stdout is not None
         base_url = process.stdout.readline().strip()
         settings = requests.get(f"{base_url}/sandbox/settings", timeout=10).json()
-        assert settings["tenant"]["custom_objects"] == [CIP, PROJECT_TYPE]
+        assert settings["tenant"]["custom_objects"] == [CIP, "platform-apps/nsp::contract", PROJECT_TYPE]
         assert settings["model_service"] == "forbidden"
+        assert (settings["owned_lists"], settings["relationship_id"], settings["relationship_missing_status"]) == (
+            "inline",
+            "accepted",
+            400,
+        )
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -210,3 +210,145 @@ def test_strip_custom_leaves_what_sages_schema_describes():
     assert strip_custom(body) == {"a": 1, "lines": [{"b": 3, "dimensions": {"location": {}}}]}
     plain = {"a": 1, "lines": [{"b": 3}]}
     assert strip_custom(plain) is plain
+
+
+# ---------------------------------------------------------------- custom relationships
+RELATED = parse_model(
+    "accounts-payable/bill",
+    {
+        **BILL,
+        "refs": {
+            **BILL["refs"],
+            "nsp::CONTRACT": {"apiObject": "platform-apps/nsp::contract", "fields": {"key": field(), "id": field()}},
+            "nsp::OWNER": {
+                "apiObject": "company-config/employee",
+                "fields": {"key": field(), "id": field(), "name": field(readOnly=True)},
+            },
+        },
+    },
+)
+
+
+class Records:
+    """A look-up of referenced records: which exist, and every question asked."""
+
+    def __init__(self, known: dict[tuple[str, str, str], bool | None]) -> None:
+        self.known = known
+        self.asked: list[tuple[str, str, str]] = []
+
+    def __call__(self, path: str, by: str, value: str) -> bool | None:
+        self.asked.append((path, by, value))
+        return self.known.get((path, by, value), False)
+
+
+@pytest.mark.parametrize(
+    "given", ["10004", 10004, " 10004 ", {"key": "10004"}, {"id": "10004"}, {"key": 10004, "id": "10004"}]
+)
+def test_a_relationship_to_a_custom_object_is_sent_by_its_key(given):
+    """A custom object's key and id are always the same (Sage), so every form is written as the key."""
+    assert check({"nsp::CONTRACT": given}, model=RELATED) == {"nsp::CONTRACT": {"key": "10004"}}
+
+
+def test_none_unsets_a_relationship_as_sage_writes_it():
+    assert check({"nsp::CONTRACT": None}, model=RELATED) == {"nsp::CONTRACT": {"key": None}}
+    assert check({"nsp::CONTRACT": {"key": None}}, model=RELATED) == {"nsp::CONTRACT": {"key": None}}
+
+
+def test_a_relationship_to_a_standard_object_takes_a_key_or_an_id_never_a_guess():
+    assert check({"nsp::OWNER": {"id": "E-7"}}, model=RELATED) == {"nsp::OWNER": {"id": "E-7"}}
+    assert check({"nsp::OWNER": {"key": 33}}, model=RELATED) == {"nsp::OWNER": {"key": "33"}}  # as text
+    with pytest.raises(IntacctValidationError) as caught:
+        check({"nsp::OWNER": "E-7"}, model=RELATED)
+    assert str(caught.value) == (
+        "body.nsp::OWNER: expected a reference to a record of company-config/employee such as {'key': '10004'} or "
+        "{'id': 'X-1'} (a plain value could be its key or its id)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"key": "1", "id": "2"}, "body.nsp::CONTRACT: expected the same key and id: a custom object's key and id"),
+        ({"name": "x"}, "body.nsp::CONTRACT.name: expected a field of the reference nsp::CONTRACT (known: key, id)"),
+        ({}, "body.nsp::CONTRACT: expected a reference to a record of platform-apps/nsp::contract such as"),
+        ({"key": ""}, "body.nsp::CONTRACT: expected a reference"),
+        ({"key": ["1"]}, "body.nsp::CONTRACT: expected a reference"),
+        (1.5, "body.nsp::CONTRACT: expected a reference"),
+    ],
+)
+def test_a_wrong_relationship_is_named(given, expected):
+    with pytest.raises(IntacctValidationError) as caught:
+        check({"nsp::CONTRACT": given}, model=RELATED)
+    assert str(caught.value).startswith(expected)
+
+
+def test_related_records_that_do_not_exist_are_refused_each_looked_up_once():
+    records = Records({("platform-apps/nsp::contract", "key", "10004"): True})
+    model = RELATED.with_lookup(records)
+    assert check({"nsp::CONTRACT": "10004"}, model=model) == {"nsp::CONTRACT": {"key": "10004"}}
+    with pytest.raises(IntacctInputError) as caught:
+        check({"nsp::CONTRACT": "10099", "nsp::OWNER": {"id": "E-7"}}, model=model)
+    assert caught.value.problems == [
+        "body.nsp::CONTRACT: expected the key of an existing record of platform-apps/nsp::contract: "
+        "key '10099' does not exist",
+        "body.nsp::OWNER: expected the id of an existing record of company-config/employee: id 'E-7' does not exist",
+    ]
+    lines = {"lines": [{"nsp::COST_CODE": "1"}], "nsp::CONTRACT": "10004"}
+    check(lines, model=model)
+    assert records.asked.count(("platform-apps/nsp::contract", "key", "10004")) == 2  # once per body
+    assert check({"nsp::CONTRACT": None}, model=model) == {"nsp::CONTRACT": {"key": None}}  # nothing to look up
+
+
+def test_a_record_the_lookup_cannot_tell_about_is_left_to_intacct():
+    model = RELATED.with_lookup(Records({("company-config/employee", "id", "E-7"): None}))
+    assert check({"nsp::OWNER": {"id": "E-7"}}, model=model) == {"nsp::OWNER": {"id": "E-7"}}
+
+
+def test_other_problems_are_reported_before_anything_is_looked_up():
+    records = Records({})
+    with pytest.raises(IntacctInputError):
+        check(
+            {"nsp::CONTRACT": "10099", "nsp::APPROVR": "x", "nsp::CAPEX": "maybe"}, model=RELATED.with_lookup(records)
+        )
+    assert records.asked == []  # a body with mistakes costs no request
+
+
+# ---------------------------------------------------------------- an AP payment's details
+PAYMENT = parse_model(
+    "accounts-payable/payment",
+    {
+        "fields": {"key": field(readOnly=True), "paymentMethod": field()},
+        "lists": {
+            "details": {
+                "fields": {"nsp::REMIT_REF": field(), "nsp::WITHHELD": field("number", format="decimal-precision-2")},
+                "refs": {"bill": {"apiObject": "accounts-payable/bill", "fields": {"key": field(), "id": field()}}},
+            }
+        },
+    },
+)
+
+
+def test_a_payments_details_are_its_lines():
+    body = {
+        "paymentMethod": "Printed Check",
+        "details": [
+            {"bill": {"key": "2001"}, "txnCurrency": {"paymentAmount": "10.00"}, "nsp::WITHHELD": "59.10"},
+            {"bill": {"key": "2002"}, "nsp::REMIT_REF": 7},
+        ],
+    }
+    assert needs_model("accounts-payable/payment", body)
+    assert not needs_model("accounts-payable/payment", {"details": [{"bill": {"key": "2001"}}]})
+    details = check(body, model=PAYMENT)["details"]
+    assert details[0]["nsp::WITHHELD"] == Decimal("59.10") and str(details[0]["nsp::WITHHELD"]) == "59.10"
+    assert details[1]["nsp::REMIT_REF"] == "7"
+    assert strip_custom(body, "details")["details"][0] == {
+        "bill": {"key": "2001"},
+        "txnCurrency": {"paymentAmount": "10.00"},
+    }
+    with pytest.raises(IntacctInputError) as caught:
+        check({"details": [{"nsp::REMITREF": "x", "nsp::WITHHELD": "1.005"}]}, model=PAYMENT, label="AP payment")
+    assert caught.value.problems == [
+        "body.details[0].nsp::REMITREF: expected a custom field of AP payment details — did you mean 'nsp::REMIT_REF'?",
+        "body.details[0].nsp::WITHHELD: expected a number with at most 2 decimal places (no rounding is done), "
+        "got '1.005'",
+    ]

@@ -97,3 +97,40 @@ def test_the_payment_method_is_required_and_never_guessed(method):
 def test_the_payment_method_is_sent_as_given(method):
     body = ap_payment_payload("VEND-100", "BOA", "2026-11-15", [{"key": "1", "amount": "1"}], payment_method=method)
     assert body["paymentMethod"] == method
+
+
+def test_a_payment_detail_carries_the_companys_own_fields_and_nothing_else():
+    body = ap_payment_payload(
+        vendor_id="VEND-100",
+        bank_account_id="BOA",
+        payment_date="2026-11-15",
+        bills=[{"key": "2001", "amount": "120.5", "nsp::REMIT_REF": "R-7", "nsp::WITHHELD": "1.10"}],
+        payment_method="Printed Check",
+    )
+    assert body["details"] == [
+        {
+            "bill": {"key": "2001"},
+            "txnCurrency": {"paymentAmount": "120.5"},
+            "nsp::REMIT_REF": "R-7",  # as given here: typed by the company's model when the task runs
+            "nsp::WITHHELD": "1.10",
+        }
+    ]
+    for item in ({"key": "2001", "amount": "1", "remit": "x"}, {"key": "2001", "nsp::REMIT_REF": "x"}):
+        with pytest.raises(IntacctValidationError, match=r"bills\[0\]: expected an object with 'key' and 'amount'"):
+            ap_payment_payload("V", "BOA", "2026-11-15", [item], "Printed Check")
+
+
+def test_a_record_differing_in_a_detail_field_or_a_relationship_is_not_ours():
+    detail = {**BODY["details"][0], "nsp::REMIT_REF": "R-7"}
+    body = {**BODY, "details": [detail, BODY["details"][1]]}
+    read = {**READ, "details": [{**READ["details"][0], "nsp::REMIT_REF": "R-7"}, READ["details"][1]]}
+    assert AP_PAYMENT.differences(body, read) == []
+    other = {**READ, "details": [{**READ["details"][0], "nsp::REMIT_REF": "R-8"}, READ["details"][1]]}
+    assert AP_PAYMENT.differences(body, other) == ["details"]
+    bill = {"billNumber": "B-1", "nsp::CONTRACT": {"key": "10001"}}
+    assert BILL.differences(bill, {"billNumber": "B-1", "nsp::CONTRACT": {"key": "10001", "id": "10001"}}) == []
+    assert BILL.differences(bill, {"billNumber": "B-1", "nsp::CONTRACT": {"key": "10002", "id": "10002"}}) == [
+        "nsp::CONTRACT.key"
+    ]
+    unset = {"billNumber": "B-1", "nsp::CONTRACT": {"key": None}}  # nothing to compare
+    assert BILL.differences(unset, {"billNumber": "B-1", "nsp::CONTRACT": {"key": "10002"}}) == []

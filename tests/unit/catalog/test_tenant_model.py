@@ -173,3 +173,55 @@ def test_the_model_is_immutable():
         model.fields["nsp::NEW"] = None  # type: ignore[index]
     with pytest.raises(AttributeError):
         model.path = "x"  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- owned lists and relationships
+PAYMENT = {
+    "fields": {"key": field(readOnly=True), "paymentMethod": field()},
+    "refs": {"vendor": {"apiObject": "accounts-payable/vendor", "fields": {"id": field(), "key": field()}}},
+    # Sage: lists are "repeatable groups or owned objects"; this one only names its owned object.
+    "lists": {"details": {"apiObject": "accounts-payable/payment-detail", "type": "ownedObject", "href": "/x"}},
+}
+DETAIL = {
+    "fields": {"key": field(readOnly=True), "nsp::REMIT_REF": field(), "nsp::WITHHELD": field("number")},
+    "refs": {"bill": {"apiObject": "accounts-payable/bill", "fields": {"key": field(), "id": field()}}},
+    "lists": [],
+}
+
+
+def test_a_list_that_only_names_its_owned_object_is_described_by_that_objects_model():
+    payment = parse_model("accounts-payable/payment", PAYMENT)
+    assert payment.owned_lists() == {"details": "accounts-payable/payment-detail"}
+    assert not payment.lists["details"].described
+    whole = payment.with_lists({"details": parse_model("accounts-payable/payment-detail", DETAIL)})
+    assert whole.owned_lists() == {}  # described now
+    details = whole.lists["details"]
+    assert details.api_object == "accounts-payable/payment-detail"
+    assert list(details.fields) == ["key", "nsp::REMIT_REF", "nsp::WITHHELD"]
+    assert payment.lists["details"].fields == {}  # the original is unchanged (immutable)
+    inline = parse_model("accounts-payable/bill", BILL)
+    assert inline.owned_lists() == {}  # described in place: nothing to read
+
+
+def test_object_paths_are_read_in_every_spelling():
+    from intacct_provider.catalog.model import object_path
+
+    assert object_path("objects/accounts-payable/payment-detail") == "accounts-payable/payment-detail"
+    assert object_path("nsp::contract") == "platform-apps/nsp::contract"
+    assert object_path("platform-apps/nsp::contract") == "platform-apps/nsp::contract"
+
+
+def test_a_custom_relationship_is_a_reference_and_a_custom_field():
+    answer = copy.deepcopy(BILL)
+    answer["refs"]["nsp::CONTRACT"] = {
+        "apiObject": "platform-apps/nsp::contract",
+        "fields": {"key": field(), "id": field()},
+    }
+    answer["refs"]["nsp::r10258"] = {"apiObject": "nsp::lease", "fields": {"key": field(), "id": field()}}
+    answer["refs"]["nsp::OWNER"] = {"apiObject": "company-config/employee", "fields": {"key": field(), "id": field()}}
+    model = parse_model("accounts-payable/bill", answer)
+    assert model.custom_fields[-3:] == ("nsp::CONTRACT", "nsp::r10258", "nsp::OWNER")
+    assert model.refs["nsp::CONTRACT"].to_custom_object and model.refs["nsp::r10258"].to_custom_object
+    assert not model.refs["nsp::OWNER"].to_custom_object and not model.refs["vendor"].to_custom_object
+    flat = flat_fields(model.json_schema())
+    assert flat["nsp::CONTRACT.key"]["type"] == "string" and "nsp::CONTRACT.id" in flat  # columns of a load
