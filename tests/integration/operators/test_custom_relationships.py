@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 import pytest
-from warehouse_helpers import CONN_ID, column_types, context, rows, sqlite_connection
+from warehouse_helpers import CONN_ID, column_types, context, rows
 
 from intacct_provider.catalog.bulk_records import BulkRecordsError
 from intacct_provider.exceptions import IntacctPermanentError, IntacctValidationError
@@ -48,13 +48,6 @@ def relationship_id(request: pytest.FixtureRequest, intacct_sandbox: Any) -> str
     """Both readings of whether a custom relationship may be written by ``id``."""
     intacct_sandbox.relationship_id = request.param
     return str(request.param)
-
-
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch, intacct_conn):
-    path = tmp_path / "warehouse.db"
-    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", sqlite_connection(path))
-    return path
 
 
 def bill(contract: Any, **changes: Any) -> IntacctCreateBillOperator:

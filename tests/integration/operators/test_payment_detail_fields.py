@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from warehouse_helpers import CONN_ID, column_types, context, rows, sqlite_connection
+from warehouse_helpers import CONN_ID, column_types, context, rows
 
 from intacct_provider.catalog.bulk_records import BulkRecordsError
 from intacct_provider.exceptions import (
@@ -51,13 +51,6 @@ def owned_lists(request: pytest.FixtureRequest, intacct_sandbox: Any) -> str:
     """Both readings of how the payment's model lists its details (its owned object named, or in place)."""
     intacct_sandbox.owned_lists = request.param
     return str(request.param)
-
-
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch, intacct_conn):
-    path = tmp_path / "warehouse.db"
-    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", sqlite_connection(path))
-    return path
 
 
 def payment(bills: Any, **changes: Any) -> IntacctCreatePaymentOperator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from warehouse_helpers import BILL, CONN_ID, column_types, context, rows, sqlite_connection
+from warehouse_helpers import BILL, CONN_ID, column_types, context, rows
 
 from intacct_provider.exceptions import IntacctWarehouseError
 from intacct_provider.operators import IntacctTieOutOperator, IntacctToSqlOperator
@@ -26,13 +26,6 @@ CUSTOM = {
 @pytest.fixture
 def intacct_tenant():
     return TENANT
-
-
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch, intacct_conn):
-    path = tmp_path / "warehouse.db"
-    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", sqlite_connection(path))
-    return path
 
 
 def load(**kwargs):

@@ -28,13 +28,6 @@ T1 = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch, intacct_conn):
-    path = tmp_path / "warehouse.db"
-    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", sqlite_connection(path))
-    return path
-
-
 def write(rows_in, *, mode="merge", deletes="soft", at=T1, table="t"):
     target = SqlTarget(sql_hook(CONN_ID), table)
     return TableLoad(target, COLUMNS, mode=mode, deletes=deletes, synced_at=at).run(rows_in)

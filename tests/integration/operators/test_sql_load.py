@@ -14,7 +14,6 @@ from warehouse_helpers import (
     execute,
     rows,
     sandbox_total,
-    sqlite_connection,
     without,
 )
 
@@ -22,13 +21,6 @@ from intacct_provider.exceptions import IntacctValidationError, IntacctWarehouse
 from intacct_provider.operators import IntacctToSqlOperator
 
 FIELDS = ["id", "vendor.id", "billNumber", "state", "totalTxnAmount", "dueDate", "isOnHold", "audit.modifiedDateTime"]
-
-
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch, intacct_conn):
-    path = tmp_path / "warehouse.db"
-    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", sqlite_connection(path))
-    return path
 
 
 def load(**kwargs):
