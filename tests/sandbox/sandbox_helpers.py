@@ -145,6 +145,13 @@ def submit(api: Client, path: str, key: str, action: str = "submit", **extra: An
     return api.post(f"/workflows/{path}/{action}", json={"key": key, **extra})
 
 
+def model(api: Client, name: str) -> Any:
+    """The company's model of ``name`` as the model service answers it (``ia::result``)."""
+    response = api.get("/services/core/model", params={"name": name})
+    assert response.status_code == 200, response.text
+    return response.json()["ia::result"]
+
+
 def entry_body(debit: str = "100.00", credit: str = "100.00", **changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "glJournal": {"id": "GJ"},

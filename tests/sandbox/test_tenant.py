@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox_helpers import BILL, INVOICE, VENDOR, Client, bill_body, error_of, targets
+from sandbox_helpers import BILL, INVOICE, VENDOR, Client, bill_body, error_of, model, targets
 
 from intacct_provider.sandbox import IntacctSandbox
 from intacct_provider.sandbox.tenant import EXAMPLE_TENANT, TenantError, load_tenant
@@ -22,12 +22,6 @@ TENANT = load_tenant(EXAMPLE_TENANT)  # loaded once: its validators are compiled
 @pytest.fixture
 def intacct_tenant() -> Any:
     return TENANT
-
-
-def model(api: Client, name: str) -> Any:
-    response = api.get("/services/core/model", params={"name": name})
-    assert response.status_code == 200, response.text
-    return response.json()["ia::result"]
 
 
 def custom_bill(**changes: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sandbox_helpers import BILL, Client, bill_body, error_of, payment_body, submit, targets
+from sandbox_helpers import BILL, Client, bill_body, error_of, model, payment_body, submit, targets
 
 from intacct_provider.sandbox import IntacctSandbox
 from intacct_provider.sandbox.tenant import EXAMPLE_TENANT, TenantError, load_tenant
@@ -27,12 +27,6 @@ TENANT = load_tenant(EXAMPLE_TENANT)
 @pytest.fixture
 def intacct_tenant() -> Any:
     return TENANT
-
-
-def model(api: Client, name: str) -> Any:
-    response = api.get("/services/core/model", params={"name": name})
-    assert response.status_code == 200, response.text
-    return response.json()["ia::result"]
 
 
 def created(response: Any) -> str:
