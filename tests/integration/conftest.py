@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from scripted_server import ScriptedServer
 
 from intacct_provider.hooks.intacct import IntacctHook
+
+#: (idempotency, id_semantics): the two readings a create's settling must not lean on, each both ways
+#: (a repeated Idempotency-Key refused, as Sage documents, or replayed; a document's id its key or number).
+KEY_READINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
+
+
+@pytest.fixture(params=KEY_READINGS, ids=[f"{i}-id_{s}" for i, s in KEY_READINGS])
+def key_reading(request: pytest.FixtureRequest, intacct_sandbox: Any) -> str:
+    """The sandbox under one row of :data:`KEY_READINGS`; the value is the idempotency reading."""
+    idempotency, id_semantics = request.param
+    intacct_sandbox.state.update(idempotency=idempotency, id_semantics=id_semantics)
+    return str(idempotency)
 
 
 @pytest.fixture(scope="module")

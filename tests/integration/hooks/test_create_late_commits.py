@@ -21,14 +21,6 @@ from intacct_provider.hooks.writes import How
 
 MAX_RETRIES = 2
 ATTEMPTS = MAX_RETRIES + 1
-SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
-
-
-@pytest.fixture(params=SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])
-def setting(request, intacct_sandbox):
-    idempotency, id_semantics = request.param
-    intacct_sandbox.state.update(idempotency=idempotency, id_semantics=id_semantics)
-    return idempotency
 
 
 @pytest.fixture(params=[True, False], ids=["numbered", "unnumbered"])
@@ -71,7 +63,7 @@ def another_bill(hook) -> None:
 # ------------------------------------------------------ a create committing late
 @pytest.mark.parametrize("meanwhile", ["nothing", "429", "no_connection"])
 def test_a_create_committing_late_is_found_or_replayed_under_its_key(
-    intacct_sandbox, hook, monkeypatch, setting, numbered, meanwhile
+    intacct_sandbox, hook, monkeypatch, key_reading, numbered, meanwhile
 ):
     tag = f"one-late-{meanwhile}-{numbered}"
     intacct_sandbox.inject("commit_late", method="POST", path=BILL_POST)  # performed before the next bill POST
@@ -86,15 +78,15 @@ def test_a_create_committing_late_is_found_or_replayed_under_its_key(
         written = hook.create_or_find("bill", bill(tag, numbered), idempotency_key="ORDER-LATE")
     assert held(intacct_sandbox, tag) == [written.reference["key"]]
     assert written.status == "created"
-    assert written.how is (How.ANSWERED if setting == "replay" else How.FOUND)  # replayed, or refused then found
+    assert written.how is (How.ANSWERED if key_reading == "replay" else How.FOUND)  # replayed, or refused then found
     posts = bill_posts(intacct_sandbox)
     assert {p["headers"]["Idempotency-Key"] for p in posts} == {"ORDER-LATE"}
     throttled = [429] * ATTEMPTS if meanwhile == "429" else []
-    assert [p["status"] for p in posts] == [None, *throttled, 201 if setting == "replay" else 409]
+    assert [p["status"] for p in posts] == [None, *throttled, 201 if key_reading == "replay" else 409]
 
 
 def test_a_create_whose_key_is_refused_while_it_is_processed_fails_and_is_never_sent_again(
-    intacct_sandbox, hook, setting, numbered
+    intacct_sandbox, hook, key_reading, numbered
 ):
     tag = f"one-refused-{numbered}"
     intacct_sandbox.inject("commit_late", method="POST", path=BILL_POST, hold=2)
@@ -125,7 +117,7 @@ def test_a_create_without_a_key_committing_late_is_not_sent_again(intacct_sandbo
 
 
 # ------------------------------------------------------ a create committed, then answered 500
-def test_a_create_committed_then_answered_500_is_found_not_sent_again(intacct_sandbox, hook, setting, numbered):
+def test_a_create_committed_then_answered_500_is_found_not_sent_again(intacct_sandbox, hook, key_reading, numbered):
     tag = f"one-500-{numbered}"
     intacct_sandbox.inject("commit_then_status", status=500, method="POST", path=BILL_POST)
     written = hook.create_or_find("bill", bill(tag, numbered), idempotency_key="ORDER-500")

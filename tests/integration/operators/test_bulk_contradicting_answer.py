@@ -17,15 +17,6 @@ from bulk_helpers import BILL, BILL_POST, bill_posts, bills, context, copies, fa
 
 from intacct_provider.operators import IntacctBulkCreateOperator
 
-SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
-
-
-@pytest.fixture(params=SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])
-def setting(request, intacct_sandbox):
-    idempotency, id_semantics = request.param
-    intacct_sandbox.state.update(idempotency=idempotency, id_semantics=id_semantics)
-    return request.param
-
 
 @pytest.fixture
 def contradicting_first_answer(monkeypatch):
@@ -54,7 +45,7 @@ def contradicting_first_answer(monkeypatch):
 
 @pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
 def test_a_201_holding_an_error_of_unknown_status_is_settled_by_a_look_up(
-    intacct_sandbox, intacct_conn, tmp_path, setting, numbered, contradicting_first_answer
+    intacct_sandbox, intacct_conn, tmp_path, key_reading, numbered, contradicting_first_answer
 ):
     intacct_sandbox.require_document_numbers = numbered  # bills without numbers: a company with sequencing
     tag = f"contra{'n' if numbered else 'u'}"

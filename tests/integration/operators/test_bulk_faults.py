@@ -451,21 +451,11 @@ def test_journal_entry_sharing_its_natural_key_is_settled_by_its_lines(intacct_s
 
 
 # ------------------------------------------------------ a batch committed, then answered 500 (issue 19)
-#: (idempotency, id_semantics): Sage's documented 409 and the schema's id = key first.
-SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
-
-
-@pytest.fixture(params=SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])
-def setting(request, intacct_sandbox):
-    """Every reading of what the contract leaves open: a repeated key replayed or refused, id = key or number."""
-    idempotency, id_semantics = request.param
-    intacct_sandbox.state.update(idempotency=idempotency, id_semantics=id_semantics)
-    return request.param
 
 
 @pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
 def test_a_batch_committed_then_answered_500_is_looked_up_not_sent_again(
-    intacct_sandbox, intacct_conn, tmp_path, setting, numbered
+    intacct_sandbox, intacct_conn, tmp_path, key_reading, numbered
 ):
     """A 500 does not prove the server did nothing: every record exists once and is reported created."""
     tag = f"c500{'n' if numbered else 'u'}"

@@ -43,17 +43,14 @@ from intacct_provider.operators import IntacctBulkCreateOperator
 MAX_RETRIES = 2
 ATTEMPTS = MAX_RETRIES + 1
 COUNT = 5  # one batch
-#: (idempotency, id_semantics): Sage's documented 409 and the schema's id = key first.
-SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
 
 
-@pytest.fixture(params=SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])
-def setting(request, intacct_sandbox, intacct_conn):
-    """A reading of each unknown, and a connection with ``MAX_RETRIES``; the value is the idempotency reading."""
-    idempotency, id_semantics = request.param
-    intacct_sandbox.state.update(idempotency=idempotency, id_semantics=id_semantics)
+@pytest.fixture
+def setting(key_reading, intacct_conn):
+    """A reading of each unknown (:data:`KEY_READINGS`), and a connection with ``MAX_RETRIES``; the value is the
+    idempotency reading."""
     intacct_conn(max_retries=MAX_RETRIES)
-    return idempotency
+    return key_reading
 
 
 @pytest.fixture(params=[True, False], ids=["numbered", "unnumbered"])

@@ -39,7 +39,6 @@ VENDOR = "accounts-payable/vendor"
 CIP = "platform-apps/nsp::cip_asset"
 CIP_POST = "/objects/platform-apps/nsp::cip_asset$"
 TENANT = load_tenant(EXAMPLE_TENANT)
-SETTINGS = [("conflict", "key"), ("conflict", "number"), ("replay", "key"), ("replay", "number")]
 LINE = {"glaccountno": "6700", "amount": "250.00", "memo": "racking", "locationid": "US"}
 
 
@@ -52,12 +51,6 @@ def intacct_tenant() -> Any:
 def fast_backoff(monkeypatch):
     monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_BASE", 0.01)
     monkeypatch.setattr("intacct_provider.core.backoff.BACKOFF_CAP", 0.05)
-
-
-@pytest.fixture(params=SETTINGS, ids=[f"{i}-id_{s}" for i, s in SETTINGS])
-def setting(request, intacct_sandbox):
-    intacct_sandbox.idempotency, intacct_sandbox.id_semantics = request.param
-    return request.param
 
 
 def context(task_id: str = "t", try_number: int = 1) -> dict[str, Any]:
@@ -214,7 +207,7 @@ def test_a_decimal_custom_field_is_an_exact_json_number_on_the_wire(server, monk
 
 
 # ---------------------------------------------------------------- custom objects
-def test_custom_object_create_get_update_list(intacct_sandbox, intacct_conn, setting):
+def test_custom_object_create_get_update_list(intacct_sandbox, intacct_conn, key_reading):
     made = IntacctCreateRecordOperator(
         task_id="make", object="nsp::cip_asset", record={"name": "Dock", "nsp::COST": "99.95", "nsp::STATUS": "planned"}
     ).execute(context("make"))
@@ -251,7 +244,7 @@ def test_a_custom_objects_whole_record_is_checked(intacct_sandbox, intacct_conn)
     assert writes(intacct_sandbox) == []
 
 
-def test_a_lost_custom_object_create_is_settled_once(intacct_sandbox, intacct_conn, setting):
+def test_a_lost_custom_object_create_is_settled_once(intacct_sandbox, intacct_conn, key_reading):
     """Its key (= id) is Intacct's, so the record is found by content, never created twice."""
     before = {r["key"] for r in intacct_sandbox.records(CIP)}
     intacct_sandbox.inject("commit_then_drop", method="POST", path=CIP_POST)
@@ -284,7 +277,7 @@ def test_the_sensor_and_its_trigger_wait_for_a_custom_object(intacct_sandbox, in
     assert event.payload["status"] == "success" and event.payload["rows"] == [{"name": "Warehouse racking"}]
 
 
-def test_bulk_create_and_upsert_of_a_custom_object(intacct_sandbox, intacct_conn, setting, tmp_path):
+def test_bulk_create_and_upsert_of_a_custom_object(intacct_sandbox, intacct_conn, key_reading, tmp_path):
     records = [{"name": f"bulk-{i}", "nsp::COST": f"{i}.25", "nsp::STATUS": "planned"} for i in range(12)]
     summary = IntacctBulkCreateOperator(
         task_id="bulk", object="nsp::cip_asset", records=records, batch_size=5, output_path=str(tmp_path / "r.jsonl")
