@@ -31,8 +31,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from intacct_provider.catalog.model import CUSTOM_PREFIX, DIMENSIONS, FieldSpec, Node, Ref, is_custom, object_path
-from intacct_provider.catalog.registry import registered
+from intacct_provider.catalog.model import DIMENSIONS, FieldSpec, Node, Ref, is_custom, object_path
+from intacct_provider.catalog.registry import CUSTOM_PREFIX, is_custom_object, registered
 from intacct_provider.exceptions import IntacctInputError, IntacctValidationError
 
 if TYPE_CHECKING:
@@ -44,11 +44,6 @@ Namer = Callable[[list[str]], str]
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _INTEGER = re.compile(r"-?[0-9]+")
 _TRUE_FALSE = {"true": True, "false": False}
-
-
-def is_custom_object(path: str) -> bool:
-    """Whether ``path`` is a custom object (``platform-apps/nsp::cip_asset``)."""
-    return path.startswith("platform-apps/" + CUSTOM_PREFIX)
 
 
 def line_list(path: str) -> str:

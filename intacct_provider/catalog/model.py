@@ -22,14 +22,11 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from intacct_provider.catalog.registry import CUSTOM_PREFIX, OBJECTS_PREFIX, custom_object_path, is_custom_object
 from intacct_provider.exceptions import IntacctNotFoundError, IntacctProtocolError
 
-#: The namespace prefix of every custom field, custom object and user-defined dimension.
-CUSTOM_PREFIX = "nsp::"
 #: The group of a line list that holds its dimensions (standard and user-defined).
 DIMENSIONS = "dimensions"
-#: Where every custom object lives (``platform-apps/nsp::contract``).
-CUSTOM_OBJECTS = "platform-apps/"
 
 #: Whether a record of an object exists: ``(object path, "key" or "id", value)`` -> True, False, or
 #: None when it cannot be told (the caller then leaves the reference to Intacct).
@@ -50,8 +47,8 @@ def is_custom(name: object) -> bool:
 def object_path(api_object: str) -> str:
     """An ``apiObject`` as a path: ``objects/company-config/department`` and a custom object's short
     ``nsp::contract`` become ``company-config/department`` and ``platform-apps/nsp::contract``."""
-    path = api_object.strip().strip("/").removeprefix("objects/")
-    return CUSTOM_OBJECTS + path if is_custom(path) else path
+    path = api_object.strip().strip("/").removeprefix(OBJECTS_PREFIX.strip("/") + "/")
+    return custom_object_path(path) or path
 
 
 @dataclass(frozen=True)
@@ -103,7 +100,7 @@ class Ref:
     @property
     def to_custom_object(self) -> bool:
         """Whether it points to a custom object, whose ``key`` and ``id`` are the same (Sage's guide)."""
-        return self.api_object is not None and object_path(self.api_object).startswith(CUSTOM_OBJECTS + CUSTOM_PREFIX)
+        return self.api_object is not None and is_custom_object(self.api_object)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from intacct_provider.catalog.model import CUSTOM_PREFIX
+from intacct_provider.catalog.model import is_custom
 from intacct_provider.catalog.validation import (
     JOURNAL_LINE_SCHEMA,
     LINE_DIMENSIONS,
@@ -59,7 +59,7 @@ def _line(line: Mapping[str, Any], text_field: str = "memo") -> dict[str, Any]:
     if dimensions:
         body["dimensions"] = dimensions
     if line.keys() - _LINE_ARGUMENTS:  # the company's own line fields and dimensions, sent as given for now
-        body.update((name, value) for name, value in line.items() if name[:5] == CUSTOM_PREFIX)
+        body.update((name, value) for name, value in line.items() if is_custom(name))
     return body
 
 
@@ -196,7 +196,7 @@ def customer_payload(customer_id: Any, name: Any) -> dict[str, Any]:
 
 def _detail_key(name: Any) -> bool:
     """A payment detail's own argument, or the company's own field of a detail (``nsp::REMIT_REF``)."""
-    return name in ("key", "amount") or (isinstance(name, str) and name[:5] == CUSTOM_PREFIX)
+    return name in ("key", "amount") or is_custom(name)
 
 
 def check_payment_method(value: Any) -> str:
@@ -240,8 +240,7 @@ def ap_payment_payload(
         if Decimal(amount) <= 0:
             raise IntacctValidationError(f"{where}.amount", "a positive amount", item["amount"])
         detail = {"bill": {"key": check_id(f"{where}.key", item["key"])}, "txnCurrency": {"paymentAmount": amount}}
-        if len(item) > 2:  # the company's own fields of the detail, sent as given for now
-            detail.update((name, value) for name, value in item.items() if name[:5] == CUSTOM_PREFIX)
+        detail.update((name, value) for name, value in item.items() if is_custom(name))  # checked in execute()
         details.append(detail)
     code = check_currency("currency", currency)
     if code is None:

@@ -318,7 +318,7 @@ def resolve_path(obj: str | IntacctObject) -> str:
         text = text[len(OBJECTS_PREFIX) - 1 :]
     if text in REGISTRY:
         return REGISTRY[text].path
-    custom = _custom_object_path(text)
+    custom = custom_object_path(text)
     if custom is not None:
         return custom
     parts = text.split("/")
@@ -338,7 +338,7 @@ def resolve_path(obj: str | IntacctObject) -> str:
     )
 
 
-def _custom_object_path(text: str) -> str | None:
+def custom_object_path(text: str) -> str | None:
     """``platform-apps/nsp::<name>`` for ``nsp::<name>`` or ``platform-apps/nsp::<name>``; None otherwise."""
     name = text[len(CUSTOM_APPLICATION) + 1 :] if text.startswith(CUSTOM_APPLICATION + "/") else text
     if name.startswith(CUSTOM_PREFIX) and _INTEGRATION_NAME.fullmatch(name[len(CUSTOM_PREFIX) :]):
@@ -349,7 +349,7 @@ def _custom_object_path(text: str) -> str | None:
 def is_custom_object(obj: str | IntacctObject) -> bool:
     """Whether ``obj`` names one of the company's custom objects (``nsp::cip_asset``)."""
     path = obj.path if isinstance(obj, IntacctObject) else str(obj).strip().strip("/")
-    return _custom_object_path(path.removeprefix(OBJECTS_PREFIX.strip("/") + "/")) is not None
+    return custom_object_path(path.removeprefix(OBJECTS_PREFIX.strip("/") + "/")) is not None
 
 
 def custom_object(path: str) -> IntacctObject:
