@@ -245,13 +245,10 @@ class Store:
         table = self.table(path)
         record = table.records.get(key)
         owned = table.obj.owned
+        scope = record if table.obj.transaction else None  # master data: every entity sees it
         if record is not None and owned is not None and owned.back is not None:  # seen as its owner is
-            owner = self.tables[owned.owner].records[record[owned.back]["key"]]
-            hidden = entity is not None and owner["entity"]["id"] != entity
-        else:
-            hidden = record is not None and entity is not None and table.obj.transaction
-            hidden = hidden and record is not None and record["entity"]["id"] != entity
-        if record is None or hidden:
+            scope = self.tables[owned.owner].records[record[owned.back]["key"]]
+        if record is None or (entity is not None and scope is not None and scope["entity"]["id"] != entity):
             message = f"The {table.obj.label} with key '{key}' was not found"
             raise ApiError(404, message, [detail("recordNotFound", message, key)])
         return record
