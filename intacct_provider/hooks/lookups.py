@@ -209,8 +209,9 @@ class Lookups:
 def _by_key(asked: Sequence[str], answered: Sequence[dict[str, Any]], url: str) -> dict[str, dict[str, Any]]:
     """The records of a GET by their own ``key``: exactly the keys asked, or an error naming the call."""
     found = {str(record.get("key")): record for record in answered}
+    wanted = set(asked)
     missing = [key for key in asked if key not in found]
-    extra = [key for key in found if key not in set(asked)]
+    extra = [key for key in found if key not in wanted]
     if missing or extra or len(found) != len(answered):
         problem = "; ".join(
             part
